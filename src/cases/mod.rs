@@ -1,0 +1,290 @@
+//! Cases: the requests the harness sends and what the contract expects of each answer.
+//! Hand-written cases are files under `cases/` (format: `schemas/case.schema.json`); generated
+//! and property cases are built from the contract's request shape. This module owns the case
+//! model and the file loader; it knows nothing of HTTP or of checks beyond [`Expectation`].
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::checks::Expectation;
+use crate::contract::{ContractError, DataSource, standalone_validator};
+
+/// How a case authenticates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMode {
+    /// A valid auth-v2 signature.
+    #[default]
+    Signed,
+    /// No Authorization header: an authentication probe.
+    None,
+    /// A well-formed header with a wrong signature: an authentication probe.
+    BadSignature,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HeaderEdits {
+    /// Headers to set, replacing the harness's own (e.g. `Content-Type`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub add: BTreeMap<String, String>,
+    /// Header names not to send.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseRequest {
+    #[serde(default = "post")]
+    pub method: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub auth: AuthMode,
+    #[serde(default, skip_serializing_if = "is_default_edits")]
+    pub headers: HeaderEdits,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_body_base64: Option<String>,
+}
+
+fn post() -> String {
+    "POST".to_owned()
+}
+
+fn is_default_edits(e: &HeaderEdits) -> bool {
+    e.add.is_empty() && e.drop.is_empty()
+}
+
+impl CaseRequest {
+    /// A signed POST of `body`.
+    pub fn json(body: Value) -> Self {
+        CaseRequest {
+            method: post(),
+            path: None,
+            auth: AuthMode::Signed,
+            headers: HeaderEdits::default(),
+            body: Some(body),
+            raw_body: None,
+            raw_body_base64: None,
+        }
+    }
+
+    /// The bytes to send. `rawBodyBase64` was checked at load time.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        if let Some(body) = &self.body {
+            serde_json::to_vec(body).unwrap_or_default()
+        } else if let Some(raw) = &self.raw_body {
+            raw.as_bytes().to_vec()
+        } else if let Some(b64) = &self.raw_body_base64 {
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// Where a case came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "file")]
+pub enum CaseOrigin {
+    /// A hand-written case file.
+    File(String),
+    /// Derived from the contract's schemas.
+    Generated,
+    /// Drawn by the seeded property generator.
+    Property,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Case {
+    /// Stable id, also the libtest trial name (`boundary::ccId::max_plus_1`).
+    pub id: String,
+    pub title: String,
+    /// Clause id from `schemas/clauses.json`.
+    pub clause: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Profiles the case applies to; `None` = all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profiles: Option<Vec<String>>,
+    pub request: CaseRequest,
+    pub expect: Expectation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    #[serde(skip, default = "generated")]
+    pub origin: CaseOrigin,
+}
+
+fn generated() -> CaseOrigin {
+    CaseOrigin::Generated
+}
+
+impl Case {
+    /// The case's family: the id's first `::` segment (`boundary`, `hand`, `property`, ...).
+    pub fn family(&self) -> &str {
+        self.id.split("::").next().unwrap_or(&self.id)
+    }
+
+    pub fn applies_to(&self, profile: &str) -> bool {
+        self.profiles
+            .as_ref()
+            .is_none_or(|p| p.iter().any(|n| n == profile))
+    }
+
+    /// The case file's JSON (for writing regressions), with a `$schema` link.
+    pub fn to_file_json(&self) -> Value {
+        let mut json = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut json {
+            map.insert(
+                "$schema".into(),
+                Value::String("../../schemas/case.schema.json".into()),
+            );
+        }
+        json
+    }
+}
+
+/// A case file that cannot be used, with where it went wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("{file}: not valid JSON at line {line}, column {column}: {message}")]
+    Json {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: at {pointer}: {message}")]
+    Invalid {
+        file: String,
+        pointer: String,
+        message: String,
+    },
+    #[error("{file}: case id {id:?} is already used by {other}")]
+    DuplicateId {
+        file: String,
+        id: String,
+        other: String,
+    },
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+}
+
+/// Loads and validates every `*.json` case below `source` (recursively), sorted by file.
+pub fn load_cases(source: &DataSource) -> Result<Vec<Case>, CaseError> {
+    let validator = standalone_validator(&DataSource::schemas(), "case.schema.json")?;
+    let mut cases: Vec<Case> = Vec::new();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for file in source.json_files_below("")? {
+        if file.relative.starts_with("fixtures/") {
+            continue;
+        }
+        let case = parse_case(&file.display, &file.bytes, &validator)?;
+        if let Some(other) = seen.insert(case.id.clone(), file.display.clone()) {
+            return Err(CaseError::DuplicateId {
+                file: file.display,
+                id: case.id,
+                other,
+            });
+        }
+        cases.push(case);
+    }
+    Ok(cases)
+}
+
+/// Parses one case file's bytes; `file` names it in diagnostics.
+pub fn parse_case(
+    file: &str,
+    bytes: &[u8],
+    validator: &jsonschema::Validator,
+) -> Result<Case, CaseError> {
+    let json: Value = serde_json::from_slice(bytes).map_err(|e| CaseError::Json {
+        file: file.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    if let Some(error) = validator.iter_errors(&json).next() {
+        return Err(CaseError::Invalid {
+            file: file.to_owned(),
+            pointer: pointer_or_root(error.instance_path().as_str()),
+            message: error.to_string(),
+        });
+    }
+    let mut case: Case = serde_json::from_value(json).map_err(|e| CaseError::Invalid {
+        file: file.to_owned(),
+        pointer: "/".into(),
+        message: e.to_string(),
+    })?;
+    if let Some(b64) = &case.request.raw_body_base64 {
+        if let Err(e) = base64::engine::general_purpose::STANDARD.decode(b64) {
+            return Err(CaseError::Invalid {
+                file: file.to_owned(),
+                pointer: "/request/rawBodyBase64".into(),
+                message: format!("not base64: {e}"),
+            });
+        }
+    }
+    case.origin = CaseOrigin::File(file.to_owned());
+    Ok(case)
+}
+
+fn pointer_or_root(pointer: &str) -> String {
+    if pointer.is_empty() {
+        "/".to_owned()
+    } else {
+        pointer.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Outcome;
+
+    #[test]
+    fn embedded_hand_cases_load() {
+        let cases = load_cases(&DataSource::cases()).unwrap();
+        let seed = cases.iter().find(|c| c.id == "hand::seed_example").unwrap();
+        assert_eq!(seed.expect, Expectation::One(Outcome::Accepted));
+        assert_eq!(
+            seed.request.body_bytes(),
+            br#"{"ccId":1,"vdn":170,"agentIds":[1031,1099]}"#
+        );
+        assert!(
+            cases
+                .iter()
+                .all(|c| c.family() == "hand" || c.family() == "regression")
+        );
+    }
+
+    #[test]
+    fn a_bad_case_names_file_and_pointer() {
+        let validator = standalone_validator(&DataSource::schemas(), "case.schema.json").unwrap();
+        let err = parse_case(
+            "cases/x.json",
+            br#"{"id":"a","title":"t","clause":"notes:6.1","request":{"method":"post"},"expect":"accepted"}"#,
+            &validator,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("cases/x.json: at /request/method"), "{err}");
+        let err = parse_case("cases/y.json", b"{\n  \"id\": ", &validator)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cases/y.json") && err.contains("line 2"),
+            "{err}"
+        );
+    }
+}

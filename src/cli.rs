@@ -1,0 +1,380 @@
+//! The command line: clap definitions (every flag with its environment variable) and the
+//! dispatch to the library. Parsing helpers for durations and rates live here too.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::contract::DataSource;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cmsconform",
+    version,
+    about = "Contract-conformance harness for the CC-CMS batch agent-status open API",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Read the contract from this directory instead of the embedded `schemas/`.
+    #[arg(long, global = true, env = "CMSCONFORM_SCHEMAS", value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// Read hand-written cases from this directory instead of the embedded `cases/`.
+    #[arg(
+        long = "cases-dir",
+        global = true,
+        env = "CMSCONFORM_CASES_DIR",
+        value_name = "DIR"
+    )]
+    pub cases_dir: Option<PathBuf>,
+    /// Log filter for diagnostics on stderr (e.g. `debug`, `cmsconform=trace`).
+    #[arg(long, global = true, env = "CMSCONFORM_LOG", default_value = "warn")]
+    pub log: String,
+}
+
+impl GlobalArgs {
+    pub fn schema_source(&self) -> DataSource {
+        self.schemas
+            .clone()
+            .map_or_else(DataSource::schemas, DataSource::Directory)
+    }
+
+    pub fn case_source(&self) -> DataSource {
+        self.cases_dir
+            .clone()
+            .map_or_else(DataSource::cases, DataSource::Directory)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the suite against --target, or against the embedded mock when no target is given.
+    Run(Box<RunArgs>),
+    /// Serve the reference mock.
+    Mock(MockArgs),
+    /// Judge one captured exchange offline.
+    Check(CheckArgs),
+    /// Compare two runs' report.json files.
+    Diff(DiffArgs),
+    /// Run the suite against the clean embedded mock, then under each contract mutation.
+    Selftest(SelftestArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrialFormat {
+    Pretty,
+    Terse,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Base URL of the server under test, e.g. https://cms.example:28080. Default: embedded mock.
+    #[arg(long, env = "CMSCONFORM_TARGET", value_name = "URL")]
+    pub target: Option<String>,
+    /// Access key. Default with the embedded mock: the mock's local default.
+    #[arg(long, env = "CMSCONFORM_AK")]
+    pub ak: Option<String>,
+    /// Secret key. Prefer the environment variable: a flag shows in the process list.
+    #[arg(long, env = "CMSCONFORM_SK", hide_env_values = true)]
+    pub sk: Option<String>,
+    /// Contract profile (a directory under schemas/). Default: the profile marked default.
+    #[arg(long, env = "CMSCONFORM_PROFILE")]
+    pub profile: Option<String>,
+    /// Where report.json, junit.xml, report.md and report.html go.
+    #[arg(long, env = "CMSCONFORM_REPORT_DIR", default_value = "reports/latest")]
+    pub report_dir: PathBuf,
+    /// Do not write reports.
+    #[arg(long, env = "CMSCONFORM_NO_REPORT")]
+    pub no_report: bool,
+    /// Seed of the property cases; printed on every run. Default: random.
+    #[arg(long, env = "CMSCONFORM_SEED")]
+    pub seed: Option<u64>,
+    /// Number of property cases.
+    #[arg(
+        long = "cases",
+        env = "CMSCONFORM_PROPERTY_CASES",
+        default_value_t = 256
+    )]
+    pub property_cases: u32,
+    /// Skip TLS certificate verification (only for a server you trust).
+    #[arg(long, env = "CMSCONFORM_INSECURE")]
+    pub insecure: bool,
+    /// Trust the CA certificates in this PEM file as well.
+    #[arg(long, env = "CMSCONFORM_CACERT", value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Client certificate and key (PEM, both in one file) for mutual TLS.
+    #[arg(long, env = "CMSCONFORM_CLIENT_CERT", value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// Deadline for each whole request (connect, send, receive), e.g. 10s, 500ms.
+    #[arg(long, env = "CMSCONFORM_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Largest response body read; a longer body is cut and reported.
+    #[arg(long, env = "CMSCONFORM_MAX_BODY", default_value = "32MiB", value_parser = parse_size)]
+    pub max_body: usize,
+    /// Requests in flight at once.
+    #[arg(
+        short = 'j',
+        long = "concurrency",
+        env = "CMSCONFORM_CONCURRENCY",
+        default_value_t = 4
+    )]
+    pub concurrency: usize,
+    /// At most N requests per second (e.g. 20/s); default unlimited.
+    #[arg(long, env = "CMSCONFORM_RATE_LIMIT", value_parser = parse_rate)]
+    pub rate_limit: Option<f64>,
+    /// Override the interface path (e.g. a BMS path).
+    #[arg(long, env = "CMSCONFORM_PATH")]
+    pub path: Option<String>,
+    /// Unauthenticated probes to send at most (real servers lock an IP after bad signatures).
+    #[arg(long, env = "CMSCONFORM_AUTH_PROBES", default_value_t = 2)]
+    pub auth_probes: u32,
+    /// Allowance for the server's clock ahead of ours in the logon-time rule, e.g. 5m.
+    #[arg(long, env = "CMSCONFORM_CLOCK_SKEW", default_value = "5m", value_parser = parse_duration)]
+    pub clock_skew: Duration,
+    /// Stop after this many consecutive transport failures and report the target unusable.
+    #[arg(long, env = "CMSCONFORM_BREAKER", default_value_t = 5)]
+    pub breaker: u32,
+    /// Known, accepted failures (a report.json or a baseline file): listed, not failing.
+    #[arg(long, env = "CMSCONFORM_BASELINE", value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Request budget for discovering the limits the server really enforces (0 = off).
+    #[arg(long, env = "CMSCONFORM_DISCOVERY_BUDGET", default_value_t = 64)]
+    pub discovery_budget: u32,
+    /// No progress bar even on a terminal.
+    #[arg(long, env = "CMSCONFORM_NO_PROGRESS")]
+    pub no_progress: bool,
+    /// List the cases instead of running them.
+    #[arg(long)]
+    pub list: bool,
+    /// Run only cases whose id matches FILTER exactly.
+    #[arg(long)]
+    pub exact: bool,
+    /// Skip cases whose id contains this (repeatable).
+    #[arg(long)]
+    pub skip: Vec<String>,
+    /// Trials run at once (libtest's flag); default: --concurrency.
+    #[arg(long)]
+    pub test_threads: Option<usize>,
+    /// Trial output format.
+    #[arg(long, value_enum, default_value = "pretty")]
+    pub format: TrialFormat,
+    /// Run only cases whose id contains FILTER.
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MockArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CMSCONFORM_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    #[arg(long, env = "CMSCONFORM_PROFILE")]
+    pub profile: Option<String>,
+    /// Access key accepted. Default: the documented local default.
+    #[arg(long, env = "CMSCONFORM_AK")]
+    pub ak: Option<String>,
+    /// Secret key. Default: the documented local default.
+    #[arg(long, env = "CMSCONFORM_SK", hide_env_values = true)]
+    pub sk: Option<String>,
+    /// Accepted distance between the signature's timestamp and the mock's clock.
+    #[arg(long, env = "CMSCONFORM_MOCK_CLOCK_SKEW", default_value = "15m", value_parser = parse_duration)]
+    pub clock_skew: Duration,
+    /// Seed of the agent fleet.
+    #[arg(long, env = "CMSCONFORM_MOCK_SEED", default_value_t = 0)]
+    pub seed: u64,
+    /// A fault or contract mutation applied to every request (repeatable); see --list-faults.
+    #[arg(long = "fault", env = "CMSCONFORM_FAULT", value_delimiter = ',')]
+    pub faults: Vec<String>,
+    /// Lock a client IP out (403) after N authentication failures per WINDOW, e.g. 5/60s.
+    #[arg(long, env = "CMSCONFORM_LOCKOUT")]
+    pub lockout: Option<String>,
+    /// Largest request body accepted (413 beyond).
+    #[arg(long, env = "CMSCONFORM_MOCK_MAX_BODY", default_value = "1MiB", value_parser = parse_size)]
+    pub max_body: usize,
+    /// Print every fault and contract mutation, then exit.
+    #[arg(long)]
+    pub list_faults: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// The request body file.
+    #[arg(long, value_name = "REQ.json")]
+    pub request: PathBuf,
+    /// The raw response body file.
+    #[arg(long, value_name = "RESP.json")]
+    pub response: PathBuf,
+    /// The HTTP status of the answer.
+    #[arg(long, default_value_t = 200)]
+    pub status: u16,
+    /// The answer's Content-Type.
+    #[arg(long, default_value = "application/json;charset=UTF-8")]
+    pub content_type: String,
+    #[arg(long, env = "CMSCONFORM_PROFILE")]
+    pub profile: Option<String>,
+    /// "Now" for the logon-time rule (ms since the epoch). Default: the clock.
+    #[arg(long)]
+    pub now_ms: Option<i64>,
+    /// Allowance for the server's clock ahead of "now".
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub clock_skew: Duration,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Md,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// The older run's report.json.
+    pub old: PathBuf,
+    /// The newer run's report.json.
+    pub new: PathBuf,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: DiffFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SelftestArgs {
+    #[arg(long, env = "CMSCONFORM_PROFILE")]
+    pub profile: Option<String>,
+    #[arg(long, env = "CMSCONFORM_SEED", default_value_t = 1)]
+    pub seed: u64,
+    /// Property cases per run.
+    #[arg(long = "cases", default_value_t = 32)]
+    pub property_cases: u32,
+    /// Only these mutations (repeatable); default all.
+    #[arg(long = "mutation")]
+    pub mutations: Vec<String>,
+}
+
+/// Runs the parsed command; returns the process exit code.
+pub fn dispatch(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Run(args) => crate::runner::command(&args, &cli.global),
+        Command::Mock(args) => crate::mock::command(&args, &cli.global),
+        Command::Check(args) => crate::checks::command(&args, &cli.global),
+        Command::Diff(args) => crate::diff::command(&args),
+        Command::Selftest(args) => crate::runner::selftest_command(&args, &cli.global),
+    }
+}
+
+/// Parses `10s`, `500ms`, `15m`, `1h`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (try 10s, 500ms, 15m)"))?;
+    let seconds = match unit.trim() {
+        "ms" => value / 1000.0,
+        "" | "s" => value,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown duration unit {other:?} (use ms, s, m or h)"
+            ));
+        }
+    };
+    if !seconds.is_finite() || seconds > 1e9 {
+        return Err(format!("{text:?} is too long a duration"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Parses `32MiB`, `1MB`, `64KiB`, `1048576`.
+pub fn parse_size(text: &str) -> std::result::Result<usize, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (try 32MiB, 512KiB, 1000000)"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1024,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit {other:?}")),
+    };
+    value
+        .checked_mul(factor)
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+/// Parses `20/s`, `20` (per second) or `600/m`.
+pub fn parse_rate(text: &str) -> std::result::Result<f64, String> {
+    let (number, per) = text.split_once('/').unwrap_or((text, "s"));
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a rate (try 20/s)"))?;
+    let per_second = match per.trim() {
+        "s" => value,
+        "m" | "min" => value / 60.0,
+        other => return Err(format!("unknown rate unit {other:?} (use /s or /m)")),
+    };
+    if per_second.is_finite() && per_second > 0.0 {
+        Ok(per_second)
+    } else {
+        Err(format!("{text:?}: a rate must be positive"))
+    }
+}
+
+/// Reads a file named on the command line, naming it in the error.
+pub fn read_input(path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::Usage(format!("{}: {source}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_sizes_rates() {
+        assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("1e308h").is_err());
+        assert_eq!(parse_size("32MiB").unwrap(), 32 << 20);
+        assert!(parse_size("99999999999999999999GiB").is_err());
+        assert_eq!(parse_rate("20/s").unwrap(), 20.0);
+        assert!(parse_rate("0/s").is_err());
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,13 @@
+//! Diagnostics through `tracing`, on stderr. Nothing logged may carry a secret: callers log
+//! redacted values only (see `report::redact`).
+
+/// Installs the stderr subscriber once; later calls are ignored.
+pub fn init(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

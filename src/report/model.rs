@@ -1,0 +1,172 @@
+//! What a run records: the data `report.json` serializes (schema: `schemas/report.schema.json`)
+//! and every other report format and `diff` reads. The runner fills it; nothing here does I/O.
+
+use serde::{Deserialize, Serialize};
+
+use crate::checks::{Expectation, Outcome, Violation};
+
+/// The verdict of one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Passed,
+    Failed,
+    /// Not run: filtered, the auth-probe budget spent, the circuit breaker open, ...
+    Skipped,
+}
+
+/// The request as sent, secrets redacted (`Authorization` keeps `auth-v2/AK/ts/headers/***`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    pub method: String,
+    /// Full URL as sent.
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// The body, lossily decoded, truncated to a report-sized excerpt.
+    pub body: String,
+    pub body_bytes: usize,
+}
+
+/// The answer, as much as a report needs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResponseRecord {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// Pretty-printed JSON when it parses, else lossy text; truncated.
+    pub body_excerpt: String,
+    pub body_bytes: usize,
+    pub truncated: bool,
+}
+
+/// How to replay one case.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reproduction {
+    /// A curl line; the signature is `$CMSCONFORM_AUTH`.
+    pub curl: String,
+    /// How to produce `$CMSCONFORM_AUTH`.
+    pub auth_note: String,
+    /// `cmsconform run --seed S --exact ID ...`
+    pub command: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseRecord {
+    pub id: String,
+    pub title: String,
+    /// The id's first `::` segment: `hand`, `boundary`, `types`, `property`, ...
+    pub family: String,
+    pub clause: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub verdict: Verdict,
+    pub expected: Expectation,
+    /// What the answer was classified as, when it could be.
+    #[serde(default)]
+    pub observed: Option<Outcome>,
+    /// Failures and information, most specific first.
+    #[serde(default)]
+    pub violations: Vec<Violation>,
+    #[serde(default)]
+    pub request: Option<RequestRecord>,
+    #[serde(default)]
+    pub response: Option<ResponseRecord>,
+    /// Why no answer was judged (transport failure), or why the case was skipped.
+    #[serde(default)]
+    pub error: Option<String>,
+    pub duration_ms: f64,
+    /// Listed in the baseline: failing, but not failing the gate.
+    #[serde(default)]
+    pub baselined: bool,
+    #[serde(default)]
+    pub reproduce: Option<Reproduction>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    /// Failed but listed in the baseline.
+    #[serde(default)]
+    pub baselined: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunMeta {
+    pub harness_version: String,
+    pub profile: String,
+    /// Base URL, or `embedded-mock` (with its address).
+    pub target: String,
+    pub seed: u64,
+    pub property_cases: u32,
+    /// SHA-256 of the profile's schema files and the clause catalogue.
+    pub schema_hash: String,
+    /// SHA-256 of the ordered case ids and their requests.
+    pub case_set_hash: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: f64,
+    pub totals: Totals,
+    /// The command line that reproduces this run (secrets left out).
+    pub command: String,
+}
+
+/// A multi-exchange finding (consistency relations, limit discovery).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelationRecord {
+    /// `permutation`, `sub-batch`, `duplication`, `repetition`, `discovery::ccId`, ...
+    pub relation: String,
+    pub verdict: Verdict,
+    #[serde(default)]
+    pub violations: Vec<Violation>,
+    /// The exchanges compared, in order (pointers `#N/...` index into this).
+    #[serde(default)]
+    pub exchanges: Vec<(RequestRecord, Option<ResponseRecord>)>,
+    /// One-line findings, e.g. "documented max 6000 items; server accepts up to 8191".
+    #[serde(default)]
+    pub findings: Vec<String>,
+}
+
+/// Baseline bookkeeping of a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BaselineSummary {
+    pub file: String,
+    /// Failing cases the baseline accepted.
+    pub accepted: Vec<String>,
+    /// Baseline entries that no longer fail.
+    pub stale: Vec<String>,
+}
+
+/// One clause and the cases that reached it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClauseCoverage {
+    pub clause: String,
+    pub title: String,
+    pub cases: Vec<String>,
+    pub failed: usize,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub meta: RunMeta,
+    pub cases: Vec<CaseRecord>,
+    #[serde(default)]
+    pub relations: Vec<RelationRecord>,
+    #[serde(default)]
+    pub coverage: Vec<ClauseCoverage>,
+    #[serde(default)]
+    pub baseline: Option<BaselineSummary>,
+}
+
+impl RunRecord {
+    /// True when nothing fails the gate (baselined failures do not).
+    pub fn conformant(&self) -> bool {
+        self.cases
+            .iter()
+            .all(|c| c.verdict != Verdict::Failed || c.baselined)
+            && self.relations.iter().all(|r| r.verdict != Verdict::Failed)
+    }
+}
