@@ -16,6 +16,7 @@ pub mod error;
 pub mod exit;
 pub mod logging;
 pub mod mock;
+pub mod redact;
 pub mod report;
 pub mod runner;
 

@@ -23,6 +23,15 @@ pub struct CheckOptions {
     pub clock_skew_ms: i64,
 }
 
+/// Every check the harness makes, with its stable id and clause.
+pub static CATALOGUE: &[&CheckDef] = &[];
+
+/// What an answer looks like, independent of what was expected: a success, a rejection, a 401,
+/// a method refusal. `None` when it is none of these (a 5xx, garbage, no answer).
+pub fn classify(_contract: &Contract, _exchange: &Exchange) -> Option<Outcome> {
+    None
+}
+
 /// Judges one exchange against the contract and the case's expectation.
 pub fn judge(
     _contract: &Contract,
