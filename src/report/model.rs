@@ -170,3 +170,49 @@ impl RunRecord {
             && self.relations.iter().all(|r| r.verdict != Verdict::Failed)
     }
 }
+
+/// Longest body excerpt kept in a report.
+pub const MAX_EXCERPT_BYTES: usize = 4096;
+
+impl RequestRecord {
+    /// The record of a request as sent to `base_url`, with secrets redacted.
+    pub fn from_sent(
+        sent: &crate::checks::SentRequest,
+        base_url: &str,
+        redactor: &crate::redact::Redactor,
+    ) -> Self {
+        RequestRecord {
+            method: sent.method.clone(),
+            url: format!("{}{}", base_url.trim_end_matches('/'), sent.path),
+            headers: redactor.headers(&sent.headers),
+            body: redactor.scrub(&excerpt(&sent.body)),
+            body_bytes: sent.body.len(),
+        }
+    }
+}
+
+impl ResponseRecord {
+    pub fn from_received(
+        received: &crate::checks::Received,
+        redactor: &crate::redact::Redactor,
+    ) -> Self {
+        ResponseRecord {
+            status: received.status,
+            headers: redactor.headers(&received.headers),
+            body_excerpt: redactor.scrub(&excerpt(&received.body)),
+            body_bytes: received.body.len(),
+            truncated: received.truncated,
+        }
+    }
+}
+
+/// A report-sized, lossily decoded excerpt of a body.
+pub fn excerpt(body: &[u8]) -> String {
+    let cut = body.len().min(MAX_EXCERPT_BYTES);
+    let text = String::from_utf8_lossy(&body[..cut]);
+    if cut < body.len() {
+        format!("{text}… ({} more bytes)", body.len() - cut)
+    } else {
+        text.into_owned()
+    }
+}
