@@ -3,6 +3,8 @@
 //! and property cases are built from the contract's request shape. This module owns the case
 //! model and the file loader; it knows nothing of HTTP or of checks beyond [`Expectation`].
 
+pub mod generate;
+
 use std::collections::BTreeMap;
 
 use base64::Engine;
