@@ -1,13 +1,232 @@
 //! `cmsconform run` and `selftest`: cases → libtest-mimic trials → exchanges → verdicts →
-//! a [`crate::report::RunRecord`]. (Built in the run issue.)
+//! a [`crate::report::RunRecord`], then reports, regressions and the exit code.
+//!
+//! - [`config`]: flags → [`RunConfig`] (target, credentials, seed, client settings).
+//! - [`suite`]: which cases run, which authentication probes may be sent.
+//! - [`session`]: the target (embedded mock or remote) and one case → one record.
+//! - [`trials`]: the libtest-mimic harness and the progress bar.
+//! - [`record`]: the run record, totals and the summary line.
+//! - [`regress`]: failing property cases shrunk into `cases/regressions/`.
+//! - [`selftest`]: the mock's contract mutations must each be caught.
+//!
+//! It reaches other modules only through their public APIs (checks, client, mock, report)
+//! and never interprets a response itself.
+
+pub mod config;
+pub mod record;
+pub mod regress;
+pub mod selftest;
+pub mod session;
+pub mod suite;
+pub mod trials;
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use futures_util::StreamExt;
+use tokio::runtime::Runtime;
+
+pub use config::{RunConfig, Target};
+pub use selftest::{MutationResult, SelftestReport, selftest};
+pub use session::Session;
 
 use crate::cli::{GlobalArgs, RunArgs, SelftestArgs};
+use crate::contract::Contract;
 use crate::error::{Error, Result};
+use crate::exit;
+use crate::report::{self, CaseRecord, RunRecord, Verdict};
 
-pub fn command(_args: &RunArgs, _global: &GlobalArgs) -> Result<i32> {
-    Err(Error::Usage("run is not built yet".into()))
+/// `cmsconform run`.
+pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
+    let config = RunConfig::from_args(args, global)?;
+    let cases = suite::assemble(&config)?;
+    let arguments = trials::arguments(args);
+    if args.list {
+        trials::list(&arguments, &cases);
+        return Ok(exit::CONFORMANT);
+    }
+    let seed = config.seed;
+    println!("seed: {seed} (rerun with --seed {seed})");
+    let case_set_hash = suite::case_set_hash(&cases);
+    let runtime = selftest::build_runtime()?;
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let session = Arc::new(Session::start(&config, &runtime)?);
+    println!(
+        "profile: {}, target: {}",
+        config.profile_name(),
+        session.target_label
+    );
+    let probes = suite::allowed_probes(
+        trials::selected(&arguments, &cases).into_iter(),
+        config.auth_probes,
+    );
+    let progress = trials::progress_bar(cases.len(), !args.no_progress);
+    let mut records = trials::run(
+        Arc::clone(&session),
+        runtime.handle().clone(),
+        &arguments,
+        cases.clone(),
+        probes,
+        config.auth_probes,
+        progress,
+    );
+    order_like(&mut records, &cases);
+    let unusable = unusable_reason(&session, &records);
+    if unusable.is_none() {
+        if let Some(dir) = &config.regressions_dir {
+            regress::shrink_failures(&config, &session, runtime.handle(), &records, dir);
+        }
+    }
+    let mut record = record::build(
+        &config,
+        &session.target_label,
+        case_set_hash,
+        records,
+        started,
+        clock.elapsed(),
+    );
+    if let Some(baseline) = &args.baseline {
+        report::apply_baseline(&mut record, baseline)?;
+        record.meta.totals = record::totals(&record.cases);
+    }
+    if !args.no_report {
+        report::write_all(&record, &args.report_dir)?;
+        println!("reports: {}", args.report_dir.display());
+    }
+    finish(&record, unusable)
 }
 
-pub fn selftest_command(_args: &SelftestArgs, _global: &GlobalArgs) -> Result<i32> {
-    Err(Error::Usage("selftest is not built yet".into()))
+/// Prints the closing lines and turns the record into an exit code.
+fn finish(record: &RunRecord, unusable: Option<String>) -> Result<i32> {
+    if record.meta.totals.baselined > 0 {
+        println!(
+            "{} known failures accepted by the baseline",
+            record.meta.totals.baselined
+        );
+    }
+    println!("{}", record::summary_line(&record.meta.totals));
+    if let Some(reason) = unusable {
+        return Err(Error::Runtime(format!("target unusable: {reason}")));
+    }
+    Ok(if record.conformant() {
+        exit::CONFORMANT
+    } else {
+        exit::NON_CONFORMANT
+    })
+}
+
+/// Why the target could not be judged at all, if so: the client's circuit breaker opened, or
+/// not one request sent got an answer.
+pub fn unusable_reason(session: &Session, records: &[CaseRecord]) -> Option<String> {
+    let sent: Vec<&CaseRecord> = records
+        .iter()
+        .filter(|r| r.request.is_some() && r.verdict != Verdict::Skipped)
+        .collect();
+    let first_error = || {
+        sent.iter()
+            .find_map(|r| r.error.clone())
+            .unwrap_or_else(|| "no answer".into())
+    };
+    if session.client.breaker_open() {
+        return Some(format!(
+            "too many consecutive transport failures, the circuit breaker opened ({})",
+            first_error()
+        ));
+    }
+    if !sent.is_empty() && sent.iter().all(|r| r.response.is_none()) {
+        return Some(format!(
+            "none of {} requests got an answer ({})",
+            sent.len(),
+            first_error()
+        ));
+    }
+    None
+}
+
+/// Sorts records into the suite's order (trials finish in any order).
+fn order_like(records: &mut [CaseRecord], cases: &[crate::cases::Case]) {
+    let position: std::collections::HashMap<&str, usize> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    records.sort_by_key(|r| position.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+}
+
+/// Runs the whole suite of `config` concurrently without libtest output, reports or
+/// regressions, and returns the case records in suite order (selftest, tests). A target that
+/// answered nothing is not an error here: selftest counts it as a caught mutation.
+pub fn quiet_run(config: &RunConfig, runtime: &Runtime) -> Result<Vec<CaseRecord>> {
+    let cases = suite::assemble(config)?;
+    let session = Session::start(config, runtime)?;
+    let probes = suite::allowed_probes(cases.iter(), config.auth_probes);
+    let reason = trials::probe_skip_reason(config.auth_probes);
+    let mut records: Vec<CaseRecord> = runtime.block_on(
+        futures_util::stream::iter(cases.iter())
+            .map(|case| {
+                let session = &session;
+                let blocked = suite::is_probe(case) && !probes.contains(&case.id);
+                let reason = &reason;
+                async move {
+                    if blocked {
+                        session.skipped(case, reason)
+                    } else {
+                        session.execute(case).await
+                    }
+                }
+            })
+            .buffer_unordered(config.concurrency.max(1))
+            .collect(),
+    );
+    order_like(&mut records, &cases);
+    Ok(records)
+}
+
+/// Like [`quiet_run`] on a runtime of its own, returning the whole run record.
+pub fn run_to_record(config: &RunConfig) -> Result<RunRecord> {
+    let runtime = selftest::build_runtime()?;
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let cases = suite::assemble(config)?;
+    let records = quiet_run(config, &runtime)?;
+    let unanswered = records
+        .iter()
+        .filter(|r| r.request.is_some() && r.verdict != Verdict::Skipped)
+        .all(|r| r.response.is_none());
+    if unanswered && records.iter().any(|r| r.request.is_some()) {
+        return Err(Error::Runtime(
+            "target unusable: no request got an answer".into(),
+        ));
+    }
+    let label = match &config.target {
+        Target::Embedded { .. } => session::EMBEDDED_TARGET.to_owned(),
+        Target::Remote { base_url } => base_url.clone(),
+    };
+    Ok(record::build(
+        config,
+        &label,
+        suite::case_set_hash(&cases),
+        records,
+        started,
+        clock.elapsed(),
+    ))
+}
+
+/// `cmsconform selftest`.
+pub fn selftest_command(args: &SelftestArgs, global: &GlobalArgs) -> Result<i32> {
+    let schemas = global.schema_source();
+    let profile = match &args.profile {
+        Some(name) => name.clone(),
+        None => Contract::default_profile_name(&schemas)?,
+    };
+    let contract = Contract::load(&schemas, &profile)?;
+    println!("selftest: profile {profile}, seed {}", args.seed);
+    let outcome = selftest(&contract, args.seed, args.property_cases, &args.mutations)?;
+    print!("{}", outcome.table());
+    Ok(if outcome.passed() {
+        exit::CONFORMANT
+    } else {
+        exit::NON_CONFORMANT
+    })
 }

@@ -1,0 +1,199 @@
+//! `cmsconform run`'s flags turned into a [`RunConfig`]: the contract, where the target is,
+//! the credentials, the seed and the client settings. Owns the rules of flag combinations
+//! (a remote target needs AK and SK); does no I/O beyond loading the contract.
+
+use std::hash::{BuildHasher, Hasher};
+use std::path::PathBuf;
+
+use crate::auth::Credentials;
+use crate::checks::CheckOptions;
+use crate::cli::{GlobalArgs, RunArgs};
+use crate::client::ClientConfig;
+use crate::contract::{Contract, DataSource};
+use crate::error::{Error, Result};
+
+/// Where the cases go.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// The embedded mock, started on 127.0.0.1:0 for this run, with these global faults
+    /// (mutation or fault specs; empty = the faithful mock).
+    Embedded { faults: Vec<String> },
+    /// A server under test at this base URL.
+    Remote { base_url: String },
+}
+
+/// Everything a run needs, independent of how it was asked for (CLI, selftest, tests).
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub contract: Contract,
+    pub target: Target,
+    /// Client settings; `base_url` is filled in when the target is known.
+    pub client: ClientConfig,
+    /// The interface path requests go to (the profile's, or `--path`).
+    pub path: String,
+    pub seed: u64,
+    pub property_cases: u32,
+    /// Unauthenticated probes sent at most.
+    pub auth_probes: u32,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    pub check_options: CheckOptions,
+    /// Where hand-written cases come from.
+    pub case_source: DataSource,
+    /// Where shrunk property failures are written (`cases/regressions` of the working
+    /// directory, or of `--cases-dir`). `None`: failures are not shrunk.
+    pub regressions_dir: Option<PathBuf>,
+    /// Also load the case files in `regressions_dir` (when `case_source` does not already).
+    pub replay_regressions: bool,
+    /// The command line that reproduces the run, secrets left out.
+    pub command_line: String,
+}
+
+/// The environment variable the SK should come from (a flag shows in the process list).
+pub const SK_ENV: &str = "CMSCONFORM_SK";
+pub const AK_ENV: &str = "CMSCONFORM_AK";
+/// Where shrunk property failures go, relative to the working directory.
+pub const REGRESSIONS_DIR: &str = "cases/regressions";
+
+impl RunConfig {
+    /// A run of `contract` against the faithful embedded mock with local credentials, a small
+    /// property budget and no regression files: what selftest and the tests start from.
+    pub fn embedded(contract: Contract, seed: u64, property_cases: u32) -> Self {
+        let path = contract.profile().path.clone();
+        let profile = contract.profile().name.clone();
+        RunConfig {
+            contract,
+            target: Target::Embedded { faults: Vec::new() },
+            client: ClientConfig::new(String::new(), Credentials::local_default()),
+            path,
+            seed,
+            property_cases,
+            auth_probes: 2,
+            concurrency: 8,
+            check_options: CheckOptions {
+                now_ms: None,
+                clock_skew_ms: 5 * 60 * 1000,
+            },
+            case_source: DataSource::cases(),
+            regressions_dir: None,
+            replay_regressions: false,
+            command_line: format!("cmsconform run --profile {profile} --seed {seed}"),
+        }
+    }
+
+    /// Builds the run's configuration from its flags.
+    pub fn from_args(args: &RunArgs, global: &GlobalArgs) -> Result<Self> {
+        let schemas = global.schema_source();
+        let profile = match &args.profile {
+            Some(name) => name.clone(),
+            None => Contract::default_profile_name(&schemas)?,
+        };
+        let contract = Contract::load(&schemas, &profile)?;
+        let (target, creds) = match &args.target {
+            None => {
+                let local = Credentials::local_default();
+                let creds = Credentials::new(
+                    args.ak.clone().unwrap_or(local.ak),
+                    args.sk.clone().unwrap_or_else(|| local.sk.expose().to_owned()),
+                );
+                (Target::Embedded { faults: Vec::new() }, creds)
+            }
+            Some(url) => {
+                let url = url.trim().trim_end_matches('/').to_owned();
+                if url.is_empty() {
+                    return Err(Error::Usage("--target is empty".into()));
+                }
+                let ak = args.ak.clone().filter(|a| !a.is_empty()).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--target needs an access key: set {AK_ENV} (or --ak)"
+                    ))
+                })?;
+                let sk = args.sk.clone().filter(|s| !s.is_empty()).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--target needs a secret key: set the environment variable {SK_ENV} \
+                         (preferred: a --sk flag shows in the process list)"
+                    ))
+                })?;
+                (Target::Remote { base_url: url }, Credentials::new(ak, sk))
+            }
+        };
+        if args.concurrency == 0 {
+            return Err(Error::Usage("-j/--concurrency must be at least 1".into()));
+        }
+        if args.test_threads == Some(0) {
+            return Err(Error::Usage("--test-threads must be at least 1".into()));
+        }
+        let path = match &args.path {
+            Some(p) if !p.starts_with('/') => {
+                return Err(Error::Usage(format!("--path {p:?} must start with '/'")));
+            }
+            Some(p) => p.clone(),
+            None => contract.profile().path.clone(),
+        };
+        let seed = args.seed.unwrap_or_else(random_seed);
+        let mut client = ClientConfig::new(String::new(), creds);
+        client.timeout = args.timeout;
+        client.max_body = args.max_body;
+        client.insecure = args.insecure;
+        client.cacert = args.cacert.clone();
+        client.client_cert = args.client_cert.clone();
+        client.rate_limit = args.rate_limit;
+        client.breaker = args.breaker;
+        let clock_skew_ms = i64::try_from(args.clock_skew.as_millis()).unwrap_or(i64::MAX);
+        // A cases directory given on the command line is read whole, regressions included.
+        let regressions_dir = match &global.cases_dir {
+            Some(dir) => dir.join("regressions"),
+            None => PathBuf::from(REGRESSIONS_DIR),
+        };
+        let command_line = command_line(args, &profile, seed);
+        Ok(RunConfig {
+            contract,
+            target,
+            client,
+            path,
+            seed,
+            property_cases: args.property_cases,
+            auth_probes: args.auth_probes,
+            concurrency: args.concurrency,
+            check_options: CheckOptions {
+                now_ms: None,
+                clock_skew_ms,
+            },
+            case_source: global.case_source(),
+            regressions_dir: Some(regressions_dir),
+            replay_regressions: global.cases_dir.is_none(),
+            command_line,
+        })
+    }
+
+    pub fn profile_name(&self) -> &str {
+        &self.contract.profile().name
+    }
+}
+
+fn command_line(args: &RunArgs, profile: &str, seed: u64) -> String {
+    let mut line = format!("cmsconform run --profile {profile} --seed {seed}");
+    if let Some(target) = &args.target {
+        line.push_str(&format!(" --target {target}"));
+    }
+    if args.property_cases != 256 {
+        line.push_str(&format!(" --cases {}", args.property_cases));
+    }
+    if let Some(path) = &args.path {
+        line.push_str(&format!(" --path {path}"));
+    }
+    line
+}
+
+/// A seed for a run that was not given one; printed so the run can be repeated.
+fn random_seed() -> u64 {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    // Keep seeds short enough to type back.
+    hasher.finish() % 1_000_000_000
+}

@@ -1,0 +1,170 @@
+//! `cmsconform selftest`: the suite against the faithful embedded mock (must pass), then once
+//! per contract mutation of the mock applied to every request (each must be caught by at least
+//! one failing case). Runs cases concurrently, writes no files, prints a table.
+
+use std::collections::BTreeMap;
+
+use tokio::runtime::Runtime;
+
+use super::config::{RunConfig, Target};
+use super::quiet_run;
+use crate::contract::Contract;
+use crate::error::{Error, Result};
+use crate::mock;
+use crate::report::{CaseRecord, Verdict};
+
+/// How one mutation fared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MutationResult {
+    pub name: String,
+    pub clause: String,
+    /// At least one case failed.
+    pub caught: bool,
+    /// Check ids of the failing violations, most frequent first.
+    pub checks: Vec<String>,
+    pub failed_cases: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelftestReport {
+    /// `id: first failure` of every case that failed against the faithful mock.
+    pub clean_failures: Vec<String>,
+    pub clean_cases: usize,
+    pub mutations: Vec<MutationResult>,
+}
+
+impl SelftestReport {
+    /// The clean run passed and every mutation was caught.
+    pub fn passed(&self) -> bool {
+        self.clean_failures.is_empty() && self.mutations.iter().all(|m| m.caught)
+    }
+
+    /// The table printed by `cmsconform selftest`.
+    pub fn table(&self) -> String {
+        let width = self
+            .mutations
+            .iter()
+            .map(|m| m.name.len())
+            .max()
+            .unwrap_or(0)
+            .max("mutation".len());
+        let mut out = String::new();
+        let clean = if self.clean_failures.is_empty() {
+            "pass".to_owned()
+        } else {
+            format!("FAIL ({} cases)", self.clean_failures.len())
+        };
+        out.push_str(&format!(
+            "clean mock: {clean} ({} cases)\n",
+            self.clean_cases
+        ));
+        for failure in self.clean_failures.iter().take(20) {
+            out.push_str(&format!("  {failure}\n"));
+        }
+        out.push_str(&format!("{:<width$}  {:<6}  caught by\n", "mutation", "result"));
+        for m in &self.mutations {
+            let result = if m.caught { "caught" } else { "MISSED" };
+            let by = if m.checks.is_empty() {
+                "-".to_owned()
+            } else {
+                format!("{} ({} failing cases)", m.checks.join(", "), m.failed_cases)
+            };
+            out.push_str(&format!("{:<width$}  {result:<6}  {by}\n", m.name));
+        }
+        let caught = self.mutations.iter().filter(|m| m.caught).count();
+        out.push_str(&format!(
+            "{caught}/{} mutations caught\n",
+            self.mutations.len()
+        ));
+        out
+    }
+}
+
+/// Runs the selftest for `contract` with `property_cases` property cases of `seed`; `only`
+/// restricts the mutations (empty = all).
+pub fn selftest(
+    contract: &Contract,
+    seed: u64,
+    property_cases: u32,
+    only: &[String],
+) -> Result<SelftestReport> {
+    let known = mock::mutations();
+    for name in only {
+        if !known.iter().any(|m| m.name == name) {
+            let names: Vec<&str> = known.iter().map(|m| m.name).collect();
+            return Err(Error::Usage(format!(
+                "unknown mutation {name:?}; known: {}",
+                names.join(", ")
+            )));
+        }
+    }
+    let runtime = build_runtime()?;
+    let base = RunConfig::embedded(contract.clone(), seed, property_cases);
+    let clean = quiet_run(&base, &runtime)?;
+    let clean_failures = clean
+        .iter()
+        .filter(|r| r.verdict == Verdict::Failed)
+        .map(|r| format!("{}: {}", r.id, first_failure(r)))
+        .collect();
+    let mut mutations = Vec::new();
+    for def in known
+        .iter()
+        .filter(|m| only.is_empty() || only.iter().any(|o| o == m.name))
+    {
+        let mut config = base.clone();
+        config.target = Target::Embedded {
+            faults: vec![def.name.to_owned()],
+        };
+        let records = quiet_run(&config, &runtime)?;
+        let failed: Vec<&CaseRecord> = records
+            .iter()
+            .filter(|r| r.verdict == Verdict::Failed)
+            .collect();
+        mutations.push(MutationResult {
+            name: def.name.to_owned(),
+            clause: def.clause.to_owned(),
+            caught: !failed.is_empty(),
+            checks: top_checks(&failed),
+            failed_cases: failed.len(),
+        });
+    }
+    Ok(SelftestReport {
+        clean_failures,
+        clean_cases: clean.len(),
+        mutations,
+    })
+}
+
+fn first_failure(record: &CaseRecord) -> String {
+    record
+        .violations
+        .iter()
+        .find(|v| v.is_failure())
+        .map(ToString::to_string)
+        .or_else(|| record.error.clone())
+        .unwrap_or_default()
+}
+
+/// The check ids behind the failures, most frequent first, at most three.
+fn top_checks(failed: &[&CaseRecord]) -> Vec<String> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for record in failed {
+        for v in record.violations.iter().filter(|v| v.is_failure()) {
+            *counts.entry(v.check.as_str()).or_default() += 1;
+        }
+        if record.violations.iter().all(|v| !v.is_failure()) {
+            *counts.entry("transport").or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(&str, usize)> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    ranked.into_iter().take(3).map(|(c, _)| c.to_owned()).collect()
+}
+
+pub(crate) fn build_runtime() -> Result<Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(format!("cannot start the async runtime: {e}")))
+}

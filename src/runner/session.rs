@@ -1,0 +1,180 @@
+//! One run's live state: the target (the embedded mock started here, or a remote base URL), the
+//! HTTP client, and how one case becomes one [`CaseRecord`]: send, classify, judge, redact,
+//! time. Owns no output and no ordering: trials and selftest drive it.
+
+use std::time::Instant;
+
+use tokio::runtime::Runtime;
+
+use super::config::{RunConfig, Target};
+use crate::cases::Case;
+use crate::checks::{self, CheckOptions, Exchange, TransportFailure};
+use crate::client::{Client, OutgoingRequest};
+use crate::contract::Contract;
+use crate::error::{Error, Result};
+use crate::mock::{self, MockConfig, RunningMock};
+use crate::redact::Redactor;
+use crate::report::{self, CaseRecord, RequestRecord, ResponseRecord, RunMeta, Verdict};
+
+/// The target label of a run against the embedded mock.
+pub const EMBEDDED_TARGET: &str = "embedded-mock";
+
+pub struct Session {
+    pub contract: Contract,
+    pub client: Client,
+    pub base_url: String,
+    /// `embedded-mock (http://127.0.0.1:PORT)` or the target's base URL.
+    pub target_label: String,
+    path: String,
+    check_options: CheckOptions,
+    redactor: Redactor,
+    /// Profile and seed, for reproduction lines.
+    meta: RunMeta,
+    /// Keeps the embedded mock serving until the session ends.
+    _mock: Option<RunningMock>,
+}
+
+impl Session {
+    /// Starts the embedded mock when there is no remote target, and builds the client.
+    pub fn start(config: &RunConfig, runtime: &Runtime) -> Result<Session> {
+        let (mock, base_url, target_label) = match &config.target {
+            Target::Remote { base_url } => (None, base_url.clone(), base_url.clone()),
+            Target::Embedded { faults } => {
+                let mut mock_config = MockConfig::new(config.contract.clone());
+                mock_config.creds = config.client.creds.clone();
+                mock_config.faults = faults.clone();
+                let running = runtime.block_on(mock::spawn(mock_config, "127.0.0.1:0"))?;
+                let url = running.base_url();
+                let label = format!("{EMBEDDED_TARGET} ({url})");
+                (Some(running), url, label)
+            }
+        };
+        let mut client_config = config.client.clone();
+        client_config.base_url = base_url.clone();
+        // The client may set up timers or pools that want a runtime around.
+        let _guard = runtime.enter();
+        let client = Client::new(client_config).map_err(|e| Error::Usage(e.to_string()))?;
+        let mut redactor = Redactor::new();
+        redactor.add(config.client.creds.sk.expose());
+        Ok(Session {
+            contract: config.contract.clone(),
+            client,
+            base_url,
+            target_label,
+            path: config.path.clone(),
+            check_options: config.check_options,
+            redactor,
+            meta: RunMeta {
+                profile: config.profile_name().to_owned(),
+                seed: config.seed,
+                ..RunMeta::default()
+            },
+            _mock: mock,
+        })
+    }
+
+    fn outgoing(&self, case: &Case) -> OutgoingRequest {
+        OutgoingRequest {
+            method: case.request.method.clone(),
+            path: case.request.path.clone().unwrap_or_else(|| self.path.clone()),
+            auth: case.request.auth,
+            header_edits: case.request.headers.clone(),
+            body: case.request.body_bytes(),
+        }
+    }
+
+    /// Sends `case` once (never retried) and judges the answer.
+    pub async fn execute(&self, case: &Case) -> CaseRecord {
+        if self.client.breaker_open() {
+            return self.skipped(case, "target unusable: the circuit breaker is open");
+        }
+        let started = Instant::now();
+        let exchange = self.client.send(&self.outgoing(case)).await;
+        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        self.record(case, &exchange, duration_ms)
+    }
+
+    /// The record of `case` judged on `exchange`.
+    pub fn record(&self, case: &Case, exchange: &Exchange, duration_ms: f64) -> CaseRecord {
+        let mut redactor = self.redactor.clone();
+        if let Some(auth) = exchange.request.header("authorization") {
+            if let Some((_, signature)) = auth.rsplit_once('/') {
+                redactor.add(signature);
+            }
+        }
+        let request = RequestRecord::from_sent(&exchange.request, &self.base_url, &redactor);
+        let reproduce = Some(report::reproduction(&self.meta, &case.id, &request));
+        let mut record = self.skipped(case, "");
+        record.request = Some(request);
+        record.reproduce = reproduce;
+        record.duration_ms = duration_ms;
+        match &exchange.response {
+            Err(TransportFailure::NotSent(reason)) => {
+                record.error = Some(format!("not sent: {reason}"));
+                return record;
+            }
+            Err(failure) => record.error = Some(describe(failure)),
+            Ok(received) => {
+                record.response = Some(ResponseRecord::from_received(received, &redactor));
+            }
+        }
+        record.observed = checks::classify(&self.contract, exchange);
+        record.violations =
+            checks::judge(&self.contract, exchange, &case.expect, &self.check_options);
+        let failed = exchange.response.is_err() || record.violations.iter().any(|v| v.is_failure());
+        record.verdict = if failed {
+            Verdict::Failed
+        } else {
+            Verdict::Passed
+        };
+        record
+    }
+
+    /// The record of a case that was not sent, with why.
+    pub fn skipped(&self, case: &Case, reason: &str) -> CaseRecord {
+        CaseRecord {
+            id: case.id.clone(),
+            title: case.title.clone(),
+            family: case.family().to_owned(),
+            clause: case.clause.clone(),
+            tags: case.tags.clone(),
+            verdict: Verdict::Skipped,
+            expected: case.expect.clone(),
+            observed: None,
+            violations: Vec::new(),
+            request: None,
+            response: None,
+            error: (!reason.is_empty()).then(|| reason.to_owned()),
+            duration_ms: 0.0,
+            baselined: false,
+            reproduce: None,
+        }
+    }
+}
+
+/// One line on why no answer was judged.
+pub fn describe(failure: &TransportFailure) -> String {
+    match failure {
+        TransportFailure::Connect(d) => format!("connect failed: {d}"),
+        TransportFailure::Timeout(d) => format!("timed out: {d}"),
+        TransportFailure::Protocol(d) => format!("protocol error: {d}"),
+        TransportFailure::NotSent(d) => format!("not sent: {d}"),
+    }
+}
+
+/// What a failed trial prints: each failing violation, then the transport error if any.
+pub fn failure_message(record: &CaseRecord) -> String {
+    let mut lines: Vec<String> = record
+        .violations
+        .iter()
+        .filter(|v| v.is_failure())
+        .map(ToString::to_string)
+        .collect();
+    if let Some(error) = &record.error {
+        lines.push(error.clone());
+    }
+    if let Some(repro) = &record.reproduce {
+        lines.push(format!("rerun: {}", repro.command));
+    }
+    lines.join("\n")
+}

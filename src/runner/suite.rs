@@ -1,0 +1,101 @@
+//! The suite of one run: hand-written cases, replayed regressions, the generated boundary set
+//! and the seeded property cases, in that order; which authentication probes may be sent; and
+//! the hash that identifies the case set in a report. Pure, apart from reading case files.
+
+use std::collections::HashSet;
+
+use sha2::{Digest, Sha256};
+
+use super::config::RunConfig;
+use crate::cases::generate::{boundary_cases, property};
+use crate::cases::{AuthMode, Case, load_cases};
+use crate::contract::DataSource;
+use crate::error::Result;
+
+/// Every case of the run, in order, restricted to the run's profile.
+pub fn assemble(config: &RunConfig) -> Result<Vec<Case>> {
+    let profile = config.profile_name();
+    let mut cases: Vec<Case> = load_cases(&config.case_source)?;
+    if config.replay_regressions {
+        if let Some(dir) = config.regressions_dir.as_ref().filter(|d| d.is_dir()) {
+            for case in load_cases(&DataSource::Directory(dir.clone()))? {
+                // The file on disk wins over a copy embedded at build time.
+                match cases.iter_mut().find(|c| c.id == case.id) {
+                    Some(existing) => *existing = case,
+                    None => cases.push(case),
+                }
+            }
+        }
+    }
+    cases.retain(|c| c.applies_to(profile));
+    cases.extend(boundary_cases(&config.contract));
+    let count = usize::try_from(config.property_cases).unwrap_or(usize::MAX);
+    cases.extend(property::property_cases(&config.contract, config.seed, count));
+    Ok(cases)
+}
+
+pub fn is_probe(case: &Case) -> bool {
+    case.request.auth != AuthMode::Signed
+}
+
+/// The probes that may be sent among `will_run` (the cases not filtered out): at most `budget`,
+/// the first of each kind (no header, wrong signature) before any second one.
+pub fn allowed_probes<'a>(will_run: impl Iterator<Item = &'a Case>, budget: u32) -> HashSet<String> {
+    let probes: Vec<&Case> = will_run.filter(|c| is_probe(c)).collect();
+    let budget = usize::try_from(budget).unwrap_or(usize::MAX);
+    let mut allowed: Vec<&Case> = Vec::new();
+    for kind in [AuthMode::None, AuthMode::BadSignature] {
+        if let Some(first) = probes.iter().find(|c| c.request.auth == kind) {
+            allowed.push(first);
+        }
+    }
+    for probe in &probes {
+        if !allowed.iter().any(|a| a.id == probe.id) {
+            allowed.push(probe);
+        }
+    }
+    allowed.into_iter().take(budget).map(|c| c.id.clone()).collect()
+}
+
+/// SHA-256 over every case id and request, in order: two runs with equal hashes sent the same.
+pub fn case_set_hash(cases: &[Case]) -> String {
+    let mut hasher = Sha256::new();
+    for case in cases {
+        hasher.update(case.id.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(serde_json::to_vec(&case.request).unwrap_or_default());
+        hasher.update(b"\n");
+    }
+    hex::encode(hasher.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::Contract;
+
+    #[test]
+    fn the_suite_holds_every_family_once() {
+        let config = RunConfig::embedded(Contract::embedded("2023-12").unwrap(), 5, 10);
+        let cases = assemble(&config).unwrap();
+        for family in ["hand", "boundary", "types", "missing", "extra", "property"] {
+            assert!(cases.iter().any(|c| c.family() == family), "{family}");
+        }
+        let mut ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        ids.sort_unstable();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(n, ids.len());
+        assert_eq!(case_set_hash(&cases), case_set_hash(&assemble(&config).unwrap()));
+    }
+
+    #[test]
+    fn probes_are_one_of_each_kind_then_capped() {
+        let config = RunConfig::embedded(Contract::embedded("2023-12").unwrap(), 5, 0);
+        let cases = assemble(&config).unwrap();
+        let two = allowed_probes(cases.iter(), 2);
+        assert!(two.contains("hand::auth_missing") && two.contains("hand::auth_bad_signature"));
+        assert_eq!(allowed_probes(cases.iter(), 1).len(), 1);
+        assert!(allowed_probes(cases.iter(), 0).is_empty());
+    }
+}
