@@ -1,0 +1,137 @@
+//! The `cmsconform` binary's contract with a CI gate: one test per exit code (0 conformant,
+//! 1 non-conformant, 2 usage, 3 runtime), `--list` and filters as in `cargo test`, and
+//! regressions written by a failing property case and replayed by the next run.
+//! Every test runs in a temporary directory with no CMSCONFORM_* variables inherited.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use cmsconform::contract::Contract;
+use cmsconform::mock::{self, MockConfig, RunningMock};
+
+fn cmsconform(dir: &std::path::Path) -> Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("cmsconform");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("CMSCONFORM_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.current_dir(dir).arg("--log").arg("error");
+    cmd
+}
+
+/// A mock committing `fault` on every request, serving until the runtime is dropped.
+fn mutated_mock(fault: &str) -> (tokio::runtime::Runtime, RunningMock) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut config = MockConfig::new(Contract::embedded("2023-12").unwrap());
+    config.faults = vec![fault.to_owned()];
+    let running = runtime
+        .block_on(mock::spawn(config, "127.0.0.1:0"))
+        .unwrap();
+    (runtime, running)
+}
+
+#[test]
+fn exit_0_against_the_embedded_mock() {
+    let dir = tempfile::tempdir().unwrap();
+    cmsconform(dir.path())
+        .args(["run", "--cases", "16", "--seed", "5", "--no-report"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("seed: 5 (rerun with --seed 5)"))
+        .stdout(predicate::str::is_match(r"(?m)^\d+ passed, 0 failed(, \d+ skipped)?$").unwrap());
+}
+
+#[test]
+fn exit_1_against_a_mutated_mock_and_the_regression_is_replayed() {
+    let dir = tempfile::tempdir().unwrap();
+    let fault = mock::mutations().first().expect("the mock has mutations").name;
+    let (_runtime, running) = mutated_mock(fault);
+    let target = running.base_url();
+    let run = |extra: &[&str]| {
+        let mut cmd = cmsconform(dir.path());
+        cmd.args(["run", "--target", &target, "--seed", "2", "--cases", "8"])
+            .args(["--report-dir", "out"])
+            .env("CMSCONFORM_AK", cmsconform::auth::DEFAULT_AK)
+            .env("CMSCONFORM_SK", cmsconform::auth::DEFAULT_SK)
+            .args(extra);
+        cmd
+    };
+    run(&[])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_match(r"(?m)^\d+ passed, [1-9]\d* failed").unwrap())
+        .stdout(predicate::str::contains(cmsconform::auth::DEFAULT_SK).not());
+    let regressions = dir.path().join("cases/regressions");
+    if regressions.is_dir() {
+        // A shrunk property failure is replayed (and listed) by the next run.
+        let saved: Vec<_> = std::fs::read_dir(&regressions).unwrap().collect();
+        assert!(!saved.is_empty());
+        run(&["--list"])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("regression::2023-12_2_"));
+    }
+}
+
+#[test]
+fn exit_2_for_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    cmsconform(dir.path())
+        .args(["run", "--no-such-flag"])
+        .assert()
+        .code(2);
+    cmsconform(dir.path())
+        .args(["run", "--profile", "1999-01", "--no-report"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown profile"));
+    cmsconform(dir.path())
+        .args(["run", "--target", "http://127.0.0.1:9", "--ak", "someone"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("CMSCONFORM_SK"));
+}
+
+#[test]
+fn exit_3_when_the_target_is_unreachable() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    cmsconform(dir.path())
+        .args(["run", "--cases", "4", "--no-report", "--timeout", "2s"])
+        .args(["--target", &format!("http://127.0.0.1:{port}")])
+        .env("CMSCONFORM_AK", "ak")
+        .env("CMSCONFORM_SK", "a-secret-key")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("target unusable"))
+        .stderr(predicate::str::contains("a-secret-key").not());
+}
+
+#[test]
+fn list_and_filters_behave_like_cargo_test() {
+    let dir = tempfile::tempdir().unwrap();
+    cmsconform(dir.path())
+        .args(["run", "--list", "--cases", "3"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("boundary::ccId::max_plus_1: test"))
+        .stdout(predicate::str::contains("property::0002: test"))
+        .stdout(predicate::str::contains("property::0003").not());
+    cmsconform(dir.path())
+        .args(["run", "--cases", "0", "--no-report", "--exact", "boundary::ccId::max"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("test boundary::ccId::max ... ok"))
+        .stdout(predicate::str::is_match(r"(?m)^1 passed, 0 failed$").unwrap());
+    cmsconform(dir.path())
+        .args(["run", "--cases", "0", "--no-report", "boundary::vdn::", "--skip", "far"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("boundary::vdn::max_plus_1"))
+        .stdout(predicate::str::contains("boundary::vdn::far").not())
+        .stdout(predicate::str::contains("boundary::ccId").not());
+}
