@@ -154,26 +154,56 @@ fn order_like(records: &mut [CaseRecord], cases: &[crate::cases::Case]) {
     records.sort_by_key(|r| position.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
 }
 
+/// How [`quiet_run_with`] goes through the suite.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QuietOptions {
+    /// Stop starting cases once one has failed (the rest are recorded as skipped).
+    pub stop_at_first_failure: bool,
+    /// Send the smallest requests first (cheap cases catch most deviations).
+    pub smallest_first: bool,
+}
+
 /// Runs the whole suite of `config` concurrently without libtest output, reports or
 /// regressions, and returns the case records in suite order (selftest, tests). A target that
 /// answered nothing is not an error here: selftest counts it as a caught mutation.
 pub fn quiet_run(config: &RunConfig, runtime: &Runtime) -> Result<Vec<CaseRecord>> {
+    quiet_run_with(config, runtime, QuietOptions::default())
+}
+
+/// [`quiet_run`] with options.
+pub fn quiet_run_with(
+    config: &RunConfig,
+    runtime: &Runtime,
+    options: QuietOptions,
+) -> Result<Vec<CaseRecord>> {
     let cases = suite::assemble(config)?;
     let session = Session::start(config, runtime)?;
     let probes = suite::allowed_probes(cases.iter(), config.auth_probes);
     let reason = trials::probe_skip_reason(config.auth_probes);
+    let mut order: Vec<&crate::cases::Case> = cases.iter().collect();
+    if options.smallest_first {
+        order.sort_by_key(|c| c.request.body_bytes().len());
+    }
+    let stop = std::sync::atomic::AtomicBool::new(false);
     let mut records: Vec<CaseRecord> = runtime.block_on(
-        futures_util::stream::iter(cases.iter())
+        futures_util::stream::iter(order)
             .map(|case| {
                 let session = &session;
                 let blocked = suite::is_probe(case) && !probes.contains(&case.id);
                 let reason = &reason;
+                let stop = &stop;
                 async move {
                     if blocked {
-                        session.skipped(case, reason)
-                    } else {
-                        session.execute(case).await
+                        return session.skipped(case, reason);
                     }
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        return session.skipped(case, "not needed: a case already failed");
+                    }
+                    let record = session.execute(case).await;
+                    if options.stop_at_first_failure && record.verdict == Verdict::Failed {
+                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    record
                 }
             })
             .buffer_unordered(config.concurrency.max(1))

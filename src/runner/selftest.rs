@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use tokio::runtime::Runtime;
 
 use super::config::{RunConfig, Target};
-use super::quiet_run;
+use super::{QuietOptions, quiet_run, quiet_run_with};
 use crate::contract::Contract;
 use crate::error::{Error, Result};
 use crate::mock;
@@ -22,6 +22,9 @@ pub struct MutationResult {
     pub caught: bool,
     /// Check ids of the failing violations, most frequent first.
     pub checks: Vec<String>,
+    /// When missed: informational findings citing the mutation's clause (the checks saw it
+    /// but do not count it as a breach).
+    pub noticed: Vec<String>,
     pub failed_cases: usize,
 }
 
@@ -64,10 +67,12 @@ impl SelftestReport {
         out.push_str(&format!("{:<width$}  {:<6}  caught by\n", "mutation", "result"));
         for m in &self.mutations {
             let result = if m.caught { "caught" } else { "MISSED" };
-            let by = if m.checks.is_empty() {
+            let by = if m.checks.is_empty() && !m.noticed.is_empty() {
+                format!("- (only information: {})", m.noticed.join(", "))
+            } else if m.checks.is_empty() {
                 "-".to_owned()
             } else {
-                format!("{} ({} failing cases)", m.checks.join(", "), m.failed_cases)
+                m.checks.join(", ")
             };
             out.push_str(&format!("{:<width$}  {result:<6}  {by}\n", m.name));
         }
@@ -115,7 +120,12 @@ pub fn selftest(
         config.target = Target::Embedded {
             faults: vec![def.name.to_owned()],
         };
-        let records = quiet_run(&config, &runtime)?;
+        // A mutation is caught by its first failing case: cheap cases first, stop there.
+        let fast = QuietOptions {
+            stop_at_first_failure: true,
+            smallest_first: true,
+        };
+        let records = quiet_run_with(&config, &runtime, fast)?;
         let failed: Vec<&CaseRecord> = records
             .iter()
             .filter(|r| r.verdict == Verdict::Failed)
@@ -125,6 +135,7 @@ pub fn selftest(
             clause: def.clause.to_owned(),
             caught: !failed.is_empty(),
             checks: top_checks(&failed),
+            noticed: noticed(&records, def.clause),
             failed_cases: failed.len(),
         });
     }
@@ -133,6 +144,18 @@ pub fn selftest(
         clean_cases: clean.len(),
         mutations,
     })
+}
+
+fn noticed(records: &[CaseRecord], clause: &str) -> Vec<String> {
+    let mut ids: Vec<String> = records
+        .iter()
+        .flat_map(|r| &r.violations)
+        .filter(|v| !v.is_failure() && v.clause == clause)
+        .map(|v| v.check.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 fn first_failure(record: &CaseRecord) -> String {
