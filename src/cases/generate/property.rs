@@ -108,21 +108,72 @@ pub fn shrink(
     if !still_fails(&smallest) {
         return None;
     }
-    if !tree.simplify() {
-        return Some(smallest);
-    }
-    for _ in 0..budget {
-        let candidate = tree.current();
-        if still_fails(&candidate) {
-            smallest = candidate;
-            if !tree.simplify() {
+    let mut spent = 0;
+    if tree.simplify() {
+        // proptest's own walk: simplify while it still fails, complicate when it stops failing.
+        while spent < budget / 2 {
+            spent += 1;
+            let candidate = tree.current();
+            if still_fails(&candidate) {
+                smallest = candidate;
+                if !tree.simplify() {
+                    break;
+                }
+            } else if !tree.complicate() {
                 break;
             }
-        } else if !tree.complicate() {
-            break;
         }
     }
+    // proptest deletes array items one at a time; halve long arrays first, then try each item.
+    polish_arrays(&mut smallest, budget.saturating_sub(spent), &mut still_fails);
     Some(smallest)
+}
+
+/// Shortens every array member of a failing draw while it keeps failing: halves first, then
+/// single items once short. At most `budget` candidates.
+fn polish_arrays(drawn: &mut Drawn, budget: usize, still_fails: &mut impl FnMut(&Drawn) -> bool) {
+    let names: Vec<String> = drawn
+        .body
+        .as_object()
+        .map(|o| o.iter().filter(|(_, v)| v.is_array()).map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    let mut spent = 0;
+    let mut try_items = |drawn: &mut Drawn, items: Vec<Value>, name: &str, spent: &mut usize| {
+        let mut candidate = drawn.clone();
+        candidate.body[name] = Value::Array(items);
+        *spent += 1;
+        let fails = still_fails(&candidate);
+        if fails {
+            *drawn = candidate;
+        }
+        fails
+    };
+    for name in names {
+        loop {
+            let items = drawn.body[&name].as_array().cloned().unwrap_or_default();
+            if items.len() < 2 || spent >= budget {
+                break;
+            }
+            let (front, back) = items.split_at(items.len() / 2);
+            if !try_items(drawn, front.to_vec(), &name, &mut spent)
+                && (spent >= budget || !try_items(drawn, back.to_vec(), &name, &mut spent))
+            {
+                break;
+            }
+        }
+        let mut index = 0;
+        loop {
+            let items = drawn.body[&name].as_array().cloned().unwrap_or_default();
+            if index >= items.len() || items.len() > 2 * SHORT_ARRAY || spent >= budget {
+                break;
+            }
+            let mut fewer = items;
+            fewer.remove(index);
+            if !try_items(drawn, fewer, &name, &mut spent) {
+                index += 1;
+            }
+        }
+    }
 }
 
 /// Two valid draws for one with a broken property.
@@ -183,15 +234,17 @@ fn valid_value(name: &str, shape: &Shape) -> BoxedStrategy<Value> {
             let min = shape.min_items.unwrap_or(0);
             let max = shape.max_items.unwrap_or(SHORT_ARRAY.max(min)).max(min);
             let short = min..=max.min(min + SHORT_ARRAY);
-            let lengths = prop_oneof![3 => short, 1 => min..=max];
             let item = valid_integer(items);
-            let distinct_ish = (lengths.clone(), Just(item.clone()))
-                .prop_flat_map(|(len, item)| prop::collection::vec(item, len));
-            let with_duplicates = (prop::collection::vec(item, 1..=4), lengths)
-                .prop_flat_map(|(pool, len)| {
-                    prop::collection::vec(prop::sample::select(pool), len)
-                });
-            return prop_oneof![4 => distinct_ish, 1 => with_duplicates]
+            // Sizes are ranges (not one drawn length) so shrinking can delete items.
+            let short_ids = prop::collection::vec(item.clone(), short.clone());
+            let any_ids = prop::collection::vec(item.clone(), min..=max);
+            let with_duplicates = prop::collection::vec(item, 1..=4).prop_flat_map(move |pool| {
+                prop_oneof![
+                    3 => prop::collection::vec(prop::sample::select(pool.clone()), short.clone()),
+                    1 => prop::collection::vec(prop::sample::select(pool), min..=max),
+                ]
+            });
+            return prop_oneof![6 => short_ids, 2 => any_ids, 1 => with_duplicates]
                 .prop_map(|ids| Value::Array(ids.into_iter().map(Value::from).collect()))
                 .boxed();
         }
@@ -416,5 +469,12 @@ mod tests {
         };
         let smallest = shrink(&contract, 3, index, 500, fails).unwrap();
         assert_eq!(smallest.body["agentIds"].as_array().unwrap().len(), 3);
+        // A failure that needs one particular agent shrinks to that agent alone.
+        let wanted = cases[index].request.body.as_ref().unwrap()["agentIds"][2].clone();
+        let needs_it = |d: &Drawn| {
+            d.body.get("agentIds").and_then(Value::as_array).is_some_and(|ids| ids.contains(&wanted))
+        };
+        let smallest = shrink(&contract, 3, index, 200, needs_it).unwrap();
+        assert_eq!(smallest.body["agentIds"], serde_json::json!([wanted]));
     }
 }
