@@ -45,7 +45,10 @@ fn exit_0_against_the_embedded_mock() {
 #[test]
 fn exit_1_against_a_mutated_mock_and_the_regression_is_replayed() {
     let dir = tempfile::tempdir().unwrap();
-    let fault = mock::mutations().first().expect("the mock has mutations").name;
+    let fault = mock::mutations()
+        .first()
+        .expect("the mock has mutations")
+        .name;
     let (_runtime, running) = mutated_mock(fault);
     let target = running.base_url();
     let run = |extra: &[&str]| {
@@ -122,13 +125,28 @@ fn list_and_filters_behave_like_cargo_test() {
         .stdout(predicate::str::contains("property::0002: test"))
         .stdout(predicate::str::contains("property::0003").not());
     cmsconform(dir.path())
-        .args(["run", "--cases", "0", "--no-report", "--exact", "boundary::ccId::max"])
+        .args([
+            "run",
+            "--cases",
+            "0",
+            "--no-report",
+            "--exact",
+            "boundary::ccId::max",
+        ])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("test boundary::ccId::max ... ok"))
         .stdout(predicate::str::is_match(r"(?m)^1 passed, 0 failed$").unwrap());
     cmsconform(dir.path())
-        .args(["run", "--cases", "0", "--no-report", "boundary::vdn::", "--skip", "far"])
+        .args([
+            "run",
+            "--cases",
+            "0",
+            "--no-report",
+            "boundary::vdn::",
+            "--skip",
+            "far",
+        ])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("boundary::vdn::max_plus_1"))

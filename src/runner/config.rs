@@ -94,7 +94,9 @@ impl RunConfig {
                 let local = Credentials::local_default();
                 let creds = Credentials::new(
                     args.ak.clone().unwrap_or(local.ak),
-                    args.sk.clone().unwrap_or_else(|| local.sk.expose().to_owned()),
+                    args.sk
+                        .clone()
+                        .unwrap_or_else(|| local.sk.expose().to_owned()),
                 );
                 (Target::Embedded { faults: Vec::new() }, creds)
             }

@@ -59,10 +59,7 @@ pub fn shrink_failures(
         };
         let reg_id = regression_id(config.profile_name(), config.seed, index);
         let mut case = smallest.into_case(&config.contract, reg_id);
-        case.title = format!(
-            "{} (shrunk from {id}, seed {})",
-            case.title, config.seed
-        );
+        case.title = format!("{} (shrunk from {id}, seed {})", case.title, config.seed);
         case.tags = vec!["regression".into(), "property".into()];
         case.profiles = Some(vec![config.profile_name().to_owned()]);
         match write_case(dir, &case) {
@@ -80,8 +77,8 @@ fn write_case(dir: &Path, case: &Case) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let name = case.id.rsplit("::").next().unwrap_or(&case.id);
     let path = dir.join(format!("{name}.json"));
-    let mut text = serde_json::to_string_pretty(&case.to_file_json())
-        .map_err(std::io::Error::other)?;
+    let mut text =
+        serde_json::to_string_pretty(&case.to_file_json()).map_err(std::io::Error::other)?;
     text.push('\n');
     std::fs::write(&path, text)?;
     Ok(path)
@@ -101,9 +98,7 @@ mod tests {
     #[test]
     fn a_written_regression_loads_back() {
         let contract = Contract::embedded("2025-11").unwrap();
-        let case = property::property_cases(&contract, 9, 1)
-            .remove(0)
-            .clone();
+        let case = property::property_cases(&contract, 9, 1).remove(0).clone();
         let mut case = case;
         case.id = regression_id("2025-11", 9, 0);
         case.profiles = Some(vec!["2025-11".into()]);

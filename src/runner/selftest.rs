@@ -64,7 +64,10 @@ impl SelftestReport {
         for failure in self.clean_failures.iter().take(20) {
             out.push_str(&format!("  {failure}\n"));
         }
-        out.push_str(&format!("{:<width$}  {:<6}  caught by\n", "mutation", "result"));
+        out.push_str(&format!(
+            "{:<width$}  {:<6}  caught by\n",
+            "mutation", "result"
+        ));
         for m in &self.mutations {
             let result = if m.caught { "caught" } else { "MISSED" };
             let by = if m.checks.is_empty() && !m.noticed.is_empty() {
@@ -181,7 +184,11 @@ fn top_checks(failed: &[&CaseRecord]) -> Vec<String> {
     }
     let mut ranked: Vec<(&str, usize)> = counts.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    ranked.into_iter().take(3).map(|(c, _)| c.to_owned()).collect()
+    ranked
+        .into_iter()
+        .take(3)
+        .map(|(c, _)| c.to_owned())
+        .collect()
 }
 
 pub(crate) fn build_runtime() -> Result<Runtime> {

@@ -76,7 +76,11 @@ impl Session {
     fn outgoing(&self, case: &Case) -> OutgoingRequest {
         OutgoingRequest {
             method: case.request.method.clone(),
-            path: case.request.path.clone().unwrap_or_else(|| self.path.clone()),
+            path: case
+                .request
+                .path
+                .clone()
+                .unwrap_or_else(|| self.path.clone()),
             auth: case.request.auth,
             header_edits: case.request.headers.clone(),
             body: case.request.body_bytes(),

@@ -30,7 +30,11 @@ pub fn assemble(config: &RunConfig) -> Result<Vec<Case>> {
     cases.retain(|c| c.applies_to(profile));
     cases.extend(boundary_cases(&config.contract));
     let count = usize::try_from(config.property_cases).unwrap_or(usize::MAX);
-    cases.extend(property::property_cases(&config.contract, config.seed, count));
+    cases.extend(property::property_cases(
+        &config.contract,
+        config.seed,
+        count,
+    ));
     Ok(cases)
 }
 
@@ -40,7 +44,10 @@ pub fn is_probe(case: &Case) -> bool {
 
 /// The probes that may be sent among `will_run` (the cases not filtered out): at most `budget`,
 /// the first of each kind (no header, wrong signature) before any second one.
-pub fn allowed_probes<'a>(will_run: impl Iterator<Item = &'a Case>, budget: u32) -> HashSet<String> {
+pub fn allowed_probes<'a>(
+    will_run: impl Iterator<Item = &'a Case>,
+    budget: u32,
+) -> HashSet<String> {
     let probes: Vec<&Case> = will_run.filter(|c| is_probe(c)).collect();
     let budget = usize::try_from(budget).unwrap_or(usize::MAX);
     let mut allowed: Vec<&Case> = Vec::new();
@@ -54,7 +61,11 @@ pub fn allowed_probes<'a>(will_run: impl Iterator<Item = &'a Case>, budget: u32)
             allowed.push(probe);
         }
     }
-    allowed.into_iter().take(budget).map(|c| c.id.clone()).collect()
+    allowed
+        .into_iter()
+        .take(budget)
+        .map(|c| c.id.clone())
+        .collect()
 }
 
 /// SHA-256 over every case id and request, in order: two runs with equal hashes sent the same.
@@ -86,7 +97,10 @@ mod tests {
         let n = ids.len();
         ids.dedup();
         assert_eq!(n, ids.len());
-        assert_eq!(case_set_hash(&cases), case_set_hash(&assemble(&config).unwrap()));
+        assert_eq!(
+            case_set_hash(&cases),
+            case_set_hash(&assemble(&config).unwrap())
+        );
     }
 
     #[test]

@@ -92,8 +92,7 @@ pub fn run(
             let handle = handle.clone();
             let records = Arc::clone(&records);
             let progress = progress.clone();
-            let probe_blocked =
-                super::suite::is_probe(&case) && !probes_allowed.contains(&case.id);
+            let probe_blocked = super::suite::is_probe(&case) && !probes_allowed.contains(&case.id);
             Trial::ignorable_test(case.id.clone(), move || {
                 let record = if probe_blocked {
                     session.skipped(&case, &probe_skip_reason(probe_budget))

@@ -303,8 +303,14 @@ mod tests {
         let rejected = Expectation::One(Outcome::Rejected);
         assert_eq!(by_id("boundary::ccId::max").expect, accepted);
         assert_eq!(by_id("boundary::ccId::max_plus_1").expect, rejected);
-        assert_eq!(by_id("boundary::agentIds::item::range1::max_plus_1").expect, rejected);
-        assert_eq!(by_id("boundary::agentIds::item::range2::min").expect, accepted);
+        assert_eq!(
+            by_id("boundary::agentIds::item::range1::max_plus_1").expect,
+            rejected
+        );
+        assert_eq!(
+            by_id("boundary::agentIds::item::range2::min").expect,
+            accepted
+        );
         assert_eq!(by_id("boundary::agentIds::len_max").expect, accepted);
         assert_eq!(by_id("boundary::agentIds::len_max_plus_1").expect, rejected);
         assert!(matches!(
@@ -314,6 +320,9 @@ mod tests {
         assert_eq!(by_id("types::vdn::string").expect, rejected);
         assert_eq!(by_id("missing::agentIds").expect, rejected);
         assert_eq!(by_id("boundary::ccId::max").clause, "seed:table2:ccId");
-        assert_eq!(by_id("boundary::agentIds::item::range2::min").clause, "notes:2");
+        assert_eq!(
+            by_id("boundary::agentIds::item::range2::min").clause,
+            "notes:2"
+        );
     }
 }

@@ -24,11 +24,8 @@ pub const REJECTION_CLAUSE: &str = "notes:6.1";
 /// Values the generator prefers for filler when they are allowed: the seed example's own
 /// request (`{"ccId":1,"vdn":170,"agentIds":[1031,1099]}`), so generated requests look like the
 /// vendor's and hit agents a real fleet is likely to have.
-const PREFERRED_FILLERS: &[(&str, &[i64])] = &[
-    ("ccId", &[1]),
-    ("vdn", &[170]),
-    ("agentIds", &[1031, 1099]),
-];
+const PREFERRED_FILLERS: &[(&str, &[i64])] =
+    &[("ccId", &[1]), ("vdn", &[170]), ("agentIds", &[1031, 1099])];
 
 /// What the request schema says of `body`: accepted when valid, rejected otherwise; an empty
 /// array the schema marks `x-empty: either` makes a valid body "accepted or rejected".
@@ -58,7 +55,10 @@ pub fn expectation_of(contract: &Contract, body: &Value) -> Expectation {
 /// over every range; distinct as long as the ranges hold enough values.
 pub fn filler_integers(shape: &Shape, preferred: &[i64], count: usize) -> Vec<i64> {
     let ranges: Vec<Range> = if shape.ranges.is_empty() {
-        vec![Range { min: 1, max: i64::MAX }]
+        vec![Range {
+            min: 1,
+            max: i64::MAX,
+        }]
     } else {
         shape.ranges.clone()
     };

@@ -125,7 +125,11 @@ pub fn shrink(
         }
     }
     // proptest deletes array items one at a time; halve long arrays first, then try each item.
-    polish_arrays(&mut smallest, budget.saturating_sub(spent), &mut still_fails);
+    polish_arrays(
+        &mut smallest,
+        budget.saturating_sub(spent),
+        &mut still_fails,
+    );
     Some(smallest)
 }
 
@@ -135,7 +139,12 @@ fn polish_arrays(drawn: &mut Drawn, budget: usize, still_fails: &mut impl FnMut(
     let names: Vec<String> = drawn
         .body
         .as_object()
-        .map(|o| o.iter().filter(|(_, v)| v.is_array()).map(|(k, _)| k.clone()).collect())
+        .map(|o| {
+            o.iter()
+                .filter(|(_, v)| v.is_array())
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
         .unwrap_or_default();
     let mut spent = 0;
     let mut try_items = |drawn: &mut Drawn, items: Vec<Value>, name: &str, spent: &mut usize| {
@@ -216,7 +225,10 @@ fn valid_object(shape: &Shape) -> BoxedStrategy<Map<String, Value>> {
 
 fn valid_integer(shape: &Shape) -> BoxedStrategy<i64> {
     let ranges = if shape.ranges.is_empty() {
-        vec![Range { min: 0, max: i64::MAX }]
+        vec![Range {
+            min: 0,
+            max: i64::MAX,
+        }]
     } else {
         shape.ranges.clone()
     };
@@ -337,7 +349,10 @@ fn breakages(name: &str, shape: &Shape) -> BoxedStrategy<Breakage> {
             );
         }
         options.push(
-            (any::<usize>(), prop::sample::select(wrong_type_values(Value::from(1))))
+            (
+                any::<usize>(),
+                prop::sample::select(wrong_type_values(Value::from(1))),
+            )
                 .prop_map(|(i, v)| Breakage::Item(i, v, "an item of a wrong type"))
                 .boxed(),
         );
@@ -440,7 +455,14 @@ mod tests {
         let ids: Vec<i64> = cases
             .iter()
             .filter(|c| c.expect == accepted)
-            .filter_map(|c| c.request.body.as_ref()?.get("agentIds")?.as_array().cloned())
+            .filter_map(|c| {
+                c.request
+                    .body
+                    .as_ref()?
+                    .get("agentIds")?
+                    .as_array()
+                    .cloned()
+            })
             .flatten()
             .filter_map(|v| v.as_i64())
             .collect();
@@ -448,7 +470,13 @@ mod tests {
         // Every valid draw honours the schema, every broken one breaks it.
         for case in &cases {
             let broken = case.title.starts_with("random request with");
-            assert_eq!(broken, case.expect == rejected, "{}: {}", case.id, case.title);
+            assert_eq!(
+                broken,
+                case.expect == rejected,
+                "{}: {}",
+                case.id,
+                case.title
+            );
         }
     }
 
@@ -459,20 +487,30 @@ mod tests {
         let index = cases
             .iter()
             .position(|c| {
-                c.request.body.as_ref().and_then(|b| b.get("agentIds")?.as_array().map(Vec::len))
+                c.request
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.get("agentIds")?.as_array().map(Vec::len))
                     > Some(3)
             })
             .unwrap();
         // A pretend server that fails whenever more than 2 IDs are asked for.
         let fails = |d: &Drawn| {
-            d.body.get("agentIds").and_then(Value::as_array).map_or(0, Vec::len) > 2
+            d.body
+                .get("agentIds")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+                > 2
         };
         let smallest = shrink(&contract, 3, index, 500, fails).unwrap();
         assert_eq!(smallest.body["agentIds"].as_array().unwrap().len(), 3);
         // A failure that needs one particular agent shrinks to that agent alone.
         let wanted = cases[index].request.body.as_ref().unwrap()["agentIds"][2].clone();
         let needs_it = |d: &Drawn| {
-            d.body.get("agentIds").and_then(Value::as_array).is_some_and(|ids| ids.contains(&wanted))
+            d.body
+                .get("agentIds")
+                .and_then(Value::as_array)
+                .is_some_and(|ids| ids.contains(&wanted))
         };
         let smallest = shrink(&contract, 3, index, 200, needs_it).unwrap();
         assert_eq!(smallest.body["agentIds"], serde_json::json!([wanted]));
