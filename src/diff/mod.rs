@@ -99,7 +99,8 @@ pub fn command(args: &DiffArgs) -> Result<i32> {
 
 /// Reads a report.json; a missing or foreign file is a usage error naming it (exit 2).
 pub fn read_report(path: &Path) -> Result<RunRecord> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
     serde_json::from_slice(&bytes).map_err(|e| {
         Error::Usage(format!(
             "{}: not a cmsconform report.json: {e}",
@@ -178,7 +179,8 @@ pub fn compare(old: &RunRecord, old_file: &str, new: &RunRecord, new_file: &str)
         };
         match (before.map(|b| b.verdict), now.verdict) {
             (Some(Verdict::Failed), Verdict::Failed) => {
-                diff.still_failing.push(failing(&now.checks, Some(Verdict::Failed)));
+                diff.still_failing
+                    .push(failing(&now.checks, Some(Verdict::Failed)));
             }
             (was, Verdict::Failed) => diff.new_failures.push(failing(&now.checks, was)),
             (Some(Verdict::Failed), Verdict::Passed) => diff.fixed.push(id.clone()),
@@ -221,7 +223,11 @@ fn summary(record: &RunRecord, file: &str) -> RunSummary {
 fn latency(old: &RunRecord, new: &RunRecord) -> Vec<FamilyLatency> {
     let durations = |record: &RunRecord| {
         let mut by_family: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        for case in record.cases.iter().filter(|c| c.verdict != Verdict::Skipped) {
+        for case in record
+            .cases
+            .iter()
+            .filter(|c| c.verdict != Verdict::Skipped)
+        {
             if case.duration_ms.is_finite() {
                 by_family
                     .entry(case.family.clone())
@@ -286,7 +292,11 @@ pub fn render_markdown(diff: &RunDiff) -> String {
     let rows = [
         ("Report", format!("`{}`", o.file), format!("`{}`", n.file)),
         ("Started", o.started_at.clone(), n.started_at.clone()),
-        ("Target", format!("`{}`", o.target), format!("`{}`", n.target)),
+        (
+            "Target",
+            format!("`{}`", o.target),
+            format!("`{}`", n.target),
+        ),
         (
             "Profile / seed",
             format!("{} / {}", o.profile, o.seed),
@@ -337,7 +347,11 @@ pub fn render_markdown(diff: &RunDiff) -> String {
             let _ = writeln!(out, "- disappeared: `{field}`");
         }
         for t in &change.type_changes {
-            let _ = writeln!(out, "- type changed: `{}`: {} → {}", t.pointer, t.old, t.new);
+            let _ = writeln!(
+                out,
+                "- type changed: `{}`: {} → {}",
+                t.pointer, t.old, t.new
+            );
         }
         if let Some([old, new]) = &change.result_code {
             let _ = writeln!(out, "- resultCode: `{old}` → `{new}`");
@@ -351,7 +365,9 @@ pub fn render_markdown(diff: &RunDiff) -> String {
     );
     let ms = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
     for l in &diff.latency {
-        let ratio = l.ratio.map_or_else(|| "-".to_owned(), |r| format!("×{r:.2}"));
+        let ratio = l
+            .ratio
+            .map_or_else(|| "-".to_owned(), |r| format!("×{r:.2}"));
         let _ = writeln!(
             out,
             "| {} | {} | {} | {ratio} |",

@@ -45,7 +45,10 @@ pub fn signature(body_excerpt: &str) -> Option<Shape> {
 }
 
 fn walk(value: &Value, pointer: String, fields: &mut BTreeMap<String, BTreeSet<&'static str>>) {
-    fields.entry(pointer.clone()).or_default().insert(type_name(value));
+    fields
+        .entry(pointer.clone())
+        .or_default()
+        .insert(type_name(value));
     match value {
         Value::Object(map) => {
             for (key, child) in map {
@@ -86,7 +89,9 @@ pub fn compare(case: &str, old: &Shape, new: &Shape) -> Option<ShapeChange> {
     };
     for (pointer, new_types) in &new.fields {
         match old.fields.get(pointer) {
-            None => change.appeared.push(format!("{pointer} ({})", types(new_types))),
+            None => change
+                .appeared
+                .push(format!("{pointer} ({})", types(new_types))),
             Some(old_types) if old_types != new_types => change.type_changes.push(TypeChange {
                 pointer: pointer.clone(),
                 old: types(old_types),
@@ -119,12 +124,20 @@ mod tests {
 
     #[test]
     fn indices_collapse_and_types_show() {
-        let shape = signature(r#"{"resultCode":"0100000","resultDesc":[{"a":1},{"a":2.5,"b/c":null}]}"#)
-            .unwrap();
+        let shape =
+            signature(r#"{"resultCode":"0100000","resultDesc":[{"a":1},{"a":2.5,"b/c":null}]}"#)
+                .unwrap();
         let keys: Vec<_> = shape.fields.keys().cloned().collect();
         assert_eq!(
             keys,
-            ["", "/resultCode", "/resultDesc", "/resultDesc/*", "/resultDesc/*/a", "/resultDesc/*/b~1c"]
+            [
+                "",
+                "/resultCode",
+                "/resultDesc",
+                "/resultDesc/*",
+                "/resultDesc/*/a",
+                "/resultDesc/*/b~1c"
+            ]
         );
         assert_eq!(shape.fields["/resultDesc/*/a"].len(), 2);
         assert_eq!(shape.result_code.as_deref(), Some("\"0100000\""));

@@ -31,7 +31,8 @@ struct AcceptedList {
 pub fn read_accepted(file: &Path) -> Result<Vec<String>> {
     let bytes = std::fs::read(file)
         .map_err(|e| Error::Usage(format!("baseline {}: {e}", file.display())))?;
-    parse_accepted(&bytes).map_err(|why| Error::Usage(format!("baseline {}: {why}", file.display())))
+    parse_accepted(&bytes)
+        .map_err(|why| Error::Usage(format!("baseline {}: {why}", file.display())))
 }
 
 fn parse_accepted(bytes: &[u8]) -> std::result::Result<Vec<String>, String> {

@@ -20,22 +20,27 @@ pub struct Laid {
 /// Re-indents valid JSON and finds the value at `pointer` (RFC 6901) in the result. `None` when
 /// `text` is not valid JSON (a truncated excerpt, an HTML error page).
 pub fn layout(text: &str, pointer: Option<&str>) -> Option<Laid> {
+    let (text, spans) = layout_many(text, &pointer.into_iter().collect::<Vec<_>>())?;
+    Some(Laid {
+        text,
+        span: spans.into_iter().next().flatten(),
+    })
+}
+
+/// [`layout`] for several pointers at once: one span (or `None`) per pointer, in order.
+pub fn layout_many(text: &str, pointers: &[&str]) -> Option<(String, Vec<Option<Range<usize>>>)> {
     // Validate first without building values: numbers are skipped, not converted.
     serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
-    let target = pointer.and_then(pointer_tokens);
     let mut printer = Printer {
         src: text,
         pos: 0,
         out: String::with_capacity(text.len() + text.len() / 2),
         path: Vec::new(),
-        target,
-        span: None,
+        targets: pointers.iter().map(|p| pointer_tokens(p)).collect(),
+        spans: vec![None; pointers.len()],
     };
     printer.value(0)?;
-    Some(Laid {
-        text: printer.out,
-        span: printer.span,
-    })
+    Some((printer.out, printer.spans))
 }
 
 /// Splits a JSON pointer into unescaped tokens; `None` for pointers that do not point into a
@@ -57,8 +62,8 @@ struct Printer<'a> {
     pos: usize,
     out: String,
     path: Vec<String>,
-    target: Option<Vec<String>>,
-    span: Option<Range<usize>>,
+    targets: Vec<Option<Vec<String>>>,
+    spans: Vec<Option<Range<usize>>>,
 }
 
 impl<'a> Printer<'a> {
@@ -100,8 +105,10 @@ impl<'a> Printer<'a> {
                 self.out.push_str(self.src.get(begin..self.pos)?);
             }
         }
-        if self.span.is_none() && self.target.as_ref() == Some(&self.path) {
-            self.span = Some(start..self.out.len());
+        for (target, span) in self.targets.iter().zip(self.spans.iter_mut()) {
+            if span.is_none() && target.as_ref() == Some(&self.path) {
+                *span = Some(start..self.out.len());
+            }
         }
         Some(())
     }
@@ -206,6 +213,10 @@ mod tests {
         assert!(layout("<html>", None).is_none());
         assert_eq!(layout("{\"a\":1}", Some("status")).unwrap().span, None);
         assert_eq!(layout("{\"a\":1}", Some("/b")).unwrap().span, None);
+        let (text, spans) = layout_many(r#"{"a":1,"b":[2]}"#, &["/b/0", "/x", "/a"]).unwrap();
+        assert_eq!(&text[spans[0].clone().unwrap()], "2");
+        assert_eq!(spans[1], None);
+        assert_eq!(&text[spans[2].clone().unwrap()], "1");
         // Idempotent on its own output.
         let once = pretty(r#"{"a":[1,{"b":null}]}"#).unwrap();
         assert_eq!(pretty(&once).unwrap(), once);

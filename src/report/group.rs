@@ -9,7 +9,8 @@ use crate::checks::{Severity, Violation};
 #[derive(Debug)]
 pub struct CheckGroup<'a> {
     pub check: &'a str,
-    pub clause: &'a str,
+    /// The clauses its findings cited (one, unless the check serves several).
+    pub clauses: Vec<&'a str>,
     /// The check's one-line title from the catalogue, when it is there.
     pub title: Option<&'static str>,
     pub rows: Vec<Row<'a>>,
@@ -51,7 +52,7 @@ pub fn by_check(record: &RunRecord, severity: Severity) -> Vec<CheckGroup<'_>> {
                 None => {
                     groups.push(CheckGroup {
                         check: &violation.check,
-                        clause: &violation.clause,
+                        clauses: Vec::new(),
                         title: check_title(&violation.check),
                         rows: Vec::new(),
                     });
@@ -59,6 +60,9 @@ pub fn by_check(record: &RunRecord, severity: Severity) -> Vec<CheckGroup<'_>> {
                     &mut groups[last]
                 }
             };
+            if !group.clauses.contains(&violation.clause.as_str()) {
+                group.clauses.push(&violation.clause);
+            }
             add_row(group, case, violation);
         }
     }

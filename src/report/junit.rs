@@ -21,11 +21,7 @@ pub fn render(record: &RunRecord) -> Result<String> {
         }
     }
     for family in families {
-        let cases: Vec<&CaseRecord> = record
-            .cases
-            .iter()
-            .filter(|c| c.family == family)
-            .collect();
+        let cases: Vec<&CaseRecord> = record.cases.iter().filter(|c| c.family == family).collect();
         let mut suite = suite(record, family);
         for case in &cases {
             suite.add_test_case(test_case(case));
@@ -137,7 +133,11 @@ fn headline(case: &CaseRecord) -> String {
                 "{} {} at {}: {}",
                 first.check,
                 first.clause,
-                if first.pointer.is_empty() { "<body>" } else { &first.pointer },
+                if first.pointer.is_empty() {
+                    "<body>"
+                } else {
+                    &first.pointer
+                },
                 first.message
             );
             if failures.len() > 1 {

@@ -58,7 +58,11 @@ fn summary(out: &mut String, record: &RunRecord) {
         ("Harness", format!("cmsconform {}", meta.harness_version)),
         (
             "Schema / case-set hash",
-            format!("{} / {}", code(&meta.schema_hash), code(&meta.case_set_hash)),
+            format!(
+                "{} / {}",
+                code(&meta.schema_hash),
+                code(&meta.case_set_hash)
+            ),
         ),
         ("Command", code(&meta.command)),
     ];
@@ -99,7 +103,10 @@ fn information(out: &mut String, record: &RunRecord) {
     if groups.is_empty() {
         return;
     }
-    let _ = writeln!(out, "## Information (allowed by the contract, not failing)\n");
+    let _ = writeln!(
+        out,
+        "## Information (allowed by the contract, not failing)\n"
+    );
     findings(out, &groups);
 }
 
@@ -110,7 +117,7 @@ fn findings(out: &mut String, groups: &[CheckGroup<'_>]) {
             out,
             "### {} ({}){title}\n\n{} case(s), {} distinct finding(s).\n",
             g.check,
-            g.clause,
+            g.clauses.join(", "),
             g.case_count(),
             g.rows.len()
         );
@@ -127,7 +134,11 @@ fn findings(out: &mut String, groups: &[CheckGroup<'_>]) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
-                code(if row.pointer.is_empty() { "<body>" } else { row.pointer }),
+                code(if row.pointer.is_empty() {
+                    "<body>"
+                } else {
+                    row.pointer
+                }),
                 row.value.map(code).unwrap_or_default(),
                 cell(row.message),
                 cases.join(", ")
@@ -186,7 +197,11 @@ fn baseline(out: &mut String, record: &RunRecord) {
 }
 
 fn coverage(out: &mut String, record: &RunRecord) {
-    let gaps = record.coverage.iter().filter(|c| c.cases.is_empty()).count();
+    let gaps = record
+        .coverage
+        .iter()
+        .filter(|c| c.cases.is_empty())
+        .count();
     let _ = writeln!(
         out,
         "## Clause coverage\n\n{} clause(s), {} reached, **{} not reached**.\n",
@@ -227,15 +242,30 @@ fn reproductions(out: &mut String, record: &RunRecord) {
         return;
     }
     let _ = writeln!(out, "## Reproduction\n");
+    // The note is the same for every request signed the same way: say it once.
+    let shared_note = failed
+        .iter()
+        .find_map(|c| c.reproduce.as_ref())
+        .map(|r| r.auth_note.clone());
+    if let Some(note) = &shared_note {
+        let _ = writeln!(out, "{note}\n");
+    }
     for case in failed {
-        let _ = writeln!(out, "### {}{}\n", code(&case.id), baselined_mark(case.baselined));
+        let _ = writeln!(
+            out,
+            "### {}{}\n",
+            code(&case.id),
+            baselined_mark(case.baselined)
+        );
         let Some(reproduce) = &case.reproduce else {
             let _ = writeln!(out, "No request was recorded for this case.\n");
             continue;
         };
         let _ = writeln!(out, "Rerun alone:\n\n{}", fenced("sh", &reproduce.command));
         let _ = writeln!(out, "By hand:\n\n{}", fenced("sh", &reproduce.curl));
-        let _ = writeln!(out, "{}\n", reproduce.auth_note);
+        if shared_note.as_deref() != Some(reproduce.auth_note.as_str()) {
+            let _ = writeln!(out, "{}\n", reproduce.auth_note);
+        }
     }
 }
 
@@ -265,7 +295,11 @@ fn code(text: &str) -> String {
     let text = text.replace(['\n', '\r'], " ").replace('|', "\\|");
     let longest = longest_run(&text, '`');
     let ticks = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
     format!("{ticks}{pad}{text}{pad}{ticks}")
 }
 

@@ -2,7 +2,7 @@
 //! producing that signature, and the `cmsconform run` command that reruns the case alone. Builds
 //! strings only, from records that are already redacted; it never sees a secret.
 
-use super::model::{RequestRecord, Reproduction, RunMeta};
+use super::model::{Reproduction, RequestRecord, RunMeta};
 
 /// The target name a run against the embedded mock records (`embedded-mock` or
 /// `embedded-mock (127.0.0.1:PORT)`): no `--target` is needed to rerun it.
@@ -41,7 +41,9 @@ pub fn curl_line(request: &RequestRecord) -> String {
     }
     let mut line = parts.join(" ");
     if request.body.len() < request.body_bytes {
-        line.push_str("  # body cut to a report excerpt: rerun with cmsconform for the exact bytes");
+        line.push_str(
+            "  # body cut to a report excerpt: rerun with cmsconform for the exact bytes",
+        );
     }
     line
 }
@@ -59,8 +61,8 @@ pub fn auth_note(request: &RequestRecord) -> String {
         "CMSCONFORM_AUTH is a fresh auth-v2 signature: `auth-v2/AK/TIMESTAMP/{signed}/SIG` with \
          TIMESTAMP = UTC now (yyyy-MM-ddTHH:mm:ssZ), signingKey = hex(HMAC-SHA256(SK, \
          \"auth-v2/AK/TIMESTAMP/{signed}\")), SIG = hex(HMAC-SHA256(signingKey, canonical request \
-         over method, path, the signed headers ({signed}) and the percent-encoded body)); or let \
-         the rerun command below sign it for you."
+         over method, path, the signed headers ({signed}) and the percent-encoded body)). \
+         `cmsconform run ... --exact ID` signs it for you."
     )
 }
 

@@ -107,13 +107,18 @@ struct FindingView {
     failure: bool,
 }
 
-/// An answer excerpt cut around the highlighted value; each part is escaped by the template.
+/// An answer excerpt cut into plain and highlighted pieces; each is escaped by the template.
 #[derive(Serialize, Debug, PartialEq)]
 struct ExcerptView {
-    pointer: Option<String>,
-    before: String,
-    marked: String,
-    after: String,
+    /// The pointers whose values are highlighted.
+    pointers: Vec<String>,
+    pieces: Vec<Piece>,
+}
+
+#[derive(Serialize, Debug, PartialEq)]
+struct Piece {
+    text: String,
+    marked: bool,
 }
 
 fn page(record: &RunRecord) -> Page<'_> {
@@ -179,13 +184,18 @@ fn page(record: &RunRecord) -> Page<'_> {
 fn group_view(g: &CheckGroup<'_>) -> GroupView {
     GroupView {
         check: g.check.to_owned(),
-        clause: g.clause.to_owned(),
+        clause: g.clauses.join(", "),
         title: g.title,
         rows: g
             .rows
             .iter()
             .map(|r| RowView {
-                pointer: if r.pointer.is_empty() { "<body>" } else { r.pointer }.to_owned(),
+                pointer: if r.pointer.is_empty() {
+                    "<body>"
+                } else {
+                    r.pointer
+                }
+                .to_owned(),
                 value: r.value.unwrap_or_default().to_owned(),
                 message: r.message.to_owned(),
                 cases: r
@@ -229,57 +239,82 @@ fn case_view(case: &CaseRecord) -> CaseView<'_> {
         excerpt: if detailed { excerpt_view(case) } else { None },
         request: case.request.as_ref().map(|r| {
             let headers: Vec<String> = r.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
-            format!("{} {}\n{}\n\n{}", r.method, r.url, headers.join("\n"), r.body)
+            format!(
+                "{} {}\n{}\n\n{}",
+                r.method,
+                r.url,
+                headers.join("\n"),
+                r.body
+            )
         }),
         reproduce: case.reproduce.as_ref(),
     }
 }
 
-/// The answer excerpt with the first findable offending value marked: located structurally at
-/// its JSON pointer, else by its rendered text.
+/// The answer excerpt with every offending value marked: located structurally at its JSON
+/// pointer, else (a cut or non-JSON body) by its rendered text.
 fn excerpt_view(case: &CaseRecord) -> Option<ExcerptView> {
     let body = &case.response.as_ref()?.body_excerpt;
     if body.is_empty() {
         return None;
     }
-    let mut fallback_text = body.clone();
-    let mut ordered: Vec<_> = case.failures().collect();
-    ordered.extend(case.violations.iter().filter(|v| !v.is_failure()));
-    for violation in &ordered {
-        if let Some(laid) = excerpt::layout(body, Some(&violation.pointer)) {
-            if let Some(span) = laid.span.clone() {
-                return Some(split(&laid.text, span, Some(&violation.pointer)));
+    let mut findings: Vec<_> = case.failures().collect();
+    findings.extend(case.violations.iter().filter(|v| !v.is_failure()));
+    // A finding about the whole body (pointer "") would mark everything: nothing to point at.
+    findings.retain(|v| !v.pointer.is_empty());
+    let pointers: Vec<&str> = findings.iter().map(|v| v.pointer.as_str()).collect();
+    let mut marks: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
+    let text = match excerpt::layout_many(body, &pointers) {
+        Some((text, spans)) => {
+            for (span, pointer) in spans.into_iter().zip(&pointers) {
+                if let Some(span) = span {
+                    marks.push((span, pointer));
+                }
             }
-            fallback_text = laid.text;
+            text
         }
-    }
-    for violation in &ordered {
-        let Some(value) = violation.value.as_deref().filter(|v| !v.is_empty()) else {
+        None => {
+            for v in &findings {
+                let Some(value) = v.value.as_deref().filter(|v| !v.is_empty()) else {
+                    continue;
+                };
+                if let Some(start) = body.find(value) {
+                    marks.push((start..start + value.len(), &v.pointer));
+                }
+            }
+            body.clone()
+        }
+    };
+    // Outer spans first; a span inside (or overlapping) an earlier one is already marked.
+    marks.sort_by_key(|(span, _)| (span.start, std::cmp::Reverse(span.end)));
+    let mut pieces = Vec::new();
+    let mut shown = Vec::new();
+    let mut at = 0;
+    for (span, pointer) in marks {
+        if span.start < at {
             continue;
-        };
-        if let Some(start) = fallback_text.find(value) {
-            return Some(split(
-                &fallback_text,
-                start..start + value.len(),
-                Some(&violation.pointer),
-            ));
         }
+        pieces.push(Piece {
+            text: text[at..span.start].to_owned(),
+            marked: false,
+        });
+        pieces.push(Piece {
+            text: text[span.clone()].to_owned(),
+            marked: true,
+        });
+        if !shown.iter().any(|p| p == pointer) {
+            shown.push(pointer.to_owned());
+        }
+        at = span.end;
     }
+    pieces.push(Piece {
+        text: text[at..].to_owned(),
+        marked: false,
+    });
     Some(ExcerptView {
-        pointer: None,
-        before: fallback_text,
-        marked: String::new(),
-        after: String::new(),
+        pointers: shown,
+        pieces,
     })
-}
-
-fn split(text: &str, span: std::ops::Range<usize>, pointer: Option<&str>) -> ExcerptView {
-    ExcerptView {
-        pointer: pointer.map(str::to_owned),
-        before: text[..span.start].to_owned(),
-        marked: text[span.clone()].to_owned(),
-        after: text[span.end..].to_owned(),
-    }
 }
 
 fn verdict_label(verdict: Verdict) -> &'static str {
