@@ -120,9 +120,17 @@ fn case(meta: &RunMeta, signed: &mut Signed, spec: CaseSpec<'_>) -> CaseRecord {
     let sent = signed.sign(spec.method, spec.request_body);
     let redactor = &signed.redactor;
     let request = RequestRecord::from_sent(&sent, BASE, redactor);
-    let response = spec
-        .response
-        .map(|body| ResponseRecord::from_received(&received(body), redactor));
+    // The server echoes the request's Authorization back in a header.
+    let answer_redactor = report::redactor_for(redactor, &sent);
+    let response = spec.response.map(|body| {
+        let mut answer = received(body);
+        if let Some(authorization) = sent.header("authorization") {
+            answer
+                .headers
+                .push(("x-echo-authorization".into(), authorization.to_owned()));
+        }
+        ResponseRecord::from_received(&answer, &answer_redactor)
+    });
     let reproduce =
         (spec.verdict == Verdict::Failed).then(|| report::reproduction(meta, spec.id, &request));
     CaseRecord {
@@ -400,8 +408,10 @@ fn fixture() -> (RunRecord, Vec<String>) {
     ];
     meta.totals = Totals::of(&cases);
     let contract = Contract::embedded("2023-12").expect("embedded contract");
+    let mut coverage = report::coverage(contract.clauses(), &cases);
+    report::add_relation_coverage(&mut coverage, &relations);
     let mut record = RunRecord {
-        coverage: report::coverage(contract.clauses(), &cases),
+        coverage,
         meta,
         cases,
         relations,
@@ -633,6 +643,7 @@ fn no_secret_in_any_report_file() {
     let json = std::fs::read_to_string(root.path().join("report.json")).unwrap();
     assert!(json.contains("key=***"));
     assert!(json.contains("auth-v2/fixture-ak/2026-01-02T03:04:05Z/host/***"));
+    assert!(json.contains("\"x-echo-authorization\",\n            \"auth-v2/fixture-ak/2026-01-02T03:04:05Z/host/***\""));
 }
 
 #[test]

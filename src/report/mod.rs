@@ -132,6 +132,39 @@ pub fn coverage(clauses: &crate::contract::Clauses, cases: &[CaseRecord]) -> Vec
     rows
 }
 
+/// Adds what the relations reached to a coverage table (from [`coverage`]): a relation reaches
+/// the clauses its findings cite, and is listed there as `relation:NAME`.
+pub fn add_relation_coverage(coverage: &mut Vec<ClauseCoverage>, relations: &[RelationRecord]) {
+    for relation in relations {
+        let name = format!("relation:{}", relation.relation);
+        for violation in &relation.violations {
+            let index = match coverage.iter().position(|r| r.clause == violation.clause) {
+                Some(i) => i,
+                None => {
+                    coverage.push(ClauseCoverage {
+                        clause: violation.clause.clone(),
+                        title: "(not in the clause catalogue)".to_owned(),
+                        cases: Vec::new(),
+                        failed: 0,
+                        checks: Vec::new(),
+                    });
+                    coverage.len() - 1
+                }
+            };
+            let row = &mut coverage[index];
+            if !row.cases.contains(&name) {
+                row.cases.push(name.clone());
+                if relation.verdict == Verdict::Failed {
+                    row.failed += 1;
+                }
+            }
+            if !row.checks.contains(&violation.check) {
+                row.checks.push(violation.check.clone());
+            }
+        }
+    }
+}
+
 /// How to replay one case: a curl line (signature as `$CMSCONFORM_AUTH`) and the rerun command.
 pub fn reproduction(meta: &RunMeta, case_id: &str, request: &RequestRecord) -> Reproduction {
     reproduce::reproduction(meta, case_id, request)

@@ -268,6 +268,21 @@ impl ResponseRecord {
     }
 }
 
+/// `redactor` plus the secrets `sent` carries (its Authorization signature), for recording the
+/// answer to it: a server that echoes request headers back must not leak the signature.
+pub fn redactor_for(
+    redactor: &crate::redact::Redactor,
+    sent: &crate::checks::SentRequest,
+) -> crate::redact::Redactor {
+    let mut redactor = redactor.clone();
+    if let Some(authorization) = sent.header("authorization") {
+        if let Some((_, signature)) = authorization.rsplit_once('/') {
+            redactor.add(signature);
+        }
+    }
+    redactor
+}
+
 /// A report-sized, lossily decoded excerpt of a body.
 pub fn excerpt(body: &[u8]) -> String {
     excerpt_text(&String::from_utf8_lossy(body))
