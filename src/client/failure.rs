@@ -69,7 +69,7 @@ pub(super) fn request_failed(
     let lower = detail.to_ascii_lowercase();
     if error.is_timeout() && error.is_connect() {
         return TransportFailure::Timeout(format!(
-            "connect timeout: no connection to {authority} within {}: is the target up and reachable? check --target",
+            "connect timeout: no connection to {authority} (TCP and TLS handshake) within {}: is the target up and reachable, with the right scheme? check --target",
             show(connect_timeout)
         ));
     }
@@ -207,7 +207,9 @@ fn chain(error: &reqwest::Error) -> String {
     let mut source = error.source();
     while let Some(cause) = source {
         let text = cause.to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+        // hyper-util wraps every cause in "client error (Kind)", which says nothing new.
+        let wrapper = text.starts_with("client error (") && cause.source().is_some();
+        if !wrapper && !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         source = cause.source();
@@ -218,7 +220,7 @@ fn chain(error: &reqwest::Error) -> String {
     parts.join(": ")
 }
 
-fn find<'a, E: std::error::Error + 'static>(error: &'a reqwest::Error) -> Option<&'a E> {
+fn find<E: std::error::Error + 'static>(error: &reqwest::Error) -> Option<&E> {
     let mut source = error.source();
     while let Some(cause) = source {
         if let Some(found) = cause.downcast_ref::<E>() {
