@@ -406,6 +406,32 @@ async fn a_redirect_is_recorded_not_followed_and_authorization_stays_home() {
     assert!(took < TIMEOUT + MARGIN, "took {took:?}");
 }
 
+#[tokio::test]
+async fn the_rate_limit_spaces_concurrent_sends() {
+    let addr = raw_server(|mut stream| async move {
+        while read_request(&mut stream).await.is_some() {
+            if stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    })
+    .await;
+    let mut config = config(&url(addr));
+    config.rate_limit = Some(20.0);
+    let client = client(config);
+    let request = request();
+    let started = Instant::now();
+    let exchanges = futures_util::future::join_all((0..5).map(|_| client.send(&request))).await;
+    let took = started.elapsed();
+    assert!(exchanges.iter().all(|e| answer(e).status == 200));
+    // Five starts at 20/s: the last one waits four intervals of 50 ms. A lower bound only.
+    assert!(took >= Duration::from_millis(195), "took {took:?}");
+}
+
 /// A TLS server with a self-signed certificate for 127.0.0.1, answering every request 200.
 /// Returns its address and the certificate (PEM).
 async fn self_signed_tls_server() -> (SocketAddr, String) {

@@ -193,7 +193,11 @@ impl Client {
         progress: &mut Progress,
     ) -> Result<Received, TransportFailure> {
         let response = self.http.execute(request).await.map_err(|error| {
-            failure::request_failed(&error, &self.target, self.config.connect_timeout())
+            failure::request_failed(
+                &error,
+                &self.target,
+                self.config.effective_connect_timeout(),
+            )
         })?;
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
@@ -233,7 +237,7 @@ impl Client {
 impl ClientConfig {
     /// The connect timeout actually applied: never longer than the whole-request deadline, so
     /// a dead host is reported as a connect timeout rather than a generic deadline.
-    pub fn connect_timeout(&self) -> Duration {
+    pub fn effective_connect_timeout(&self) -> Duration {
         self.connect_timeout.min(self.timeout)
     }
 }

@@ -11,6 +11,8 @@ use crate::auth::{self, Credentials, SigningInput};
 use crate::cases::AuthMode;
 use crate::checks::SentRequest;
 
+const USER_AGENT: &str = concat!("cmsconform/", env!("CARGO_PKG_VERSION"));
+
 /// The target named by `--target`: where every request goes.
 #[derive(Debug, Clone)]
 pub(super) struct Target {
@@ -177,6 +179,8 @@ fn headers_to_send(
     let mut headers: Vec<(String, String)> = vec![
         ("host".into(), target.authority.clone()),
         ("content-type".into(), DEFAULT_CONTENT_TYPE.into()),
+        // Lets a server's operators tell the harness's traffic apart in their logs.
+        ("user-agent".into(), USER_AGENT.into()),
     ];
     let method_carries_body = !matches!(
         request.method.to_ascii_uppercase().as_str(),

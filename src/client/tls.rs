@@ -16,7 +16,7 @@ pub(super) fn http_client(config: &ClientConfig) -> Result<reqwest::Client, Clie
         // header to another host.
         .redirect(Policy::none())
         .default_headers(reqwest::header::HeaderMap::new())
-        .connect_timeout(config.connect_timeout())
+        .connect_timeout(config.effective_connect_timeout())
         .tls_danger_accept_invalid_certs(config.insecure);
     if let Some(file) = &config.cacert {
         builder = builder.tls_certs_merge(ca_bundle(file)?);
