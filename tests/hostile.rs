@@ -435,18 +435,46 @@ async fn the_rate_limit_spaces_concurrent_sends() {
 /// A TLS server with a self-signed certificate for 127.0.0.1, answering every request 200.
 /// Returns its address and the certificate (PEM).
 async fn self_signed_tls_server() -> (SocketAddr, String) {
+    tls_server(None).await
+}
+
+/// A key and a self-signed certificate for `name`.
+fn self_signed(name: &str) -> (rcgen::KeyPair, rcgen::Certificate) {
+    let key = rcgen::KeyPair::generate().unwrap_or_else(|e| panic!("key: {e}"));
+    let cert = rcgen::CertificateParams::new(vec![name.to_owned()])
+        .and_then(|params| params.self_signed(&key))
+        .unwrap_or_else(|e| panic!("cert: {e}"));
+    (key, cert)
+}
+
+/// Like [`self_signed_tls_server`]; with `client_root`, it demands a client certificate
+/// issued by (or equal to) that certificate.
+async fn tls_server(client_root: Option<&rcgen::Certificate>) -> (SocketAddr, String) {
     use tokio_rustls::rustls;
     use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-    let key = rcgen::KeyPair::generate().unwrap_or_else(|e| panic!("key: {e}"));
-    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
-        .and_then(|params| params.self_signed(&key))
-        .unwrap_or_else(|e| panic!("cert: {e}"));
+    let (key, cert) = self_signed("127.0.0.1");
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let server_config = rustls::ServerConfig::builder_with_provider(provider)
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .unwrap_or_else(|e| panic!("tls versions: {e}"))
-        .with_no_client_auth()
+        .unwrap_or_else(|e| panic!("tls versions: {e}"));
+    let builder = match client_root {
+        None => builder.with_no_client_auth(),
+        Some(root) => {
+            let mut roots = rustls::RootCertStore::empty();
+            roots
+                .add(CertificateDer::from(root.der().to_vec()))
+                .unwrap_or_else(|e| panic!("client root: {e}"));
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .unwrap_or_else(|e| panic!("client verifier: {e}"));
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let server_config = builder
         .with_single_cert(
             vec![CertificateDer::from(cert.der().to_vec())],
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
@@ -536,6 +564,37 @@ async fn the_self_signed_server_is_accepted_with_insecure_or_cacert() {
     assert!(received.body.starts_with(br#"{"result":"0""#));
 }
 
+#[tokio::test]
+async fn a_server_demanding_a_client_certificate_gets_the_one_given() {
+    let (client_key, client_cert) = self_signed("cmsconform.client");
+    let (addr, server_pem) = tls_server(Some(&client_cert)).await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let ca_file = dir.path().join("server-ca.pem");
+    std::fs::write(&ca_file, server_pem).unwrap_or_else(|e| panic!("write: {e}"));
+    let identity = dir.path().join("client.pem");
+    let pem = format!("{}{}", client_key.serialize_pem(), client_cert.pem());
+    std::fs::write(&identity, pem).unwrap_or_else(|e| panic!("write: {e}"));
+    let base = format!("https://{addr}");
+
+    let mut without = config(&base);
+    without.cacert = Some(ca_file.clone());
+    let (exchange, took) = timed_send(&client(without)).await;
+    let failure = failure(&exchange);
+    assert!(
+        matches!(failure, TransportFailure::Protocol(m)
+            if m.starts_with(&format!("TLS: {addr} requires a client certificate ("))
+            && m.ends_with("pass --client-cert FILE")),
+        "{failure:?}"
+    );
+    assert!(took < TIMEOUT + MARGIN, "took {took:?}");
+
+    let mut with = config(&base);
+    with.cacert = Some(ca_file);
+    with.client_cert = Some(identity);
+    let exchange = client(with).send(&request()).await;
+    assert_eq!(answer(&exchange).status, 200, "--client-cert");
+}
+
 #[test]
 fn unusable_certificate_files_are_named() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
@@ -551,10 +610,7 @@ fn unusable_certificate_files_are_named() {
     with_bad_identity.client_cert = Some(not_pem.clone());
 
     // A usable client identity (key and certificate in one PEM file) is accepted.
-    let key = rcgen::KeyPair::generate().unwrap_or_else(|e| panic!("key: {e}"));
-    let cert = rcgen::CertificateParams::new(vec!["client.example".to_owned()])
-        .and_then(|params| params.self_signed(&key))
-        .unwrap_or_else(|e| panic!("cert: {e}"));
+    let (key, cert) = self_signed("client.example");
     let identity = dir.path().join("client.pem");
     std::fs::write(&identity, format!("{}{}", key.serialize_pem(), cert.pem()))
         .unwrap_or_else(|e| panic!("write: {e}"));
