@@ -468,6 +468,16 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_targets_keep_their_brackets() {
+        let sent = prepared(
+            "http://[::1]:8080",
+            AuthMode::Signed,
+            HeaderEdits::default(),
+        );
+        assert_eq!(sent.header("host"), Some("[::1]:8080"));
+    }
+
+    #[test]
     fn bad_targets_are_refused_with_the_reason() {
         let cases = [
             ("ftp://host", "the scheme must be http or https"),
