@@ -16,6 +16,9 @@ pub(super) fn http_client(config: &ClientConfig) -> Result<reqwest::Client, Clie
         // header to another host.
         .redirect(Policy::none())
         .default_headers(reqwest::header::HeaderMap::new())
+        // Traffic goes to --target and nowhere else: an HTTP(S)_PROXY in the environment must
+        // not silently route a conformance run (and its signatures) through another host.
+        .no_proxy()
         .connect_timeout(config.effective_connect_timeout())
         .tls_danger_accept_invalid_certs(config.insecure);
     if let Some(file) = &config.cacert {
