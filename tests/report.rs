@@ -680,7 +680,12 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// Loads `page` in headless Chromium; returns the DOM after scripts ran and Chromium's log.
-fn render_in_chromium(chromium: &Path, page: &Path, profile: &Path) -> (String, String) {
+fn render_in_chromium(
+    chromium: &Path,
+    page: &Path,
+    fragment: &str,
+    profile: &Path,
+) -> (String, String) {
     let output = std::process::Command::new(chromium)
         .args([
             "--headless",
@@ -696,7 +701,7 @@ fn render_in_chromium(chromium: &Path, page: &Path, profile: &Path) -> (String, 
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
+        .arg(format!("file://{}{fragment}", page.display()))
         .output()
         .expect("chromium runs");
     let log = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -730,12 +735,13 @@ fn html_renders_in_headless_chromium_without_console_errors() {
         "<html><body><script>console.error('boom'); missing.call();</script></body></html>",
     )
     .unwrap();
-    let (_, log) = render_in_chromium(&chromium, &broken, &profile);
+    let (_, log) = render_in_chromium(&chromium, &broken, "", &profile);
     assert_eq!(console_lines(&log).len(), 2, "detector blind: {log}");
 
     let (record, _) = fixture();
     report::write_all(&record, root.path()).unwrap();
-    let (dom, log) = render_in_chromium(&chromium, &root.path().join("report.html"), &profile);
+    let page = root.path().join("report.html");
+    let (dom, log) = render_in_chromium(&chromium, &page, "", &profile);
     assert!(
         dom.contains("data-script=\"ready\"") && dom.contains("filter ready"),
         "the inline script did not finish; log: {log}"
@@ -743,6 +749,19 @@ fn html_renders_in_headless_chromium_without_console_errors() {
     let console = console_lines(&log);
     assert!(console.is_empty(), "console output: {console:#?}");
     assert!(!log.contains("net::ERR"), "a resource was requested: {log}");
+    assert_eq!(
+        dom.matches("class=\"hidden\"").count() + dom.matches("class=\"case hidden\"").count(),
+        0,
+        "everything shown at first"
+    );
+
+    // The outcome filter, driven by the address: 5 of 10 case rows and the 2 detail sections
+    // of the baselined and the passing case are hidden.
+    let (dom, log) = render_in_chromium(&chromium, &page, "#filter=failed", &profile);
+    assert!(console_lines(&log).is_empty(), "{log}");
+    assert_eq!(dom.matches("<tr data-outcome=\"").count(), 10);
+    assert_eq!(dom.matches("class=\"hidden\"").count(), 5, "{dom}");
+    assert_eq!(dom.matches("class=\"case hidden\"").count(), 2, "{dom}");
 }
 
 #[test]
