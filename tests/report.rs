@@ -456,6 +456,12 @@ fn json_validates_against_its_schema_and_reads_back() {
     assert!(errors.is_empty(), "schema errors: {errors:#?}");
     let back: RunRecord = serde_json::from_str(&text).unwrap();
     assert_eq!(back, record);
+    // The committed diff fixtures are real reports too.
+    for fixture in ["old/report.json", "new/report.json"] {
+        let text = std::fs::read_to_string(diff_fixture(fixture)).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(validator.is_valid(&value), "{fixture} breaks the schema");
+    }
     // The schema is not vacuous.
     let mut broken = value.clone();
     broken["cases"][0]["verdict"] = "maybe".into();

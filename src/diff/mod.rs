@@ -5,6 +5,13 @@
 //!
 //! Exit codes: 1 when the new run has failures the old one did not (baselined ones excepted),
 //! 0 otherwise, 2 when a report cannot be read or is not a cmsconform report.
+//!
+//! `--format md` prints a header table (report, start, target, profile/seed, totals of each run)
+//! and the sections `New failures`, `Fixed`, `Still failing`, `Cases added`, `Cases removed`,
+//! `Shape changes in cases passing in both runs` (per case: `appeared`/`disappeared` pointers
+//! with their types, `type changed`, `resultCode`), `Latency per family (median ms)` with the
+//! new/old ratio, and a last line with the exit status. `--format json` prints [`RunDiff`] with
+//! the same content. Relations take part as `relation:NAME`.
 
 pub mod render;
 pub mod shape;
