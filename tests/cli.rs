@@ -112,6 +112,20 @@ fn exit_3_when_the_target_is_unreachable() {
         .code(3)
         .stderr(predicate::str::contains("target unusable"))
         .stderr(predicate::str::contains("a-secret-key").not());
+    // A report directory that cannot be created is a runtime failure too.
+    std::fs::write(dir.path().join("blocked"), "a file, not a directory").unwrap();
+    cmsconform(dir.path())
+        .args([
+            "run",
+            "--cases",
+            "0",
+            "--report-dir",
+            "blocked/latest",
+            "hand::seed",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("blocked"));
 }
 
 #[test]

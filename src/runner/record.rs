@@ -4,28 +4,17 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::config::RunConfig;
-use crate::report::{self, CaseRecord, RunMeta, RunRecord, Totals, Verdict};
+use crate::report::{self, CaseRecord, RunMeta, RunRecord, Totals};
 
-/// Counts of a run's cases; baselined failures are counted apart from failures.
+/// Counts of a run's cases (`failed` includes the baselined ones, counted apart as well).
 pub fn totals(cases: &[CaseRecord]) -> Totals {
-    let mut totals = Totals {
-        total: cases.len(),
-        ..Totals::default()
-    };
-    for case in cases {
-        match case.verdict {
-            Verdict::Passed => totals.passed += 1,
-            Verdict::Failed if case.baselined => totals.baselined += 1,
-            Verdict::Failed => totals.failed += 1,
-            Verdict::Skipped => totals.skipped += 1,
-        }
-    }
-    totals
+    Totals::of(cases)
 }
 
 /// `N passed, N failed`, with `, N skipped` when any were.
 pub fn summary_line(totals: &Totals) -> String {
-    let mut line = format!("{} passed, {} failed", totals.passed, totals.failed);
+    let failing = totals.failed.saturating_sub(totals.baselined);
+    let mut line = format!("{} passed, {failing} failed", totals.passed);
     if totals.skipped > 0 {
         line.push_str(&format!(", {} skipped", totals.skipped));
     }
@@ -88,6 +77,8 @@ mod tests {
         assert_eq!(summary_line(&t), "3 passed, 1 failed");
         t.skipped = 2;
         assert_eq!(summary_line(&t), "3 passed, 1 failed, 2 skipped");
+        t.baselined = 1;
+        assert_eq!(summary_line(&t), "3 passed, 0 failed, 2 skipped");
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
     }
 }

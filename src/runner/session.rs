@@ -100,12 +100,7 @@ impl Session {
 
     /// The record of `case` judged on `exchange`.
     pub fn record(&self, case: &Case, exchange: &Exchange, duration_ms: f64) -> CaseRecord {
-        let mut redactor = self.redactor.clone();
-        if let Some(auth) = exchange.request.header("authorization") {
-            if let Some((_, signature)) = auth.rsplit_once('/') {
-                redactor.add(signature);
-            }
-        }
+        let redactor = report::redactor_for(&self.redactor, &exchange.request);
         let request = RequestRecord::from_sent(&exchange.request, &self.base_url, &redactor);
         let reproduce = Some(report::reproduction(&self.meta, &case.id, &request));
         let mut record = self.skipped(case, "");
@@ -125,6 +120,12 @@ impl Session {
         record.observed = checks::classify(&self.contract, exchange);
         record.violations =
             checks::judge(&self.contract, exchange, &case.expect, &self.check_options);
+        // A server may echo a secret back into what the checks quote.
+        for violation in &mut record.violations {
+            violation.message = redactor.scrub(&violation.message);
+            violation.value = violation.value.as_deref().map(|v| redactor.scrub(v));
+        }
+        record.error = record.error.as_deref().map(|e| redactor.scrub(e));
         let failed = exchange.response.is_err() || record.violations.iter().any(|v| v.is_failure());
         record.verdict = if failed {
             Verdict::Failed
