@@ -3,6 +3,7 @@
 //!
 //! - [`model`]: exchanges, expectations, violations.
 
+pub mod json;
 pub mod model;
 
 pub use model::{
