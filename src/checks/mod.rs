@@ -16,6 +16,7 @@ pub mod command;
 pub mod json;
 pub mod model;
 pub mod response;
+pub mod sample;
 pub mod status;
 
 pub use command::command;
