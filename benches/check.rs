@@ -28,7 +28,10 @@ fn bench(c: &mut Criterion) {
         clock_skew_ms: profile.logon_time.default_clock_skew_ms,
     };
     let found = judge(&contract, &exchange, &expect, &options);
-    assert!(found.is_empty(), "the bench answer must be conformant: {found:?}");
+    assert!(
+        found.is_empty(),
+        "the bench answer must be conformant: {found:?}"
+    );
     eprintln!("answer: {} agents, {} bytes", ids.len(), body.len());
 
     let mut group = c.benchmark_group("6000-agent success");

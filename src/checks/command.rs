@@ -14,8 +14,12 @@ use crate::error::{Error, Result};
 use crate::exit;
 
 fn read_input(path: &Path, what: &str) -> Result<Vec<u8>> {
-    std::fs::read(path)
-        .map_err(|e| Error::Usage(format!("{}: cannot read the {what} file: {e}", path.display())))
+    std::fs::read(path).map_err(|e| {
+        Error::Usage(format!(
+            "{}: cannot read the {what} file: {e}",
+            path.display()
+        ))
+    })
 }
 
 fn load_contract(args: &CheckArgs, global: &GlobalArgs) -> Result<Contract> {
@@ -51,7 +55,10 @@ pub fn expectation_for(contract: &Contract, request_body: &[u8]) -> Expectation 
         .request_shape()
         .property("agentIds")
         .is_some_and(|s| s.empty_either);
-    let empty = body.get("agentIds").and_then(Value::as_array).is_some_and(Vec::is_empty);
+    let empty = body
+        .get("agentIds")
+        .and_then(Value::as_array)
+        .is_some_and(Vec::is_empty);
     if empty && empty_either {
         either
     } else {
@@ -72,7 +79,10 @@ pub fn captured_exchange(
         request: SentRequest {
             method: "POST".into(),
             path: contract.profile().path.clone(),
-            headers: vec![("content-type".into(), "application/json; charset=UTF-8".into())],
+            headers: vec![(
+                "content-type".into(),
+                "application/json; charset=UTF-8".into(),
+            )],
             body: request_body,
         },
         response: Ok(Received {
@@ -101,8 +111,14 @@ pub fn render_text(violations: &[Violation]) -> String {
     }
     let failures = violations.iter().filter(|v| v.is_failure()).count();
     let infos = violations.len() - failures;
-    let verdict = if failures == 0 { "conformant" } else { "non-conformant" };
-    out.push_str(&format!("{verdict}: {failures} failure(s), {infos} note(s)\n"));
+    let verdict = if failures == 0 {
+        "conformant"
+    } else {
+        "non-conformant"
+    };
+    out.push_str(&format!(
+        "{verdict}: {failures} failure(s), {infos} note(s)\n"
+    ));
     out
 }
 
@@ -112,8 +128,14 @@ pub fn command(args: &CheckArgs, global: &GlobalArgs) -> Result<i32> {
     let contract = load_contract(args, global)?;
     let now = args.now_ms.unwrap_or_else(now_ms);
     let expectation = expectation_for(&contract, &request_body);
-    let exchange =
-        captured_exchange(&contract, request_body, args.status, &args.content_type, response_body, now);
+    let exchange = captured_exchange(
+        &contract,
+        request_body,
+        args.status,
+        &args.content_type,
+        response_body,
+        now,
+    );
     let options = CheckOptions {
         now_ms: Some(now),
         clock_skew_ms: i64::try_from(args.clock_skew.as_millis()).unwrap_or(i64::MAX),

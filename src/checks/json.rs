@@ -25,11 +25,23 @@ macro_rules! json_check {
 
 json_check!(NOT_UTF8, "CMS-JSON-001", "A JSON answer is valid UTF-8");
 json_check!(BOM, "CMS-JSON-002", "A JSON answer has no byte-order mark");
-json_check!(SYNTAX, "CMS-JSON-003", "A JSON answer is well-formed JSON (RFC 8259)");
+json_check!(
+    SYNTAX,
+    "CMS-JSON-003",
+    "A JSON answer is well-formed JSON (RFC 8259)"
+);
 json_check!(TRAILING, "CMS-JSON-004", "Nothing follows the JSON value");
 json_check!(NUL, "CMS-JSON-005", "A JSON answer holds no NUL byte");
-json_check!(TOO_DEEP, "CMS-JSON-006", "JSON nesting stays within the reading depth cap");
-json_check!(DUPLICATE, "CMS-JSON-007", "Member names are unique within an object");
+json_check!(
+    TOO_DEEP,
+    "CMS-JSON-006",
+    "JSON nesting stays within the reading depth cap"
+);
+json_check!(
+    DUPLICATE,
+    "CMS-JSON-007",
+    "Member names are unique within an object"
+);
 json_check!(
     NOT_INTEGER_FORM,
     "CMS-JSON-008",
@@ -78,20 +90,14 @@ impl StrictJson {
 
 fn error_violation(error: &JsonError) -> Violation {
     match error {
-        JsonError::NotUtf8 { offset } => Violation::new(
-            &NOT_UTF8,
-            "",
-            format!("invalid UTF-8 at byte {offset}"),
-        ),
-        JsonError::Bom => Violation::new(&BOM, "", "body starts with a UTF-8 byte-order mark"),
-        JsonError::Nul { offset } => {
-            Violation::new(&NUL, "", format!("NUL byte at byte {offset}"))
+        JsonError::NotUtf8 { offset } => {
+            Violation::new(&NOT_UTF8, "", format!("invalid UTF-8 at byte {offset}"))
         }
-        JsonError::Syntax { offset, message } => Violation::new(
-            &SYNTAX,
-            "",
-            format!("not JSON: {message} at byte {offset}"),
-        ),
+        JsonError::Bom => Violation::new(&BOM, "", "body starts with a UTF-8 byte-order mark"),
+        JsonError::Nul { offset } => Violation::new(&NUL, "", format!("NUL byte at byte {offset}")),
+        JsonError::Syntax { offset, message } => {
+            Violation::new(&SYNTAX, "", format!("not JSON: {message} at byte {offset}"))
+        }
         JsonError::Trailing { offset } => Violation::new(
             &TRAILING,
             "",
@@ -470,7 +476,8 @@ mod tests {
 
     #[test]
     fn integer_forms_stay_apart() {
-        let v = ok(r#"[1, 1.0, 1e2, 9223372036854775807, 9223372036854775808, 99999999999999999999]"#);
+        let v =
+            ok(r#"[1, 1.0, 1e2, 9223372036854775807, 9223372036854775808, 99999999999999999999]"#);
         let forms: Vec<bool> = v.as_array().unwrap().iter().map(Value::is_i64).collect();
         assert_eq!(forms, [true, false, false, true, false, false]);
     }
@@ -490,8 +497,20 @@ mod tests {
         assert_eq!(err(b"{}\0"), JsonError::Nul { offset: 2 });
         assert_eq!(err(b"{} x"), JsonError::Trailing { offset: 3 });
         for bad in [
-            &b""[..], b"{", b"[1,]", b"{\"a\" 1}", b"01", b"1.", b"-", b"\"\\x\"", b"\"\\ud800\"",
-            b"tru", b"\"a\nb\"", b"1e999", b"{\"a\":1,}", b"\"\\u12\"",
+            &b""[..],
+            b"{",
+            b"[1,]",
+            b"{\"a\" 1}",
+            b"01",
+            b"1.",
+            b"-",
+            b"\"\\x\"",
+            b"\"\\ud800\"",
+            b"tru",
+            b"\"a\nb\"",
+            b"1e999",
+            b"{\"a\":1,}",
+            b"\"\\u12\"",
         ] {
             assert!(
                 matches!(err(bad), JsonError::Syntax { .. }),

@@ -9,10 +9,16 @@ use crate::contract::Profile;
 /// A conformant agent record for `id`, as a server could answer it at `now_ms`. `variant`
 /// picks the state (cycling through the profile's state table) and the other values.
 pub fn agent(profile: &Profile, id: i64, variant: u64, now_ms: i64) -> Value {
+    // Small enough that the arithmetic below never overflows.
+    let n = (variant % 1_000_003) as i64;
     let states = &profile.states;
     let pick = |n: u64| states[(n % states.len().max(1) as u64) as usize].code;
     let state = if states.is_empty() { 0 } else { pick(variant) };
-    let prev = if states.is_empty() { 0 } else { pick(variant / 11 + 1) };
+    let prev = if states.is_empty() {
+        0
+    } else {
+        pick(variant / 11 + 1)
+    };
     let signed_out = state == profile.not_signed_in_state;
     let logon = if signed_out {
         profile.logon_time.not_signed_in_sentinel_ms
@@ -24,19 +30,20 @@ pub fn agent(profile: &Profile, id: i64, variant: u64, now_ms: i64) -> Value {
     let reason = if signed_out {
         profile.sentinels.reason_self_logout
     } else if state == profile.rest_state {
-        profile.reasons.rest.min + (variant as i64 % (profile.reasons.rest.max - profile.reasons.rest.min + 1))
+        profile.reasons.rest.min + (n % (profile.reasons.rest.max - profile.reasons.rest.min + 1))
     } else {
         profile.reasons.not_used
     };
     let duration_max = profile.durations.max;
+
     json!({
         "agentId": id,
-        "locationId": (variant as i64 * 7) % (profile.location_id.max + 1),
+        "locationId": (n * 7) % (profile.location_id.max + 1),
         "currentStateReason": reason,
         "prevState": prev,
-        "prevStateTime": if variant % 5 == 0 { profile.sentinels.prev_state_time_unknown } else { (variant as i64 * 13) % duration_max },
+        "prevStateTime": if variant % 5 == 0 { profile.sentinels.prev_state_time_unknown } else { (n * 13) % duration_max },
         "currentState": state,
-        "currentStateTime": (variant as i64 * 31) % duration_max,
+        "currentStateTime": (n * 31) % duration_max,
         "logonTime": logon,
         "agentRelease": (variant % 50) as i64,
         "currentPrivateCallNum": (variant % 3) as i64,
@@ -57,8 +64,14 @@ pub fn success_body(profile: &Profile, ids: &[i64], now_ms: i64) -> Value {
 /// Wraps agent records in a success envelope (`resultDatas` a copy of `resultDesc`).
 pub fn success_of(profile: &Profile, agents: Vec<Value>) -> Value {
     let mut map = Map::new();
-    map.insert("result".into(), Value::String(profile.result_codes.result_success.clone()));
-    map.insert("resultCode".into(), Value::String(profile.result_codes.success.clone()));
+    map.insert(
+        "result".into(),
+        Value::String(profile.result_codes.result_success.clone()),
+    );
+    map.insert(
+        "resultCode".into(),
+        Value::String(profile.result_codes.success.clone()),
+    );
     map.insert("resultDatas".into(), Value::Array(agents.clone()));
     map.insert("resultDesc".into(), Value::Array(agents));
     Value::Object(map)

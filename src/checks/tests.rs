@@ -34,7 +34,11 @@ fn ids(found: &[Violation]) -> Vec<&str> {
 }
 
 fn failures(found: &[Violation]) -> Vec<&str> {
-    found.iter().filter(|v| v.is_failure()).map(|v| v.check.as_str()).collect()
+    found
+        .iter()
+        .filter(|v| v.is_failure())
+        .map(|v| v.check.as_str())
+        .collect()
 }
 
 fn seed_request() -> Value {
@@ -54,7 +58,12 @@ fn catalogue_ids_are_unique_and_clauses_known() {
     let mut seen = std::collections::HashSet::new();
     for def in CATALOGUE {
         assert!(seen.insert(def.id), "duplicate id {}", def.id);
-        assert!(contract.clauses().contains(def.clause), "{} cites unknown {}", def.id, def.clause);
+        assert!(
+            contract.clauses().contains(def.clause),
+            "{} cites unknown {}",
+            def.id,
+            def.clause
+        );
         assert_eq!(check_def(def.id), Some(*def));
     }
 }
@@ -69,8 +78,12 @@ fn the_seed_example_is_conformant() {
 #[test]
 fn classify_sorts_answers() {
     let c = seed();
-    let with = |status, body: &str| classify(&c, &exchange(seed_request(), status, body.as_bytes()));
-    assert_eq!(with(200, r#"{"resultCode":"0100002","resultDesc":"x"}"#), Some(Outcome::Rejected));
+    let with =
+        |status, body: &str| classify(&c, &exchange(seed_request(), status, body.as_bytes()));
+    assert_eq!(
+        with(200, r#"{"resultCode":"0100002","resultDesc":"x"}"#),
+        Some(Outcome::Rejected)
+    );
     assert_eq!(with(400, "<html>"), Some(Outcome::Rejected));
     assert_eq!(with(401, ""), Some(Outcome::Unauthenticated));
     assert_eq!(with(405, ""), Some(Outcome::NotAllowedMethod));
@@ -86,22 +99,50 @@ fn classify_sorts_answers() {
 #[test]
 fn a_success_for_an_invalid_request_names_the_request() {
     let request = json!({"ccId": 0, "vdn": 170, "agentIds": [1031, 1099]});
-    let found = judge(&seed(), &exchange(request, 200, &seed_response()), &REJECTED, &options());
+    let found = judge(
+        &seed(),
+        &exchange(request, 200, &seed_response()),
+        &REJECTED,
+        &options(),
+    );
     assert_eq!(failures(&found), ["CMS-OUT-002"]);
-    assert!(found[0].message.contains("/ccId = 0"), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("/ccId = 0"),
+        "{}",
+        found[0].message
+    );
 }
 
 #[test]
 fn rejections_200_and_400_both_pass() {
     let request = json!({"ccId": 0, "vdn": 170, "agentIds": [1031]});
     let body = br#"{"resultCode":"0100002","resultDesc":"Invalid parameter"}"#;
-    assert_eq!(judge(&seed(), &exchange(request.clone(), 200, body), &REJECTED, &options()), vec![]);
-    let spring = br#"{"timestamp":"x","status":400,"error":"Bad Request","message":"m","path":"/p"}"#;
-    let found = judge(&seed(), &exchange(request.clone(), 400, spring), &REJECTED, &options());
+    assert_eq!(
+        judge(
+            &seed(),
+            &exchange(request.clone(), 200, body),
+            &REJECTED,
+            &options()
+        ),
+        vec![]
+    );
+    let spring =
+        br#"{"timestamp":"x","status":400,"error":"Bad Request","message":"m","path":"/p"}"#;
+    let found = judge(
+        &seed(),
+        &exchange(request.clone(), 400, spring),
+        &REJECTED,
+        &options(),
+    );
     assert_eq!(ids(&found), ["CMS-REJ-004"]);
     assert!(failures(&found).is_empty());
     let other = br#"{"result":"1","resultCode":"0100999","resultDesc":"x"}"#;
-    let found = judge(&seed(), &exchange(request, 200, other), &REJECTED, &options());
+    let found = judge(
+        &seed(),
+        &exchange(request, 200, other),
+        &REJECTED,
+        &options(),
+    );
     assert_eq!(ids(&found), ["CMS-REJ-003"]);
 }
 
@@ -109,13 +150,23 @@ fn rejections_200_and_400_both_pass() {
 fn a_rejection_with_agent_data_fails_once() {
     let request = json!({"ccId": 0, "vdn": 170, "agentIds": [1031]});
     let body = br#"{"resultCode":"0100002","resultDesc":[{"agentId":1031}]}"#;
-    let found = judge(&seed(), &exchange(request, 200, body), &REJECTED, &options());
+    let found = judge(
+        &seed(),
+        &exchange(request, 200, body),
+        &REJECTED,
+        &options(),
+    );
     assert_eq!(failures(&found), ["CMS-REJ-001"], "{found:#?}");
 }
 
 #[test]
 fn server_errors_and_transport_failures_fail() {
-    let found = judge(&seed(), &exchange(seed_request(), 503, b"busy"), &REJECTED, &options());
+    let found = judge(
+        &seed(),
+        &exchange(seed_request(), 503, b"busy"),
+        &REJECTED,
+        &options(),
+    );
     assert_eq!(failures(&found), ["CMS-HTTP-004"]);
     let mut ex = exchange(seed_request(), 200, b"");
     ex.response = Err(TransportFailure::Timeout("30s".into()));
@@ -139,7 +190,10 @@ fn method_refusals() {
         r.headers.push(("allow".into(), "GET, PUT".into()));
     }
     assert_eq!(failures(&judge_it(&ex)), ["CMS-OUT-008"]);
-    assert_eq!(ids(&judge_it(&exchange(Value::Null, 404, b""))), ["CMS-OUT-006"]);
+    assert_eq!(
+        ids(&judge_it(&exchange(Value::Null, 404, b""))),
+        ["CMS-OUT-006"]
+    );
     let found = judge_it(&exchange(seed_request(), 200, &seed_response()));
     assert_eq!(failures(&found), ["CMS-OUT-005"]);
 }
@@ -147,10 +201,28 @@ fn method_refusals() {
 #[test]
 fn authentication() {
     let unauth = Expectation::One(Outcome::Unauthenticated);
-    assert_eq!(judge(&seed(), &exchange(seed_request(), 401, b""), &unauth, &options()), vec![]);
-    let found = judge(&seed(), &exchange(seed_request(), 403, b""), &unauth, &options());
+    assert_eq!(
+        judge(
+            &seed(),
+            &exchange(seed_request(), 401, b""),
+            &unauth,
+            &options()
+        ),
+        vec![]
+    );
+    let found = judge(
+        &seed(),
+        &exchange(seed_request(), 403, b""),
+        &unauth,
+        &options(),
+    );
     assert_eq!(ids(&found), ["CMS-OUT-004"]);
-    let found = judge(&seed(), &exchange(seed_request(), 200, &seed_response()), &unauth, &options());
+    let found = judge(
+        &seed(),
+        &exchange(seed_request(), 200, &seed_response()),
+        &unauth,
+        &options(),
+    );
     assert_eq!(failures(&found), ["CMS-OUT-003"]);
 }
 
@@ -159,10 +231,20 @@ fn empty_agent_ids_either_way_is_information() {
     let request = json!({"ccId": 1, "vdn": 170, "agentIds": []});
     let either = command::expectation_for(&seed(), request.to_string().as_bytes());
     let empty = br#"{"result":"0","resultCode":"0100000","resultDatas":[],"resultDesc":[]}"#;
-    let found = judge(&seed(), &exchange(request.clone(), 200, empty), &either, &options());
+    let found = judge(
+        &seed(),
+        &exchange(request.clone(), 200, empty),
+        &either,
+        &options(),
+    );
     assert_eq!(ids(&found), ["CMS-OUT-009"]);
     let rejection = br#"{"resultCode":"0100002","resultDesc":"Invalid parameter"}"#;
-    let found = judge(&seed(), &exchange(request, 200, rejection), &either, &options());
+    let found = judge(
+        &seed(),
+        &exchange(request, 200, rejection),
+        &either,
+        &options(),
+    );
     assert_eq!(ids(&found), ["CMS-OUT-009"]);
 }
 
@@ -173,8 +255,17 @@ fn specific_rules_replace_the_generic_schema_finding() {
         body[list][0]["currentState"] = json!(11);
         body[list][1]["locationId"] = json!(1.5);
     }
-    let found = judge(&seed(), &exchange(seed_request(), 200, body.to_string().as_bytes()), &ACCEPTED, &options());
-    assert_eq!(failures(&found), ["CMS-AGENT-008", "CMS-JSON-008"], "{found:#?}");
+    let found = judge(
+        &seed(),
+        &exchange(seed_request(), 200, body.to_string().as_bytes()),
+        &ACCEPTED,
+        &options(),
+    );
+    assert_eq!(
+        failures(&found),
+        ["CMS-AGENT-008", "CMS-JSON-008"],
+        "{found:#?}"
+    );
     assert_eq!(found[0].pointer, "/resultDesc/0/currentState");
 }
 
@@ -182,7 +273,10 @@ fn specific_rules_replace_the_generic_schema_finding() {
 fn expectations_of_the_check_command() {
     let c = seed();
     let expect = |body: &str| command::expectation_for(&c, body.as_bytes());
-    assert_eq!(expect(r#"{"ccId":1,"vdn":170,"agentIds":[1031]}"#), ACCEPTED);
+    assert_eq!(
+        expect(r#"{"ccId":1,"vdn":170,"agentIds":[1031]}"#),
+        ACCEPTED
+    );
     assert_eq!(expect(r#"{"ccId":1,"vdn":170,"agentIds":[100]}"#), REJECTED);
     assert_eq!(expect("{"), REJECTED);
     assert!(expect(r#"{"ccId":1,"ccId":2,"vdn":170,"agentIds":[1031]}"#).allows(Outcome::Accepted));
