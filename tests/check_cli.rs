@@ -281,8 +281,10 @@ enum Break {
     DatasDiffer,
 }
 
-fn strategy() -> impl Strategy<Value = (String, i64, i64, Vec<(usize, u32)>, Vec<u64>, bool, Break)>
-{
+/// Profile, ccId, vdn, (range, offset) per asked ID, a variant per agent, reversed order, break.
+type Drawn = (String, i64, i64, Vec<(usize, u32)>, Vec<u64>, bool, Break);
+
+fn strategy() -> impl Strategy<Value = Drawn> {
     (
         prop::sample::select(vec!["2023-12".to_owned(), "2025-11".to_owned()]),
         1i64..=65535,

@@ -180,28 +180,28 @@ pub struct AgentContext<'a> {
 }
 
 /// Reads an integer member: missing, wrong-typed and non-integer forms are violations.
-pub fn integer_member(agent: &Value, at: &str, name: &str) -> Result<i64, Violation> {
+pub fn integer_member(agent: &Value, at: &str, name: &str) -> Result<i64, Box<Violation>> {
     let ptr = || format!("{at}/{name}");
     match agent.get(name) {
-        None => Err(Violation::new(
+        None => Err(Box::new(Violation::new(
             &MISSING,
             ptr(),
             format!("member {name} is missing"),
-        )),
+        ))),
         Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {
-            Violation::new(
-                &NOT_INTEGER_FORM,
-                ptr(),
-                format!("{name} is typed Integer/Long but is not a plain integer fitting i64"),
+            Box::new(
+                Violation::new(
+                    &NOT_INTEGER_FORM,
+                    ptr(),
+                    format!("{name} is typed Integer/Long but is not a plain integer fitting i64"),
+                )
+                .with_value(n),
             )
-            .with_value(n)
         }),
-        Some(other) => {
-            Err(
-                Violation::new(&NOT_INTEGER, ptr(), format!("{name} must be an integer"))
-                    .with_value(other),
-            )
-        }
+        Some(other) => Err(Box::new(
+            Violation::new(&NOT_INTEGER, ptr(), format!("{name} must be an integer"))
+                .with_value(other),
+        )),
     }
 }
 
@@ -350,7 +350,7 @@ pub fn check_agent(
     let p = ctx.profile;
     let mut read = |name: &str| {
         integer_member(agent, at, name)
-            .map_err(|v| out.push(v))
+            .map_err(|v| out.push(*v))
             .ok()
     };
     let [
