@@ -45,7 +45,7 @@ pub fn expectation_for(contract: &Contract, request_body: &[u8]) -> Expectation 
     let either = Expectation::EitherOf {
         either_of: vec![Outcome::Accepted, Outcome::Rejected],
     };
-    if !strict.duplicates.is_empty() {
+    if !strict.duplicates.is_empty() || has_integer_in_other_form(contract, body) {
         return either;
     }
     if !contract.is_valid(SchemaKind::Request, body) {
@@ -64,6 +64,26 @@ pub fn expectation_for(contract: &Contract, request_body: &[u8]) -> Expectation 
     } else {
         Expectation::One(Outcome::Accepted)
     }
+}
+
+/// An integer-typed request member written `1.0` or `1e0`: the schema calls it an integer, a
+/// server may read it either way.
+fn has_integer_in_other_form(contract: &Contract, body: &Value) -> bool {
+    let other_form = |v: &Value| v.is_number() && !v.is_i64();
+    contract
+        .request_shape()
+        .properties
+        .iter()
+        .any(|(name, shape, _)| {
+            let Some(value) = body.get(name) else {
+                return false;
+            };
+            if shape.is_integer() && other_form(value) {
+                return true;
+            }
+            let items_integer = shape.items.as_ref().is_some_and(|i| i.is_integer());
+            items_integer && value.as_array().is_some_and(|a| a.iter().any(other_form))
+        })
 }
 
 /// The exchange as captured: a signed POST of `request_body`, answered with `status`.

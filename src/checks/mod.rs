@@ -135,11 +135,24 @@ fn classify_parsed(
                 {
                     Some(Outcome::Accepted)
                 }
+                // The Spring framework shape of notes:4, answered 200: a rejection.
+                None if body.contains_key("error") && !body.contains_key("resultDesc") => {
+                    Some(Outcome::Rejected)
+                }
                 None => None,
             }
         }
         _ => None,
     }
+}
+
+/// An integer, also when written `1031.0` or `1.031e3` (the server may read it so).
+fn integral(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        let f = value.as_f64()?;
+        // Exact in f64 and within i64: the cast cannot saturate.
+        (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+    })
 }
 
 /// The request as the rules need it: its agent IDs, and a short description on demand.
@@ -155,7 +168,7 @@ impl RequestView {
             .as_ref()
             .and_then(|b| b.get("agentIds"))
             .and_then(Value::as_array)
-            .map(|ids| ids.iter().filter_map(Value::as_i64).collect());
+            .map(|ids| ids.iter().filter_map(integral).collect());
         RequestView { body, agent_ids }
     }
 
@@ -255,7 +268,8 @@ pub fn judge(
             }
             let object = body.filter(|b| b.is_object());
             let specific = response::check_rejection(profile, received.status, object);
-            if let (200, Some(body)) = (received.status, object) {
+            let business = object.filter(|b| b.get("resultCode").is_some());
+            if let (200, Some(body)) = (received.status, business) {
                 let mut specific = specific;
                 specific.extend(response::check_result_consistency(profile, body));
                 let generic =

@@ -281,3 +281,20 @@ fn expectations_of_the_check_command() {
     assert_eq!(expect("{"), REJECTED);
     assert!(expect(r#"{"ccId":1,"ccId":2,"vdn":170,"agentIds":[1031]}"#).allows(Outcome::Accepted));
 }
+
+#[test]
+fn a_spring_error_answered_200_is_a_rejection() {
+    let request = json!({"ccId": 0, "vdn": 170, "agentIds": [1031]});
+    let body = br#"{"timestamp":"t","status":400,"error":"Bad Request","message":"m","path":"/p"}"#;
+    let ex = exchange(request, 200, body);
+    assert_eq!(classify(&seed(), &ex), Some(Outcome::Rejected));
+    assert_eq!(judge(&seed(), &ex, &REJECTED, &options()), vec![]);
+}
+
+#[test]
+fn an_integer_written_otherwise_in_the_request_may_go_either_way() {
+    let expect = command::expectation_for(&seed(), br#"{"ccId":1.0,"vdn":170,"agentIds":[1031]}"#);
+    assert!(expect.allows(Outcome::Accepted) && expect.allows(Outcome::Rejected));
+    let expect = command::expectation_for(&seed(), br#"{"ccId":1,"vdn":170,"agentIds":[1e3]}"#);
+    assert!(expect.allows(Outcome::Accepted) && expect.allows(Outcome::Rejected));
+}
