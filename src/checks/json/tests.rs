@@ -81,3 +81,58 @@ fn violations_cite_their_checks() {
     let ids: Vec<&str> = v.iter().map(|v| v.check.as_str()).collect();
     assert_eq!(ids, ["CMS-JSON-007", "CMS-JSON-004"]);
 }
+
+mod agreement {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// On inputs without duplicates, deep nesting or a BOM, the strict reader agrees with
+        /// serde_json on what is JSON and on the value; on anything, it never panics.
+        #[test]
+        fn agrees_with_serde_json(text in r#"[\[\]{}",:0-9eE.+\- tfrulnasx\\/u]{0,24}"#) {
+            let ours = parse_strict(text.as_bytes());
+            let theirs = serde_json::from_str::<Value>(&text);
+            if ours.duplicates.is_empty() {
+                match (&ours.value, &theirs) {
+                    (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+                    (Err(_), Err(_)) => {}
+                    (a, b) => prop_assert!(false, "{:?}: ours {:?}, serde_json {:?}", text, a, b),
+                }
+            }
+        }
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e300f64..1e300).prop_map(Value::from),
+            "\\PC{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                prop::collection::btree_map("\\PC{0,6}", inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn reads_back_what_serde_json_writes(value in any_json()) {
+            for text in [value.to_string(), serde_json::to_string_pretty(&value).unwrap()] {
+                let parsed = parse_strict(text.as_bytes());
+                prop_assert!(parsed.duplicates.is_empty());
+                prop_assert_eq!(parsed.value.as_ref().ok(), Some(&value), "{}", text);
+            }
+        }
+    }
+}
