@@ -114,14 +114,18 @@ pub fn check_schema(
         let mirrored = ptr
             .strip_prefix("/resultDatas/")
             .map(|rest| format!("/resultDesc/{rest}"));
+        // A `required` issue sits on the parent; the specific rule on the missing member.
+        let missing = (issue.keyword == "required")
+            .then(|| issue.message.split('"').nth(1))
+            .flatten();
         let covered = |at: &str| {
-            specific.iter().filter(|s| s.is_failure()).any(|s| {
-                s.pointer == at
-                    || (issue.keyword == "required"
-                        && s.pointer.len() > at.len()
-                        && s.pointer.starts_with(at)
-                        && s.pointer[at.len()..].starts_with('/'))
-            })
+            specific
+                .iter()
+                .filter(|s| s.is_failure())
+                .any(|s| match missing {
+                    Some(name) => s.pointer.strip_prefix(at) == Some(&format!("/{name}")),
+                    None => s.pointer == at,
+                })
         };
         if covered(ptr) || mirrored.as_deref().is_some_and(covered) {
             continue;

@@ -298,3 +298,21 @@ fn an_integer_written_otherwise_in_the_request_may_go_either_way() {
     let expect = command::expectation_for(&seed(), br#"{"ccId":1,"vdn":170,"agentIds":[1e3]}"#);
     assert!(expect.allows(Outcome::Accepted) && expect.allows(Outcome::Rejected));
 }
+
+#[test]
+fn a_missing_envelope_member_is_not_hidden_by_an_agent_finding() {
+    let mut body: Value = serde_json::from_slice(&seed_response()).unwrap();
+    body.as_object_mut().unwrap().remove("resultDatas");
+    body["resultDesc"][0]["currentState"] = json!(11);
+    let found = judge(
+        &seed(),
+        &exchange(seed_request(), 200, body.to_string().as_bytes()),
+        &ACCEPTED,
+        &options(),
+    );
+    assert_eq!(
+        failures(&found),
+        ["CMS-AGENT-008", "CMS-RESP-001"],
+        "{found:#?}"
+    );
+}
