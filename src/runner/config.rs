@@ -38,6 +38,10 @@ pub struct RunConfig {
     /// Requests in flight at once.
     pub concurrency: usize,
     pub check_options: CheckOptions,
+    /// Run the consistency relations (notes:6.14) after the cases.
+    pub relations: bool,
+    /// Requests the limit discovery may send after the relations (0 = off).
+    pub discovery_budget: u32,
     /// Where hand-written cases come from.
     pub case_source: DataSource,
     /// Where shrunk property failures are written (`cases/regressions` of the working
@@ -74,6 +78,8 @@ impl RunConfig {
                 now_ms: None,
                 clock_skew_ms: 5 * 60 * 1000,
             },
+            relations: true,
+            discovery_budget: 0,
             case_source: DataSource::cases(),
             regressions_dir: None,
             replay_regressions: false,
@@ -161,6 +167,9 @@ impl RunConfig {
                 now_ms: None,
                 clock_skew_ms,
             },
+            // Relations are not trials: a filtered or listed run leaves them out.
+            relations: args.filter.is_none() && args.skip.is_empty() && !args.list,
+            discovery_budget: args.discovery_budget,
             case_source: global.case_source(),
             regressions_dir: Some(regressions_dir),
             replay_regressions: global.cases_dir.is_none(),
@@ -198,4 +207,55 @@ fn random_seed() -> u64 {
     );
     // Keep seeds short enough to type back.
     hasher.finish() % 1_000_000_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> Result<RunConfig> {
+        let cli =
+            crate::cli::Cli::try_parse_from(["cmsconform", "run"].iter().chain(args).copied())
+                .map_err(|e| Error::Usage(e.to_string()))?;
+        match cli.command {
+            crate::cli::Command::Run(run) => RunConfig::from_args(&run, &cli.global),
+            _ => unreachable!("parsed a run command"),
+        }
+    }
+
+    #[test]
+    fn a_remote_target_needs_both_keys() {
+        let err = parse(&["--target", "https://cms:28080", "--ak", "a", "--sk", ""])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(SK_ENV), "{err}");
+        let ok = parse(&[
+            "--target",
+            "https://cms:28080/",
+            "--ak",
+            "a",
+            "--sk",
+            "s3cret",
+        ])
+        .unwrap();
+        assert_eq!(
+            ok.target,
+            Target::Remote {
+                base_url: "https://cms:28080".into()
+            }
+        );
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let config = parse(&["--seed", "9", "--profile", "2025-11", "--no-report"]).unwrap();
+        assert_eq!(config.seed, 9);
+        assert_eq!(config.profile_name(), "2025-11");
+        assert_eq!(config.path, config.contract.profile().path);
+        assert_eq!(config.target, Target::Embedded { faults: vec![] });
+        assert!(!config.command_line.contains(crate::auth::DEFAULT_SK));
+        assert!(parse(&["--profile", "nope"]).is_err());
+        assert!(parse(&["--path", "no-slash"]).is_err());
+    }
 }

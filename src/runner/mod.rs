@@ -15,6 +15,7 @@
 pub mod config;
 pub mod record;
 pub mod regress;
+pub mod relations;
 pub mod selftest;
 pub mod session;
 pub mod suite;
@@ -45,39 +46,51 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         trials::list(&arguments, &cases);
         return Ok(exit::CONFORMANT);
     }
+    let say = record::Printer {
+        to_stderr: args.format == crate::cli::TrialFormat::Json,
+    };
     let seed = config.seed;
-    println!("seed: {seed} (rerun with --seed {seed})");
+    say.line(&format!("seed: {seed} (rerun with --seed {seed})"));
     let case_set_hash = suite::case_set_hash(&cases);
     let runtime = selftest::build_runtime()?;
     let started = SystemTime::now();
     let clock = Instant::now();
     let session = Arc::new(Session::start(&config, &runtime)?);
-    println!(
+    say.line(&format!(
         "profile: {}, target: {}",
         config.profile_name(),
         session.target_label
-    );
+    ));
     let probes = suite::allowed_probes(
         trials::selected(&arguments, &cases).into_iter(),
         config.auth_probes,
     );
-    let progress = trials::progress_bar(cases.len(), !args.no_progress);
+    let selected_count = trials::selected(&arguments, &cases).len();
+    let progress = trials::progress_bar(selected_count, !args.no_progress);
+    let suite_order: Vec<String> = cases.iter().map(|c| c.id.clone()).collect();
     let mut records = trials::run(
         Arc::clone(&session),
         runtime.handle().clone(),
         &arguments,
-        cases.clone(),
+        cases,
         probes,
         config.auth_probes,
         progress,
     );
-    order_like(&mut records, &cases);
+    order_like(&mut records, &suite_order);
     let unusable = unusable_reason(&session, &records);
     if unusable.is_none() {
         if let Some(dir) = &config.regressions_dir {
-            regress::shrink_failures(&config, &session, runtime.handle(), &records, dir);
+            regress::shrink_failures(&config, &session, runtime.handle(), &records, dir, say);
         }
     }
+    let relation_records = if config.relations && unusable.is_none() {
+        let found = relations::run(&config, &session, &runtime);
+        relations::print(&found, say);
+        found
+    } else {
+        Vec::new()
+    };
     let mut record = record::build(
         &config,
         &session.target_label,
@@ -86,26 +99,27 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         started,
         clock.elapsed(),
     );
+    record::add_relations(&mut record, relation_records);
     if let Some(baseline) = &args.baseline {
         report::apply_baseline(&mut record, baseline)?;
         record.meta.totals = record::totals(&record.cases);
     }
     if !args.no_report {
         report::write_all(&record, &args.report_dir)?;
-        println!("reports: {}", args.report_dir.display());
+        say.line(&format!("reports: {}", args.report_dir.display()));
     }
-    finish(&record, unusable)
+    finish(&record, unusable, say)
 }
 
 /// Prints the closing lines and turns the record into an exit code.
-fn finish(record: &RunRecord, unusable: Option<String>) -> Result<i32> {
+fn finish(record: &RunRecord, unusable: Option<String>, say: record::Printer) -> Result<i32> {
     if record.meta.totals.baselined > 0 {
-        println!(
+        say.line(&format!(
             "{} known failures accepted by the baseline",
             record.meta.totals.baselined
-        );
+        ));
     }
-    println!("{}", record::summary_line(&record.meta.totals));
+    say.line(&record::summary_line(&record::summary_totals(record)));
     if let Some(reason) = unusable {
         return Err(Error::Runtime(format!("target unusable: {reason}")));
     }
@@ -145,11 +159,11 @@ pub fn unusable_reason(session: &Session, records: &[CaseRecord]) -> Option<Stri
 }
 
 /// Sorts records into the suite's order (trials finish in any order).
-fn order_like(records: &mut [CaseRecord], cases: &[crate::cases::Case]) {
-    let position: std::collections::HashMap<&str, usize> = cases
+fn order_like<S: AsRef<str>>(records: &mut [CaseRecord], suite_order: &[S]) {
+    let position: std::collections::HashMap<&str, usize> = suite_order
         .iter()
         .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
+        .map(|(i, id)| (id.as_ref(), i))
         .collect();
     records.sort_by_key(|r| position.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
 }
@@ -209,8 +223,18 @@ pub fn quiet_run_with(
             .buffer_unordered(config.concurrency.max(1))
             .collect(),
     );
-    order_like(&mut records, &cases);
+    let suite_order: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    order_like(&mut records, &suite_order);
     Ok(records)
+}
+
+/// The relations of `config` against a fresh session (selftest).
+pub fn quiet_relations(
+    config: &RunConfig,
+    runtime: &Runtime,
+) -> Result<Vec<crate::report::RelationRecord>> {
+    let session = Session::start(config, runtime)?;
+    Ok(relations::run(config, &session, runtime))
 }
 
 /// Like [`quiet_run`] on a runtime of its own, returning the whole run record.
@@ -220,6 +244,11 @@ pub fn run_to_record(config: &RunConfig) -> Result<RunRecord> {
     let clock = Instant::now();
     let cases = suite::assemble(config)?;
     let records = quiet_run(config, &runtime)?;
+    let relation_records = if config.relations {
+        quiet_relations(config, &runtime)?
+    } else {
+        Vec::new()
+    };
     let unanswered = records
         .iter()
         .filter(|r| r.request.is_some() && r.verdict != Verdict::Skipped)
@@ -233,14 +262,16 @@ pub fn run_to_record(config: &RunConfig) -> Result<RunRecord> {
         Target::Embedded { .. } => session::EMBEDDED_TARGET.to_owned(),
         Target::Remote { base_url } => base_url.clone(),
     };
-    Ok(record::build(
+    let mut record = record::build(
         config,
         &label,
         suite::case_set_hash(&cases),
         records,
         started,
         clock.elapsed(),
-    ))
+    );
+    record::add_relations(&mut record, relation_records);
+    Ok(record)
 }
 
 /// `cmsconform selftest`.

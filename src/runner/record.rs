@@ -4,11 +4,48 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::config::RunConfig;
-use crate::report::{self, CaseRecord, RunMeta, RunRecord, Totals};
+use crate::report::{self, CaseRecord, RelationRecord, RunMeta, RunRecord, Totals, Verdict};
+
+/// Where the run's own lines go: stdout beside libtest's pretty or terse output, stderr when
+/// libtest writes JSON lines (so stdout stays parseable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Printer {
+    pub to_stderr: bool,
+}
+
+impl Printer {
+    pub fn line(&self, text: &str) {
+        if self.to_stderr {
+            eprintln!("{text}");
+        } else {
+            println!("{text}");
+        }
+    }
+}
 
 /// Counts of a run's cases (`failed` includes the baselined ones, counted apart as well).
 pub fn totals(cases: &[CaseRecord]) -> Totals {
     Totals::of(cases)
+}
+
+/// Adds the relation records and their clause coverage to `record`.
+pub fn add_relations(record: &mut RunRecord, relations: Vec<RelationRecord>) {
+    report::add_relation_coverage(&mut record.coverage, &relations);
+    record.relations = relations;
+}
+
+/// The totals the summary line shows: the cases, and each relation counted like a case.
+pub fn summary_totals(record: &RunRecord) -> Totals {
+    let mut totals = record.meta.totals.clone();
+    for relation in &record.relations {
+        totals.total += 1;
+        match relation.verdict {
+            Verdict::Passed => totals.passed += 1,
+            Verdict::Failed => totals.failed += 1,
+            Verdict::Skipped => totals.skipped += 1,
+        }
+    }
+    totals
 }
 
 /// `N passed, N failed`, with `, N skipped` when any were.

@@ -30,6 +30,7 @@ pub fn shrink_failures(
     handle: &Handle,
     records: &[CaseRecord],
     dir: &Path,
+    say: super::record::Printer,
 ) -> Vec<PathBuf> {
     let failing: Vec<usize> = records
         .iter()
@@ -64,7 +65,10 @@ pub fn shrink_failures(
         case.profiles = Some(vec![config.profile_name().to_owned()]);
         match write_case(dir, &case) {
             Ok(path) => {
-                println!("regression: {id} shrunk and saved as {}", path.display());
+                say.line(&format!(
+                    "regression: {id} shrunk and saved as {}",
+                    path.display()
+                ));
                 written.push(path);
             }
             Err(e) => eprintln!("warning: cannot save the regression of {id}: {e}"),

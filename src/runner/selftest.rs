@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use tokio::runtime::Runtime;
 
 use super::config::{RunConfig, Target};
-use super::{QuietOptions, quiet_run, quiet_run_with};
+use super::{QuietOptions, quiet_relations, quiet_run, quiet_run_with};
 use crate::contract::Contract;
 use crate::error::{Error, Result};
 use crate::mock;
@@ -109,11 +109,22 @@ pub fn selftest(
     let runtime = build_runtime()?;
     let base = RunConfig::embedded(contract.clone(), seed, property_cases);
     let clean = quiet_run(&base, &runtime)?;
-    let clean_failures = clean
+    let mut clean_failures: Vec<String> = clean
         .iter()
         .filter(|r| r.verdict == Verdict::Failed)
         .map(|r| format!("{}: {}", r.id, first_failure(r)))
         .collect();
+    for relation in quiet_relations(&base, &runtime)? {
+        if relation.verdict == Verdict::Failed {
+            let first = relation
+                .violations
+                .iter()
+                .find(|v| v.is_failure())
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            clean_failures.push(format!("relation {}: {first}", relation.relation));
+        }
+    }
     let mut mutations = Vec::new();
     for def in known
         .iter()
@@ -133,11 +144,26 @@ pub fn selftest(
             .iter()
             .filter(|r| r.verdict == Verdict::Failed)
             .collect();
+        let mut checks = top_checks(&failed);
+        let mut caught = !failed.is_empty();
+        if !caught {
+            // Only the multi-exchange relations can see some mutations.
+            for relation in quiet_relations(&config, &runtime)? {
+                if relation.verdict == Verdict::Failed {
+                    caught = true;
+                    for v in relation.violations.iter().filter(|v| v.is_failure()) {
+                        if !checks.contains(&v.check) {
+                            checks.push(v.check.clone());
+                        }
+                    }
+                }
+            }
+        }
         mutations.push(MutationResult {
             name: def.name.to_owned(),
             clause: def.clause.to_owned(),
-            caught: !failed.is_empty(),
-            checks: top_checks(&failed),
+            caught,
+            checks,
             noticed: noticed(&records, def.clause),
             failed_cases: failed.len(),
         });

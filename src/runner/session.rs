@@ -16,6 +16,10 @@ use crate::mock::{self, MockConfig, RunningMock};
 use crate::redact::Redactor;
 use crate::report::{self, CaseRecord, RequestRecord, ResponseRecord, RunMeta, Verdict};
 
+/// Requests with bodies larger than this are "heavy": their answers (thousands of agents) are
+/// parsed and judged one at a time, which bounds the run's memory whatever `-j` is.
+pub const HEAVY_REQUEST_BYTES: usize = 8 << 10;
+
 /// The target label of a run against the embedded mock.
 pub const EMBEDDED_TARGET: &str = "embedded-mock";
 
@@ -30,6 +34,8 @@ pub struct Session {
     redactor: Redactor,
     /// Profile and seed, for reproduction lines.
     meta: RunMeta,
+    /// One heavy case in flight at a time (see [`HEAVY_REQUEST_BYTES`]).
+    heavy: tokio::sync::Semaphore,
     /// Keeps the embedded mock serving until the session ends.
     _mock: Option<RunningMock>,
 }
@@ -69,6 +75,7 @@ impl Session {
                 seed: config.seed,
                 ..RunMeta::default()
             },
+            heavy: tokio::sync::Semaphore::new(1),
             _mock: mock,
         })
     }
@@ -92,8 +99,15 @@ impl Session {
         if self.client.breaker_open() {
             return self.skipped(case, "target unusable: the circuit breaker is open");
         }
+        let outgoing = self.outgoing(case);
+        // Held until the answer is judged and dropped; the semaphore is never closed.
+        let _permit = if outgoing.body.len() > HEAVY_REQUEST_BYTES {
+            self.heavy.acquire().await.ok()
+        } else {
+            None
+        };
         let started = Instant::now();
-        let exchange = self.client.send(&self.outgoing(case)).await;
+        let exchange = self.client.send(&outgoing).await;
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         self.record(case, &exchange, duration_ms)
     }
@@ -133,6 +147,11 @@ impl Session {
             Verdict::Passed
         };
         record
+    }
+
+    /// The run's redactor (the SK); per-exchange signatures are added where records are made.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// The record of a case that was not sent, with why.

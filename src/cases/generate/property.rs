@@ -256,7 +256,7 @@ fn valid_value(name: &str, shape: &Shape) -> BoxedStrategy<Value> {
                     1 => prop::collection::vec(prop::sample::select(pool), min..=max),
                 ]
             });
-            return prop_oneof![6 => short_ids, 2 => any_ids, 1 => with_duplicates]
+            return prop_oneof![6 => short_ids, 1 => any_ids, 1 => with_duplicates]
                 .prop_map(|ids| Value::Array(ids.into_iter().map(Value::from).collect()))
                 .boxed();
         }
