@@ -56,12 +56,27 @@ measure() { # label, then the command; prints wall seconds, peak RSS and request
 echo "== cmsconform run (default suite) against cmsconform mock at $TARGET"
 measure default "$BIN" run --target "$TARGET" --no-report --no-progress --seed 1
 
-echo "== harness request rate: $CASES property cases, -j $CONCURRENCY"
-measure rate "$BIN" run --target "$TARGET" --no-report --no-progress --seed 1 \
+echo "== harness on a varied load: $CASES property cases, -j $CONCURRENCY"
+measure varied "$BIN" run --target "$TARGET" --no-report --no-progress --seed 1 \
   --cases "$CASES" -j "$CONCURRENCY"
-read -r SENT WALL <"$WORK/rate.figures"
+read -r SENT WALL <"$WORK/varied.figures"
+echo "harness (varied requests, up to 6000 IDs each): $(python3 -c "print(f'{$SENT / $WALL:.0f}')") requests/s"
+
+echo "== harness on the seed request: $REQUESTS copies as hand cases, -j $CONCURRENCY"
+mkdir -p "$WORK/same/hand"
+python3 - "$WORK/same/hand" "$REQUESTS" "$BODY" <<'PY'
+import json, sys
+out, count, body = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+for i in range(count):
+    case = {"id": f"hand::seed_{i:05}", "title": "the seed request", "clause": "seed:example",
+            "request": {"body": body}, "expect": "accepted"}
+    json.dump(case, open(f"{out}/seed_{i:05}.json", "w"))
+PY
+measure same "$BIN" --cases-dir "$WORK/same" run --target "$TARGET" --no-report --no-progress \
+  --cases 0 -j "$CONCURRENCY" --format terse hand::seed_
+read -r SENT WALL <"$WORK/same.figures"
 HARNESS_RATE=$(python3 -c "print(f'{$SENT / $WALL:.0f}')")
-echo "harness: $HARNESS_RATE requests/s"
+echo "harness (the seed request, judged): $HARNESS_RATE requests/s, process start included"
 
 echo "== oha: $REQUESTS x the seed request, -c $CONCURRENCY"
 AUTH=$(python3 - "$AK" "$SK" "127.0.0.1:$PORT" "$API_PATH" "$BODY" <<'PY'
