@@ -93,11 +93,21 @@ pub fn run(
             let records = Arc::clone(&records);
             let progress = progress.clone();
             let probe_blocked = super::suite::is_probe(&case) && !probes_allowed.contains(&case.id);
+            let case = Arc::new(case);
             Trial::ignorable_test(case.id.clone(), move || {
                 let record = if probe_blocked {
                     session.skipped(&case, &probe_skip_reason(probe_budget))
                 } else {
-                    handle.block_on(session.execute(&case))
+                    // Judged on the runtime's workers, not on this libtest thread: fewer threads
+                    // touch large answers, so fewer allocator arenas grow to hold them.
+                    let worker_session = Arc::clone(&session);
+                    let worker_case = Arc::clone(&case);
+                    let judged = handle.block_on(
+                        handle.spawn(async move { worker_session.execute(&worker_case).await }),
+                    );
+                    judged.unwrap_or_else(|e| {
+                        session.skipped(&case, &format!("the case's task failed: {e}"))
+                    })
                 };
                 if let Some(bar) = &progress {
                     bar.inc(1);
