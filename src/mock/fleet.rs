@@ -1,0 +1,371 @@
+//! The mock's agent fleet: a pure, deterministic function of (seed, ccId, vdn, agentId) and the
+//! time elapsed since the mock started, plus the fast writer of the success body. Owns no
+//! request handling and no mutation: every value here is conformant, and every limit, state
+//! code, reason range and sentinel comes from the contract's profile.
+//!
+//! - Membership: about nine IDs in ten exist in any (ccId, vdn); the rest are unknown and left
+//!   out of answers (CONTRACT-NOTES 6.3).
+//! - States: spread over every state code of the profile; rest agents carry a rest reason,
+//!   not-signed-in agents the vendor's sentinels (2106 `logonTime`, `prevStateTime` 2^32-1,
+//!   `locationId` 65535, reason 65535 or a sign-out reason).
+//! - Time: `currentStateTime` is a per-agent base plus the seconds since the mock started, so it
+//!   grows with real time; states change only through explicit mutations.
+//! - The seed's example agents (from `cases/fixtures/seed_example.*.json`) are answered exactly
+//!   as the vendor's page shows them, their `currentStateTime` growing from the page's values.
+
+use std::collections::HashMap;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::contract::{DataSource, Profile, Range};
+
+/// One agent's record: the ten members of seed Table 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentRecord {
+    pub agent_id: i64,
+    pub location_id: i64,
+    pub current_state_reason: i64,
+    pub prev_state: i64,
+    pub prev_state_time: i64,
+    pub current_state: i64,
+    pub current_state_time: i64,
+    pub logon_time: i64,
+    pub agent_release: i64,
+    pub current_private_call_num: i64,
+}
+
+/// A record fixed by data (the seed's example), before time is added.
+#[derive(Debug, Clone, Copy)]
+struct Pinned {
+    record: AgentRecord,
+}
+
+/// The deterministic fleet.
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    seed: u64,
+    started: Instant,
+    started_ms: i64,
+    states: Vec<i64>,
+    not_signed_in: i64,
+    rest_state: i64,
+    rest_reasons: Range,
+    sign_out_reasons: Range,
+    reason_not_used: i64,
+    location_max: i64,
+    location_unknown: i64,
+    prev_state_time_unknown: i64,
+    logon_sentinel_ms: i64,
+    pinned: HashMap<(i64, i64, i64), Pinned>,
+}
+
+/// SplitMix64: a fast, well-mixed hash; the fleet needs determinism, not cryptography.
+pub fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+fn pick(hash: u64, range: Range) -> i64 {
+    let span = (range.max - range.min + 1).max(1) as u64;
+    range.min + (hash % span) as i64
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Fleet {
+    pub fn new(profile: &Profile, seed: u64) -> Fleet {
+        let mut states: Vec<i64> = profile.states.iter().map(|s| s.code).collect();
+        states.sort_unstable();
+        let s = &profile.sentinels;
+        Fleet {
+            seed,
+            started: Instant::now(),
+            started_ms: now_ms(),
+            states,
+            not_signed_in: profile.not_signed_in_state,
+            rest_state: profile.rest_state,
+            rest_reasons: profile.reasons.rest,
+            sign_out_reasons: profile.reasons.sign_out,
+            reason_not_used: s.reason_not_used,
+            location_max: profile.location_id.max,
+            location_unknown: s.location_id_unknown,
+            prev_state_time_unknown: s.prev_state_time_unknown,
+            logon_sentinel_ms: profile.logon_time.not_signed_in_sentinel_ms,
+            pinned: seed_example_agents(),
+        }
+    }
+
+    /// Seconds since the mock started: what every duration grows by.
+    pub fn elapsed_secs(&self) -> i64 {
+        self.started.elapsed().as_secs() as i64
+    }
+
+    /// Wall-clock ms at which the mock started; real logon times lie before it.
+    pub fn started_ms(&self) -> i64 {
+        self.started_ms
+    }
+
+    pub fn signed_in_state(&self) -> i64 {
+        self.states
+            .iter()
+            .copied()
+            .find(|&c| c != self.not_signed_in)
+            .unwrap_or(self.not_signed_in + 1)
+    }
+
+    pub fn not_signed_in_state(&self) -> i64 {
+        self.not_signed_in
+    }
+
+    pub fn logon_sentinel_ms(&self) -> i64 {
+        self.logon_sentinel_ms
+    }
+
+    fn hash(&self, cc: i64, vdn: i64, id: i64, salt: u64) -> u64 {
+        let mut h = mix(self.seed ^ salt.wrapping_mul(0xA24B_AED4_963E_E407));
+        for part in [cc, vdn, id] {
+            h = mix(h ^ part as u64);
+        }
+        h
+    }
+
+    /// The agent's record, or `None` when it does not exist in this (ccId, vdn).
+    pub fn record(&self, cc: i64, vdn: i64, id: i64, elapsed: i64) -> Option<AgentRecord> {
+        if let Some(pinned) = self.pinned.get(&(cc, vdn, id)) {
+            let mut record = pinned.record;
+            record.current_state_time = record.current_state_time.saturating_add(elapsed);
+            return Some(record);
+        }
+        if self.hash(cc, vdn, id, 0) % 10 == 0 {
+            return None;
+        }
+        let h = |salt| self.hash(cc, vdn, id, salt);
+        let state = self.states[(h(1) % self.states.len() as u64) as usize];
+        let base_current = (h(2) % 28_800) as i64;
+        let mut record = if state == self.not_signed_in {
+            let reason = if h(3) % 2 == 0 {
+                self.reason_not_used
+            } else {
+                pick(h(4), self.sign_out_reasons)
+            };
+            AgentRecord {
+                agent_id: id,
+                location_id: self.location_unknown,
+                current_state_reason: reason,
+                prev_state: self.signed_in_state(),
+                prev_state_time: self.prev_state_time_unknown,
+                current_state: state,
+                current_state_time: (h(2) % 3_000_000) as i64,
+                logon_time: self.logon_sentinel_ms,
+                agent_release: 0,
+                current_private_call_num: 0,
+            }
+        } else {
+            let reason = if state == self.rest_state {
+                pick(h(3), self.rest_reasons)
+            } else {
+                self.reason_not_used
+            };
+            let signed_in_for = base_current + 60 + (h(5) % 7_200) as i64;
+            AgentRecord {
+                agent_id: id,
+                location_id: (h(6) % 16) as i64 % (self.location_max + 1).max(1),
+                current_state_reason: reason,
+                prev_state: self.states[(h(7) % self.states.len() as u64) as usize],
+                prev_state_time: (h(8) % 3_600) as i64,
+                current_state: state,
+                current_state_time: base_current,
+                logon_time: self.started_ms - signed_in_for * 1000,
+                agent_release: (h(9) % 40) as i64,
+                current_private_call_num: (h(10) % 5) as i64,
+            }
+        };
+        record.current_state_time += elapsed;
+        Some(record)
+    }
+
+    /// The answer to a valid request: known agents once each, in request order.
+    pub fn answer(&self, cc: i64, vdn: i64, ids: &[i64]) -> Vec<AgentRecord> {
+        let elapsed = self.elapsed_secs();
+        let mut seen = std::collections::HashSet::with_capacity(ids.len());
+        ids.iter()
+            .filter(|id| seen.insert(**id))
+            .filter_map(|&id| self.record(cc, vdn, id, elapsed))
+            .collect()
+    }
+}
+
+/// The seed's example agents, read from the embedded fixture so the data stays data.
+fn seed_example_agents() -> HashMap<(i64, i64, i64), Pinned> {
+    let read = |file: &str| -> Option<Value> {
+        let data = DataSource::cases().read(file).ok()?;
+        serde_json::from_slice(&data.bytes).ok()
+    };
+    let mut pinned = HashMap::new();
+    let (Some(request), Some(response)) = (
+        read("fixtures/seed_example.request.json"),
+        read("fixtures/seed_example.response.json"),
+    ) else {
+        return pinned;
+    };
+    let field = |v: &Value, name: &str| v.get(name).and_then(Value::as_i64);
+    let (Some(cc), Some(vdn)) = (field(&request, "ccId"), field(&request, "vdn")) else {
+        return pinned;
+    };
+    let agents = response.get("resultDesc").and_then(Value::as_array);
+    for agent in agents.into_iter().flatten() {
+        let get = |name| field(agent, name);
+        let record = (|| {
+            Some(AgentRecord {
+                agent_id: get("agentId")?,
+                location_id: get("locationId")?,
+                current_state_reason: get("currentStateReason")?,
+                prev_state: get("prevState")?,
+                prev_state_time: get("prevStateTime")?,
+                current_state: get("currentState")?,
+                current_state_time: get("currentStateTime")?,
+                logon_time: get("logonTime")?,
+                agent_release: get("agentRelease")?,
+                current_private_call_num: get("currentPrivateCallNum")?,
+            })
+        })();
+        if let Some(record) = record {
+            pinned.insert((cc, vdn, record.agent_id), Pinned { record });
+        }
+    }
+    pinned
+}
+
+/// How the top of a success body is shaped; the clean mock uses [`SuccessShape::CLEAN`].
+#[derive(Debug, Clone, Copy)]
+pub struct SuccessShape<'a> {
+    pub result: Option<&'a str>,
+    pub result_code: &'a str,
+    pub with_datas: bool,
+}
+
+fn push_int(out: &mut Vec<u8>, value: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+}
+
+/// Writes one agent object, members in the order of the seed's example.
+pub fn write_agent(out: &mut Vec<u8>, a: &AgentRecord) {
+    let members: [(&[u8], i64); 10] = [
+        (b"{\"prevState\":", a.prev_state),
+        (b",\"agentId\":", a.agent_id),
+        (b",\"logonTime\":", a.logon_time),
+        (b",\"agentRelease\":", a.agent_release),
+        (b",\"locationId\":", a.location_id),
+        (b",\"currentPrivateCallNum\":", a.current_private_call_num),
+        (b",\"currentStateTime\":", a.current_state_time),
+        (b",\"currentStateReason\":", a.current_state_reason),
+        (b",\"prevStateTime\":", a.prev_state_time),
+        (b",\"currentState\":", a.current_state),
+    ];
+    for (name, value) in members {
+        out.extend_from_slice(name);
+        push_int(out, value);
+    }
+    out.push(b'}');
+}
+
+/// Writes a success body straight into bytes: the agent array is written once and copied, so a
+/// 6000-agent answer costs one pass and two memcpys.
+pub fn write_success(records: &[AgentRecord], shape: SuccessShape<'_>) -> Vec<u8> {
+    let mut agents = Vec::with_capacity(records.len() * 260 + 2);
+    agents.push(b'[');
+    for (i, record) in records.iter().enumerate() {
+        if i > 0 {
+            agents.push(b',');
+        }
+        write_agent(&mut agents, record);
+    }
+    agents.push(b']');
+    let mut out = Vec::with_capacity(agents.len() * 2 + 96);
+    out.push(b'{');
+    if let Some(result) = shape.result {
+        out.extend_from_slice(b"\"result\":\"");
+        out.extend_from_slice(result.as_bytes());
+        out.extend_from_slice(b"\",");
+    }
+    out.extend_from_slice(b"\"resultCode\":\"");
+    out.extend_from_slice(shape.result_code.as_bytes());
+    out.push(b'"');
+    if shape.with_datas {
+        out.extend_from_slice(b",\"resultDatas\":");
+        out.extend_from_slice(&agents);
+    }
+    out.extend_from_slice(b",\"resultDesc\":");
+    out.extend_from_slice(&agents);
+    out.push(b'}');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::{Contract, SchemaKind};
+
+    fn fleet() -> (Contract, Fleet) {
+        let contract = Contract::embedded("2023-12").unwrap();
+        let fleet = Fleet::new(contract.profile(), 7);
+        (contract, fleet)
+    }
+
+    fn clean(contract: &Contract) -> SuccessShape<'_> {
+        let codes = &contract.profile().result_codes;
+        SuccessShape {
+            result: Some(&codes.result_success),
+            result_code: &codes.success,
+            with_datas: true,
+        }
+    }
+
+    #[test]
+    fn seed_example_agents_are_pinned() {
+        let (_, fleet) = fleet();
+        let a = fleet.record(1, 170, 1099, 5).unwrap();
+        assert_eq!(a.current_state_time, 230_703 + 5);
+        assert_eq!(a.current_state_reason, 258);
+        assert_eq!(a.logon_time, 4_294_967_295_000);
+        assert_eq!(
+            fleet.record(1, 170, 1031, 0).unwrap().current_state_reason,
+            65535
+        );
+    }
+
+    #[test]
+    fn every_state_appears_and_records_validate() {
+        let (contract, fleet) = fleet();
+        let ids: Vec<i64> = (101..2101).collect();
+        let records = fleet.answer(3, 9, &ids);
+        assert!(
+            records.len() > 1600 && records.len() < 2000,
+            "{}",
+            records.len()
+        );
+        let states: std::collections::BTreeSet<i64> =
+            records.iter().map(|r| r.current_state).collect();
+        assert_eq!(states.len(), contract.profile().states.len());
+        let body = write_success(&records, clean(&contract));
+        let value: Value = serde_json::from_slice(&body).unwrap();
+        assert!(contract.is_valid(SchemaKind::Success, &value));
+        assert_eq!(value["resultDatas"], value["resultDesc"]);
+    }
+
+    #[test]
+    fn duplicates_once_in_request_order() {
+        let (_, fleet) = fleet();
+        let records = fleet.answer(1, 170, &[1099, 1031, 1099]);
+        let ids: Vec<i64> = records.iter().map(|r| r.agent_id).collect();
+        assert_eq!(ids, vec![1099, 1031]);
+    }
+}
