@@ -173,14 +173,21 @@ impl ConnControl {
     }
 }
 
-/// A response body that yields `prefix` and then fails, which makes the server abort the
-/// connection mid-answer.
+/// A response body that yields `prefix`, lets the server flush it, then fails: the server
+/// aborts the connection mid-answer.
 fn failing_body(prefix: Bytes) -> Body {
-    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-        Ok(prefix),
-        Err(std::io::Error::other("cmsconform fault: connection cut")),
-    ];
-    Body::from_stream(futures_util::stream::iter(chunks))
+    let stream = futures_util::stream::unfold(Some(prefix), |prefix| async move {
+        match prefix {
+            Some(bytes) if !bytes.is_empty() => Some((Ok(bytes), None)),
+            _ => {
+                // Pending for a moment makes hyper write out what it buffered.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let cut = std::io::Error::other("cmsconform fault: connection cut");
+                Some((Err(cut), None))
+            }
+        }
+    });
+    Body::from_stream(stream)
 }
 
 fn trickle_body(body: Bytes, interval: Duration) -> Body {
