@@ -13,7 +13,8 @@
 //! - The seed's example agents (from `cases/fixtures/seed_example.*.json`) are answered exactly
 //!   as the vendor's page shows them, their `currentStateTime` growing from the page's values.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -58,6 +59,8 @@ pub struct Fleet {
     prev_state_time_unknown: i64,
     logon_sentinel_ms: i64,
     pinned: HashMap<(i64, i64, i64), Pinned>,
+    /// The (ccId, vdn) pairs holding pinned agents: most requests skip the map entirely.
+    pinned_groups: Vec<(i64, i64)>,
 }
 
 /// SplitMix64: a fast, well-mixed hash; the fleet needs determinism, not cryptography.
@@ -66,6 +69,25 @@ pub fn mix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     x ^ (x >> 31)
+}
+
+/// A hasher for agent IDs (integers chosen by the client, but only ever hashed into a set
+/// bounded by the request size, so flooding one bucket costs the client as much as the mock).
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        mix(self.0)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_i64(&mut self, value: i64) {
+        self.0 ^= value as u64;
+    }
 }
 
 fn pick(hash: u64, range: Range) -> i64 {
@@ -85,6 +107,7 @@ impl Fleet {
         let mut states: Vec<i64> = profile.states.iter().map(|s| s.code).collect();
         states.sort_unstable();
         let s = &profile.sentinels;
+        let pinned = seed_example_agents();
         Fleet {
             seed,
             started: Instant::now(),
@@ -99,7 +122,8 @@ impl Fleet {
             location_unknown: s.location_id_unknown,
             prev_state_time_unknown: s.prev_state_time_unknown,
             logon_sentinel_ms: profile.logon_time.not_signed_in_sentinel_ms,
-            pinned: seed_example_agents(),
+            pinned_groups: pinned.keys().map(|&(cc, vdn, _)| (cc, vdn)).collect(),
+            pinned,
         }
     }
 
@@ -129,8 +153,9 @@ impl Fleet {
         self.logon_sentinel_ms
     }
 
-    fn hash(&self, cc: i64, vdn: i64, id: i64, salt: u64) -> u64 {
-        let mut h = mix(self.seed ^ salt.wrapping_mul(0xA24B_AED4_963E_E407));
+    /// The agent's identity hash; each property is drawn from `mix(identity ^ salt)`.
+    fn identity(&self, cc: i64, vdn: i64, id: i64) -> u64 {
+        let mut h = mix(self.seed);
         for part in [cc, vdn, id] {
             h = mix(h ^ part as u64);
         }
@@ -139,15 +164,20 @@ impl Fleet {
 
     /// The agent's record, or `None` when it does not exist in this (ccId, vdn).
     pub fn record(&self, cc: i64, vdn: i64, id: i64, elapsed: i64) -> Option<AgentRecord> {
-        if let Some(pinned) = self.pinned.get(&(cc, vdn, id)) {
+        let maybe_pinned = self.pinned_groups.contains(&(cc, vdn));
+        if let Some(pinned) = maybe_pinned
+            .then(|| self.pinned.get(&(cc, vdn, id)))
+            .flatten()
+        {
             let mut record = pinned.record;
             record.current_state_time = record.current_state_time.saturating_add(elapsed);
             return Some(record);
         }
-        if self.hash(cc, vdn, id, 0) % 10 == 0 {
+        let identity = self.identity(cc, vdn, id);
+        if identity % 10 == 0 {
             return None;
         }
-        let h = |salt| self.hash(cc, vdn, id, salt);
+        let h = |salt: u64| mix(identity ^ salt.wrapping_mul(0xA24B_AED4_963E_E407));
         let state = self.states[(h(1) % self.states.len() as u64) as usize];
         let base_current = (h(2) % 28_800) as i64;
         let mut record = if state == self.not_signed_in {
@@ -195,7 +225,8 @@ impl Fleet {
     /// The answer to a valid request: known agents once each, in request order.
     pub fn answer(&self, cc: i64, vdn: i64, ids: &[i64]) -> Vec<AgentRecord> {
         let elapsed = self.elapsed_secs();
-        let mut seen = std::collections::HashSet::with_capacity(ids.len());
+        let mut seen: HashSet<i64, BuildHasherDefault<IdHasher>> =
+            HashSet::with_capacity_and_hasher(ids.len(), BuildHasherDefault::default());
         ids.iter()
             .filter(|id| seen.insert(**id))
             .filter_map(|&id| self.record(cc, vdn, id, elapsed))
@@ -278,18 +309,9 @@ pub fn write_agent(out: &mut Vec<u8>, a: &AgentRecord) {
 }
 
 /// Writes a success body straight into bytes: the agent array is written once and copied, so a
-/// 6000-agent answer costs one pass and two memcpys.
+/// 6000-agent answer costs one pass and one memcpy.
 pub fn write_success(records: &[AgentRecord], shape: SuccessShape<'_>) -> Vec<u8> {
-    let mut agents = Vec::with_capacity(records.len() * 260 + 2);
-    agents.push(b'[');
-    for (i, record) in records.iter().enumerate() {
-        if i > 0 {
-            agents.push(b',');
-        }
-        write_agent(&mut agents, record);
-    }
-    agents.push(b']');
-    let mut out = Vec::with_capacity(agents.len() * 2 + 96);
+    let mut out = Vec::with_capacity(records.len() * 2 * 250 + 128);
     out.push(b'{');
     if let Some(result) = shape.result {
         out.extend_from_slice(b"\"result\":\"");
@@ -299,12 +321,25 @@ pub fn write_success(records: &[AgentRecord], shape: SuccessShape<'_>) -> Vec<u8
     out.extend_from_slice(b"\"resultCode\":\"");
     out.extend_from_slice(shape.result_code.as_bytes());
     out.push(b'"');
-    if shape.with_datas {
-        out.extend_from_slice(b",\"resultDatas\":");
-        out.extend_from_slice(&agents);
+    out.extend_from_slice(if shape.with_datas {
+        b",\"resultDatas\":"
+    } else {
+        b",\"resultDesc\":"
+    });
+    let start = out.len();
+    out.push(b'[');
+    for (i, record) in records.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_agent(&mut out, record);
     }
-    out.extend_from_slice(b",\"resultDesc\":");
-    out.extend_from_slice(&agents);
+    out.push(b']');
+    if shape.with_datas {
+        let end = out.len();
+        out.extend_from_slice(b",\"resultDesc\":");
+        out.extend_from_within(start..end);
+    }
     out.push(b'}');
     out
 }
