@@ -58,6 +58,7 @@ pub struct Fleet {
     location_unknown: i64,
     prev_state_time_unknown: i64,
     logon_sentinel_ms: i64,
+    signed_in: i64,
     pinned: HashMap<(i64, i64, i64), Pinned>,
     /// The (ccId, vdn) pairs holding pinned agents: most requests skip the map entirely.
     pinned_groups: Vec<(i64, i64)>,
@@ -90,9 +91,14 @@ impl Hasher for IdHasher {
     }
 }
 
+/// `hash` reduced to `0..n` by a multiply instead of a (slow) division.
+pub fn below(hash: u64, n: u64) -> u64 {
+    ((u128::from(hash) * u128::from(n)) >> 64) as u64
+}
+
 fn pick(hash: u64, range: Range) -> i64 {
     let span = (range.max - range.min + 1).max(1) as u64;
-    range.min + (hash % span) as i64
+    range.min + below(hash, span) as i64
 }
 
 pub fn now_ms() -> i64 {
@@ -108,6 +114,11 @@ impl Fleet {
         states.sort_unstable();
         let s = &profile.sentinels;
         let pinned = seed_example_agents();
+        let states_signed_in = states
+            .iter()
+            .copied()
+            .find(|&c| c != profile.not_signed_in_state)
+            .unwrap_or(profile.not_signed_in_state + 1);
         Fleet {
             seed,
             started: Instant::now(),
@@ -122,6 +133,7 @@ impl Fleet {
             location_unknown: s.location_id_unknown,
             prev_state_time_unknown: s.prev_state_time_unknown,
             logon_sentinel_ms: profile.logon_time.not_signed_in_sentinel_ms,
+            signed_in: states_signed_in,
             pinned_groups: pinned.keys().map(|&(cc, vdn, _)| (cc, vdn)).collect(),
             pinned,
         }
@@ -137,12 +149,9 @@ impl Fleet {
         self.started_ms
     }
 
+    /// The first state code that means signed in (the vendor's "idle").
     pub fn signed_in_state(&self) -> i64 {
-        self.states
-            .iter()
-            .copied()
-            .find(|&c| c != self.not_signed_in)
-            .unwrap_or(self.not_signed_in + 1)
+        self.signed_in
     }
 
     pub fn not_signed_in_state(&self) -> i64 {
@@ -174,14 +183,14 @@ impl Fleet {
             return Some(record);
         }
         let identity = self.identity(cc, vdn, id);
-        if identity % 10 == 0 {
+        if below(identity, 10) == 0 {
             return None;
         }
         let h = |salt: u64| mix(identity ^ salt.wrapping_mul(0xA24B_AED4_963E_E407));
-        let state = self.states[(h(1) % self.states.len() as u64) as usize];
-        let base_current = (h(2) % 28_800) as i64;
+        let state = self.states[below(h(1), self.states.len() as u64) as usize];
+        let base_current = below(h(2), 28_800) as i64;
         let mut record = if state == self.not_signed_in {
-            let reason = if h(3) % 2 == 0 {
+            let reason = if below(h(3), 2) == 0 {
                 self.reason_not_used
             } else {
                 pick(h(4), self.sign_out_reasons)
@@ -190,10 +199,10 @@ impl Fleet {
                 agent_id: id,
                 location_id: self.location_unknown,
                 current_state_reason: reason,
-                prev_state: self.signed_in_state(),
+                prev_state: self.signed_in,
                 prev_state_time: self.prev_state_time_unknown,
                 current_state: state,
-                current_state_time: (h(2) % 3_000_000) as i64,
+                current_state_time: below(h(2), 3_000_000) as i64,
                 logon_time: self.logon_sentinel_ms,
                 agent_release: 0,
                 current_private_call_num: 0,
@@ -204,18 +213,18 @@ impl Fleet {
             } else {
                 self.reason_not_used
             };
-            let signed_in_for = base_current + 60 + (h(5) % 7_200) as i64;
+            let signed_in_for = base_current + 60 + below(h(5), 7_200) as i64;
             AgentRecord {
                 agent_id: id,
-                location_id: (h(6) % 16) as i64 % (self.location_max + 1).max(1),
+                location_id: (below(h(6), 16) as i64).min(self.location_max),
                 current_state_reason: reason,
-                prev_state: self.states[(h(7) % self.states.len() as u64) as usize],
-                prev_state_time: (h(8) % 3_600) as i64,
+                prev_state: self.states[below(h(7), self.states.len() as u64) as usize],
+                prev_state_time: below(h(8), 3_600) as i64,
                 current_state: state,
                 current_state_time: base_current,
                 logon_time: self.started_ms - signed_in_for * 1000,
-                agent_release: (h(9) % 40) as i64,
-                current_private_call_num: (h(10) % 5) as i64,
+                agent_release: below(h(9), 40) as i64,
+                current_private_call_num: below(h(10), 5) as i64,
             }
         };
         record.current_state_time += elapsed;
@@ -225,6 +234,13 @@ impl Fleet {
     /// The answer to a valid request: known agents once each, in request order.
     pub fn answer(&self, cc: i64, vdn: i64, ids: &[i64]) -> Vec<AgentRecord> {
         let elapsed = self.elapsed_secs();
+        if ids.windows(2).all(|w| w[0] < w[1]) {
+            // Strictly increasing: no duplicates, no set needed (the common, large case).
+            return ids
+                .iter()
+                .filter_map(|&id| self.record(cc, vdn, id, elapsed))
+                .collect();
+        }
         let mut seen: HashSet<i64, BuildHasherDefault<IdHasher>> =
             HashSet::with_capacity_and_hasher(ids.len(), BuildHasherDefault::default());
         ids.iter()

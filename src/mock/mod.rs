@@ -29,7 +29,7 @@ mod server;
 mod validate;
 
 pub use faults::{FAULTS, Plan, Transport};
-pub use fleet::{AgentRecord, Fleet};
+pub use fleet::{AgentRecord, Fleet, SuccessShape, write_success};
 pub use mutations::Mutation;
 pub use validate::has_unique_members;
 

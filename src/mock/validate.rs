@@ -4,7 +4,9 @@
 //! is the vendor's HTTP 200 `0100002`. Off-by-one limit mutations bend the schema's verdict at
 //! one bound. Owns nothing about HTTP or the fleet.
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::cell::Cell;
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::mutations::{Bound, Limit, Mutation};
@@ -28,63 +30,86 @@ pub enum Refusal {
     Invalid(Value),
 }
 
-/// Rejects duplicate member names at any depth; serde_json's recursion limit bounds the depth.
-struct NoDuplicates;
+/// Builds a [`Value`] like serde_json does, noting (in `duplicate`) whether any object names a
+/// member twice: one pass instead of a parse plus a duplicate scan. serde_json's recursion limit
+/// still bounds the depth.
+#[derive(Clone, Copy)]
+struct ValueSeed<'a> {
+    duplicate: &'a Cell<bool>,
+}
 
-impl<'de> de::Deserialize<'de> for NoDuplicates {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NoDuplicatesVisitor)
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-struct NoDuplicatesVisitor;
-
-impl<'de> Visitor<'de> for NoDuplicatesVisitor {
-    type Value = NoDuplicates;
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Value;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NoDuplicates, A::Error> {
-        let mut names = std::collections::HashSet::new();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = serde_json::Map::new();
         while let Some(name) = map.next_key::<String>()? {
-            if !names.insert(name.clone()) {
-                return Err(de::Error::custom(format!("duplicate member {name:?}")));
+            let value = map.next_value_seed(self)?;
+            if members.insert(name, value).is_some() {
+                self.duplicate.set(true);
             }
-            map.next_value::<NoDuplicates>()?;
         }
-        Ok(NoDuplicates)
+        Ok(Value::Object(members))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NoDuplicates, A::Error> {
-        while seq.next_element::<NoDuplicates>()?.is_some() {}
-        Ok(NoDuplicates)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
     }
-    fn visit_i64<E>(self, _: i64) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
     }
-    fn visit_u64<E>(self, _: u64) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
     }
-    fn visit_f64<E>(self, _: f64) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
-    fn visit_str<E>(self, _: &str) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
     }
-    fn visit_unit<E>(self) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
     }
 }
 
-/// True when no object in `body` (valid JSON) names a member twice.
+/// Parses JSON text, also telling whether some object repeats a member name.
+pub fn parse_checking_duplicates(body: &[u8]) -> Result<(Value, bool), serde_json::Error> {
+    let duplicate = Cell::new(false);
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = ValueSeed {
+        duplicate: &duplicate,
+    }
+    .deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok((value, duplicate.get()))
+}
+
+/// True when `body` is JSON in which no object names a member twice.
 pub fn has_unique_members(body: &[u8]) -> bool {
-    serde_json::from_slice::<NoDuplicates>(body).is_ok()
+    matches!(parse_checking_duplicates(body), Ok((_, false)))
 }
 
 /// An integer-valued JSON number (JSON Schema counts `5.0` as an integer, and so does the mock).
@@ -102,7 +127,7 @@ pub fn validate(
     body: &[u8],
     mutations: &[Mutation],
 ) -> Result<ValidRequest, Refusal> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
+    let (value, duplicate) = parse_checking_duplicates(body).map_err(|e| {
         Refusal::NotJson(format!(
             "JSON parse error: {} at line {} column {}",
             classify(&e),
@@ -110,7 +135,7 @@ pub fn validate(
             e.column()
         ))
     })?;
-    if !has_unique_members(body) {
+    if duplicate {
         return Err(Refusal::Invalid(value));
     }
     let judged = bend_limits(contract, &value, mutations);
