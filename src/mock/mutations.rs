@@ -55,7 +55,7 @@ pub enum Mutation {
     ServerErrorOnRejection,
     RejectionWithData,
     SuccessForGet,
-    MissingAllow,
+    WrongAllow,
     WrongContentType,
     AuthIgnored,
     /// Accepts the value one past the bound.
@@ -201,9 +201,9 @@ pub static CATALOGUE: &[MutationDef] = &[
         "other methods are answered HTTP 200 with a success body"
     ),
     def!(
-        "missing-allow",
+        "wrong-allow",
         "notes:6.13",
-        "405 answers lack the Allow header"
+        "405 answers carry Allow: GET, HEAD instead of POST"
     ),
     def!(
         "wrong-content-type",
@@ -347,7 +347,7 @@ impl Mutation {
             "server-error-on-rejection" => simple(ServerErrorOnRejection),
             "rejection-with-data" => simple(RejectionWithData),
             "success-for-get" => simple(SuccessForGet),
-            "missing-allow" => simple(MissingAllow),
+            "wrong-allow" => simple(WrongAllow),
             "wrong-content-type" => simple(WrongContentType),
             "auth-ignored" => simple(AuthIgnored),
             "ccid-accepts-above-max" => simple(AcceptsOutside(CcId, Max)),

@@ -168,11 +168,14 @@ async fn answer(shared: &Shared, plan: &Plan, counter: u64, req: Request) -> Res
     if !is_post && !plan.has(Mutation::SuccessForGet) {
         let message = format!("Request method '{}' is not supported", parts.method);
         let mut refusal = spring(StatusCode::METHOD_NOT_ALLOWED, &message, &path, plan);
-        if !plan.has(Mutation::MissingAllow) {
-            refusal
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        }
+        let allow = if plan.has(Mutation::WrongAllow) {
+            "GET, HEAD"
+        } else {
+            "POST"
+        };
+        refusal
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
         return refusal;
     }
     let ip = parts
