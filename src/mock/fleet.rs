@@ -186,7 +186,10 @@ impl Fleet {
         if below(identity, 10) == 0 {
             return None;
         }
-        let h = |salt: u64| mix(identity ^ salt.wrapping_mul(0xA24B_AED4_963E_E407));
+        // Two mixed words feed every property (rotated per property): far cheaper than one
+        // hash per property, and a mock needs spread, not independence.
+        let words = [mix(identity ^ 0x5851_F42D), mix(identity ^ 0x4C95_7F2D)];
+        let h = |salt: u64| words[(salt % 2) as usize].rotate_left((salt * 11) as u32);
         let state = self.states[below(h(1), self.states.len() as u64) as usize];
         let base_current = below(h(2), 28_800) as i64;
         let mut record = if state == self.not_signed_in {
