@@ -294,7 +294,7 @@ fn seed_example_agents() -> HashMap<(i64, i64, i64), Pinned> {
     pinned
 }
 
-/// How the top of a success body is shaped; the clean mock uses [`SuccessShape::CLEAN`].
+/// How the top of a success body is shaped (mutations drop or change `result`, `resultDatas`).
 #[derive(Debug, Clone, Copy)]
 pub struct SuccessShape<'a> {
     pub result: Option<&'a str>,
@@ -306,24 +306,30 @@ fn push_int(out: &mut Vec<u8>, value: i64) {
     out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
 }
 
-/// Writes one agent object, members in the order of the seed's example.
+/// Writes one agent object, members in the order of the seed's example. Each name is a
+/// literal so the compiler copies it inline.
 pub fn write_agent(out: &mut Vec<u8>, a: &AgentRecord) {
-    let members: [(&[u8], i64); 10] = [
-        (b"{\"prevState\":", a.prev_state),
-        (b",\"agentId\":", a.agent_id),
-        (b",\"logonTime\":", a.logon_time),
-        (b",\"agentRelease\":", a.agent_release),
-        (b",\"locationId\":", a.location_id),
-        (b",\"currentPrivateCallNum\":", a.current_private_call_num),
-        (b",\"currentStateTime\":", a.current_state_time),
-        (b",\"currentStateReason\":", a.current_state_reason),
-        (b",\"prevStateTime\":", a.prev_state_time),
-        (b",\"currentState\":", a.current_state),
-    ];
-    for (name, value) in members {
-        out.extend_from_slice(name);
-        push_int(out, value);
-    }
+    out.reserve(320);
+    out.extend_from_slice(b"{\"prevState\":");
+    push_int(out, a.prev_state);
+    out.extend_from_slice(b",\"agentId\":");
+    push_int(out, a.agent_id);
+    out.extend_from_slice(b",\"logonTime\":");
+    push_int(out, a.logon_time);
+    out.extend_from_slice(b",\"agentRelease\":");
+    push_int(out, a.agent_release);
+    out.extend_from_slice(b",\"locationId\":");
+    push_int(out, a.location_id);
+    out.extend_from_slice(b",\"currentPrivateCallNum\":");
+    push_int(out, a.current_private_call_num);
+    out.extend_from_slice(b",\"currentStateTime\":");
+    push_int(out, a.current_state_time);
+    out.extend_from_slice(b",\"currentStateReason\":");
+    push_int(out, a.current_state_reason);
+    out.extend_from_slice(b",\"prevStateTime\":");
+    push_int(out, a.prev_state_time);
+    out.extend_from_slice(b",\"currentState\":");
+    push_int(out, a.current_state);
     out.push(b'}');
 }
 
