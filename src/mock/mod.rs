@@ -24,14 +24,17 @@
 mod faults;
 mod fleet;
 mod mutations;
+mod rewrite;
 mod router;
 mod server;
 mod validate;
+mod write;
 
 pub use faults::{FAULTS, Plan, Transport};
-pub use fleet::{AgentRecord, Fleet, SuccessShape, write_success};
+pub use fleet::{AgentRecord, Fleet};
 pub use mutations::Mutation;
 pub use validate::has_unique_members;
+pub use write::{SuccessShape, write_success};
 
 use std::net::SocketAddr;
 use std::sync::Arc;

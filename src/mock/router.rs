@@ -23,9 +23,11 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::faults::{self, ConnControl, Plan};
-use super::fleet::{AgentRecord, Fleet, SuccessShape, write_agent, write_success};
-use super::mutations::{Mutation, RecordContext, rewrite_records, rewrite_success_body};
+use super::fleet::{AgentRecord, Fleet};
+use super::mutations::Mutation;
+use super::rewrite::{RecordContext, rewrite_records, rewrite_success_body};
 use super::validate::{Refusal, ValidRequest, extract, validate};
+use super::write::{SuccessShape, write_agent, write_success};
 use super::{FAULT_HEADER, MockConfig};
 use crate::auth::{self, VerifyInput};
 use crate::contract::Contract;
