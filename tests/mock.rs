@@ -936,3 +936,31 @@ async fn the_checks_catch_every_single_exchange_mutation() {
         "mutations the checks did not catch: {missed:?}"
     );
 }
+
+#[test]
+fn the_command_lists_faults_and_refuses_unknown_ones() {
+    let listing = assert_cmd::cargo::cargo_bin_cmd!("cmsconform")
+        .args(["mock", "--list-faults"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&listing.get_output().stdout).into_owned();
+    for def in mock::mutations() {
+        assert!(
+            text.contains(def.name) && text.contains(def.clause),
+            "{}",
+            def.name
+        );
+    }
+    assert!(
+        text.contains("415"),
+        "the Content-Type decision is documented"
+    );
+    assert_cmd::cargo::cargo_bin_cmd!("cmsconform")
+        .args(["mock", "--listen", "127.0.0.1:0", "--fault", "nonsense"])
+        .assert()
+        .code(2);
+    assert_cmd::cargo::cargo_bin_cmd!("cmsconform")
+        .args(["mock", "--listen", "127.0.0.1:0", "--lockout", "five"])
+        .assert()
+        .code(2);
+}
