@@ -2,6 +2,8 @@
 //! set) and the bytes of its body (types, missing or duplicated members). The catalogue and
 //! parsing live in `mutations`; nothing here decides which mutations are active.
 
+use std::collections::{HashMap, HashSet};
+
 use super::fleet::{AgentRecord, Fleet, mix};
 use super::mutations::Mutation;
 
@@ -76,7 +78,8 @@ pub fn rewrite_records(
             }),
             ExtraAgent => {
                 let range = p.limits.agent_ids.ranges.first().copied();
-                let extra = range.and_then(|r| (r.min..=r.max).find(|id| !ctx.asked.contains(id)));
+                let asked: HashSet<i64> = ctx.asked.iter().copied().collect();
+                let extra = range.and_then(|r| (r.min..=r.max).find(|id| !asked.contains(id)));
                 if let (Some(id), Some(template)) = (extra, records.first().copied()) {
                     records.push(AgentRecord {
                         agent_id: id,
@@ -106,16 +109,21 @@ pub fn rewrite_records(
                 records.iter_mut().for_each(|r| shift_state(r, 1));
             }
             OrderDependent => {
-                let position = |id| ctx.asked.iter().position(|a| *a == id).unwrap_or(0) as u64;
+                let positions: HashMap<i64, u64> = ctx
+                    .asked
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| (*id, i as u64))
+                    .collect();
                 records.iter_mut().for_each(|r| {
-                    let by = position(r.agent_id) % 3;
+                    let by = positions.get(&r.agent_id).copied().unwrap_or(0) % 3;
                     if by > 0 {
                         shift_state(r, by);
                     }
                 });
             }
             TruncateAbove(limit) if ctx.asked.len() > limit => {
-                let kept = &ctx.asked[..limit];
+                let kept: HashSet<i64> = ctx.asked[..limit].iter().copied().collect();
                 records.retain(|r| kept.contains(&r.agent_id));
             }
             IntermittentMissing if ctx.counter % 2 == 1 && !records.is_empty() => {
