@@ -1,0 +1,480 @@
+//! Enforced-limit discovery: for each documented bound (ccId and vdn min/max, each end of each
+//! agent-ID range, the array's maxItems) probe the bound and the first value beyond it; where
+//! the server deviates, bisect for the limit it really enforces, all within a request budget.
+//! Probes the common off-by-one first, so it costs three requests. Reads the limits from the
+//! contract; sends through a [`Sender`]; reports each parameter as a [`RelationRecord`].
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::plan::block;
+use super::{ConsistencyConfig, Sender, exchange_records};
+use crate::checks::{self, Exchange, Outcome, Violation};
+use crate::contract::Contract;
+use crate::redact::Redactor;
+use crate::report::model::{RelationRecord, Verdict};
+
+use super::relations::ENFORCED_LIMIT;
+
+/// What a probe's answer says about the value it carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acceptance {
+    Accepted,
+    /// Refused as invalid: the profile's invalid-parameter code, or a 4xx other than 401/403/429.
+    Rejected,
+    /// Anything else (another failure code, a 5xx, no answer): says nothing about the limit.
+    Inconclusive(String),
+}
+
+/// Classifies a probe's answer: `checks::classify` first, this module's reading of the
+/// vendor's failure codes where a rejection must be told apart from "call failed".
+pub fn acceptance(contract: &Contract, exchange: &Exchange) -> Acceptance {
+    let received = match &exchange.response {
+        Ok(received) => received,
+        Err(failure) => return Acceptance::Inconclusive(format!("no answer: {failure:?}")),
+    };
+    let codes = &contract.profile().result_codes;
+    let result_code = serde_json::from_slice::<Value>(&received.body)
+        .ok()
+        .and_then(|b| {
+            b.get("resultCode")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+    let described = format!(
+        "HTTP {}{}",
+        received.status,
+        result_code
+            .as_ref()
+            .map(|c| format!(", resultCode {c}"))
+            .unwrap_or_default()
+    );
+    let client_error =
+        (400..500).contains(&received.status) && ![401, 403, 429].contains(&received.status);
+    match checks::classify(contract, exchange) {
+        Some(Outcome::Accepted) => return Acceptance::Accepted,
+        Some(Outcome::Unauthenticated | Outcome::NotAllowedMethod) => {
+            return Acceptance::Inconclusive(described);
+        }
+        Some(Outcome::Rejected) | None => {}
+    }
+    match (received.status, result_code.as_deref()) {
+        (200, Some(code)) if code == codes.success => Acceptance::Accepted,
+        (200, Some(code)) if code == codes.invalid_parameter => Acceptance::Rejected,
+        _ if client_error => Acceptance::Rejected,
+        _ => Acceptance::Inconclusive(described),
+    }
+}
+
+/// Which member a probe varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Knob {
+    CcId,
+    Vdn,
+    AgentId,
+    Length,
+}
+
+/// One documented bound and what the probes found around it. Positions are distances `d`
+/// outward from the documented value: 0 is the bound itself, 1 the first forbidden value,
+/// negative values lie inside.
+struct End {
+    what: String,
+    documented: i64,
+    /// +1 for a maximum, -1 for a minimum.
+    outward: i64,
+    /// A position inside, accepted by the baseline or worth probing when the bound is refused.
+    anchor: i64,
+    /// The farthest position probed outward.
+    far: i64,
+    /// Position → (accepted, index of the exchange in the parameter's record; None = baseline).
+    probes: BTreeMap<i64, (bool, Option<usize>)>,
+    inconclusive: Option<String>,
+}
+
+impl End {
+    fn value(&self, d: i64) -> Option<i64> {
+        d.checked_mul(self.outward)?.checked_add(self.documented)
+    }
+
+    fn accepted(&self, d: i64) -> Option<bool> {
+        self.probes.get(&d).map(|p| p.0)
+    }
+
+    /// The next position worth probing, or `None` once settled.
+    fn next(&self) -> Option<i64> {
+        if self.inconclusive.is_some() {
+            return None;
+        }
+        for d in [0, 1] {
+            if self.accepted(d).is_none() {
+                return Some(d);
+            }
+        }
+        let unprobed = |d: &i64| self.accepted(*d).is_none();
+        match (self.accepted(0), self.accepted(1)) {
+            (Some(true), Some(true)) => {
+                let lo = self.last_accepted()?;
+                match self.first_rejected_after(lo) {
+                    None => [2, self.far].into_iter().find(|d| *d > lo && unprobed(d)),
+                    Some(hi) => (hi - lo > 1).then(|| lo + (hi - lo) / 2),
+                }
+            }
+            (Some(false), Some(false)) => {
+                let hi = self.first_rejected()?;
+                match self.last_accepted_before(hi) {
+                    None => [-1, self.anchor]
+                        .into_iter()
+                        .find(|d| *d < hi && unprobed(d)),
+                    Some(lo) => (hi - lo > 1).then(|| lo + (hi - lo) / 2),
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn last_accepted(&self) -> Option<i64> {
+        self.probes
+            .iter()
+            .filter(|(_, p)| p.0)
+            .map(|(d, _)| *d)
+            .max()
+    }
+    fn first_rejected(&self) -> Option<i64> {
+        self.probes
+            .iter()
+            .filter(|(_, p)| !p.0)
+            .map(|(d, _)| *d)
+            .min()
+    }
+    fn first_rejected_after(&self, lo: i64) -> Option<i64> {
+        self.probes
+            .iter()
+            .filter(|(d, p)| !p.0 && **d > lo)
+            .map(|(d, _)| *d)
+            .min()
+    }
+    fn last_accepted_before(&self, hi: i64) -> Option<i64> {
+        self.probes
+            .iter()
+            .filter(|(d, p)| p.0 && **d < hi)
+            .map(|(d, _)| *d)
+            .max()
+    }
+
+    /// The one-line finding and, for a deviation, the violation with the probe showing it.
+    fn verdict(&self) -> (String, Option<Violation>) {
+        let doc = format!("documented {}", self.what);
+        let show = |d: i64| {
+            self.value(d)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "?".into())
+        };
+        let pointer = |d: i64| {
+            self.probes
+                .get(&d)
+                .and_then(|p| p.1)
+                .map(|i| format!("#{i}"))
+                .unwrap_or_else(|| "#baseline".into())
+        };
+        let deviation = |d: i64, text: String| {
+            let violation =
+                Violation::new(&ENFORCED_LIMIT, pointer(d), text.clone()).with_value(show(d));
+            (text, Some(violation))
+        };
+        if let Some(why) = &self.inconclusive {
+            return (format!("{doc}: {why}; not pursued"), None);
+        }
+        let bound = if self.outward > 0 { "up to" } else { "down to" };
+        let beyond = if self.outward > 0 { "from" } else { "below" };
+        match (self.accepted(0), self.accepted(1)) {
+            (None, _) | (_, None) => (format!("{doc}: not probed (discovery budget spent)"), None),
+            (Some(true), Some(false)) => (format!("{doc}: enforced as documented"), None),
+            (Some(false), Some(true)) => deviation(
+                1,
+                format!(
+                    "{doc}; server rejects {} but accepts {} (not monotone)",
+                    show(0),
+                    show(1)
+                ),
+            ),
+            (Some(true), Some(true)) => {
+                let lo = self.last_accepted().unwrap_or(1);
+                let text = match self.first_rejected_after(lo) {
+                    Some(hi) if hi - lo == 1 => format!(
+                        "{doc}; server accepts {bound} {} (rejects {beyond} {})",
+                        show(lo),
+                        show(hi)
+                    ),
+                    Some(hi) => format!(
+                        "{doc}; server accepts {bound} {}, rejects {} (exact limit between; discovery budget spent)",
+                        show(lo),
+                        show(hi)
+                    ),
+                    None if lo >= self.far => {
+                        format!("{doc}; server accepts {bound} at least {}", show(lo))
+                    }
+                    None => format!(
+                        "{doc}; server accepts {bound} at least {} (discovery budget spent)",
+                        show(lo)
+                    ),
+                };
+                deviation(1, text)
+            }
+            (Some(false), Some(false)) => {
+                let hi = self.first_rejected().unwrap_or(0);
+                let text = match self.last_accepted_before(hi) {
+                    Some(lo) if hi - lo == 1 => format!(
+                        "{doc}; server rejects {} {} (enforces {} {})",
+                        if self.outward > 0 { "from" } else { "up to" },
+                        show(hi),
+                        if self.outward > 0 { "max" } else { "min" },
+                        show(lo)
+                    ),
+                    Some(lo) => format!(
+                        "{doc}; server rejects {} but accepts {} (exact limit between; discovery budget spent)",
+                        show(hi),
+                        show(lo)
+                    ),
+                    None => format!(
+                        "{doc}; server rejects {} and every value probed inside",
+                        show(hi)
+                    ),
+                };
+                deviation(0, text)
+            }
+        }
+    }
+}
+
+/// One request member and its documented bounds.
+struct Parameter {
+    name: String,
+    knob: Knob,
+    ends: Vec<End>,
+    exchanges: Vec<Exchange>,
+}
+
+/// Probes the documented limits and bisects where the server deviates, sending at most
+/// `config.discovery_budget` requests (0: nothing is sent and nothing returned).
+pub async fn discover_limits<S: Sender>(
+    contract: &Contract,
+    sender: &S,
+    config: &ConsistencyConfig,
+    redactor: &Redactor,
+) -> Vec<RelationRecord> {
+    if config.discovery_budget == 0 {
+        return Vec::new();
+    }
+    let limits = &contract.profile().limits;
+    let Some(base_id) = limits.agent_ids.ranges.first().map(|r| r.min) else {
+        return Vec::new();
+    };
+    let body = |knob: Knob, value: i64| match knob {
+        Knob::CcId => json!({"ccId": value, "vdn": config.vdn, "agentIds": [base_id]}),
+        Knob::Vdn => json!({"ccId": config.cc_id, "vdn": value, "agentIds": [base_id]}),
+        Knob::AgentId => json!({"ccId": config.cc_id, "vdn": config.vdn, "agentIds": [value]}),
+        Knob::Length => {
+            let count = usize::try_from(value).unwrap_or(0);
+            json!({"ccId": config.cc_id, "vdn": config.vdn, "agentIds": block(&limits.agent_ids, count)})
+        }
+    };
+    let mut budget = config.discovery_budget - 1;
+    let baseline = sender.send(body(Knob::CcId, config.cc_id)).await;
+    if acceptance(contract, &baseline) != Acceptance::Accepted {
+        let why = match acceptance(contract, &baseline) {
+            Acceptance::Inconclusive(d) => d,
+            _ => "rejected".into(),
+        };
+        return vec![RelationRecord {
+            relation: "discovery".into(),
+            verdict: Verdict::Skipped,
+            violations: Vec::new(),
+            exchanges: exchange_records(&[baseline], &config.base_url, redactor),
+            findings: vec![format!(
+                "the baseline request (ccId {}, vdn {}, one agent ID) was not accepted ({why}): limits not probed",
+                config.cc_id, config.vdn
+            )],
+        }];
+    }
+
+    let mut parameters = parameters(contract, config, base_id);
+    // Phase 1 probes every bound and its first forbidden neighbour; phase 2 bisects deviations.
+    for phase in [Some(1), None] {
+        for parameter in &mut parameters {
+            for end in &mut parameter.ends {
+                while let Some(d) = end.next() {
+                    if budget == 0 || phase.is_some_and(|last| d > last || d < 0) {
+                        break;
+                    }
+                    budget -= 1;
+                    let Some(value) = end.value(d) else {
+                        end.inconclusive = Some("the next probe overflows".into());
+                        break;
+                    };
+                    let exchange = sender.send(body(parameter.knob, value)).await;
+                    let index = parameter.exchanges.len();
+                    match acceptance(contract, &exchange) {
+                        Acceptance::Accepted => _ = end.probes.insert(d, (true, Some(index))),
+                        Acceptance::Rejected => _ = end.probes.insert(d, (false, Some(index))),
+                        Acceptance::Inconclusive(what) => {
+                            end.inconclusive = Some(format!("probe {value} answered {what}"));
+                        }
+                    }
+                    parameter.exchanges.push(exchange);
+                }
+            }
+        }
+    }
+    parameters
+        .into_iter()
+        .map(|p| p.record(config, redactor))
+        .collect()
+}
+
+impl Parameter {
+    fn record(self, config: &ConsistencyConfig, redactor: &Redactor) -> RelationRecord {
+        let mut findings = Vec::new();
+        let mut violations = Vec::new();
+        for end in &self.ends {
+            let (finding, violation) = end.verdict();
+            findings.push(finding);
+            violations.extend(violation);
+        }
+        let verdict = if !violations.is_empty() {
+            Verdict::Failed
+        } else if self.exchanges.is_empty() {
+            Verdict::Skipped
+        } else {
+            Verdict::Passed
+        };
+        RelationRecord {
+            relation: format!("discovery::{}", self.name),
+            verdict,
+            violations,
+            exchanges: exchange_records(&self.exchanges, &config.base_url, redactor),
+            findings,
+        }
+    }
+}
+
+/// The bounds to probe, from the contract. Positions already answered by the baseline request
+/// are recorded as accepted.
+fn parameters(contract: &Contract, config: &ConsistencyConfig, base_id: i64) -> Vec<Parameter> {
+    let limits = &contract.profile().limits;
+    let upper_far = |max: i64| {
+        max.checked_add(2)
+            .and_then(|v| u64::try_from(v).ok())
+            .and_then(u64::checked_next_power_of_two)
+            .and_then(|v| i64::try_from(v).ok())
+            .unwrap_or(i64::MAX)
+    };
+    let lower_far = |min: i64| {
+        if min > 0 {
+            0
+        } else {
+            min.saturating_sub(min.saturating_abs().saturating_add(2))
+        }
+    };
+    let end = |what: String,
+               documented: i64,
+               outward: i64,
+               inside: i64,
+               far_value: i64,
+               known: Option<i64>| {
+        let to_d = |v: i64| v.saturating_sub(documented).saturating_mul(outward);
+        let mut probes = BTreeMap::new();
+        if let Some(value) = known {
+            probes.insert(to_d(value), (true, None));
+        }
+        End {
+            what,
+            documented,
+            outward,
+            anchor: to_d(inside),
+            far: to_d(far_value).max(2),
+            probes,
+            inconclusive: None,
+        }
+    };
+    let scalar = |name: &str, knob: Knob, range: crate::contract::Range, base: i64| Parameter {
+        name: name.to_owned(),
+        knob,
+        ends: vec![
+            end(
+                format!("min {name} {}", range.min),
+                range.min,
+                -1,
+                base,
+                lower_far(range.min),
+                Some(base),
+            ),
+            end(
+                format!("max {name} {}", range.max),
+                range.max,
+                1,
+                base,
+                upper_far(range.max),
+                Some(base),
+            ),
+        ],
+        exchanges: Vec::new(),
+    };
+    let ranges = &limits.agent_ids.ranges;
+    let mut id_ends = Vec::new();
+    for (i, range) in ranges.iter().enumerate() {
+        let middle = range.min + (range.max - range.min) / 2;
+        let known = (range.contains(base_id)).then_some(base_id);
+        let below = i
+            .checked_sub(1)
+            .and_then(|p| ranges.get(p))
+            .map(|p| p.max + 1);
+        let above = ranges.get(i + 1).map(|n| n.min - 1);
+        let far_below = below.map_or(lower_far(range.min), |b| b.max(lower_far(range.min)));
+        let far_above = above.map_or(upper_far(range.max), |a| a.min(upper_far(range.max)));
+        id_ends.push(end(
+            format!("min agent ID {}", range.min),
+            range.min,
+            -1,
+            known.unwrap_or(middle),
+            far_below,
+            known,
+        ));
+        id_ends.push(end(
+            format!("max agent ID {}", range.max),
+            range.max,
+            1,
+            known.unwrap_or(middle),
+            far_above,
+            known,
+        ));
+    }
+    let max_items = i64::try_from(limits.agent_ids.max_items).unwrap_or(i64::MAX);
+    let valid_ids: i64 = ranges.iter().map(|r| r.max - r.min + 1).sum();
+    let length = end(
+        format!("max {max_items} items"),
+        max_items,
+        1,
+        1,
+        upper_far(max_items).min(valid_ids),
+        Some(1),
+    );
+    let _ = config;
+    vec![
+        scalar("ccId", Knob::CcId, limits.cc_id, config.cc_id),
+        scalar("vdn", Knob::Vdn, limits.vdn, config.vdn),
+        Parameter {
+            name: "agentIds".into(),
+            knob: Knob::AgentId,
+            ends: id_ends,
+            exchanges: Vec::new(),
+        },
+        Parameter {
+            name: "agentIds.length".into(),
+            knob: Knob::Length,
+            ends: vec![length],
+            exchanges: Vec::new(),
+        },
+    ]
+}
