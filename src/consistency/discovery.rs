@@ -123,10 +123,10 @@ impl End {
             }
             (Some(false), Some(false)) => {
                 let hi = self.first_rejected()?;
+                // The common off-by-one first: the value just inside the bound.
                 match self.last_accepted_before(hi) {
-                    None => [-1, self.anchor]
-                        .into_iter()
-                        .find(|d| *d < hi && unprobed(d)),
+                    _ if hi == 0 && unprobed(&-1) => Some(-1),
+                    None => Some(self.anchor).filter(|d| *d < hi && unprobed(d)),
                     Some(lo) => (hi - lo > 1).then(|| lo + (hi - lo) / 2),
                 }
             }
@@ -460,7 +460,6 @@ fn parameters(contract: &Contract, config: &ConsistencyConfig, base_id: i64) -> 
         upper_far(max_items).min(valid_ids),
         Some(1),
     );
-    let _ = config;
     vec![
         scalar("ccId", Knob::CcId, limits.cc_id, config.cc_id),
         scalar("vdn", Knob::Vdn, limits.vdn, config.vdn),
@@ -477,4 +476,151 @@ fn parameters(contract: &Contract, config: &ConsistencyConfig, base_id: i64) -> 
             exchanges: Vec::new(),
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{Received, SentRequest};
+
+    /// Drives an end against a server accepting exactly `accepts`, returning probes spent.
+    fn settle(end: &mut End, accepts: impl Fn(i64) -> bool, budget: usize) -> usize {
+        let mut spent = 0;
+        while let Some(d) = end.next() {
+            if spent == budget {
+                break;
+            }
+            spent += 1;
+            let value = end.value(d).unwrap();
+            end.probes.insert(d, (accepts(value), Some(spent)));
+        }
+        spent
+    }
+
+    fn max_end(documented: i64, anchor_value: i64, far_value: i64) -> End {
+        let mut probes = BTreeMap::new();
+        probes.insert(anchor_value - documented, (true, None));
+        End {
+            what: format!("max x {documented}"),
+            documented,
+            outward: 1,
+            anchor: anchor_value - documented,
+            far: far_value - documented,
+            probes,
+            inconclusive: None,
+        }
+    }
+
+    #[test]
+    fn off_by_one_costs_three_probes_either_way() {
+        let mut end = max_end(65535, 1, 131072);
+        assert_eq!(settle(&mut end, |v| v <= 65534, 64), 3);
+        assert_eq!(
+            end.verdict().0,
+            "documented max x 65535; server rejects from 65535 (enforces max 65534)"
+        );
+        let mut end = max_end(6000, 1, 8192);
+        assert_eq!(settle(&mut end, |v| v <= 6001, 64), 3);
+        assert_eq!(
+            end.verdict().0,
+            "documented max x 6000; server accepts up to 6001 (rejects from 6002)"
+        );
+        assert_eq!(end.verdict().1.unwrap().pointer, "#2");
+    }
+
+    #[test]
+    fn bisection_is_exact_for_any_limit_in_reach() {
+        for limit in [1, 2, 100, 5999, 6000, 6003, 7000, 8191, 8192] {
+            let mut end = max_end(6000, 1, 8192);
+            let spent = settle(&mut end, |v| v <= limit, 64);
+            assert!(spent <= 16, "limit {limit}: {spent} probes");
+            let (finding, violation) = end.verdict();
+            assert_eq!(violation.is_none(), limit == 6000, "{finding}");
+            if limit == 6000 {
+                assert!(finding.ends_with("enforced as documented"));
+            } else if limit < 8192 {
+                assert!(
+                    finding.contains(&format!(" {limit} "))
+                        || finding.ends_with(&format!(" {limit})")),
+                    "{limit}: {finding}"
+                );
+            } else {
+                assert!(
+                    finding.ends_with("accepts up to at least 8192"),
+                    "{finding}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_lower_bound_and_a_spent_budget() {
+        let mut end = End {
+            what: "min y 1".into(),
+            documented: 1,
+            outward: -1,
+            anchor: -169,
+            far: 2,
+            probes: BTreeMap::new(),
+            inconclusive: None,
+        };
+        settle(&mut end, |v| v >= -1, 64);
+        assert_eq!(
+            end.verdict().0,
+            "documented min y 1; server accepts down to at least -1"
+        );
+        let mut end = max_end(6000, 1, 8192);
+        assert_eq!(settle(&mut end, |v| v <= 7777, 5), 5);
+        assert!(
+            end.verdict().0.contains("budget spent"),
+            "{}",
+            end.verdict().0
+        );
+    }
+
+    fn answered(status: u16, body: &str) -> Exchange {
+        Exchange {
+            request: SentRequest::default(),
+            response: Ok(Received {
+                status,
+                headers: Vec::new(),
+                body: body.as_bytes().to_vec(),
+                truncated: false,
+            }),
+            sent_at_ms: 0,
+            received_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn acceptance_tells_invalid_parameter_from_other_failures() {
+        let contract = Contract::embedded("2023-12").unwrap();
+        let ok = r#"{"result":"0","resultCode":"0100000","resultDesc":[],"resultDatas":[]}"#;
+        assert_eq!(
+            acceptance(&contract, &answered(200, ok)),
+            Acceptance::Accepted
+        );
+        let invalid = r#"{"resultCode":"0100002","resultDesc":"Invalid parameter"}"#;
+        assert_eq!(
+            acceptance(&contract, &answered(200, invalid)),
+            Acceptance::Rejected
+        );
+        assert_eq!(
+            acceptance(&contract, &answered(400, "{}")),
+            Acceptance::Rejected
+        );
+        let failed = r#"{"resultCode":"0100001","resultDesc":"call failed"}"#;
+        assert!(matches!(
+            acceptance(&contract, &answered(200, failed)),
+            Acceptance::Inconclusive(_)
+        ));
+        assert!(matches!(
+            acceptance(&contract, &answered(401, "")),
+            Acceptance::Inconclusive(_)
+        ));
+        assert!(matches!(
+            acceptance(&contract, &answered(503, "")),
+            Acceptance::Inconclusive(_)
+        ));
+    }
 }
