@@ -1,0 +1,320 @@
+//! The HTTP client: reqwest with rustls, auth-v2 signing (shared with the mock's verifier),
+//! a whole-request deadline, a streamed response size cap, no redirects, a rate limit and a
+//! circuit breaker. It turns an [`OutgoingRequest`] into an [`Exchange`] and never panics on
+//! what a server does: transport failures become [`TransportFailure`]s whose messages name the
+//! problem and the fix.
+//!
+//! It owns the wire and nothing else: it does not judge answers (`checks`), decide which cases
+//! to send or how many auth probes (`runner`), or redact (`report`, `redact`). The exchange keeps
+//! the exact bytes sent and received; what this module logs or writes into failure messages
+//! never carries the SK or a signature.
+
+mod body;
+mod breaker;
+mod failure;
+mod prepare;
+mod rate;
+mod tls;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::auth::Credentials;
+use crate::cases::{AuthMode, HeaderEdits};
+use crate::checks::{Exchange, Received, SentRequest, TransportFailure};
+
+use breaker::Breaker;
+use failure::Progress;
+use prepare::Target;
+use rate::RateGate;
+
+/// The `Content-Type` sent unless a case drops or replaces it: the seed's example request.
+pub const DEFAULT_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
+
+/// Which request headers the auth-v2 signature covers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SignedHeaders {
+    /// `host` only, as the vendor's Java demo signs.
+    #[default]
+    Host,
+    /// `content-type;host` (when the request carries a Content-Type; else `host`).
+    ContentTypeAndHost,
+}
+
+/// How to reach and talk to the target.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// `https://host:port` (a path prefix is kept).
+    pub base_url: String,
+    pub creds: Credentials,
+    /// Deadline for each whole request.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Largest response body read; beyond it the body is cut and `truncated` set.
+    pub max_body: usize,
+    pub insecure: bool,
+    pub cacert: Option<PathBuf>,
+    pub client_cert: Option<PathBuf>,
+    /// Requests per second, at most.
+    pub rate_limit: Option<f64>,
+    /// Consecutive transport failures after which every further send is refused (0: never).
+    pub breaker: u32,
+    /// Headers the signature covers.
+    pub signed_headers: SignedHeaders,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: impl Into<String>, creds: Credentials) -> Self {
+        ClientConfig {
+            base_url: base_url.into(),
+            creds,
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            max_body: 32 << 20,
+            insecure: false,
+            cacert: None,
+            client_cert: None,
+            rate_limit: None,
+            breaker: 5,
+            signed_headers: SignedHeaders::Host,
+        }
+    }
+}
+
+/// What to send: built by the runner from a case.
+#[derive(Debug, Clone, Default)]
+pub struct OutgoingRequest {
+    pub method: String,
+    /// Path and optional query, e.g. `/rest/.../agentstatusinfobyagentids`. It is appended to
+    /// the target's path prefix.
+    pub path: String,
+    pub auth: AuthMode,
+    pub header_edits: HeaderEdits,
+    pub body: Vec<u8>,
+}
+
+/// The client could not be built (exit 2: the configuration is wrong).
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("--target {url:?}: {message}")]
+    BadUrl { url: String, message: String },
+    #[error("{file}: {message}")]
+    Certificate { file: String, message: String },
+    #[error("HTTP client: {0}")]
+    Build(String),
+}
+
+/// Sends requests to one target. Cheap to share: every method takes `&self`, and it is
+/// `Send + Sync`, so many tasks may send through one client (they share its connection pool,
+/// rate limit and circuit breaker).
+pub struct Client {
+    config: ClientConfig,
+    http: reqwest::Client,
+    target: Target,
+    gate: RateGate,
+    breaker: Breaker,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub fn new(config: ClientConfig) -> Result<Client, ClientError> {
+        let target = Target::parse(&config.base_url)?;
+        if config.timeout.is_zero() {
+            return Err(ClientError::Build("--timeout must be more than 0".into()));
+        }
+        let gate = RateGate::new(config.rate_limit)?;
+        let http = tls::http_client(&config)?;
+        Ok(Client {
+            breaker: Breaker::new(config.breaker),
+            config,
+            http,
+            target,
+            gate,
+        })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Sends one request and records the exchange. Never panics, never exceeds the deadline
+    /// (the rate-limit wait comes before the deadline starts).
+    pub async fn send(&self, request: &OutgoingRequest) -> Exchange {
+        let prepared = match prepare::prepare(&self.target, &self.config, request, epoch_secs()) {
+            Ok(prepared) => prepared,
+            Err(unsendable) => return not_sent(unsendable.sent, unsendable.reason),
+        };
+        if let Some(reason) = self.breaker.refusal() {
+            return not_sent(prepared.sent, reason);
+        }
+        self.gate.wait().await;
+        // Another task may have opened the breaker while this one waited its turn.
+        if let Some(reason) = self.breaker.refusal() {
+            return not_sent(prepared.sent, reason);
+        }
+
+        let sent_at_ms = epoch_millis();
+        let started = Instant::now();
+        let mut progress = Progress::default();
+        let response = match tokio::time::timeout(
+            self.config.timeout,
+            self.exchange(prepared.request, &mut progress),
+        )
+        .await
+        {
+            Ok(outcome) => outcome,
+            Err(_elapsed) => Err(failure::deadline_passed(
+                self.config.timeout,
+                &self.target.authority,
+                &progress,
+            )),
+        };
+        self.breaker.record(&response);
+        log_outcome(&prepared.sent, &response, started.elapsed());
+        Exchange {
+            request: prepared.sent,
+            response,
+            sent_at_ms,
+            received_at_ms: epoch_millis(),
+        }
+    }
+
+    /// Connect, send, and read the head and the capped body; the caller bounds it in time.
+    async fn exchange(
+        &self,
+        request: reqwest::Request,
+        progress: &mut Progress,
+    ) -> Result<Received, TransportFailure> {
+        let response = self.http.execute(request).await.map_err(|error| {
+            failure::request_failed(
+                &error,
+                &self.target,
+                self.config.effective_connect_timeout(),
+            )
+        })?;
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        progress.head_received(status, &headers);
+        let (body, truncated) = body::read_capped(response, self.config.max_body, progress)
+            .await
+            .map_err(|error| failure::body_failed(&error, &self.target.authority, progress))?;
+        Ok(Received {
+            status,
+            headers,
+            body,
+            truncated,
+        })
+    }
+
+    /// True once `breaker` consecutive transport failures were seen. It stays open: the
+    /// target is unusable for the rest of the run.
+    pub fn breaker_open(&self) -> bool {
+        self.breaker.is_open()
+    }
+
+    /// Why the breaker opened (its refusal message), once it has.
+    pub fn breaker_reason(&self) -> Option<String> {
+        self.breaker.refusal()
+    }
+}
+
+impl ClientConfig {
+    /// The connect timeout actually applied: never longer than the whole-request deadline, so
+    /// a dead host is reported as a connect timeout rather than a generic deadline.
+    pub fn effective_connect_timeout(&self) -> Duration {
+        self.connect_timeout.min(self.timeout)
+    }
+}
+
+fn not_sent(sent: SentRequest, reason: String) -> Exchange {
+    let now = epoch_millis();
+    Exchange {
+        request: sent,
+        response: Err(TransportFailure::NotSent(reason)),
+        sent_at_ms: now,
+        received_at_ms: now,
+    }
+}
+
+/// Method, path, status and sizes only: headers (the signature) and bodies are never logged.
+fn log_outcome(sent: &SentRequest, response: &Result<Received, TransportFailure>, took: Duration) {
+    match response {
+        Ok(received) => tracing::debug!(
+            method = %sent.method,
+            path = %sent.path,
+            status = received.status,
+            body_bytes = received.body.len(),
+            truncated = received.truncated,
+            took_ms = took.as_millis() as u64,
+            "answer"
+        ),
+        Err(failure) => tracing::debug!(
+            method = %sent.method,
+            path = %sent.path,
+            took_ms = took.as_millis() as u64,
+            failure = ?failure,
+            "no answer"
+        ),
+    }
+}
+
+fn epoch_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn epoch_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_is_shareable_across_tasks() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Client>();
+    }
+
+    #[test]
+    fn zero_timeout_is_a_configuration_error() {
+        let mut config = ClientConfig::new("http://127.0.0.1:1", Credentials::local_default());
+        config.timeout = Duration::ZERO;
+        let error = Client::new(config).err().map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("HTTP client: --timeout must be more than 0")
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret() {
+        let config = ClientConfig::new(
+            "http://127.0.0.1:1",
+            Credentials::new("ak", "sk-visible-canary"),
+        );
+        let client = Client::new(config).map(|c| format!("{c:?}"));
+        let text = client.unwrap_or_default();
+        assert!(text.contains("Client") && !text.contains("sk-visible-canary"));
+    }
+}

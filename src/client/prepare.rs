@@ -1,0 +1,498 @@
+//! From a case's [`OutgoingRequest`] to the exact request put on the wire: the URL under the
+//! target's prefix, the default headers, the case's header edits, and the auth-v2 signature over
+//! the headers as they will be sent. The same list is recorded in the [`SentRequest`], so what a
+//! check sees is what the server got.
+
+use reqwest::Url;
+use reqwest::header::{HeaderName, HeaderValue};
+
+use super::{ClientConfig, ClientError, DEFAULT_CONTENT_TYPE, OutgoingRequest, SignedHeaders};
+use crate::auth::{self, Credentials, SigningInput};
+use crate::cases::AuthMode;
+use crate::checks::SentRequest;
+
+const USER_AGENT: &str = concat!("cmsconform/", env!("CARGO_PKG_VERSION"));
+
+/// The target named by `--target`: where every request goes.
+#[derive(Debug, Clone)]
+pub(super) struct Target {
+    /// `scheme://authority`.
+    origin: String,
+    /// `host[:port]` exactly as the URL names it (a default port is omitted, as on the wire).
+    pub(super) authority: String,
+    /// The URL's path without its trailing `/` (empty for none).
+    prefix: String,
+}
+
+impl Target {
+    pub(super) fn parse(base_url: &str) -> Result<Target, ClientError> {
+        let bad = |message: &str| ClientError::BadUrl {
+            url: without_password(base_url),
+            message: message.to_owned(),
+        };
+        let url = Url::parse(base_url.trim()).map_err(|error| {
+            bad(&format!(
+                "not a URL ({error}); expected https://host[:port][/prefix]"
+            ))
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(bad("the scheme must be http or https"));
+        }
+        let Some(host) = url.host_str().filter(|h| !h.is_empty()) else {
+            return Err(bad("no host; expected https://host[:port][/prefix]"));
+        };
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(bad(
+                "credentials in the URL are not supported (they would be logged): use --ak and --sk",
+            ));
+        }
+        if url.query().is_some() {
+            return Err(bad(
+                "has a query; give only https://host[:port][/prefix] (use --path for the interface path)",
+            ));
+        }
+        if url.fragment().is_some() {
+            return Err(bad(
+                "has a #fragment; give only https://host[:port][/prefix]",
+            ));
+        }
+        let authority = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        };
+        Ok(Target {
+            origin: format!("{}://{authority}", url.scheme()),
+            prefix: url.path().trim_end_matches('/').to_owned(),
+            authority,
+        })
+    }
+}
+
+/// A URL as it may appear in an error message: any password replaced.
+fn without_password(text: &str) -> String {
+    match Url::parse(text.trim()) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some(crate::redact::REDACTED));
+            url.to_string()
+        }
+        _ => text.to_owned(),
+    }
+}
+
+/// A request ready to go, and its record.
+pub(super) struct Prepared {
+    pub(super) request: reqwest::Request,
+    pub(super) sent: SentRequest,
+}
+
+/// A request the case describes but HTTP cannot carry (an invalid method or header).
+pub(super) struct Unsendable {
+    pub(super) sent: SentRequest,
+    pub(super) reason: String,
+}
+
+pub(super) fn prepare(
+    target: &Target,
+    config: &ClientConfig,
+    request: &OutgoingRequest,
+    now_epoch_secs: i64,
+) -> Result<Prepared, Unsendable> {
+    let mut sent = SentRequest {
+        method: request.method.clone(),
+        path: request.path.clone(),
+        headers: Vec::new(),
+        body: request.body.clone(),
+    };
+    let unsendable = |sent: SentRequest, reason: String| Unsendable { sent, reason };
+
+    let url = match request_url(target, &request.path) {
+        Ok(url) => url,
+        Err(reason) => return Err(unsendable(sent, reason)),
+    };
+    sent.path = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    };
+    sent.headers = headers_to_send(target, config, request, &url, now_epoch_secs);
+
+    let method = match reqwest::Method::from_bytes(request.method.as_bytes()) {
+        Ok(method) => method,
+        Err(_) => {
+            let reason = format!(
+                "method {:?} is not a valid HTTP method: not sent",
+                request.method
+            );
+            return Err(unsendable(sent, reason));
+        }
+    };
+    let mut wire = reqwest::Request::new(method, url);
+    for (name, value) in &sent.headers {
+        let name_ok = HeaderName::from_bytes(name.as_bytes());
+        let value_ok = HeaderValue::from_bytes(value.as_bytes());
+        match (name_ok, value_ok) {
+            (Ok(name), Ok(value)) => {
+                wire.headers_mut().append(name, value);
+            }
+            _ => {
+                let reason =
+                    format!("header {name:?} is not a valid HTTP header name or value: not sent");
+                return Err(unsendable(sent, reason));
+            }
+        }
+    }
+    *wire.body_mut() = Some(reqwest::Body::from(request.body.clone()));
+    Ok(Prepared {
+        request: wire,
+        sent,
+    })
+}
+
+/// `origin + prefix + path`, refusing anything that would leave the target's origin.
+fn request_url(target: &Target, path: &str) -> Result<Url, String> {
+    let separator = if path.starts_with('/') || path.starts_with('?') || path.is_empty() {
+        ""
+    } else {
+        "/"
+    };
+    let text = format!("{}{}{separator}{path}", target.origin, target.prefix);
+    let url = Url::parse(&text)
+        .map_err(|error| format!("path {path:?} does not make a valid URL ({error}): not sent"))?;
+    let authority = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_owned(),
+    };
+    if authority != target.authority {
+        return Err(format!("path {path:?} would leave the target: not sent"));
+    }
+    Ok(url)
+}
+
+/// The headers in the order sent, names lower-cased: the harness's own, the case's edits
+/// (`drop` removes, `add` replaces), then the signature over the result.
+fn headers_to_send(
+    target: &Target,
+    config: &ClientConfig,
+    request: &OutgoingRequest,
+    url: &Url,
+    now_epoch_secs: i64,
+) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = vec![
+        ("host".into(), target.authority.clone()),
+        ("content-type".into(), DEFAULT_CONTENT_TYPE.into()),
+        // Lets a server's operators tell the harness's traffic apart in their logs.
+        ("user-agent".into(), USER_AGENT.into()),
+    ];
+    let method_carries_body = !matches!(
+        request.method.to_ascii_uppercase().as_str(),
+        "GET" | "HEAD" | "OPTIONS" | "DELETE" | "TRACE" | "CONNECT"
+    );
+    if method_carries_body || !request.body.is_empty() {
+        headers.push(("content-length".into(), request.body.len().to_string()));
+    }
+
+    let edits = &request.header_edits;
+    let dropped = |name: &str| edits.drop.iter().any(|d| d.eq_ignore_ascii_case(name));
+    headers.retain(|(name, _)| !dropped(name));
+    for (name, value) in &edits.add {
+        let name = name.to_ascii_lowercase();
+        match headers.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value.clone(),
+            None => headers.push((name, value.clone())),
+        }
+    }
+    // An HTTP/1.1 client cannot leave these out: hyper adds them from the URL and the body,
+    // so they are recorded (and signed) as they will be sent.
+    if !headers.iter().any(|(n, _)| n == "host") {
+        headers.insert(0, ("host".into(), target.authority.clone()));
+    }
+    if !request.body.is_empty() && !headers.iter().any(|(n, _)| n == "content-length") {
+        headers.push(("content-length".into(), request.body.len().to_string()));
+    }
+
+    let authorization_edited = headers.iter().any(|(n, _)| n == "authorization");
+    if !authorization_edited && !dropped("authorization") {
+        let signer = match request.auth {
+            AuthMode::None => None,
+            AuthMode::Signed => Some(config.creds.clone()),
+            AuthMode::BadSignature => Some(wrong_credentials(&config.creds)),
+        };
+        if let Some(creds) = signer {
+            let value = sign(
+                &creds,
+                config.signed_headers,
+                &headers,
+                url,
+                request,
+                now_epoch_secs,
+            );
+            headers.push(("authorization".into(), value));
+        }
+    }
+    headers
+}
+
+fn sign(
+    creds: &Credentials,
+    which: SignedHeaders,
+    headers: &[(String, String)],
+    url: &Url,
+    request: &OutgoingRequest,
+    now_epoch_secs: i64,
+) -> String {
+    let wanted: &[&str] = match which {
+        SignedHeaders::Host => &["host"],
+        SignedHeaders::ContentTypeAndHost => &["content-type", "host"],
+    };
+    let signed: Vec<(&str, &str)> = headers
+        .iter()
+        .filter(|(name, _)| wanted.contains(&name.as_str()))
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    auth::authorization(
+        creds,
+        &auth::format_timestamp(now_epoch_secs),
+        &SigningInput {
+            method: &request.method,
+            path: url.path(),
+            query: url.query(),
+            headers: &signed,
+            body: &request.body,
+        },
+    )
+}
+
+/// The same access key with a secret that is certainly not the right one: a well-formed
+/// auth-v2 value whose signature the server must refuse.
+fn wrong_credentials(creds: &Credentials) -> Credentials {
+    let wrong = if creds.sk.expose() == "cmsconform-wrong-secret" {
+        "cmsconform-other-wrong-secret"
+    } else {
+        "cmsconform-wrong-secret"
+    };
+    Credentials::new(creds.ak.clone(), wrong)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::{VerifyInput, verify};
+    use crate::cases::HeaderEdits;
+
+    const PATH: &str = "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids";
+    const NOW: i64 = 1_702_972_800;
+
+    fn config(base: &str) -> ClientConfig {
+        ClientConfig::new(base, Credentials::new("ak-test", "sk-test-secret"))
+    }
+
+    fn request(auth: AuthMode, edits: HeaderEdits) -> OutgoingRequest {
+        OutgoingRequest {
+            method: "POST".into(),
+            path: PATH.into(),
+            auth,
+            header_edits: edits,
+            body: br#"{"ccId":1,"vdn":170,"agentIds":[1031]}"#.to_vec(),
+        }
+    }
+
+    fn prepared(base: &str, auth: AuthMode, edits: HeaderEdits) -> SentRequest {
+        let config = config(base);
+        let target = Target::parse(base).unwrap_or_else(|e| panic!("{e}"));
+        match prepare(&target, &config, &request(auth, edits), NOW) {
+            Ok(p) => p.sent,
+            Err(u) => panic!("{}", u.reason),
+        }
+    }
+
+    fn verifies(sent: &SentRequest, creds: &Credentials) -> bool {
+        let (path, query) = match sent.path.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (sent.path.as_str(), None),
+        };
+        let header = |name: &str| sent.header(name).map(str::to_owned);
+        verify(
+            sent.header("authorization"),
+            creds,
+            &VerifyInput {
+                method: &sent.method,
+                path,
+                query,
+                header: &header,
+                body: &sent.body,
+                now_epoch_secs: NOW,
+                max_skew_secs: 60,
+            },
+        )
+        .is_ok()
+    }
+
+    #[test]
+    fn signed_request_verifies_with_the_shared_implementation() {
+        let sent = prepared(
+            "https://cms.example:28080/base/",
+            AuthMode::Signed,
+            HeaderEdits::default(),
+        );
+        assert_eq!(sent.path, format!("/base{PATH}"));
+        assert_eq!(sent.header("host"), Some("cms.example:28080"));
+        assert_eq!(sent.header("content-type"), Some(DEFAULT_CONTENT_TYPE));
+        let auth = sent.header("authorization").unwrap_or_default();
+        assert!(
+            auth.starts_with("auth-v2/ak-test/2023-12-19T08:00:00Z/host/"),
+            "{auth}"
+        );
+        assert!(verifies(
+            &sent,
+            &Credentials::new("ak-test", "sk-test-secret")
+        ));
+    }
+
+    #[test]
+    fn default_port_is_left_out_of_host_as_on_the_wire() {
+        let sent = prepared(
+            "https://cms.example:443",
+            AuthMode::Signed,
+            HeaderEdits::default(),
+        );
+        assert_eq!(sent.header("host"), Some("cms.example"));
+    }
+
+    #[test]
+    fn bad_signature_is_well_formed_but_refused() {
+        let sent = prepared(
+            "http://127.0.0.1:9",
+            AuthMode::BadSignature,
+            HeaderEdits::default(),
+        );
+        let value = sent.header("authorization").unwrap_or_default();
+        assert!(auth::parse_authorization(value).is_ok(), "{value}");
+        assert!(!verifies(
+            &sent,
+            &Credentials::new("ak-test", "sk-test-secret")
+        ));
+    }
+
+    #[test]
+    fn no_auth_sends_no_authorization() {
+        let sent = prepared("http://127.0.0.1:9", AuthMode::None, HeaderEdits::default());
+        assert_eq!(sent.header("authorization"), None);
+    }
+
+    #[test]
+    fn edits_drop_and_replace_and_the_signature_follows_them() {
+        let mut edits = HeaderEdits::default();
+        edits.drop.push("Content-Type".into());
+        edits.add.insert("X-Probe".into(), "1".into());
+        let sent = prepared("http://127.0.0.1:9", AuthMode::Signed, edits);
+        assert_eq!(sent.header("content-type"), None);
+        assert_eq!(sent.header("x-probe"), Some("1"));
+        assert!(verifies(
+            &sent,
+            &Credentials::new("ak-test", "sk-test-secret")
+        ));
+
+        let mut edits = HeaderEdits::default();
+        edits.add.insert("Authorization".into(), "Basic abc".into());
+        let sent = prepared("http://127.0.0.1:9", AuthMode::Signed, edits);
+        assert_eq!(sent.header("authorization"), Some("Basic abc"));
+
+        let mut edits = HeaderEdits::default();
+        edits.drop.push("authorization".into());
+        let sent = prepared("http://127.0.0.1:9", AuthMode::Signed, edits);
+        assert_eq!(sent.header("authorization"), None);
+    }
+
+    #[test]
+    fn content_type_and_host_signing_is_offered() {
+        let mut config = config("http://127.0.0.1:9");
+        config.signed_headers = SignedHeaders::ContentTypeAndHost;
+        let target = Target::parse(&config.base_url).unwrap_or_else(|e| panic!("{e}"));
+        let sent = match prepare(
+            &target,
+            &config,
+            &request(AuthMode::Signed, HeaderEdits::default()),
+            NOW,
+        ) {
+            Ok(p) => p.sent,
+            Err(u) => panic!("{}", u.reason),
+        };
+        let auth = sent.header("authorization").unwrap_or_default();
+        assert!(auth.contains("/content-type;host/"), "{auth}");
+        assert!(verifies(&sent, &config.creds));
+    }
+
+    #[test]
+    fn a_query_is_sent_recorded_and_signed() {
+        let config = config("http://127.0.0.1:9");
+        let target = Target::parse(&config.base_url).unwrap_or_else(|e| panic!("{e}"));
+        let mut req = request(AuthMode::Signed, HeaderEdits::default());
+        req.path = format!("{PATH}?b=2&a=1");
+        let sent = match prepare(&target, &config, &req, NOW) {
+            Ok(p) => p.sent,
+            Err(u) => panic!("{}", u.reason),
+        };
+        assert_eq!(sent.path, format!("{PATH}?b=2&a=1"));
+        assert!(verifies(&sent, &config.creds));
+    }
+
+    #[test]
+    fn a_path_cannot_leave_the_target() {
+        let config = config("http://127.0.0.1:9");
+        let target = Target::parse(&config.base_url).unwrap_or_else(|e| panic!("{e}"));
+        let mut req = request(AuthMode::Signed, HeaderEdits::default());
+        req.path = "@evil.example/x".into();
+        let sent = prepare(&target, &config, &req, NOW).map(|p| p.sent.path);
+        assert_eq!(sent.ok().as_deref(), Some("/@evil.example/x"));
+    }
+
+    #[test]
+    fn invalid_header_or_method_is_not_sent() {
+        let config = config("http://127.0.0.1:9");
+        let target = Target::parse(&config.base_url).unwrap_or_else(|e| panic!("{e}"));
+        let mut edits = HeaderEdits::default();
+        edits.add.insert("Bad Name".into(), "x".into());
+        let reason = prepare(&target, &config, &request(AuthMode::Signed, edits), NOW)
+            .err()
+            .map(|u| u.reason);
+        assert_eq!(
+            reason.as_deref(),
+            Some("header \"bad name\" is not a valid HTTP header name or value: not sent")
+        );
+        let mut req = request(AuthMode::Signed, HeaderEdits::default());
+        req.method = "PO ST".into();
+        let reason = prepare(&target, &config, &req, NOW).err().map(|u| u.reason);
+        assert_eq!(
+            reason.as_deref(),
+            Some("method \"PO ST\" is not a valid HTTP method: not sent")
+        );
+    }
+
+    #[test]
+    fn ipv6_targets_keep_their_brackets() {
+        let sent = prepared(
+            "http://[::1]:8080",
+            AuthMode::Signed,
+            HeaderEdits::default(),
+        );
+        assert_eq!(sent.header("host"), Some("[::1]:8080"));
+    }
+
+    #[test]
+    fn bad_targets_are_refused_with_the_reason() {
+        let cases = [
+            ("ftp://host", "the scheme must be http or https"),
+            ("https://host/x?a=1", "has a query"),
+            ("https://host/#f", "has a #fragment"),
+            ("not a url", "not a URL"),
+            ("https://user:pw-secret@host", "credentials in the URL"),
+        ];
+        for (url, expected) in cases {
+            let error = Target::parse(url)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains(expected), "{url}: {error}");
+            assert!(!error.contains("pw-secret"), "{error}");
+        }
+    }
+}
