@@ -18,6 +18,8 @@ enum Deviation {
     None,
     /// A record depends on the agent's position in the request.
     OrderDependent,
+    /// In batches of more than N IDs every agent's state is shifted.
+    SizeDependent(usize),
     /// Only agents among the first N IDs asked are answered.
     TruncateAbove(usize),
     /// About one agent in 40 is left out of each answer.
@@ -167,6 +169,10 @@ impl FakeServer {
                     )
                 }
                 Deviation::DuplicateSensitive => record["locationId"] = json!(counts[id]),
+                Deviation::SizeDependent(n) if ids.len() > n => {
+                    record["currentState"] =
+                        json!((record["currentState"].as_i64().unwrap() + 1) % 11)
+                }
                 _ => {}
             }
             agents.push(record);
@@ -265,6 +271,10 @@ fn failed(records: &[RelationRecord]) -> Vec<(&str, Vec<&str>)> {
         .collect()
 }
 
+fn failed_names(records: &[RelationRecord]) -> Vec<&str> {
+    failed(records).into_iter().map(|(name, _)| name).collect()
+}
+
 fn relation<'a>(records: &'a [RelationRecord], name: &str) -> &'a RelationRecord {
     records.iter().find(|r| r.relation == name).unwrap()
 }
@@ -280,6 +290,7 @@ async fn a_clean_server_passes_every_relation() {
             "permutation",
             "sub-batch::tail",
             "sub-batch::head",
+            "sub-batch::single",
             "duplication"
         ]
     );
@@ -293,7 +304,7 @@ async fn a_clean_server_passes_every_relation() {
         );
     }
     assert!(relation(&records, "repetition").findings[0].contains("agents compared"));
-    assert_eq!(server.requests(), 7);
+    assert_eq!(server.requests(), 8);
 }
 
 #[tokio::test]
@@ -342,6 +353,23 @@ async fn an_order_dependent_server_fails_permutation_and_sub_batches() {
             && violation.pointer.contains(" vs #1/resultDesc/")
     );
     assert!(violation.message.contains("re-asked (#2 vs #3)"));
+}
+
+#[tokio::test]
+async fn a_size_dependent_server_fails_the_sub_batches_even_below_their_size() {
+    let (records, _) = relations(Deviation::SizeDependent(50)).await;
+    let failed = failed(&records);
+    for name in ["sub-batch::tail", "sub-batch::head", "sub-batch::single"] {
+        assert!(
+            failed.contains(&(name, vec!["CMS-REL-001"])),
+            "{name}: {failed:?}"
+        );
+    }
+    let (records, _) = relations(Deviation::SizeDependent(2)).await;
+    assert!(
+        failed_names(&records).contains(&"sub-batch::single"),
+        "{records:#?}"
+    );
 }
 
 #[tokio::test]

@@ -21,8 +21,8 @@ pub const MAX_LISTED_VIOLATIONS: usize = 20;
 /// Times the batch is halved when the server does not answer it as a success.
 const BATCH_RETRIES: usize = 3;
 
-/// Runs the relations (repetition, permutation, sub-batch tail and head, duplication) against
-/// the target and returns one record each. Sends about 9 requests, plus 2 per relation with a
+/// Runs the relations (repetition, permutation, sub-batch tail, head and single, duplication) against
+/// the target and returns one record each. Sends 8 requests, plus 2 per relation with a
 /// suspect to re-ask.
 pub async fn run_relations<S: Sender>(
     contract: &Contract,
@@ -70,6 +70,10 @@ pub async fn run_relations<S: Sender>(
     let head = pick(batch.iter(), &known, config.sub_batch_size);
     let tail_ex = sender.send(body(&tail)).await;
     let head_ex = sender.send(body(&head)).await;
+    // One agent alone: no composition-dependent answer can hide behind a small threshold.
+    let middle = &batch[batch.len() / 2..];
+    let single = pick(middle.iter(), &known, 1);
+    let single_ex = sender.send(body(&single)).await;
 
     let distinct = spread(
         &batch,
@@ -119,8 +123,16 @@ pub async fn run_relations<S: Sender>(
             .relation(
                 "sub-batch::head",
                 &relations::SUB_BATCH,
-                (body(&batch), batch_ex),
+                (body(&batch), batch_ex.clone()),
                 (body(&head), head_ex),
+            )
+            .await,
+        judge
+            .relation(
+                "sub-batch::single",
+                &relations::SUB_BATCH,
+                (body(&batch), batch_ex),
+                (body(&single), single_ex),
             )
             .await,
         judge
