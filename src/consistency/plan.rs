@@ -146,12 +146,20 @@ pub async fn run_relations<S: Sender>(
     ]
 }
 
-/// The first `count` valid agent IDs of the profile, range by range.
+/// The first `count` valid agent IDs of the profile, range by range, leaving out each range's
+/// two ends: a server that mishandles an end must not spoil every relation and length probe
+/// (the ends are discovery's business).
 pub fn block(limits: &AgentIdLimits, count: usize) -> Vec<AgentId> {
     let mut ids = Vec::with_capacity(count.min(1 << 20));
     for range in &limits.ranges {
-        let mut id = range.min;
-        while id <= range.max && ids.len() < count {
+        let interior = range.max - range.min >= 2;
+        let (first, last) = if interior {
+            (range.min + 1, range.max - 1)
+        } else {
+            (range.min, range.max)
+        };
+        let mut id = first;
+        while id <= last && ids.len() < count {
             ids.push(id);
             id += 1;
         }
@@ -326,8 +334,8 @@ mod tests {
             max_items: 6,
             ranges: vec![Range { min: 101, max: 103 }, Range { min: 200, max: 201 }],
         };
-        assert_eq!(block(&limits, 4), vec![101, 102, 103, 200]);
-        assert_eq!(block(&limits, 9).len(), 5);
+        assert_eq!(block(&limits, 2), vec![102, 200]);
+        assert_eq!(block(&limits, 9), vec![102, 200, 201]);
     }
 
     #[test]

@@ -69,6 +69,14 @@ pub fn acceptance(contract: &Contract, exchange: &Exchange) -> Acceptance {
     }
 }
 
+/// The accepted request every probe varies one member of.
+#[derive(Debug, Clone, Copy)]
+struct Base {
+    cc_id: i64,
+    vdn: i64,
+    agent_id: i64,
+}
+
 /// Which member a probe varies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Knob {
@@ -97,38 +105,72 @@ pub async fn discover_limits<S: Sender>(
         return Vec::new();
     }
     let limits = &contract.profile().limits;
-    let Some(base_id) = limits.agent_ids.ranges.first().map(|r| r.min) else {
+    let Some(first_range) = limits.agent_ids.ranges.first() else {
         return Vec::new();
     };
-    let body = |knob: Knob, value: i64| match knob {
-        Knob::CcId => json!({"ccId": value, "vdn": config.vdn, "agentIds": [base_id]}),
-        Knob::Vdn => json!({"ccId": config.cc_id, "vdn": value, "agentIds": [base_id]}),
-        Knob::AgentId => json!({"ccId": config.cc_id, "vdn": config.vdn, "agentIds": [value]}),
+    let middle = |r: crate::contract::Range| r.min + (r.max - r.min) / 2;
+    let body = |base: &Base, knob: Knob, value: i64| match knob {
+        Knob::CcId => json!({"ccId": value, "vdn": base.vdn, "agentIds": [base.agent_id]}),
+        Knob::Vdn => json!({"ccId": base.cc_id, "vdn": value, "agentIds": [base.agent_id]}),
+        Knob::AgentId => json!({"ccId": base.cc_id, "vdn": base.vdn, "agentIds": [value]}),
         Knob::Length => {
             let count = usize::try_from(value).unwrap_or(0);
-            json!({"ccId": config.cc_id, "vdn": config.vdn, "agentIds": block(&limits.agent_ids, count)})
+            json!({"ccId": base.cc_id, "vdn": base.vdn, "agentIds": block(&limits.agent_ids, count)})
         }
     };
-    let mut budget = config.discovery_budget - 1;
-    let baseline = sender.send(body(Knob::CcId, config.cc_id)).await;
-    if acceptance(contract, &baseline) != Acceptance::Accepted {
-        let why = match acceptance(contract, &baseline) {
-            Acceptance::Inconclusive(d) => d,
-            _ => "rejected".into(),
-        };
+    // Every probe varies one member of an accepted baseline. The configured call center first;
+    // then mid-range values, in case the server refuses the configured ones.
+    let candidates = [
+        Base {
+            cc_id: config.cc_id,
+            vdn: config.vdn,
+            agent_id: middle(*first_range),
+        },
+        Base {
+            cc_id: middle(limits.cc_id),
+            vdn: middle(limits.vdn),
+            agent_id: middle(*first_range),
+        },
+    ];
+    let mut budget = config.discovery_budget;
+    let mut refused = Vec::new();
+    let mut accepted_base = None;
+    for base in candidates {
+        if budget == 0 {
+            break;
+        }
+        budget -= 1;
+        let exchange = sender.send(body(&base, Knob::CcId, base.cc_id)).await;
+        match acceptance(contract, &exchange) {
+            Acceptance::Accepted => {
+                accepted_base = Some(base);
+                break;
+            }
+            Acceptance::Rejected => refused.push((base, "rejected".to_owned(), exchange)),
+            Acceptance::Inconclusive(what) => refused.push((base, what, exchange)),
+        }
+    }
+    let Some(base) = accepted_base else {
+        let findings = refused
+            .iter()
+            .map(|(b, why, _)| {
+                format!(
+                    "the baseline request (ccId {}, vdn {}, agent ID {}) was not accepted ({why}): limits not probed",
+                    b.cc_id, b.vdn, b.agent_id
+                )
+            })
+            .collect();
+        let exchanges: Vec<Exchange> = refused.into_iter().map(|(_, _, e)| e).collect();
         return vec![RelationRecord {
             relation: "discovery".into(),
             verdict: Verdict::Skipped,
             violations: Vec::new(),
-            exchanges: exchange_records(&[baseline], &config.base_url, redactor),
-            findings: vec![format!(
-                "the baseline request (ccId {}, vdn {}, one agent ID) was not accepted ({why}): limits not probed",
-                config.cc_id, config.vdn
-            )],
+            exchanges: exchange_records(&exchanges, &config.base_url, redactor),
+            findings,
         }];
-    }
+    };
 
-    let mut parameters = parameters(contract, config, base_id);
+    let mut parameters = parameters(contract, &base);
     // Phase 1 probes every bound and its first forbidden neighbour; phase 2 bisects deviations.
     for phase in [Some(1), None] {
         for parameter in &mut parameters {
@@ -142,7 +184,7 @@ pub async fn discover_limits<S: Sender>(
                         end.inconclusive = Some("the next probe overflows".into());
                         break;
                     };
-                    let exchange = sender.send(body(parameter.knob, value)).await;
+                    let exchange = sender.send(body(&base, parameter.knob, value)).await;
                     let index = parameter.exchanges.len();
                     match acceptance(contract, &exchange) {
                         Acceptance::Accepted => _ = end.probes.insert(d, (true, Some(index))),
@@ -190,7 +232,8 @@ impl Parameter {
 
 /// The bounds to probe, from the contract. Positions already answered by the baseline request
 /// are recorded as accepted.
-fn parameters(contract: &Contract, config: &ConsistencyConfig, base_id: i64) -> Vec<Parameter> {
+fn parameters(contract: &Contract, base: &Base) -> Vec<Parameter> {
+    let base_id = base.agent_id;
     let limits = &contract.profile().limits;
     let upper_far = |max: i64| {
         max.checked_add(2)
@@ -280,7 +323,12 @@ fn parameters(contract: &Contract, config: &ConsistencyConfig, base_id: i64) -> 
         ));
     }
     let max_items = i64::try_from(limits.agent_ids.max_items).unwrap_or(i64::MAX);
-    let valid_ids: i64 = ranges.iter().map(|r| r.max - r.min + 1).sum();
+    // As many distinct IDs as `block` can give.
+    let valid_ids: i64 = ranges
+        .iter()
+        .map(|r| r.max - r.min + 1)
+        .map(|n| if n >= 3 { n - 2 } else { n })
+        .sum();
     let length = end(
         format!("max {max_items} items"),
         max_items,
@@ -290,8 +338,8 @@ fn parameters(contract: &Contract, config: &ConsistencyConfig, base_id: i64) -> 
         Some(1),
     );
     vec![
-        scalar("ccId", Knob::CcId, limits.cc_id, config.cc_id),
-        scalar("vdn", Knob::Vdn, limits.vdn, config.vdn),
+        scalar("ccId", Knob::CcId, limits.cc_id, base.cc_id),
+        scalar("vdn", Knob::Vdn, limits.vdn, base.vdn),
         Parameter {
             name: "agentIds".into(),
             knob: Knob::AgentId,
