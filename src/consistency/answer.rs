@@ -66,6 +66,19 @@ pub fn requested_ids(request: &SentRequest) -> Result<Vec<AgentId>, Unusable> {
         .collect())
 }
 
+/// Whether a request asked for some agent ID more than once.
+pub fn asks_duplicates(request: &SentRequest) -> bool {
+    let body: Option<Value> = serde_json::from_slice(&request.body).ok();
+    let ids = body
+        .as_ref()
+        .and_then(|b| b.get("agentIds"))
+        .and_then(Value::as_array);
+    ids.is_some_and(|ids| {
+        let mut seen = BTreeSet::new();
+        !ids.iter().all(|id| seen.insert(id.to_string()))
+    })
+}
+
 /// The agents of a success answer.
 pub fn answer(contract: &Contract, exchange: &Exchange) -> Result<Answer, Unusable> {
     let received = match &exchange.response {
@@ -152,6 +165,7 @@ mod tests {
             r#"{"resultCode":"0100000","resultDesc":[{"agentId":3},{"agentId":5},{"agentId":3},7]}"#,
         );
         assert_eq!(requested_ids(&ex.request).unwrap(), vec![5, 3]);
+        assert!(asks_duplicates(&ex.request));
         let answer = answer(&contract, &ex).unwrap();
         assert_eq!(
             answer.agents.keys().copied().collect::<Vec<_>>(),

@@ -235,7 +235,7 @@ impl<S: Sender> Judge<'_, S> {
                 (Verdict::Skipped, Vec::new())
             }
             Ok(first) => {
-                findings.push(format!("{} agents compared", first.compared));
+                findings.push(format!("{} compared", agents(first.compared)));
                 let violations = if first.suspects.is_empty() {
                     first.confirmed.clone()
                 } else {
@@ -306,6 +306,14 @@ impl<S: Sender> Judge<'_, S> {
     }
 }
 
+fn agents(count: usize) -> String {
+    if count == 1 {
+        "1 agent".to_owned()
+    } else {
+        format!("{count} agents")
+    }
+}
+
 fn describe_suspects(comparison: &Comparison) -> String {
     let count = |kind| {
         comparison
@@ -315,8 +323,8 @@ fn describe_suspects(comparison: &Comparison) -> String {
             .count()
     };
     format!(
-        "{} agents differ ({} answered in only one, {} changed state with a reset, {} implausibly): re-asking before reporting",
-        comparison.suspects.len(),
+        "{} differ ({} answered in only one, {} changed state with a reset, {} implausibly): re-asking before reporting",
+        agents(comparison.suspects.len()),
         count(SuspectKind::Presence),
         count(SuspectKind::Transition),
         count(SuspectKind::Implausible)

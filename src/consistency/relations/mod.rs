@@ -135,8 +135,12 @@ pub fn compare(
     let clock = Clock::between(early.exchange, late.exchange, tolerance_ms);
 
     let mut comparison = Comparison::default();
-    for side in [(&answer_early, early), (&answer_late, late)] {
-        comparison.confirmed.extend(repeats(side.0, side.1.index));
+    // Answering an agent twice is a single-exchange finding (6.4) unless the request itself
+    // repeated the ID: then it is what the duplication relation is about.
+    for (answer, side) in [(&answer_early, early), (&answer_late, late)] {
+        if answer::asks_duplicates(&side.exchange.request) {
+            comparison.confirmed.extend(repeats(answer, side.index));
+        }
     }
     for id in asked_early.into_iter().filter(|id| late_asked.contains(id)) {
         let found = (answer_early.agents.get(&id), answer_late.agents.get(&id));

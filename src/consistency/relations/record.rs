@@ -131,10 +131,14 @@ pub(super) fn judge_records(
     let value = changes
         .iter()
         .map(|(n, a, b)| format!("{n} {a}→{b}"))
-        .chain(
-            (durations.0 != durations.1)
-                .then(|| format!("currentStateTime {:?}→{:?}", durations.0, durations.1)),
-        )
+        .chain((durations.0 != durations.1).then(|| {
+            let show = |d: Option<i64>| d.map_or("?".to_owned(), |d| d.to_string());
+            format!(
+                "currentStateTime {}→{}",
+                show(durations.0),
+                show(durations.1)
+            )
+        }))
         .collect::<Vec<_>>()
         .join(", ");
     let violation = Violation::new(
