@@ -27,7 +27,7 @@ use crate::report::model::RelationRecord;
 
 pub use discovery::discover_limits;
 pub use plan::run_relations;
-pub use relations::{RELATION_CATALOGUE, compare, settle};
+pub use relations::{RELATION_CATALOGUE, checks_of, compare, settle};
 
 /// Sends one request body to the interface and records the exchange. Never fails: a transport
 /// failure is part of the returned [`Exchange`].

@@ -60,6 +60,24 @@ pub static RELATION_CATALOGUE: &[&CheckDef] = &[
     &ENFORCED_LIMIT,
 ];
 
+/// The checks a relation record applies, by its `relation` name (`sub-batch::tail` →
+/// CMS-REL-001): what a passing relation covers, for the report's clause coverage.
+pub fn checks_of(relation: &str) -> &'static [&'static CheckDef] {
+    static REPEATED: &[&CheckDef] = &[&REPETITION];
+    static SHUFFLED: &[&CheckDef] = &[&PERMUTATION];
+    static SUB: &[&CheckDef] = &[&SUB_BATCH];
+    static DUPLICATED: &[&CheckDef] = &[&DUPLICATION, &ANSWERED_ONCE];
+    static LIMITS: &[&CheckDef] = &[&ENFORCED_LIMIT];
+    match relation.split("::").next().unwrap_or_default() {
+        "repetition" => REPEATED,
+        "permutation" => SHUFFLED,
+        "sub-batch" => SUB,
+        "duplication" => DUPLICATED,
+        "discovery" => LIMITS,
+        _ => &[],
+    }
+}
+
 /// Durations are whole seconds of a clock we do not see: allow this much beyond the wall time
 /// measured between two exchanges.
 pub const DEFAULT_TOLERANCE_MS: i64 = 2_000;
@@ -285,6 +303,31 @@ mod tests {
             DEFAULT_TOLERANCE_MS,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn every_relation_name_maps_to_catalogued_checks() {
+        for name in [
+            "repetition",
+            "permutation",
+            "sub-batch::tail",
+            "duplication",
+            "discovery::ccId",
+        ] {
+            let checks = checks_of(name);
+            assert!(!checks.is_empty(), "{name}");
+            assert!(checks.iter().all(|c| RELATION_CATALOGUE.contains(c)));
+        }
+        let clauses = Contract::embedded("2023-12").unwrap();
+        for def in RELATION_CATALOGUE {
+            assert!(def.id.starts_with("CMS-REL-"));
+            assert!(
+                clauses.clauses().get(def.clause).is_some(),
+                "{} cites {}",
+                def.id,
+                def.clause
+            );
+        }
     }
 
     #[test]
