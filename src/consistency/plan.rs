@@ -21,9 +21,9 @@ pub const MAX_LISTED_VIOLATIONS: usize = 20;
 /// Times the batch is halved when the server does not answer it as a success.
 const BATCH_RETRIES: usize = 3;
 
-/// Runs the relations (repetition, permutation, sub-batch tail, head and single, duplication) against
-/// the target and returns one record each. Sends 8 requests, plus 2 per relation with a
-/// suspect to re-ask.
+/// Runs the relations (repetition, permutation, sub-batch tail, head and single, duplication)
+/// against the target and returns one record each. Sends 8 requests, plus 2 per relation with
+/// a suspect to re-ask.
 pub async fn run_relations<S: Sender>(
     contract: &Contract,
     sender: &S,
