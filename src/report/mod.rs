@@ -1,56 +1,171 @@
-//! Reports of a run: `report.json`, `junit.xml`, `report.md`, `report.html`, one file per
-//! format, all rendered from [`model::RunRecord`]. Reports never see a secret: requests are
-//! redacted before they reach the model.
+//! Reports of a run: `report.json`, `junit.xml`, `report.md`, `report.html`, one module per
+//! format, all rendered from [`model::RunRecord`]; plus the baseline ([`baseline`]), clause
+//! coverage and reproduction lines ([`reproduce`]). Reports never see a secret: requests and
+//! answers are redacted when they become records ([`RequestRecord::from_sent`],
+//! [`ResponseRecord::from_received`], [`RunRecord::scrub`]). This module writes files only under
+//! the report directory it is given and never runs cases.
 
+pub mod baseline;
+pub mod excerpt;
+pub mod group;
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod model;
+pub mod reproduce;
 
 pub use model::*;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+
+/// The files of one run, in the order they are written.
+pub const REPORT_FILES: [&str; 4] = ["report.json", "junit.xml", "report.md", "report.html"];
 
 /// Writes report.json, junit.xml, report.md and report.html into `dir` (created if needed),
-/// after moving a previous run found there to its sibling `previous/`.
-pub fn write_all(_record: &RunRecord, _dir: &Path) -> Result<()> {
+/// after moving a previous run found there (its `report.json`) to the sibling `previous/`,
+/// replacing an older `previous/`.
+pub fn write_all(record: &RunRecord, dir: &Path) -> Result<()> {
+    // Render everything first: a rendering failure must not cost the previous run.
+    let rendered = [
+        json::render(record)?,
+        junit::render(record)?,
+        markdown::render(record),
+        html::render(record)?,
+    ];
+    if dir.join("report.json").exists() {
+        keep_previous(dir)?;
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+    for (name, text) in REPORT_FILES.iter().zip(rendered) {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| Error::io(path.display(), e))?;
+    }
+    Ok(())
+}
+
+/// The sibling directory a previous run moves to: `reports/latest` → `reports/previous`.
+pub fn previous_dir(dir: &Path) -> PathBuf {
+    match dir.parent() {
+        Some(parent) => parent.join("previous"),
+        None => PathBuf::from("previous"),
+    }
+}
+
+fn keep_previous(dir: &Path) -> Result<()> {
+    let previous = previous_dir(dir);
+    if previous == dir {
+        return Ok(());
+    }
+    if previous.exists() {
+        std::fs::remove_dir_all(&previous).map_err(|e| Error::io(previous.display(), e))?;
+    }
+    std::fs::create_dir_all(&previous).map_err(|e| Error::io(previous.display(), e))?;
+    for name in REPORT_FILES {
+        let from = dir.join(name);
+        if from.exists() {
+            let to = previous.join(name);
+            std::fs::rename(&from, &to).map_err(|e| Error::io(from.display(), e))?;
+        }
+    }
     Ok(())
 }
 
 /// Marks failing cases listed in the baseline `file` as accepted and records stale entries.
-pub fn apply_baseline(_record: &mut RunRecord, _file: &Path) -> Result<()> {
-    Ok(())
+/// The file formats are described in [`baseline`]. An unreadable file is a usage error (exit 2).
+pub fn apply_baseline(record: &mut RunRecord, file: &Path) -> Result<()> {
+    baseline::apply_baseline(record, file)
 }
 
-/// Every clause of the contract with the cases that exercised it (a clause no case reached
-/// appears with no cases: a visible gap).
+/// Every clause of the contract with the cases that exercised it: a case reaches a clause when
+/// it cites it or when one of its findings does. A clause no case reached appears with no cases
+/// (a visible gap); clauses cited but missing from the catalogue are appended at the end.
 pub fn coverage(clauses: &crate::contract::Clauses, cases: &[CaseRecord]) -> Vec<ClauseCoverage> {
-    clauses
+    let mut rows: Vec<ClauseCoverage> = clauses
         .clauses
         .iter()
         .map(|clause| ClauseCoverage {
             clause: clause.id.clone(),
             title: clause.title.clone(),
-            cases: cases
-                .iter()
-                .filter(|c| c.clause == clause.id)
-                .map(|c| c.id.clone())
-                .collect(),
-            failed: cases
-                .iter()
-                .filter(|c| c.clause == clause.id && c.verdict == Verdict::Failed)
-                .count(),
+            cases: Vec::new(),
+            failed: 0,
+            checks: Vec::new(),
         })
-        .collect()
+        .collect();
+    for case in cases {
+        let mut cited: Vec<&str> = vec![case.clause.as_str()];
+        cited.extend(case.violations.iter().map(|v| v.clause.as_str()));
+        cited.sort_unstable();
+        cited.dedup();
+        for clause in cited {
+            let index = match rows.iter().position(|r| r.clause == clause) {
+                Some(i) => i,
+                None => {
+                    rows.push(ClauseCoverage {
+                        clause: clause.to_owned(),
+                        title: "(not in the clause catalogue)".to_owned(),
+                        cases: Vec::new(),
+                        failed: 0,
+                        checks: Vec::new(),
+                    });
+                    rows.len() - 1
+                }
+            };
+            let row = &mut rows[index];
+            if case.verdict != Verdict::Skipped {
+                row.cases.push(case.id.clone());
+            }
+            let failed_here = case.verdict == Verdict::Failed
+                && (case.clause == clause || case.failures().any(|v| v.clause == clause));
+            if failed_here {
+                row.failed += 1;
+            }
+            for v in case.violations.iter().filter(|v| v.clause == clause) {
+                if !row.checks.contains(&v.check) {
+                    row.checks.push(v.check.clone());
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// Adds what the relations reached to a coverage table (from [`coverage`]): a relation reaches
+/// the clauses its findings cite, and is listed there as `relation:NAME`.
+pub fn add_relation_coverage(coverage: &mut Vec<ClauseCoverage>, relations: &[RelationRecord]) {
+    for relation in relations {
+        let name = format!("relation:{}", relation.relation);
+        for violation in &relation.violations {
+            let index = match coverage.iter().position(|r| r.clause == violation.clause) {
+                Some(i) => i,
+                None => {
+                    coverage.push(ClauseCoverage {
+                        clause: violation.clause.clone(),
+                        title: "(not in the clause catalogue)".to_owned(),
+                        cases: Vec::new(),
+                        failed: 0,
+                        checks: Vec::new(),
+                    });
+                    coverage.len() - 1
+                }
+            };
+            let row = &mut coverage[index];
+            if !row.cases.contains(&name) {
+                row.cases.push(name.clone());
+                if relation.verdict == Verdict::Failed {
+                    row.failed += 1;
+                }
+            }
+            if !row.checks.contains(&violation.check) {
+                row.checks.push(violation.check.clone());
+            }
+        }
+    }
 }
 
 /// How to replay one case: a curl line (signature as `$CMSCONFORM_AUTH`) and the rerun command.
 pub fn reproduction(meta: &RunMeta, case_id: &str, request: &RequestRecord) -> Reproduction {
-    Reproduction {
-        curl: format!("curl -X {} '{}'", request.method, request.url),
-        auth_note: String::new(),
-        command: format!(
-            "cmsconform run --profile {} --seed {} --exact '{}'",
-            meta.profile, meta.seed, case_id
-        ),
-    }
+    reproduce::reproduction(meta, case_id, request)
 }

@@ -144,8 +144,13 @@ pub struct BaselineSummary {
 pub struct ClauseCoverage {
     pub clause: String,
     pub title: String,
+    /// Cases that cite the clause or whose findings cite it.
     pub cases: Vec<String>,
+    /// How many of those cases failed on it.
     pub failed: usize,
+    /// Check ids whose findings cited the clause.
+    #[serde(default)]
+    pub checks: Vec<String>,
 }
 
 /// Everything a run produced.
@@ -171,6 +176,59 @@ impl RunRecord {
     }
 }
 
+impl Totals {
+    /// Totals counted from case records.
+    pub fn of(cases: &[CaseRecord]) -> Self {
+        let count = |verdict: Verdict| cases.iter().filter(|c| c.verdict == verdict).count();
+        Totals {
+            total: cases.len(),
+            passed: count(Verdict::Passed),
+            failed: count(Verdict::Failed),
+            skipped: count(Verdict::Skipped),
+            baselined: cases
+                .iter()
+                .filter(|c| c.verdict == Verdict::Failed && c.baselined)
+                .count(),
+        }
+    }
+}
+
+impl CaseRecord {
+    /// Findings that fail the case (not the informational ones).
+    pub fn failures(&self) -> impl Iterator<Item = &Violation> {
+        self.violations.iter().filter(|v| v.is_failure())
+    }
+}
+
+impl RunRecord {
+    /// Scrubs known secrets from everything a check or the transport wrote in free text
+    /// (violation values and messages, errors, findings): a server may echo a secret back, and
+    /// the record conversions only cover what was sent and received.
+    pub fn scrub(&mut self, redactor: &crate::redact::Redactor) {
+        let scrub_violations = |violations: &mut Vec<Violation>| {
+            for v in violations {
+                v.message = redactor.scrub(&v.message);
+                if let Some(value) = &v.value {
+                    v.value = Some(redactor.scrub(value));
+                }
+            }
+        };
+        for case in &mut self.cases {
+            scrub_violations(&mut case.violations);
+            if let Some(error) = &case.error {
+                case.error = Some(redactor.scrub(error));
+            }
+        }
+        for relation in &mut self.relations {
+            scrub_violations(&mut relation.violations);
+            for finding in &mut relation.findings {
+                *finding = redactor.scrub(finding);
+            }
+        }
+        self.meta.command = redactor.scrub(&self.meta.command);
+    }
+}
+
 /// Longest body excerpt kept in a report.
 pub const MAX_EXCERPT_BYTES: usize = 4096;
 
@@ -181,11 +239,13 @@ impl RequestRecord {
         base_url: &str,
         redactor: &crate::redact::Redactor,
     ) -> Self {
+        // Scrub before cutting: a cut through a secret would leave a recognisable half.
+        let body = redactor.scrub(&String::from_utf8_lossy(&sent.body));
         RequestRecord {
             method: sent.method.clone(),
             url: format!("{}{}", base_url.trim_end_matches('/'), sent.path),
             headers: redactor.headers(&sent.headers),
-            body: redactor.scrub(&excerpt(&sent.body)),
+            body: excerpt_text(&body),
             body_bytes: sent.body.len(),
         }
     }
@@ -196,23 +256,46 @@ impl ResponseRecord {
         received: &crate::checks::Received,
         redactor: &crate::redact::Redactor,
     ) -> Self {
+        let text = redactor.scrub(&String::from_utf8_lossy(&received.body));
+        let pretty = super::excerpt::pretty(&text).unwrap_or(text);
         ResponseRecord {
             status: received.status,
             headers: redactor.headers(&received.headers),
-            body_excerpt: redactor.scrub(&excerpt(&received.body)),
+            body_excerpt: excerpt_text(&pretty),
             body_bytes: received.body.len(),
             truncated: received.truncated,
         }
     }
 }
 
+/// `redactor` plus the secrets `sent` carries (its Authorization signature), for recording the
+/// answer to it: a server that echoes request headers back must not leak the signature.
+pub fn redactor_for(
+    redactor: &crate::redact::Redactor,
+    sent: &crate::checks::SentRequest,
+) -> crate::redact::Redactor {
+    let mut redactor = redactor.clone();
+    if let Some(authorization) = sent.header("authorization") {
+        if let Some((_, signature)) = authorization.rsplit_once('/') {
+            redactor.add(signature);
+        }
+    }
+    redactor
+}
+
 /// A report-sized, lossily decoded excerpt of a body.
 pub fn excerpt(body: &[u8]) -> String {
-    let cut = body.len().min(MAX_EXCERPT_BYTES);
-    let text = String::from_utf8_lossy(&body[..cut]);
-    if cut < body.len() {
-        format!("{text}… ({} more bytes)", body.len() - cut)
-    } else {
-        text.into_owned()
+    excerpt_text(&String::from_utf8_lossy(body))
+}
+
+/// `text` cut to [`MAX_EXCERPT_BYTES`] on a char boundary, the cut marked.
+pub fn excerpt_text(text: &str) -> String {
+    if text.len() <= MAX_EXCERPT_BYTES {
+        return text.to_owned();
     }
+    let mut cut = MAX_EXCERPT_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… ({} more bytes)", &text[..cut], text.len() - cut)
 }

@@ -1,0 +1,95 @@
+//! The rules on the agent list as a whole (notes:6.3, 6.4, 6.10): asked for, answered once,
+//! left-out agents and answer order (information), unknown members (information).
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+
+use super::{EXTRA_MEMBER, LEFT_OUT, MEMBERS, NOT_ASKED, ORDER, TWICE};
+use crate::checks::model::Violation;
+
+/// notes:6.3/6.4 on the answer as a whole: asked for, answered once; left-out agents and
+/// order are information.
+pub fn check_answered_set(
+    requested: &[i64],
+    answered: &[(usize, i64)],
+    base: &str,
+) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let asked: HashSet<i64> = requested.iter().copied().collect();
+    let mut seen: HashMap<i64, usize> = HashMap::with_capacity(answered.len());
+    for &(index, id) in answered {
+        let ptr = format!("{base}/{index}/agentId");
+        if !asked.contains(&id) {
+            out.push(
+                Violation::new(&NOT_ASKED, ptr, format!("agent {id} was not asked for"))
+                    .with_value(id),
+            );
+        } else if let Some(first) = seen.insert(id, index) {
+            seen.insert(id, first);
+            out.push(
+                Violation::new(
+                    &TWICE,
+                    ptr,
+                    format!("agent {id} is answered again (first at {base}/{first})"),
+                )
+                .with_value(id),
+            );
+        }
+    }
+    let left_out = asked.iter().filter(|id| !seen.contains_key(id)).count();
+    if left_out > 0 {
+        out.push(Violation::new(
+            &LEFT_OUT,
+            base,
+            format!("{left_out} of {} distinct agents asked for are not answered (unknown agents may be left out)", asked.len()),
+        ));
+    }
+    let position: HashMap<i64, usize> = requested
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, &id)| (id, i))
+        .collect();
+    let order: Vec<usize> = answered
+        .iter()
+        .filter_map(|(_, id)| position.get(id).copied())
+        .collect();
+    if order.windows(2).any(|w| w[0] > w[1]) {
+        out.push(Violation::new(
+            &ORDER,
+            base,
+            "agents are answered in another order than asked (allowed)",
+        ));
+    }
+    out
+}
+
+/// notes:6.10: unknown members of agent objects, once per name.
+pub fn check_extra_members(agents: &[Value], base: &str) -> Vec<Violation> {
+    let mut first: Vec<(String, String, usize)> = Vec::new();
+    for (index, agent) in agents.iter().enumerate() {
+        let Some(map) = agent.as_object() else {
+            continue;
+        };
+        if map.len() == MEMBERS.len() && MEMBERS.iter().all(|m| map.contains_key(*m)) {
+            continue;
+        }
+        for name in map.keys().filter(|k| !MEMBERS.contains(&k.as_str())) {
+            match first.iter_mut().find(|(n, _, _)| n == name) {
+                Some(entry) => entry.2 += 1,
+                None => first.push((name.clone(), format!("{base}/{index}/{name}"), 1)),
+            }
+        }
+    }
+    first
+        .into_iter()
+        .map(|(name, ptr, count)| {
+            Violation::new(
+                &EXTRA_MEMBER,
+                ptr,
+                format!("unknown member {name} in {count} agent(s) (allowed)"),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,177 @@
+//! `cmsconform check`: judges one captured exchange offline (a request body file and a raw
+//! response body file) and prints the violations like compiler diagnostics, or as a JSON array.
+//! Owns only reading those two files and printing; every rule lives in the sibling modules.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::model::{Exchange, Expectation, Outcome, Received, SentRequest, Violation};
+use super::{CheckOptions, judge};
+use crate::cli::{CheckArgs, CheckFormat, GlobalArgs};
+use crate::contract::{Contract, DataSource, SchemaKind};
+use crate::error::{Error, Result};
+use crate::exit;
+
+fn read_input(path: &Path, what: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        Error::Usage(format!(
+            "{}: cannot read the {what} file: {e}",
+            path.display()
+        ))
+    })
+}
+
+fn load_contract(args: &CheckArgs, global: &GlobalArgs) -> Result<Contract> {
+    let source = match &global.schemas {
+        Some(dir) => DataSource::Directory(dir.clone()),
+        None => DataSource::schemas(),
+    };
+    let name = match &args.profile {
+        Some(name) => name.clone(),
+        None => Contract::default_profile_name(&source)?,
+    };
+    Ok(Contract::load(&source, &name)?)
+}
+
+/// What the contract expects for this request body: a valid request is accepted (an empty
+/// `agentIds` either way, notes:6.2), anything else rejected (notes:6.1). A body with duplicate
+/// member names may be read either way by a server (notes:6.12), so either is allowed.
+pub fn expectation_for(contract: &Contract, request_body: &[u8]) -> Expectation {
+    let strict = super::json::parse_strict(request_body);
+    let Ok(body) = &strict.value else {
+        return Expectation::One(Outcome::Rejected);
+    };
+    let either = Expectation::EitherOf {
+        either_of: vec![Outcome::Accepted, Outcome::Rejected],
+    };
+    if !strict.duplicates.is_empty() || has_integer_in_other_form(contract, body) {
+        return either;
+    }
+    if !contract.is_valid(SchemaKind::Request, body) {
+        return Expectation::One(Outcome::Rejected);
+    }
+    let empty_either = contract
+        .request_shape()
+        .property("agentIds")
+        .is_some_and(|s| s.empty_either);
+    let empty = body
+        .get("agentIds")
+        .and_then(Value::as_array)
+        .is_some_and(Vec::is_empty);
+    if empty && empty_either {
+        either
+    } else {
+        Expectation::One(Outcome::Accepted)
+    }
+}
+
+/// An integer-typed request member written `1.0` or `1e0`: the schema calls it an integer, a
+/// server may read it either way.
+fn has_integer_in_other_form(contract: &Contract, body: &Value) -> bool {
+    let other_form = |v: &Value| v.is_number() && !v.is_i64();
+    contract
+        .request_shape()
+        .properties
+        .iter()
+        .any(|(name, shape, _)| {
+            let Some(value) = body.get(name) else {
+                return false;
+            };
+            if shape.is_integer() && other_form(value) {
+                return true;
+            }
+            let items_integer = shape.items.as_ref().is_some_and(|i| i.is_integer());
+            items_integer && value.as_array().is_some_and(|a| a.iter().any(other_form))
+        })
+}
+
+/// The exchange as captured: a signed POST of `request_body`, answered with `status`.
+pub fn captured_exchange(
+    contract: &Contract,
+    request_body: Vec<u8>,
+    status: u16,
+    content_type: &str,
+    response_body: Vec<u8>,
+    at_ms: i64,
+) -> Exchange {
+    Exchange {
+        request: SentRequest {
+            method: "POST".into(),
+            path: contract.profile().path.clone(),
+            headers: vec![(
+                "content-type".into(),
+                "application/json; charset=UTF-8".into(),
+            )],
+            body: request_body,
+        },
+        response: Ok(Received {
+            status,
+            headers: vec![("content-type".into(), content_type.to_owned())],
+            body: response_body,
+            truncated: false,
+        }),
+        sent_at_ms: at_ms,
+        received_at_ms: at_ms,
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Renders violations as diagnostics, then a one-line summary.
+pub fn render_text(violations: &[Violation]) -> String {
+    let mut out = String::new();
+    for v in violations {
+        out.push_str(&v.to_string());
+        out.push('\n');
+    }
+    let failures = violations.iter().filter(|v| v.is_failure()).count();
+    let infos = violations.len() - failures;
+    let verdict = if failures == 0 {
+        "conformant"
+    } else {
+        "non-conformant"
+    };
+    out.push_str(&format!(
+        "{verdict}: {failures} failure(s), {infos} note(s)\n"
+    ));
+    out
+}
+
+pub fn command(args: &CheckArgs, global: &GlobalArgs) -> Result<i32> {
+    let request_body = read_input(&args.request, "request body")?;
+    let response_body = read_input(&args.response, "response body")?;
+    let contract = load_contract(args, global)?;
+    let now = args.now_ms.unwrap_or_else(now_ms);
+    let expectation = expectation_for(&contract, &request_body);
+    let exchange = captured_exchange(
+        &contract,
+        request_body,
+        args.status,
+        &args.content_type,
+        response_body,
+        now,
+    );
+    let options = CheckOptions {
+        now_ms: Some(now),
+        clock_skew_ms: i64::try_from(args.clock_skew.as_millis()).unwrap_or(i64::MAX),
+    };
+    let violations = judge(&contract, &exchange, &expectation, &options);
+    match args.format {
+        CheckFormat::Text => print!("{}", render_text(&violations)),
+        CheckFormat::Json => {
+            let text = serde_json::to_string_pretty(&violations)
+                .map_err(|e| Error::Runtime(format!("cannot render violations: {e}")))?;
+            println!("{text}");
+        }
+    }
+    Ok(if violations.iter().any(Violation::is_failure) {
+        exit::NON_CONFORMANT
+    } else {
+        exit::CONFORMANT
+    })
+}

@@ -1,0 +1,456 @@
+//! Strict JSON reading of a response body (notes:6.12), in one pass: builds the
+//! `serde_json::Value` the other rules judge while catching what serde_json forgives or cannot
+//! report: duplicate member names (serde_json keeps the last silently), a byte-order mark, NUL
+//! bytes, trailing data, and nesting deeper than [`MAX_DEPTH`] (reported, never a stack
+//! overflow). Integer literals become i64/u64 numbers and every other number form (fraction,
+//! exponent, overflow) an f64, so the typed rules can tell a `1.0` from a `1`. No I/O here.
+
+use serde_json::{Map, Number, Value};
+
+use super::model::{CheckDef, Severity, Violation};
+
+/// Deepest nesting of arrays and objects read. Bodies of this interface nest three levels.
+pub const MAX_DEPTH: usize = 256;
+
+macro_rules! json_check {
+    ($name:ident, $id:literal, $title:literal) => {
+        pub static $name: CheckDef = CheckDef {
+            id: $id,
+            clause: "notes:6.12",
+            severity: Severity::Failure,
+            title: $title,
+        };
+    };
+}
+
+json_check!(NOT_UTF8, "CMS-JSON-001", "A JSON answer is valid UTF-8");
+json_check!(BOM, "CMS-JSON-002", "A JSON answer has no byte-order mark");
+json_check!(
+    SYNTAX,
+    "CMS-JSON-003",
+    "A JSON answer is well-formed JSON (RFC 8259)"
+);
+json_check!(TRAILING, "CMS-JSON-004", "Nothing follows the JSON value");
+json_check!(NUL, "CMS-JSON-005", "A JSON answer holds no NUL byte");
+json_check!(
+    TOO_DEEP,
+    "CMS-JSON-006",
+    "JSON nesting stays within the reading depth cap"
+);
+json_check!(
+    DUPLICATE,
+    "CMS-JSON-007",
+    "Member names are unique within an object"
+);
+json_check!(
+    NOT_INTEGER_FORM,
+    "CMS-JSON-008",
+    "Integer/Long members are plain integers fitting a signed 64-bit value"
+);
+
+/// Why a body could not be read as one JSON value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonError {
+    NotUtf8 { offset: usize },
+    Bom,
+    Nul { offset: usize },
+    Syntax { offset: usize, message: String },
+    Trailing { offset: usize },
+    TooDeep { offset: usize },
+}
+
+/// The outcome of a strict read: the value (when the body is JSON at all) and the duplicate
+/// member names met on the way, each as the JSON pointer of the repeated member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrictJson {
+    pub value: Result<Value, JsonError>,
+    pub duplicates: Vec<String>,
+}
+
+impl StrictJson {
+    /// The findings of notes:6.12 on this body (empty when it is clean JSON).
+    pub fn violations(&self) -> Vec<Violation> {
+        let mut out: Vec<Violation> = self
+            .duplicates
+            .iter()
+            .map(|p| {
+                Violation::new(
+                    &DUPLICATE,
+                    p.clone(),
+                    "member name repeated in the same object; clients disagree on which wins",
+                )
+            })
+            .collect();
+        if let Err(e) = &self.value {
+            out.push(error_violation(e));
+        }
+        out
+    }
+}
+
+fn error_violation(error: &JsonError) -> Violation {
+    match error {
+        JsonError::NotUtf8 { offset } => {
+            Violation::new(&NOT_UTF8, "", format!("invalid UTF-8 at byte {offset}"))
+        }
+        JsonError::Bom => Violation::new(&BOM, "", "body starts with a UTF-8 byte-order mark"),
+        JsonError::Nul { offset } => Violation::new(&NUL, "", format!("NUL byte at byte {offset}")),
+        JsonError::Syntax { offset, message } => {
+            Violation::new(&SYNTAX, "", format!("not JSON: {message} at byte {offset}"))
+        }
+        JsonError::Trailing { offset } => Violation::new(
+            &TRAILING,
+            "",
+            format!("data after the JSON value at byte {offset}"),
+        ),
+        JsonError::TooDeep { offset } => Violation::new(
+            &TOO_DEEP,
+            "",
+            format!("nesting deeper than {MAX_DEPTH} levels at byte {offset}"),
+        ),
+    }
+}
+
+/// Reads `bytes` as exactly one JSON value, strictly.
+pub fn parse_strict(bytes: &[u8]) -> StrictJson {
+    let fail = |e| StrictJson {
+        value: Err(e),
+        duplicates: Vec::new(),
+    };
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return fail(JsonError::Bom);
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return fail(JsonError::NotUtf8 {
+                offset: e.valid_up_to(),
+            });
+        }
+    };
+    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        return fail(JsonError::Nul { offset });
+    }
+    let mut parser = Parser {
+        text,
+        src: bytes,
+        pos: 0,
+        path: Vec::new(),
+        duplicates: Vec::new(),
+    };
+    let value = parser.value(0).and_then(|v| {
+        parser.skip_ws();
+        if parser.pos < bytes.len() {
+            Err(JsonError::Trailing { offset: parser.pos })
+        } else {
+            Ok(v)
+        }
+    });
+    StrictJson {
+        value,
+        duplicates: parser.duplicates,
+    }
+}
+
+/// One step of the path to the value being read; keys are re-read from their offset only
+/// when a pointer is needed, so the common path allocates nothing.
+enum Step {
+    Key(usize),
+    Index(usize),
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    src: &'a [u8],
+    pos: usize,
+    path: Vec<Step>,
+    duplicates: Vec<String>,
+}
+
+impl Parser<'_> {
+    fn syntax<T>(&self, message: &str) -> Result<T, JsonError> {
+        Err(JsonError::Syntax {
+            offset: self.pos,
+            message: message.to_owned(),
+        })
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.src.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, JsonError> {
+        self.skip_ws();
+        match self.src.get(self.pos) {
+            None => self.syntax("unexpected end of input"),
+            Some(b'{') => self.object(depth + 1),
+            Some(b'[') => self.array(depth + 1),
+            Some(b'"') => Ok(Value::String(self.string()?)),
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'n') => self.literal("null", Value::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => self.syntax("unexpected character"),
+        }
+    }
+
+    fn literal(&mut self, word: &str, value: Value) -> Result<Value, JsonError> {
+        if self.src[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            self.syntax("invalid literal")
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Value, JsonError> {
+        if depth > MAX_DEPTH {
+            return Err(JsonError::TooDeep { offset: self.pos });
+        }
+        self.pos += 1;
+        let mut map = Map::new();
+        self.skip_ws();
+        if self.src.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            return Ok(Value::Object(map));
+        }
+        loop {
+            self.skip_ws();
+            if self.src.get(self.pos) != Some(&b'"') {
+                return self.syntax("expected a member name");
+            }
+            let key_at = self.pos;
+            let key = self.string()?;
+            self.skip_ws();
+            if self.src.get(self.pos) != Some(&b':') {
+                return self.syntax("expected ':'");
+            }
+            self.pos += 1;
+            self.path.push(Step::Key(key_at));
+            let value = self.value(depth)?;
+            if map.contains_key(&key) {
+                self.duplicates.push(self.pointer());
+            }
+            self.path.pop();
+            map.insert(key, value);
+            self.skip_ws();
+            match self.src.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Value::Object(map));
+                }
+                _ => return self.syntax("expected ',' or '}'"),
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Value, JsonError> {
+        if depth > MAX_DEPTH {
+            return Err(JsonError::TooDeep { offset: self.pos });
+        }
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.src.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            self.path.push(Step::Index(items.len()));
+            let value = self.value(depth)?;
+            self.path.pop();
+            items.push(value);
+            self.skip_ws();
+            match self.src.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Value::Array(items));
+                }
+                _ => return self.syntax("expected ',' or ']'"),
+            }
+        }
+    }
+
+    /// The JSON pointer of the value being read.
+    fn pointer(&self) -> String {
+        let mut out = String::new();
+        for step in &self.path {
+            out.push('/');
+            match step {
+                Step::Index(i) => out.push_str(&i.to_string()),
+                Step::Key(at) => {
+                    let mut reread = Parser {
+                        text: self.text,
+                        src: self.src,
+                        pos: *at,
+                        path: Vec::new(),
+                        duplicates: Vec::new(),
+                    };
+                    let key = reread.string().unwrap_or_default();
+                    out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                }
+            }
+        }
+        out
+    }
+
+    /// Reads a string starting at the opening quote.
+    fn string(&mut self) -> Result<String, JsonError> {
+        self.pos += 1;
+        let start = self.pos;
+        // Fast path: no escapes.
+        while let Some(&b) = self.src.get(self.pos) {
+            match b {
+                b'"' => {
+                    let s = self.text[start..self.pos].to_owned();
+                    self.pos += 1;
+                    return Ok(s);
+                }
+                b'\\' => break,
+                0..=0x1F => return self.syntax("control character in a string"),
+                _ => self.pos += 1,
+            }
+        }
+        let mut out = self.text[start..self.pos].to_owned();
+        loop {
+            let Some(&b) = self.src.get(self.pos) else {
+                return self.syntax("unterminated string");
+            };
+            match b {
+                b'"' => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                b'\\' => {
+                    self.pos += 1;
+                    let Some(&e) = self.src.get(self.pos) else {
+                        return self.syntax("unterminated escape");
+                    };
+                    self.pos += 1;
+                    match e {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => out.push(self.unicode_escape()?),
+                        _ => return self.syntax("invalid escape"),
+                    }
+                }
+                0..=0x1F => return self.syntax("control character in a string"),
+                _ => {
+                    let run = self.pos;
+                    while let Some(&c) = self.src.get(self.pos) {
+                        if c == b'"' || c == b'\\' || c < 0x20 {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                    out.push_str(&self.text[run..self.pos]);
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let digits = self.text.get(self.pos..self.pos + 4);
+        match digits.and_then(|d| u32::from_str_radix(d, 16).ok()) {
+            Some(v) if digits.is_some_and(|d| d.bytes().all(|b| b.is_ascii_hexdigit())) => {
+                self.pos += 4;
+                Ok(v)
+            }
+            _ => self.syntax("invalid \\u escape"),
+        }
+    }
+
+    fn unicode_escape(&mut self) -> Result<char, JsonError> {
+        let first = self.hex4()?;
+        let code = if (0xD800..0xDC00).contains(&first) {
+            if !self.src[self.pos..].starts_with(b"\\u") {
+                return self.syntax("lone surrogate in \\u escape");
+            }
+            self.pos += 2;
+            let second = self.hex4()?;
+            if !(0xDC00..0xE000).contains(&second) {
+                return self.syntax("lone surrogate in \\u escape");
+            }
+            0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+        } else {
+            first
+        };
+        match char::from_u32(code) {
+            Some(c) => Ok(c),
+            None => self.syntax("lone surrogate in \\u escape"),
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while self.src.get(self.pos).is_some_and(u8::is_ascii_digit) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<Value, JsonError> {
+        let start = self.pos;
+        if self.src[self.pos] == b'-' {
+            self.pos += 1;
+        }
+        let int_start = self.pos;
+        let int_digits = self.digits();
+        if int_digits == 0 {
+            return self.syntax("invalid number");
+        }
+        if int_digits > 1 && self.src[int_start] == b'0' {
+            return Err(JsonError::Syntax {
+                offset: int_start,
+                message: "leading zero in a number".into(),
+            });
+        }
+        let mut integral = true;
+        if self.src.get(self.pos) == Some(&b'.') {
+            integral = false;
+            self.pos += 1;
+            if self.digits() == 0 {
+                return self.syntax("invalid number");
+            }
+        }
+        if let Some(b'e' | b'E') = self.src.get(self.pos) {
+            integral = false;
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.src.get(self.pos) {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return self.syntax("invalid number");
+            }
+        }
+        let literal = &self.text[start..self.pos];
+        if integral {
+            if let Ok(i) = literal.parse::<i64>() {
+                return Ok(Value::Number(i.into()));
+            }
+            if let Ok(u) = literal.parse::<u64>() {
+                return Ok(Value::Number(u.into()));
+            }
+        }
+        match literal.parse::<f64>().ok().and_then(Number::from_f64) {
+            Some(n) => Ok(Value::Number(n)),
+            None => Err(JsonError::Syntax {
+                offset: start,
+                message: "number out of range".into(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

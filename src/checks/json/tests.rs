@@ -1,0 +1,138 @@
+//! Unit tests of the strict JSON reader.
+
+use super::*;
+use serde_json::json;
+
+fn ok(text: &str) -> Value {
+    parse_strict(text.as_bytes()).value.unwrap()
+}
+
+fn err(bytes: &[u8]) -> JsonError {
+    parse_strict(bytes).value.unwrap_err()
+}
+
+#[test]
+fn reads_what_serde_json_reads() {
+    let text = r#" {"a": [1, -2, 3.5, 1e3, "x\u00e9\ud83d\ude00\n", true, false, null, {}], "b": {"c": []}} "#;
+    let ours = ok(text);
+    let theirs: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(ours, theirs);
+    assert_eq!(ours.to_string(), theirs.to_string(), "member order kept");
+}
+
+#[test]
+fn integer_forms_stay_apart() {
+    let v = ok(r#"[1, 1.0, 1e2, 9223372036854775807, 9223372036854775808, 99999999999999999999]"#);
+    let forms: Vec<bool> = v.as_array().unwrap().iter().map(Value::is_i64).collect();
+    assert_eq!(forms, [true, false, false, true, false, false]);
+}
+
+#[test]
+fn duplicates_carry_their_pointer() {
+    let parsed = parse_strict(br#"{"a":[{"x":1,"y/~":2,"y/~":3}],"a":0}"#);
+    assert_eq!(parsed.duplicates, vec!["/a/0/y~1~0", "/a"]);
+    assert_eq!(parsed.value.unwrap(), json!({"a":0}));
+    assert!(parse_strict(br#"{"a":{"a":1}}"#).duplicates.is_empty());
+}
+
+#[test]
+fn malformed_bodies_are_errors_not_panics() {
+    assert_eq!(err(b"\xEF\xBB\xBF{}"), JsonError::Bom);
+    assert_eq!(err(b"{\"a\":\"\xff\"}"), JsonError::NotUtf8 { offset: 6 });
+    assert_eq!(err(b"{}\0"), JsonError::Nul { offset: 2 });
+    assert_eq!(err(b"{} x"), JsonError::Trailing { offset: 3 });
+    for bad in [
+        &b""[..],
+        b"{",
+        b"[1,]",
+        b"{\"a\" 1}",
+        b"01",
+        b"1.",
+        b"-",
+        b"\"\\x\"",
+        b"\"\\ud800\"",
+        b"tru",
+        b"\"a\nb\"",
+        b"1e999",
+        b"{\"a\":1,}",
+        b"\"\\u12\"",
+    ] {
+        assert!(
+            matches!(err(bad), JsonError::Syntax { .. }),
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+}
+
+#[test]
+fn deep_nesting_is_a_finding_not_a_stack_overflow() {
+    let deep = "[".repeat(200_000) + &"]".repeat(200_000);
+    assert!(matches!(err(deep.as_bytes()), JsonError::TooDeep { .. }));
+    let fine = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+    assert!(parse_strict(fine.as_bytes()).value.is_ok());
+    let objects = "{\"a\":".repeat(MAX_DEPTH + 1) + "1" + &"}".repeat(MAX_DEPTH + 1);
+    assert!(matches!(err(objects.as_bytes()), JsonError::TooDeep { .. }));
+}
+
+#[test]
+fn violations_cite_their_checks() {
+    let v = parse_strict(br#"{"a":1,"a":2} x"#).violations();
+    let ids: Vec<&str> = v.iter().map(|v| v.check.as_str()).collect();
+    assert_eq!(ids, ["CMS-JSON-007", "CMS-JSON-004"]);
+}
+
+mod agreement {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// On inputs without duplicates, deep nesting or a BOM, the strict reader agrees with
+        /// serde_json on what is JSON and on the value; on anything, it never panics.
+        #[test]
+        fn agrees_with_serde_json(text in r#"[\[\]{}",:0-9eE.+\- tfrulnasx\\/u]{0,24}"#) {
+            let ours = parse_strict(text.as_bytes());
+            let theirs = serde_json::from_str::<Value>(&text);
+            if ours.duplicates.is_empty() {
+                match (&ours.value, &theirs) {
+                    (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+                    (Err(_), Err(_)) => {}
+                    (a, b) => prop_assert!(false, "{:?}: ours {:?}, serde_json {:?}", text, a, b),
+                }
+            }
+        }
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e300f64..1e300).prop_map(Value::from),
+            "\\PC{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                prop::collection::btree_map("\\PC{0,6}", inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn reads_back_what_serde_json_writes(value in any_json()) {
+            for text in [value.to_string(), serde_json::to_string_pretty(&value).unwrap()] {
+                let parsed = parse_strict(text.as_bytes());
+                prop_assert!(parsed.duplicates.is_empty());
+                prop_assert_eq!(parsed.value.as_ref().ok(), Some(&value), "{}", text);
+            }
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Rules on the body envelope of one answer: schema conformance (success and failure schemas),
+//! result/resultCode consistency, resultDatas ≡ resultDesc, unknown members, and the shape of
+//! a rejection (notes:4, 6.1, 6.5, 6.10, seed Table 3). Agent objects are judged in `agents`.
+
+use serde_json::Value;
+
+use super::model::{CheckDef, Severity, Violation};
+use crate::contract::{Contract, Profile, SchemaKind};
+
+macro_rules! resp_check {
+    ($name:ident, $id:literal, $clause:literal, $sev:ident, $title:literal) => {
+        pub static $name: CheckDef = CheckDef {
+            id: $id,
+            clause: $clause,
+            severity: Severity::$sev,
+            title: $title,
+        };
+    };
+}
+
+resp_check!(
+    SCHEMA,
+    "CMS-RESP-001",
+    "seed:table3",
+    Failure,
+    "A success body matches the success schema"
+);
+resp_check!(
+    RESULT_CODE,
+    "CMS-RESP-002",
+    "seed:table3",
+    Failure,
+    "result is \"0\" exactly when resultCode is the success code"
+);
+resp_check!(
+    DATAS_DESC,
+    "CMS-RESP-003",
+    "notes:6.5",
+    Failure,
+    "resultDatas equals resultDesc element by element"
+);
+resp_check!(
+    EXTRA_MEMBER,
+    "CMS-RESP-004",
+    "notes:6.10",
+    Info,
+    "Unknown extra members are allowed"
+);
+resp_check!(
+    REJ_AGENT_DATA,
+    "CMS-REJ-001",
+    "notes:6.1",
+    Failure,
+    "A rejection carries no agent data"
+);
+resp_check!(
+    REJ_SUCCESS_CODE,
+    "CMS-REJ-002",
+    "notes:6.1",
+    Failure,
+    "A rejection's resultCode is not the success code"
+);
+resp_check!(
+    REJ_OTHER_CODE,
+    "CMS-REJ-003",
+    "notes:6.1",
+    Info,
+    "A rejection's resultCode is 0100002 (invalid parameter)"
+);
+resp_check!(
+    REJ_4XX,
+    "CMS-REJ-004",
+    "notes:6.1",
+    Info,
+    "A rejection as HTTP 4xx rather than 200 is allowed"
+);
+resp_check!(
+    REJ_SCHEMA,
+    "CMS-REJ-005",
+    "notes:4",
+    Failure,
+    "A 200 rejection body matches the failure schema"
+);
+
+/// Envelope members of a success (seed Table 3).
+const SUCCESS_MEMBERS: [&str; 4] = ["result", "resultCode", "resultDatas", "resultDesc"];
+/// Members a failure body may carry: the business shape and the Spring framework shape (notes:4).
+const FAILURE_MEMBERS: [&str; 8] = [
+    "result",
+    "resultCode",
+    "resultDesc",
+    "timestamp",
+    "status",
+    "error",
+    "message",
+    "path",
+];
+
+/// Schema violations of `body`, minus those a specific rule already reported at the same
+/// pointer (specific beats generic). Agents get [`super::agents::SCHEMA`], the envelope `def`.
+pub fn check_schema(
+    contract: &Contract,
+    kind: SchemaKind,
+    body: &Value,
+    specific: &[Violation],
+) -> Vec<Violation> {
+    if contract.is_valid(kind, body) {
+        return Vec::new();
+    }
+    let mut out: Vec<Violation> = Vec::new();
+    for issue in contract.schema_issues(kind, body) {
+        let ptr = issue.instance_pointer.as_str();
+        // resultDatas mirrors resultDesc (notes:6.5): the agent rules read resultDesc only.
+        let mirrored = ptr
+            .strip_prefix("/resultDatas/")
+            .map(|rest| format!("/resultDesc/{rest}"));
+        // A `required` issue sits on the parent; the specific rule on the missing member.
+        let missing = (issue.keyword == "required")
+            .then(|| issue.message.split('"').nth(1))
+            .flatten();
+        let covered = |at: &str| {
+            specific
+                .iter()
+                .filter(|s| s.is_failure())
+                .any(|s| match missing {
+                    Some(name) => s.pointer.strip_prefix(at) == Some(&format!("/{name}")),
+                    None => s.pointer == at,
+                })
+        };
+        if covered(ptr) || mirrored.as_deref().is_some_and(covered) {
+            continue;
+        }
+        let in_agent = ["/resultDesc/", "/resultDatas/"]
+            .iter()
+            .any(|p| ptr.starts_with(p));
+        let def = match kind {
+            SchemaKind::Failure => &REJ_SCHEMA,
+            _ if in_agent => &super::agents::SCHEMA,
+            _ => &SCHEMA,
+        };
+        let mut v = Violation::new(
+            def,
+            ptr,
+            format!("{} (schema {})", issue.message, issue.evaluation_path),
+        );
+        if let Some(value) = body.pointer(ptr) {
+            v = v.with_value(value);
+        }
+        out.push(v);
+    }
+    out
+}
+
+/// seed Table 3 / notes:4: `result` "0" and `resultCode` success go together.
+pub fn check_result_consistency(profile: &Profile, body: &Value) -> Option<Violation> {
+    let codes = &profile.result_codes;
+    let result = body.get("result")?.as_str()?;
+    let code = body.get("resultCode")?.as_str()?;
+    let result_ok = result == codes.result_success;
+    let code_ok = code == codes.success;
+    (result_ok != code_ok).then(|| {
+        Violation::new(
+            &RESULT_CODE,
+            "/result",
+            format!("result {result:?} does not agree with resultCode {code:?}"),
+        )
+        .with_value(format!("{result:?}"))
+    })
+}
+
+/// notes:6.5: the compatibility copy equals the answer, element by element.
+pub fn check_datas_equal_desc(body: &Value) -> Vec<Violation> {
+    let (Some(Value::Array(datas)), Some(Value::Array(desc))) =
+        (body.get("resultDatas"), body.get("resultDesc"))
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if datas.len() != desc.len() {
+        out.push(
+            Violation::new(
+                &DATAS_DESC,
+                "/resultDatas",
+                format!(
+                    "resultDatas holds {} agents, resultDesc {}",
+                    datas.len(),
+                    desc.len()
+                ),
+            )
+            .with_value(datas.len()),
+        );
+    }
+    for (i, (d, e)) in datas.iter().zip(desc).enumerate() {
+        if d != e {
+            out.push(
+                Violation::new(
+                    &DATAS_DESC,
+                    format!("/resultDatas/{i}"),
+                    format!("differs from /resultDesc/{i}"),
+                )
+                .with_value(d),
+            );
+        }
+    }
+    out
+}
+
+/// notes:6.10: members beyond the known ones, information only.
+pub fn check_extra_members(body: &Value, known: &[&str]) -> Vec<Violation> {
+    let Some(map) = body.as_object() else {
+        return Vec::new();
+    };
+    map.keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .map(|k| {
+            Violation::new(
+                &EXTRA_MEMBER,
+                format!("/{}", k.replace('~', "~0").replace('/', "~1")),
+                format!("unknown member {k} (allowed)"),
+            )
+        })
+        .collect()
+}
+
+/// All envelope rules of a success body.
+pub fn check_success_envelope(contract: &Contract, body: &Value) -> Vec<Violation> {
+    let mut out: Vec<Violation> = check_result_consistency(contract.profile(), body)
+        .into_iter()
+        .collect();
+    out.extend(check_datas_equal_desc(body));
+    out.extend(check_extra_members(body, &SUCCESS_MEMBERS));
+    out
+}
+
+fn has_agent_data(body: &Value) -> Option<&'static str> {
+    ["resultDesc", "resultDatas"]
+        .into_iter()
+        .find(|name| match body.get(*name) {
+            Some(Value::Array(items)) => !items.is_empty(),
+            Some(Value::Object(_)) => true,
+            _ => false,
+        })
+}
+
+/// notes:6.1: a rejection carries no agent data and a failure resultCode (0100002 expected).
+/// `body` is the answer when it is JSON; a 4xx with any other body is a fine rejection.
+pub fn check_rejection(profile: &Profile, status: u16, body: Option<&Value>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    if status != 200 {
+        out.push(
+            Violation::new(
+                &REJ_4XX,
+                "status",
+                format!("rejected with HTTP {status} rather than 200 and a failure code (allowed)"),
+            )
+            .with_value(status),
+        );
+    }
+    let Some(body) = body else { return out };
+    if let Some(name) = has_agent_data(body) {
+        out.push(Violation::new(
+            &REJ_AGENT_DATA,
+            format!("/{name}"),
+            "a rejection must not carry agent data",
+        ));
+    }
+    let codes = &profile.result_codes;
+    match body.get("resultCode").and_then(Value::as_str) {
+        Some(code) if code == codes.success => out.push(
+            Violation::new(
+                &REJ_SUCCESS_CODE,
+                "/resultCode",
+                "a rejection carries the success resultCode",
+            )
+            .with_value(format!("{code:?}")),
+        ),
+        Some(code) if code != codes.invalid_parameter => {
+            let meaning = codes.known.get(code).map_or("unknown code", String::as_str);
+            out.push(
+                Violation::new(
+                    &REJ_OTHER_CODE,
+                    "/resultCode",
+                    format!(
+                        "rejected with resultCode {code} ({meaning}) rather than {}",
+                        codes.invalid_parameter
+                    ),
+                )
+                .with_value(format!("{code:?}")),
+            );
+        }
+        _ => {}
+    }
+    if status == 200 {
+        out.extend(check_extra_members(body, &FAILURE_MEMBERS));
+    }
+    out
+}

@@ -1,0 +1,318 @@
+//! Unit tests of `classify` and `judge` on small hand-built exchanges.
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::checks::command::captured_exchange;
+
+const NOW: i64 = 1_780_000_000_000;
+
+fn seed() -> Contract {
+    Contract::embedded("2023-12").unwrap()
+}
+
+fn options() -> CheckOptions {
+    CheckOptions {
+        now_ms: Some(NOW),
+        clock_skew_ms: 300_000,
+    }
+}
+
+fn exchange(request: Value, status: u16, body: &[u8]) -> Exchange {
+    captured_exchange(
+        &seed(),
+        request.to_string().into_bytes(),
+        status,
+        "application/json;charset=UTF-8",
+        body.to_vec(),
+        NOW,
+    )
+}
+
+fn ids(found: &[Violation]) -> Vec<&str> {
+    found.iter().map(|v| v.check.as_str()).collect()
+}
+
+fn failures(found: &[Violation]) -> Vec<&str> {
+    found
+        .iter()
+        .filter(|v| v.is_failure())
+        .map(|v| v.check.as_str())
+        .collect()
+}
+
+fn seed_request() -> Value {
+    json!({"ccId": 1, "vdn": 170, "agentIds": [1031, 1099]})
+}
+
+fn seed_response() -> Vec<u8> {
+    include_bytes!("../../cases/fixtures/seed_example.response.json").to_vec()
+}
+
+const ACCEPTED: Expectation = Expectation::One(Outcome::Accepted);
+const REJECTED: Expectation = Expectation::One(Outcome::Rejected);
+
+#[test]
+fn catalogue_ids_are_unique_and_clauses_known() {
+    let contract = seed();
+    let mut seen = std::collections::HashSet::new();
+    for def in CATALOGUE {
+        assert!(seen.insert(def.id), "duplicate id {}", def.id);
+        assert!(
+            contract.clauses().contains(def.clause),
+            "{} cites unknown {}",
+            def.id,
+            def.clause
+        );
+        assert_eq!(check_def(def.id), Some(*def));
+    }
+}
+
+#[test]
+fn the_seed_example_is_conformant() {
+    let ex = exchange(seed_request(), 200, &seed_response());
+    assert_eq!(classify(&seed(), &ex), Some(Outcome::Accepted));
+    assert_eq!(judge(&seed(), &ex, &ACCEPTED, &options()), vec![]);
+}
+
+#[test]
+fn classify_sorts_answers() {
+    let c = seed();
+    let with =
+        |status, body: &str| classify(&c, &exchange(seed_request(), status, body.as_bytes()));
+    assert_eq!(
+        with(200, r#"{"resultCode":"0100002","resultDesc":"x"}"#),
+        Some(Outcome::Rejected)
+    );
+    assert_eq!(with(400, "<html>"), Some(Outcome::Rejected));
+    assert_eq!(with(401, ""), Some(Outcome::Unauthenticated));
+    assert_eq!(with(405, ""), Some(Outcome::NotAllowedMethod));
+    assert_eq!(with(501, ""), Some(Outcome::NotAllowedMethod));
+    assert_eq!(with(500, "{}"), None);
+    assert_eq!(with(200, "not json"), None);
+    assert_eq!(with(302, ""), None);
+    let mut ex = exchange(seed_request(), 200, b"");
+    ex.response = Err(TransportFailure::Timeout("30s".into()));
+    assert_eq!(classify(&c, &ex), None);
+}
+
+#[test]
+fn a_success_for_an_invalid_request_names_the_request() {
+    let request = json!({"ccId": 0, "vdn": 170, "agentIds": [1031, 1099]});
+    let found = judge(
+        &seed(),
+        &exchange(request, 200, &seed_response()),
+        &REJECTED,
+        &options(),
+    );
+    assert_eq!(failures(&found), ["CMS-OUT-002"]);
+    assert!(
+        found[0].message.contains("/ccId = 0"),
+        "{}",
+        found[0].message
+    );
+}
+
+#[test]
+fn rejections_200_and_400_both_pass() {
+    let request = json!({"ccId": 0, "vdn": 170, "agentIds": [1031]});
+    let body = br#"{"resultCode":"0100002","resultDesc":"Invalid parameter"}"#;
+    assert_eq!(
+        judge(
+            &seed(),
+            &exchange(request.clone(), 200, body),
+            &REJECTED,
+            &options()
+        ),
+        vec![]
+    );
+    let spring =
+        br#"{"timestamp":"x","status":400,"error":"Bad Request","message":"m","path":"/p"}"#;
+    let found = judge(
+        &seed(),
+        &exchange(request.clone(), 400, spring),
+        &REJECTED,
+        &options(),
+    );
+    assert_eq!(ids(&found), ["CMS-REJ-004"]);
+    assert!(failures(&found).is_empty());
+    let other = br#"{"result":"1","resultCode":"0100999","resultDesc":"x"}"#;
+    let found = judge(
+        &seed(),
+        &exchange(request, 200, other),
+        &REJECTED,
+        &options(),
+    );
+    assert_eq!(ids(&found), ["CMS-REJ-003"]);
+}
+
+#[test]
+fn a_rejection_with_agent_data_fails_once() {
+    let request = json!({"ccId": 0, "vdn": 170, "agentIds": [1031]});
+    let body = br#"{"resultCode":"0100002","resultDesc":[{"agentId":1031}]}"#;
+    let found = judge(
+        &seed(),
+        &exchange(request, 200, body),
+        &REJECTED,
+        &options(),
+    );
+    assert_eq!(failures(&found), ["CMS-REJ-001"], "{found:#?}");
+}
+
+#[test]
+fn server_errors_and_transport_failures_fail() {
+    let found = judge(
+        &seed(),
+        &exchange(seed_request(), 503, b"busy"),
+        &REJECTED,
+        &options(),
+    );
+    assert_eq!(failures(&found), ["CMS-HTTP-004"]);
+    let mut ex = exchange(seed_request(), 200, b"");
+    ex.response = Err(TransportFailure::Timeout("30s".into()));
+    let found = judge(&seed(), &ex, &ACCEPTED, &options());
+    assert_eq!(failures(&found), ["CMS-HTTP-002"]);
+    assert_eq!(found[0].clause, "notes:6.1");
+}
+
+#[test]
+fn method_refusals() {
+    let method = Expectation::One(Outcome::NotAllowedMethod);
+    let mut ex = exchange(Value::Null, 405, b"");
+    let judge_it = |ex: &Exchange| judge(&seed(), ex, &method, &options());
+    assert_eq!(ids(&judge_it(&ex)), ["CMS-OUT-007"]);
+    if let Ok(r) = &mut ex.response {
+        r.headers.push(("allow".into(), "POST".into()));
+    }
+    assert_eq!(judge_it(&ex), vec![]);
+    if let Ok(r) = &mut ex.response {
+        r.headers.pop();
+        r.headers.push(("allow".into(), "GET, PUT".into()));
+    }
+    assert_eq!(failures(&judge_it(&ex)), ["CMS-OUT-008"]);
+    assert_eq!(
+        ids(&judge_it(&exchange(Value::Null, 404, b""))),
+        ["CMS-OUT-006"]
+    );
+    let found = judge_it(&exchange(seed_request(), 200, &seed_response()));
+    assert_eq!(failures(&found), ["CMS-OUT-005"]);
+}
+
+#[test]
+fn authentication() {
+    let unauth = Expectation::One(Outcome::Unauthenticated);
+    assert_eq!(
+        judge(
+            &seed(),
+            &exchange(seed_request(), 401, b""),
+            &unauth,
+            &options()
+        ),
+        vec![]
+    );
+    let found = judge(
+        &seed(),
+        &exchange(seed_request(), 403, b""),
+        &unauth,
+        &options(),
+    );
+    assert_eq!(ids(&found), ["CMS-OUT-004"]);
+    let found = judge(
+        &seed(),
+        &exchange(seed_request(), 200, &seed_response()),
+        &unauth,
+        &options(),
+    );
+    assert_eq!(failures(&found), ["CMS-OUT-003"]);
+}
+
+#[test]
+fn empty_agent_ids_either_way_is_information() {
+    let request = json!({"ccId": 1, "vdn": 170, "agentIds": []});
+    let either = command::expectation_for(&seed(), request.to_string().as_bytes());
+    let empty = br#"{"result":"0","resultCode":"0100000","resultDatas":[],"resultDesc":[]}"#;
+    let found = judge(
+        &seed(),
+        &exchange(request.clone(), 200, empty),
+        &either,
+        &options(),
+    );
+    assert_eq!(ids(&found), ["CMS-OUT-009"]);
+    let rejection = br#"{"resultCode":"0100002","resultDesc":"Invalid parameter"}"#;
+    let found = judge(
+        &seed(),
+        &exchange(request, 200, rejection),
+        &either,
+        &options(),
+    );
+    assert_eq!(ids(&found), ["CMS-OUT-009"]);
+}
+
+#[test]
+fn specific_rules_replace_the_generic_schema_finding() {
+    let mut body: Value = serde_json::from_slice(&seed_response()).unwrap();
+    for list in ["resultDesc", "resultDatas"] {
+        body[list][0]["currentState"] = json!(11);
+        body[list][1]["locationId"] = json!(1.5);
+    }
+    let found = judge(
+        &seed(),
+        &exchange(seed_request(), 200, body.to_string().as_bytes()),
+        &ACCEPTED,
+        &options(),
+    );
+    assert_eq!(
+        failures(&found),
+        ["CMS-AGENT-008", "CMS-JSON-008"],
+        "{found:#?}"
+    );
+    assert_eq!(found[0].pointer, "/resultDesc/0/currentState");
+}
+
+#[test]
+fn expectations_of_the_check_command() {
+    let c = seed();
+    let expect = |body: &str| command::expectation_for(&c, body.as_bytes());
+    assert_eq!(
+        expect(r#"{"ccId":1,"vdn":170,"agentIds":[1031]}"#),
+        ACCEPTED
+    );
+    assert_eq!(expect(r#"{"ccId":1,"vdn":170,"agentIds":[100]}"#), REJECTED);
+    assert_eq!(expect("{"), REJECTED);
+    assert!(expect(r#"{"ccId":1,"ccId":2,"vdn":170,"agentIds":[1031]}"#).allows(Outcome::Accepted));
+}
+
+#[test]
+fn a_spring_error_answered_200_is_a_rejection() {
+    let request = json!({"ccId": 0, "vdn": 170, "agentIds": [1031]});
+    let body = br#"{"timestamp":"t","status":400,"error":"Bad Request","message":"m","path":"/p"}"#;
+    let ex = exchange(request, 200, body);
+    assert_eq!(classify(&seed(), &ex), Some(Outcome::Rejected));
+    assert_eq!(judge(&seed(), &ex, &REJECTED, &options()), vec![]);
+}
+
+#[test]
+fn an_integer_written_otherwise_in_the_request_may_go_either_way() {
+    let expect = command::expectation_for(&seed(), br#"{"ccId":1.0,"vdn":170,"agentIds":[1031]}"#);
+    assert!(expect.allows(Outcome::Accepted) && expect.allows(Outcome::Rejected));
+    let expect = command::expectation_for(&seed(), br#"{"ccId":1,"vdn":170,"agentIds":[1e3]}"#);
+    assert!(expect.allows(Outcome::Accepted) && expect.allows(Outcome::Rejected));
+}
+
+#[test]
+fn a_missing_envelope_member_is_not_hidden_by_an_agent_finding() {
+    let mut body: Value = serde_json::from_slice(&seed_response()).unwrap();
+    body.as_object_mut().unwrap().remove("resultDatas");
+    body["resultDesc"][0]["currentState"] = json!(11);
+    let found = judge(
+        &seed(),
+        &exchange(seed_request(), 200, body.to_string().as_bytes()),
+        &ACCEPTED,
+        &options(),
+    );
+    assert_eq!(
+        failures(&found),
+        ["CMS-AGENT-008", "CMS-RESP-001"],
+        "{found:#?}"
+    );
+}

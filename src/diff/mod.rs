@@ -1,0 +1,292 @@
+//! `cmsconform diff OLD/report.json NEW/report.json`: what changed between two runs, for a
+//! regression review. New failures, fixes, cases still failing, cases added or removed; for
+//! cases passing in both runs, changes in the answer's shape ([`shape`]); the median latency per
+//! family. Reads two report files and prints; it never runs a case.
+//!
+//! Exit codes: 1 when the new run has failures the old one did not (baselined ones excepted),
+//! 0 otherwise, 2 when a report cannot be read or is not a cmsconform report.
+//!
+//! `--format md` prints a header table (report, start, target, profile/seed, totals of each run)
+//! and the sections `New failures`, `Fixed`, `Still failing`, `Cases added`, `Cases removed`,
+//! `Shape changes in cases passing in both runs` (per case: `appeared`/`disappeared` pointers
+//! with their types, `type changed`, `resultCode`), `Latency per family (median ms)` with the
+//! new/old ratio, and a last line with the exit status. `--format json` prints [`RunDiff`] with
+//! the same content. Relations take part as `relation:NAME`.
+
+pub mod render;
+pub mod shape;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::cli::{DiffArgs, DiffFormat};
+use crate::error::{Error, Result};
+use crate::exit;
+use crate::report::{CaseRecord, RunRecord, Totals, Verdict};
+pub use render::{render_json, render_markdown};
+pub use shape::{ShapeChange, TypeChange};
+
+/// The comparison of two runs; `--format json` prints it as is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunDiff {
+    pub old: RunSummary,
+    pub new: RunSummary,
+    /// Failing now, not failing before (or not there before), and not baselined.
+    pub new_failures: Vec<Failing>,
+    /// Failed before, pass now.
+    pub fixed: Vec<String>,
+    pub still_failing: Vec<Failing>,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    /// Cases passing in both runs whose answer changed shape.
+    pub shape_changes: Vec<ShapeChange>,
+    pub latency: Vec<FamilyLatency>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    pub file: String,
+    pub target: String,
+    pub profile: String,
+    pub seed: u64,
+    pub started_at: String,
+    pub totals: Totals,
+}
+
+/// A failing case (or relation, as `relation:NAME`) and the checks that failed it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Failing {
+    pub id: String,
+    pub checks: Vec<String>,
+    /// Its verdict in the old run; `None` when it was not there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub was: Option<Verdict>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub baselined: bool,
+}
+
+/// Median case duration of one family in each run (judged cases only).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FamilyLatency {
+    pub family: String,
+    pub old_median_ms: Option<f64>,
+    pub new_median_ms: Option<f64>,
+    /// new / old.
+    pub ratio: Option<f64>,
+}
+
+impl RunDiff {
+    /// New failures that fail the gate.
+    pub fn gate_failures(&self) -> usize {
+        self.new_failures.iter().filter(|f| !f.baselined).count()
+    }
+}
+
+pub fn command(args: &DiffArgs) -> Result<i32> {
+    let old = read_report(&args.old)?;
+    let new = read_report(&args.new)?;
+    let diff = compare(
+        &old,
+        &args.old.display().to_string(),
+        &new,
+        &args.new.display().to_string(),
+    );
+    let text = match args.format {
+        DiffFormat::Md => render_markdown(&diff),
+        DiffFormat::Json => render_json(&diff)?,
+    };
+    print!("{text}");
+    Ok(if diff.gate_failures() > 0 {
+        exit::NON_CONFORMANT
+    } else {
+        exit::CONFORMANT
+    })
+}
+
+/// Reads a report.json; a missing or foreign file is a usage error naming it (exit 2).
+pub fn read_report(path: &Path) -> Result<RunRecord> {
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        Error::Usage(format!(
+            "{}: not a cmsconform report.json: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// One judged item of a run: a case, or a relation as `relation:NAME`.
+struct Item<'a> {
+    verdict: Verdict,
+    baselined: bool,
+    checks: Vec<String>,
+    case: Option<&'a CaseRecord>,
+}
+
+fn items(record: &RunRecord) -> BTreeMap<String, Item<'_>> {
+    let mut map = BTreeMap::new();
+    for case in &record.cases {
+        let mut checks: Vec<String> = case.failures().map(|v| v.check.clone()).collect();
+        checks.dedup();
+        map.insert(
+            case.id.clone(),
+            Item {
+                verdict: case.verdict,
+                baselined: case.baselined,
+                checks,
+                case: Some(case),
+            },
+        );
+    }
+    for relation in &record.relations {
+        let checks = relation
+            .violations
+            .iter()
+            .filter(|v| v.is_failure())
+            .map(|v| v.check.clone())
+            .collect();
+        map.insert(
+            format!("relation:{}", relation.relation),
+            Item {
+                verdict: relation.verdict,
+                baselined: false,
+                checks,
+                case: None,
+            },
+        );
+    }
+    map
+}
+
+pub fn compare(old: &RunRecord, old_file: &str, new: &RunRecord, new_file: &str) -> RunDiff {
+    let old_items = items(old);
+    let new_items = items(new);
+    let mut diff = RunDiff {
+        old: summary(old, old_file),
+        new: summary(new, new_file),
+        new_failures: Vec::new(),
+        fixed: Vec::new(),
+        still_failing: Vec::new(),
+        added: Vec::new(),
+        removed: Vec::new(),
+        shape_changes: Vec::new(),
+        latency: latency(old, new),
+    };
+    for (id, now) in &new_items {
+        let before = old_items.get(id);
+        if before.is_none() && now.case.is_some() {
+            diff.added.push(id.clone());
+        }
+        let failing = |checks: &[String], was: Option<Verdict>| Failing {
+            id: id.clone(),
+            checks: checks.to_vec(),
+            was,
+            baselined: now.baselined,
+        };
+        match (before.map(|b| b.verdict), now.verdict) {
+            (Some(Verdict::Failed), Verdict::Failed) => {
+                diff.still_failing
+                    .push(failing(&now.checks, Some(Verdict::Failed)));
+            }
+            (was, Verdict::Failed) => diff.new_failures.push(failing(&now.checks, was)),
+            (Some(Verdict::Failed), Verdict::Passed) => diff.fixed.push(id.clone()),
+            (Some(Verdict::Passed), Verdict::Passed) => {
+                if let Some(change) = before.and_then(|b| shape_change(id, b, now)) {
+                    diff.shape_changes.push(change);
+                }
+            }
+            _ => {}
+        }
+    }
+    diff.removed = old_items
+        .iter()
+        .filter(|(id, item)| item.case.is_some() && !new_items.contains_key(*id))
+        .map(|(id, _)| id.clone())
+        .collect();
+    diff
+}
+
+fn shape_change(id: &str, old: &Item<'_>, new: &Item<'_>) -> Option<ShapeChange> {
+    let body = |item: &Item<'_>| {
+        item.case
+            .and_then(|c| c.response.as_ref())
+            .and_then(|r| shape::signature(&r.body_excerpt))
+    };
+    shape::compare(id, &body(old)?, &body(new)?)
+}
+
+fn summary(record: &RunRecord, file: &str) -> RunSummary {
+    RunSummary {
+        file: file.to_owned(),
+        target: record.meta.target.clone(),
+        profile: record.meta.profile.clone(),
+        seed: record.meta.seed,
+        started_at: record.meta.started_at.clone(),
+        totals: record.meta.totals.clone(),
+    }
+}
+
+fn latency(old: &RunRecord, new: &RunRecord) -> Vec<FamilyLatency> {
+    let durations = |record: &RunRecord| {
+        let mut by_family: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for case in record
+            .cases
+            .iter()
+            .filter(|c| c.verdict != Verdict::Skipped)
+        {
+            if case.duration_ms.is_finite() {
+                by_family
+                    .entry(case.family.clone())
+                    .or_default()
+                    .push(case.duration_ms);
+            }
+        }
+        by_family
+    };
+    let (old, new) = (durations(old), durations(new));
+    let mut families: Vec<&String> = old.keys().chain(new.keys()).collect();
+    families.sort();
+    families.dedup();
+    families
+        .into_iter()
+        .map(|family| {
+            let old_median = old.get(family).and_then(|d| median(d));
+            let new_median = new.get(family).and_then(|d| median(d));
+            let ratio = match (old_median, new_median) {
+                (Some(o), Some(n)) if o > 0.0 => Some(n / o),
+                _ => None,
+            };
+            FamilyLatency {
+                family: family.clone(),
+                old_median_ms: old_median,
+                new_median_ms: new_median,
+                ratio,
+            }
+        })
+        .collect()
+}
+
+fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_even_and_empty() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+    }
+}

@@ -1,0 +1,141 @@
+//! How a [`RunDiff`] reads: Markdown for a reviewer, JSON for tools. Formatting only.
+
+use std::fmt::Write;
+
+use super::{Failing, RunDiff};
+use crate::error::{Error, Result};
+use crate::report::{Totals, Verdict};
+
+pub fn render_json(diff: &RunDiff) -> Result<String> {
+    let mut text = serde_json::to_string_pretty(diff)
+        .map_err(|e| Error::Runtime(format!("diff: cannot serialize: {e}")))?;
+    text.push('\n');
+    Ok(text)
+}
+
+pub fn render_markdown(diff: &RunDiff) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# cmsconform diff\n");
+    let _ = writeln!(out, "| | old | new |\n|---|---|---|");
+    let (o, n) = (&diff.old, &diff.new);
+    let totals = |t: &Totals| {
+        format!(
+            "{} cases: {} passed, {} failed ({} baselined), {} skipped",
+            t.total, t.passed, t.failed, t.baselined, t.skipped
+        )
+    };
+    let rows = [
+        ("Report", format!("`{}`", o.file), format!("`{}`", n.file)),
+        ("Started", o.started_at.clone(), n.started_at.clone()),
+        (
+            "Target",
+            format!("`{}`", o.target),
+            format!("`{}`", n.target),
+        ),
+        (
+            "Profile / seed",
+            format!("{} / {}", o.profile, o.seed),
+            format!("{} / {}", n.profile, n.seed),
+        ),
+        ("Totals", totals(&o.totals), totals(&n.totals)),
+    ];
+    for (name, old, new) in rows {
+        let _ = writeln!(out, "| {name} | {old} | {new} |");
+    }
+    out.push('\n');
+
+    let failing_list = |out: &mut String, title: &str, list: &[Failing]| {
+        let _ = writeln!(out, "## {title} ({})\n", list.len());
+        for f in list {
+            let was = match f.was {
+                None => " (new case)".to_owned(),
+                Some(Verdict::Failed) => String::new(),
+                Some(v) => format!(" (was {})", verdict_name(v)),
+            };
+            let baselined = if f.baselined { " (baselined)" } else { "" };
+            let checks = if f.checks.is_empty() {
+                "no answer judged".to_owned()
+            } else {
+                f.checks.join(", ")
+            };
+            let _ = writeln!(out, "- `{}`{was}{baselined}: {checks}", f.id);
+        }
+        out.push('\n');
+    };
+    failing_list(&mut out, "New failures", &diff.new_failures);
+    id_list(&mut out, "Fixed", &diff.fixed);
+    failing_list(&mut out, "Still failing", &diff.still_failing);
+    id_list(&mut out, "Cases added", &diff.added);
+    id_list(&mut out, "Cases removed", &diff.removed);
+
+    let _ = writeln!(
+        out,
+        "## Shape changes in cases passing in both runs ({})\n",
+        diff.shape_changes.len()
+    );
+    for change in &diff.shape_changes {
+        let _ = writeln!(out, "### `{}`\n", change.case);
+        for field in &change.appeared {
+            let _ = writeln!(out, "- appeared: `{field}`");
+        }
+        for field in &change.disappeared {
+            let _ = writeln!(out, "- disappeared: `{field}`");
+        }
+        for t in &change.type_changes {
+            let _ = writeln!(
+                out,
+                "- type changed: `{}`: {} → {}",
+                t.pointer, t.old, t.new
+            );
+        }
+        if let Some([old, new]) = &change.result_code {
+            let _ = writeln!(out, "- resultCode: `{old}` → `{new}`");
+        }
+        out.push('\n');
+    }
+
+    let _ = writeln!(
+        out,
+        "## Latency per family (median ms)\n\n| Family | old | new | new/old |\n|---|---|---|---|"
+    );
+    let ms = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
+    for l in &diff.latency {
+        let ratio = l
+            .ratio
+            .map_or_else(|| "-".to_owned(), |r| format!("×{r:.2}"));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {ratio} |",
+            l.family,
+            ms(l.old_median_ms),
+            ms(l.new_median_ms)
+        );
+    }
+    let gate = diff.gate_failures();
+    let _ = writeln!(
+        out,
+        "\n**{}**",
+        if gate > 0 {
+            format!("{gate} new failure(s): exit 1")
+        } else {
+            "No new failures: exit 0".to_owned()
+        }
+    );
+    out
+}
+
+fn id_list(out: &mut String, title: &str, ids: &[String]) {
+    let _ = writeln!(out, "## {title} ({})\n", ids.len());
+    for id in ids {
+        let _ = writeln!(out, "- `{id}`");
+    }
+    out.push('\n');
+}
+
+fn verdict_name(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Passed => "passed",
+        Verdict::Failed => "failed",
+        Verdict::Skipped => "skipped",
+    }
+}

@@ -1,0 +1,224 @@
+//! Body excerpts for humans: JSON re-indented without reparsing a single number or string (a
+//! float parse would silently change the very value a report must show), and the span of the
+//! value a JSON pointer names, so the HTML report can highlight it. Pure text work; no I/O.
+
+use std::ops::Range;
+
+/// `text` re-indented (two spaces) when it is valid JSON; `None` otherwise.
+pub fn pretty(text: &str) -> Option<String> {
+    layout(text, None).map(|laid| laid.text)
+}
+
+/// A re-indented body and, when asked for, where the pointed-at value sits in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Laid {
+    pub text: String,
+    /// Byte range of the value in `text`.
+    pub span: Option<Range<usize>>,
+}
+
+/// Re-indents valid JSON and finds the value at `pointer` (RFC 6901) in the result. `None` when
+/// `text` is not valid JSON (a truncated excerpt, an HTML error page).
+pub fn layout(text: &str, pointer: Option<&str>) -> Option<Laid> {
+    let (text, spans) = layout_many(text, &pointer.into_iter().collect::<Vec<_>>())?;
+    Some(Laid {
+        text,
+        span: spans.into_iter().next().flatten(),
+    })
+}
+
+/// [`layout`] for several pointers at once: one span (or `None`) per pointer, in order.
+pub fn layout_many(text: &str, pointers: &[&str]) -> Option<(String, Vec<Option<Range<usize>>>)> {
+    // Validate first without building values: numbers are skipped, not converted.
+    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+    let mut printer = Printer {
+        src: text,
+        pos: 0,
+        out: String::with_capacity(text.len() + text.len() / 2),
+        path: Vec::new(),
+        targets: pointers.iter().map(|p| pointer_tokens(p)).collect(),
+        spans: vec![None; pointers.len()],
+    };
+    printer.value(0)?;
+    Some((printer.out, printer.spans))
+}
+
+/// Splits a JSON pointer into unescaped tokens; `None` for pointers that do not point into a
+/// body (`status`, `header:x`, `#1/...`).
+pub fn pointer_tokens(pointer: &str) -> Option<Vec<String>> {
+    if pointer.is_empty() {
+        return Some(Vec::new());
+    }
+    let rest = pointer.strip_prefix('/')?;
+    Some(
+        rest.split('/')
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect(),
+    )
+}
+
+struct Printer<'a> {
+    src: &'a str,
+    pos: usize,
+    out: String,
+    path: Vec<String>,
+    targets: Vec<Option<Vec<String>>>,
+    spans: Vec<Option<Range<usize>>>,
+}
+
+impl<'a> Printer<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.src.as_bytes().get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+            self.pos += 1;
+        }
+    }
+
+    fn newline(&mut self, indent: usize) {
+        self.out.push('\n');
+        for _ in 0..indent {
+            self.out.push_str("  ");
+        }
+    }
+
+    fn value(&mut self, indent: usize) -> Option<()> {
+        self.skip_ws();
+        let start = self.out.len();
+        match self.peek()? {
+            b'{' => self.container(indent, b'}', true)?,
+            b'[' => self.container(indent, b']', false)?,
+            b'"' => {
+                let token = self.string_token()?;
+                self.out.push_str(token);
+            }
+            _ => {
+                let begin = self.pos;
+                while !matches!(
+                    self.peek(),
+                    None | Some(b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
+                ) {
+                    self.pos += 1;
+                }
+                self.out.push_str(self.src.get(begin..self.pos)?);
+            }
+        }
+        for (target, span) in self.targets.iter().zip(self.spans.iter_mut()) {
+            if span.is_none() && target.as_ref() == Some(&self.path) {
+                *span = Some(start..self.out.len());
+            }
+        }
+        Some(())
+    }
+
+    fn container(&mut self, indent: usize, close: u8, is_object: bool) -> Option<()> {
+        self.out.push(if is_object { '{' } else { '[' });
+        self.pos += 1;
+        self.skip_ws();
+        if self.peek()? == close {
+            self.pos += 1;
+            self.out.push(close as char);
+            return Some(());
+        }
+        let mut index = 0usize;
+        loop {
+            self.newline(indent + 1);
+            self.skip_ws();
+            let segment = if is_object {
+                let raw = self.string_token()?;
+                self.out.push_str(raw);
+                self.out.push_str(": ");
+                self.skip_ws();
+                if self.peek()? != b':' {
+                    return None;
+                }
+                self.pos += 1;
+                serde_json::from_str::<String>(raw).ok()?
+            } else {
+                index.to_string()
+            };
+            self.path.push(segment);
+            self.value(indent + 1)?;
+            self.path.pop();
+            index += 1;
+            self.skip_ws();
+            match self.peek()? {
+                b',' => {
+                    self.pos += 1;
+                    self.out.push(',');
+                }
+                c if c == close => {
+                    self.pos += 1;
+                    self.newline(indent);
+                    self.out.push(close as char);
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The raw string token at `pos`, quotes and escapes included.
+    fn string_token(&mut self) -> Option<&'a str> {
+        let bytes = self.src.as_bytes();
+        let begin = self.pos;
+        if bytes.get(begin) != Some(&b'"') {
+            return None;
+        }
+        let mut i = begin + 1;
+        loop {
+            match bytes.get(i)? {
+                b'\\' => i += 2,
+                b'"' => break,
+                _ => i += 1,
+            }
+        }
+        self.pos = i + 1;
+        self.src.get(begin..=i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reindents_without_touching_numbers() {
+        let laid = layout(
+            r#"{"a":[1,2.50,123456789012345678901234],"b":{},"c":"x\"y"}"#,
+            Some("/a/2"),
+        )
+        .unwrap();
+        assert_eq!(
+            laid.text,
+            "{\n  \"a\": [\n    1,\n    2.50,\n    123456789012345678901234\n  ],\n  \"b\": {},\n  \"c\": \"x\\\"y\"\n}"
+        );
+        let span = laid.span.unwrap();
+        assert_eq!(&laid.text[span], "123456789012345678901234");
+    }
+
+    #[test]
+    fn finds_escaped_keys_and_whole_containers() {
+        let laid = layout(r#"{"a/b":{"c~d":[true]}}"#, Some("/a~1b/c~0d")).unwrap();
+        assert_eq!(&laid.text[laid.span.unwrap()], "[\n      true\n    ]");
+        let root = layout("[1]", Some("")).unwrap();
+        assert_eq!(root.span, Some(0..root.text.len()));
+    }
+
+    #[test]
+    fn invalid_json_and_foreign_pointers_give_no_span() {
+        assert!(layout("{\"a\":1", None).is_none());
+        assert!(layout("<html>", None).is_none());
+        assert_eq!(layout("{\"a\":1}", Some("status")).unwrap().span, None);
+        assert_eq!(layout("{\"a\":1}", Some("/b")).unwrap().span, None);
+        let (text, spans) = layout_many(r#"{"a":1,"b":[2]}"#, &["/b/0", "/x", "/a"]).unwrap();
+        assert_eq!(&text[spans[0].clone().unwrap()], "2");
+        assert_eq!(spans[1], None);
+        assert_eq!(&text[spans[2].clone().unwrap()], "1");
+        // Idempotent on its own output.
+        let once = pretty(r#"{"a":[1,{"b":null}]}"#).unwrap();
+        assert_eq!(pretty(&once).unwrap(), once);
+    }
+}

@@ -1,0 +1,342 @@
+//! `report.html`: one self-contained page (CSS and the outcome filter script inline, no external
+//! resource) with the summary, the per-clause coverage table, failures by check, and each
+//! failed case's answer excerpt with the offending value highlighted. The template
+//! (`report.html`, next to this file) is rendered by minijinja with HTML auto-escaping, so
+//! nothing a server sent can become markup. This module only prepares the view data.
+
+use serde::Serialize;
+
+use super::excerpt;
+use super::group::{self, CheckGroup};
+use super::model::{CaseRecord, RunRecord, Verdict};
+use crate::checks::{Expectation, Outcome, Severity};
+use crate::error::{Error, Result};
+
+const TEMPLATE: &str = include_str!("report.html");
+
+pub fn render(record: &RunRecord) -> Result<String> {
+    let mut env = minijinja::Environment::new();
+    // The `.html` name turns auto-escaping on.
+    env.add_template("report.html", TEMPLATE)
+        .map_err(|e| Error::Runtime(format!("report.html template: {e}")))?;
+    let template = env
+        .get_template("report.html")
+        .map_err(|e| Error::Runtime(format!("report.html template: {e}")))?;
+    template
+        .render(page(record))
+        .map_err(|e| Error::Runtime(format!("report.html: {e}")))
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    gate: &'static str,
+    conformant: bool,
+    meta: &'a super::model::RunMeta,
+    duration: String,
+    coverage: Vec<CoverageRow>,
+    gaps: usize,
+    groups: Vec<GroupView>,
+    relations: Vec<RelationView>,
+    relations_failed: usize,
+    baseline: Option<&'a super::model::BaselineSummary>,
+    outcomes: Vec<OutcomeCount>,
+    cases: Vec<CaseView<'a>>,
+}
+
+#[derive(Serialize)]
+struct CoverageRow {
+    clause: String,
+    title: String,
+    cases: String,
+    failed: usize,
+    checks: String,
+    gap: bool,
+}
+
+#[derive(Serialize)]
+struct GroupView {
+    check: String,
+    clause: String,
+    title: Option<&'static str>,
+    rows: Vec<RowView>,
+}
+
+#[derive(Serialize)]
+struct RowView {
+    pointer: String,
+    value: String,
+    message: String,
+    cases: String,
+}
+
+#[derive(Serialize)]
+struct RelationView {
+    name: String,
+    verdict: &'static str,
+    lines: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct OutcomeCount {
+    name: &'static str,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct CaseView<'a> {
+    id: &'a str,
+    title: &'a str,
+    clause: &'a str,
+    outcome: &'static str,
+    expected: String,
+    observed: String,
+    duration: String,
+    /// Has a detail section (failed, baselined, or carrying findings).
+    detailed: bool,
+    findings: Vec<FindingView>,
+    error: Option<&'a str>,
+    status: Option<u16>,
+    excerpt: Option<ExcerptView>,
+    request: Option<String>,
+    reproduce: Option<&'a super::model::Reproduction>,
+}
+
+#[derive(Serialize)]
+struct FindingView {
+    text: String,
+    failure: bool,
+}
+
+/// An answer excerpt cut into plain and highlighted pieces; each is escaped by the template.
+#[derive(Serialize, Debug, PartialEq)]
+struct ExcerptView {
+    /// The pointers whose values are highlighted.
+    pointers: Vec<String>,
+    pieces: Vec<Piece>,
+}
+
+#[derive(Serialize, Debug, PartialEq)]
+struct Piece {
+    text: String,
+    marked: bool,
+}
+
+fn page(record: &RunRecord) -> Page<'_> {
+    let coverage: Vec<CoverageRow> = record
+        .coverage
+        .iter()
+        .map(|c| CoverageRow {
+            clause: c.clause.clone(),
+            title: c.title.clone(),
+            cases: c.cases.join(", "),
+            failed: c.failed,
+            checks: c.checks.join(", "),
+            gap: c.cases.is_empty(),
+        })
+        .collect();
+    let outcomes = ["failed", "baselined", "passed", "skipped"]
+        .into_iter()
+        .map(|name| OutcomeCount {
+            name,
+            count: record
+                .cases
+                .iter()
+                .filter(|c| group::outcome_label(c) == name)
+                .count(),
+        })
+        .collect();
+    Page {
+        gate: group::gate_label(record),
+        conformant: record.conformant(),
+        meta: &record.meta,
+        duration: format!("{:.1} s", record.meta.duration_ms / 1000.0),
+        gaps: coverage.iter().filter(|c| c.gap).count(),
+        coverage,
+        groups: group::by_check(record, Severity::Failure)
+            .iter()
+            .map(group_view)
+            .collect(),
+        relations: record
+            .relations
+            .iter()
+            .map(|r| RelationView {
+                name: r.relation.clone(),
+                verdict: verdict_label(r.verdict),
+                lines: r
+                    .violations
+                    .iter()
+                    .map(ToString::to_string)
+                    .chain(r.findings.iter().cloned())
+                    .collect(),
+            })
+            .collect(),
+        relations_failed: record
+            .relations
+            .iter()
+            .filter(|r| r.verdict == Verdict::Failed)
+            .count(),
+        baseline: record.baseline.as_ref(),
+        outcomes,
+        cases: record.cases.iter().map(case_view).collect(),
+    }
+}
+
+fn group_view(g: &CheckGroup<'_>) -> GroupView {
+    GroupView {
+        check: g.check.to_owned(),
+        clause: g.clauses.join(", "),
+        title: g.title,
+        rows: g
+            .rows
+            .iter()
+            .map(|r| RowView {
+                pointer: if r.pointer.is_empty() {
+                    "<body>"
+                } else {
+                    r.pointer
+                }
+                .to_owned(),
+                value: r.value.unwrap_or_default().to_owned(),
+                message: r.message.to_owned(),
+                cases: r
+                    .cases
+                    .iter()
+                    .map(|c| {
+                        if c.baselined {
+                            format!("{} (baselined)", c.id)
+                        } else {
+                            c.id.clone()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect(),
+    }
+}
+
+fn case_view(case: &CaseRecord) -> CaseView<'_> {
+    let detailed = case.verdict == Verdict::Failed || !case.violations.is_empty();
+    CaseView {
+        id: &case.id,
+        title: &case.title,
+        clause: &case.clause,
+        outcome: group::outcome_label(case),
+        expected: expectation_label(&case.expected),
+        observed: case.observed.map_or_else(|| "-".to_owned(), outcome_name),
+        duration: format!("{:.1}", case.duration_ms),
+        detailed,
+        findings: case
+            .violations
+            .iter()
+            .map(|v| FindingView {
+                text: v.to_string(),
+                failure: v.is_failure(),
+            })
+            .collect(),
+        error: case.error.as_deref(),
+        status: case.response.as_ref().map(|r| r.status),
+        excerpt: if detailed { excerpt_view(case) } else { None },
+        request: case.request.as_ref().map(|r| {
+            let headers: Vec<String> = r.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+            format!(
+                "{} {}\n{}\n\n{}",
+                r.method,
+                r.url,
+                headers.join("\n"),
+                r.body
+            )
+        }),
+        reproduce: case.reproduce.as_ref(),
+    }
+}
+
+/// The answer excerpt with every offending value marked: located structurally at its JSON
+/// pointer, else (a cut or non-JSON body) by its rendered text.
+fn excerpt_view(case: &CaseRecord) -> Option<ExcerptView> {
+    let body = &case.response.as_ref()?.body_excerpt;
+    if body.is_empty() {
+        return None;
+    }
+    let mut findings: Vec<_> = case.failures().collect();
+    findings.extend(case.violations.iter().filter(|v| !v.is_failure()));
+    // A finding about the whole body (pointer "") would mark everything: nothing to point at.
+    findings.retain(|v| !v.pointer.is_empty());
+    let pointers: Vec<&str> = findings.iter().map(|v| v.pointer.as_str()).collect();
+    let mut marks: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
+    let text = match excerpt::layout_many(body, &pointers) {
+        Some((text, spans)) => {
+            for (span, pointer) in spans.into_iter().zip(&pointers) {
+                if let Some(span) = span {
+                    marks.push((span, pointer));
+                }
+            }
+            text
+        }
+        None => {
+            for v in &findings {
+                let Some(value) = v.value.as_deref().filter(|v| !v.is_empty()) else {
+                    continue;
+                };
+                if let Some(start) = body.find(value) {
+                    marks.push((start..start + value.len(), &v.pointer));
+                }
+            }
+            body.clone()
+        }
+    };
+    // Outer spans first; a span inside (or overlapping) an earlier one is already marked.
+    marks.sort_by_key(|(span, _)| (span.start, std::cmp::Reverse(span.end)));
+    let mut pieces = Vec::new();
+    let mut shown = Vec::new();
+    let mut at = 0;
+    for (span, pointer) in marks {
+        if span.start < at {
+            continue;
+        }
+        pieces.push(Piece {
+            text: text[at..span.start].to_owned(),
+            marked: false,
+        });
+        pieces.push(Piece {
+            text: text[span.clone()].to_owned(),
+            marked: true,
+        });
+        if !shown.iter().any(|p| p == pointer) {
+            shown.push(pointer.to_owned());
+        }
+        at = span.end;
+    }
+    pieces.push(Piece {
+        text: text[at..].to_owned(),
+        marked: false,
+    });
+    Some(ExcerptView {
+        pointers: shown,
+        pieces,
+    })
+}
+
+fn verdict_label(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Passed => "passed",
+        Verdict::Failed => "failed",
+        Verdict::Skipped => "skipped",
+    }
+}
+
+fn outcome_name(outcome: Outcome) -> String {
+    serde_json::to_value(outcome)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn expectation_label(expectation: &Expectation) -> String {
+    expectation
+        .outcomes()
+        .into_iter()
+        .map(outcome_name)
+        .collect::<Vec<_>>()
+        .join(" or ")
+}

@@ -1,0 +1,202 @@
+//! `junit.xml` for CI (Jenkins, GitLab): one testsuite per case family, one testcase per case,
+//! and a `relations` suite for the multi-exchange findings. A failure's message carries the check
+//! id, clause and pointer; its text lists every finding; `system-out` holds the reproduction.
+//! A baselined failure is written as `skipped` (type `baselined`): CI tools count `failure`
+//! elements to fail a build, and an accepted failure must not fail the gate.
+
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite, XmlString};
+
+use super::model::{CaseRecord, RelationRecord, RunRecord, Verdict};
+use crate::error::{Error, Result};
+
+pub fn render(record: &RunRecord) -> Result<String> {
+    let mut report = Report::new("cmsconform");
+    report.set_time(seconds(record.meta.duration_ms));
+    let mut families: Vec<&str> = Vec::new();
+    for case in &record.cases {
+        if !families.contains(&case.family.as_str()) {
+            families.push(&case.family);
+        }
+    }
+    for family in families {
+        let cases: Vec<&CaseRecord> = record.cases.iter().filter(|c| c.family == family).collect();
+        let mut suite = suite(record, family);
+        for case in &cases {
+            suite.add_test_case(test_case(case));
+        }
+        let skipped = skipped(&suite);
+        set_counts(&mut suite, cases.iter().map(|c| c.duration_ms), skipped);
+        report.add_test_suite(suite);
+    }
+    if !record.relations.is_empty() {
+        let mut suite = suite(record, "relations");
+        for relation in &record.relations {
+            suite.add_test_case(relation_case(relation));
+        }
+        let skipped = skipped(&suite);
+        set_counts(&mut suite, std::iter::empty(), skipped);
+        report.add_test_suite(suite);
+    }
+    report
+        .to_string()
+        .map_err(|e| Error::Runtime(format!("junit.xml: cannot serialize the run: {e}")))
+}
+
+fn suite(record: &RunRecord, name: &str) -> TestSuite {
+    let mut suite = TestSuite::new(name);
+    // quick-junit takes a chrono timestamp; the record already holds RFC 3339 text.
+    if !record.meta.started_at.is_empty() {
+        suite.extra.insert(
+            XmlString::new("timestamp"),
+            XmlString::new(&record.meta.started_at),
+        );
+    }
+    suite
+}
+
+fn skipped(suite: &TestSuite) -> usize {
+    suite
+        .test_cases
+        .iter()
+        .filter(|c| matches!(c.status, TestCaseStatus::Skipped { .. }))
+        .count()
+}
+
+fn set_counts(suite: &mut TestSuite, durations: impl Iterator<Item = f64>, skipped: usize) {
+    suite.set_time(seconds(durations.sum()));
+    suite.extra.insert(
+        XmlString::new("skipped"),
+        XmlString::new(skipped.to_string()),
+    );
+}
+
+fn seconds(ms: f64) -> Duration {
+    if ms.is_finite() && ms > 0.0 {
+        Duration::from_secs_f64(ms / 1000.0)
+    } else {
+        Duration::ZERO
+    }
+}
+
+fn test_case(case: &CaseRecord) -> TestCase {
+    let status = match case.verdict {
+        Verdict::Passed => TestCaseStatus::success(),
+        Verdict::Skipped => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(case.error.as_deref().unwrap_or("not run"));
+            status
+        }
+        Verdict::Failed if case.baselined => {
+            let mut status = TestCaseStatus::skipped();
+            status
+                .set_type("baselined")
+                .set_message(format!("baselined: {}", headline(case)))
+                .set_description(details(case));
+            status
+        }
+        Verdict::Failed => {
+            let first = case.failures().next();
+            let kind = if first.is_none() && case.error.is_some() {
+                NonSuccessKind::Error
+            } else {
+                NonSuccessKind::Failure
+            };
+            let mut status = TestCaseStatus::non_success(kind);
+            status
+                .set_type(first.map_or("no-answer", |v| v.check.as_str()))
+                .set_message(headline(case))
+                .set_description(details(case));
+            status
+        }
+    };
+    let mut test_case = TestCase::new(case.id.as_str(), status);
+    test_case
+        .set_classname(format!("cmsconform.{}", case.family))
+        .set_time(seconds(case.duration_ms));
+    if let Some(reproduce) = &case.reproduce {
+        test_case.set_system_out(format!(
+            "case: {}\nrerun: {}\ncurl: {}\nauth: {}\n",
+            case.id, reproduce.command, reproduce.curl, reproduce.auth_note
+        ));
+    }
+    test_case
+}
+
+/// `CHECK clause at pointer: message (+N more)`.
+fn headline(case: &CaseRecord) -> String {
+    let failures: Vec<_> = case.failures().collect();
+    match failures.first() {
+        Some(first) => {
+            let mut line = format!(
+                "{} {} at {}: {}",
+                first.check,
+                first.clause,
+                if first.pointer.is_empty() {
+                    "<body>"
+                } else {
+                    &first.pointer
+                },
+                first.message
+            );
+            if failures.len() > 1 {
+                line.push_str(&format!(" (+{} more)", failures.len() - 1));
+            }
+            line
+        }
+        None => format!(
+            "{}: {}",
+            case.clause,
+            case.error.as_deref().unwrap_or("failed without a finding")
+        ),
+    }
+}
+
+fn details(case: &CaseRecord) -> String {
+    let mut lines: Vec<String> = case.violations.iter().map(ToString::to_string).collect();
+    if let Some(error) = &case.error {
+        lines.push(format!("error: {error}"));
+    }
+    if let Some(response) = &case.response {
+        lines.push(format!("answer: HTTP {}", response.status));
+    }
+    lines.join("\n")
+}
+
+fn relation_case(relation: &RelationRecord) -> TestCase {
+    let findings = || {
+        relation
+            .violations
+            .iter()
+            .map(ToString::to_string)
+            .chain(relation.findings.iter().cloned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let status = match relation.verdict {
+        Verdict::Passed => TestCaseStatus::success(),
+        Verdict::Skipped => TestCaseStatus::skipped(),
+        Verdict::Failed => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let first = relation.violations.iter().find(|v| v.is_failure());
+            status
+                .set_type(first.map_or("relation", |v| v.check.as_str()))
+                .set_message(first.map_or_else(
+                    || format!("relation {} failed", relation.relation),
+                    |v| format!("{} {} at {}: {}", v.check, v.clause, v.pointer, v.message),
+                ))
+                .set_description(findings());
+            status
+        }
+    };
+    let mut test_case = TestCase::new(relation.relation.as_str(), status);
+    // The record keeps no duration for a relation; CI parsers want the attribute.
+    test_case
+        .set_classname("cmsconform.relations")
+        .set_time(Duration::ZERO);
+    if relation.verdict == Verdict::Passed && !relation.findings.is_empty() {
+        test_case.set_system_out(findings());
+    }
+    test_case
+}

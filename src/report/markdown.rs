@@ -1,0 +1,341 @@
+//! `report.md`: the document a vendor archives and signs. A summary table, then failures grouped
+//! by check and deduplicated (offending values and pointers, not whole bodies), information
+//! findings, relation findings, the baseline, clause coverage with its gaps, and a reproduction
+//! for every failed case. Server text is confined to code spans or escaped table cells.
+
+use std::fmt::Write;
+
+use super::group::{self, CheckGroup};
+use super::model::{RunRecord, Verdict};
+use crate::checks::Severity;
+
+pub fn render(record: &RunRecord) -> String {
+    let mut out = String::new();
+    summary(&mut out, record);
+    failures(&mut out, record);
+    information(&mut out, record);
+    relations(&mut out, record);
+    baseline(&mut out, record);
+    coverage(&mut out, record);
+    reproductions(&mut out, record);
+    out
+}
+
+fn summary(out: &mut String, record: &RunRecord) {
+    let meta = &record.meta;
+    let t = &meta.totals;
+    let _ = writeln!(out, "# cmsconform report: {}\n", group::gate_label(record));
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let rows: [(&str, String); 11] = [
+        ("Target", code(&meta.target)),
+        ("Profile", code(&meta.profile)),
+        ("Seed", meta.seed.to_string()),
+        ("Property cases", meta.property_cases.to_string()),
+        (
+            "Cases",
+            format!(
+                "{} total: {} passed, {} failed ({} baselined), {} skipped",
+                t.total, t.passed, t.failed, t.baselined, t.skipped
+            ),
+        ),
+        (
+            "Relations",
+            format!(
+                "{} checked, {} failed",
+                record.relations.len(),
+                record
+                    .relations
+                    .iter()
+                    .filter(|r| r.verdict == Verdict::Failed)
+                    .count()
+            ),
+        ),
+        ("Verdict", format!("**{}**", group::gate_label(record))),
+        (
+            "Started / finished",
+            format!("{} / {}", meta.started_at, meta.finished_at),
+        ),
+        ("Harness", format!("cmsconform {}", meta.harness_version)),
+        (
+            "Schema / case-set hash",
+            format!(
+                "{} / {}",
+                code(&meta.schema_hash),
+                code(&meta.case_set_hash)
+            ),
+        ),
+        ("Command", code(&meta.command)),
+    ];
+    for (name, value) in rows {
+        let _ = writeln!(out, "| {name} | {value} |");
+    }
+    out.push('\n');
+}
+
+fn failures(out: &mut String, record: &RunRecord) {
+    let groups = group::by_check(record, Severity::Failure);
+    let unexplained = group::unexplained_failures(record);
+    let _ = writeln!(out, "## Failures\n");
+    if groups.is_empty() && unexplained.is_empty() {
+        let _ = writeln!(out, "None.\n");
+        return;
+    }
+    findings(out, &groups);
+    if !unexplained.is_empty() {
+        let _ = writeln!(out, "### No answer judged\n");
+        let _ = writeln!(out, "| Case | Clause | Why |\n|---|---|---|");
+        for case in unexplained {
+            let _ = writeln!(
+                out,
+                "| {}{} | {} | {} |",
+                code(&case.id),
+                baselined_mark(case.baselined),
+                code(&case.clause),
+                cell(case.error.as_deref().unwrap_or("failed without a finding"))
+            );
+        }
+        out.push('\n');
+    }
+}
+
+fn information(out: &mut String, record: &RunRecord) {
+    let groups = group::by_check(record, Severity::Info);
+    if groups.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Information (allowed by the contract, not failing)\n"
+    );
+    findings(out, &groups);
+}
+
+fn findings(out: &mut String, groups: &[CheckGroup<'_>]) {
+    for g in groups {
+        let title = g.title.map(|t| format!(": {t}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "### {} ({}){title}\n\n{} case(s), {} distinct finding(s).\n",
+            g.check,
+            g.clauses.join(", "),
+            g.case_count(),
+            g.rows.len()
+        );
+        let _ = writeln!(
+            out,
+            "| Pointer | Value | Message | Cases |\n|---|---|---|---|"
+        );
+        for row in &g.rows {
+            let cases: Vec<String> = row
+                .cases
+                .iter()
+                .map(|c| format!("{}{}", code(&c.id), baselined_mark(c.baselined)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                code(if row.pointer.is_empty() {
+                    "<body>"
+                } else {
+                    row.pointer
+                }),
+                row.value.map(code).unwrap_or_default(),
+                cell(row.message),
+                cases.join(", ")
+            );
+        }
+        out.push('\n');
+    }
+}
+
+fn relations(out: &mut String, record: &RunRecord) {
+    if record.relations.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Relations\n");
+    let _ = writeln!(out, "| Relation | Verdict | Findings |\n|---|---|---|");
+    for relation in &record.relations {
+        let mut lines: Vec<String> = relation
+            .violations
+            .iter()
+            .map(|v| cell(&v.to_string()))
+            .collect();
+        lines.extend(relation.findings.iter().map(|f| cell(f)));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            code(&relation.relation),
+            verdict_label(relation.verdict),
+            lines.join("<br>")
+        );
+    }
+    out.push('\n');
+}
+
+fn baseline(out: &mut String, record: &RunRecord) {
+    let Some(baseline) = &record.baseline else {
+        return;
+    };
+    let _ = writeln!(out, "## Baseline\n\nFile: {}\n", code(&baseline.file));
+    let list = |ids: &[String]| {
+        if ids.is_empty() {
+            "none".to_owned()
+        } else {
+            ids.iter().map(|id| code(id)).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let _ = writeln!(
+        out,
+        "- Accepted failures (listed, not failing the gate): {}",
+        list(&baseline.accepted)
+    );
+    let _ = writeln!(
+        out,
+        "- **Stale** entries (no longer failing; remove them from the baseline): {}\n",
+        list(&baseline.stale)
+    );
+}
+
+fn coverage(out: &mut String, record: &RunRecord) {
+    let gaps = record
+        .coverage
+        .iter()
+        .filter(|c| c.cases.is_empty())
+        .count();
+    let _ = writeln!(
+        out,
+        "## Clause coverage\n\n{} clause(s), {} reached, **{} not reached**.\n",
+        record.coverage.len(),
+        record.coverage.len() - gaps,
+        gaps
+    );
+    let _ = writeln!(
+        out,
+        "| Clause | Title | Cases | Failed | Checks |\n|---|---|---|---|---|"
+    );
+    for row in &record.coverage {
+        let cases = if row.cases.is_empty() {
+            "**GAP: no case reached this clause**".to_owned()
+        } else {
+            summarize_ids(&row.cases, 6)
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            code(&row.clause),
+            cell(&row.title),
+            cases,
+            row.failed,
+            row.checks.join(", ")
+        );
+    }
+    out.push('\n');
+}
+
+fn reproductions(out: &mut String, record: &RunRecord) {
+    let failed: Vec<_> = record
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Failed)
+        .collect();
+    if failed.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Reproduction\n");
+    // The note is the same for every request signed the same way: say it once.
+    let shared_note = failed
+        .iter()
+        .find_map(|c| c.reproduce.as_ref())
+        .map(|r| r.auth_note.clone());
+    if let Some(note) = &shared_note {
+        let _ = writeln!(out, "{note}\n");
+    }
+    for case in failed {
+        let _ = writeln!(
+            out,
+            "### {}{}\n",
+            code(&case.id),
+            baselined_mark(case.baselined)
+        );
+        let Some(reproduce) = &case.reproduce else {
+            let _ = writeln!(out, "No request was recorded for this case.\n");
+            continue;
+        };
+        let _ = writeln!(out, "Rerun alone:\n\n{}", fenced("sh", &reproduce.command));
+        let _ = writeln!(out, "By hand:\n\n{}", fenced("sh", &reproduce.curl));
+        if shared_note.as_deref() != Some(reproduce.auth_note.as_str()) {
+            let _ = writeln!(out, "{}\n", reproduce.auth_note);
+        }
+    }
+}
+
+fn verdict_label(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Passed => "passed",
+        Verdict::Failed => "**failed**",
+        Verdict::Skipped => "skipped",
+    }
+}
+
+fn baselined_mark(baselined: bool) -> &'static str {
+    if baselined { " (baselined)" } else { "" }
+}
+
+/// The first `max` ids, then "and N more".
+fn summarize_ids(ids: &[String], max: usize) -> String {
+    let mut shown: Vec<String> = ids.iter().take(max).map(|id| code(id)).collect();
+    if ids.len() > max {
+        shown.push(format!("and {} more", ids.len() - max));
+    }
+    shown.join(", ")
+}
+
+/// An inline code span that survives backticks and pipes in `text` (table-safe).
+fn code(text: &str) -> String {
+    let text = text.replace(['\n', '\r'], " ").replace('|', "\\|");
+    let longest = longest_run(&text, '`');
+    let ticks = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{text}{pad}{ticks}")
+}
+
+/// Free text in a table cell: one line, pipes and HTML brackets escaped.
+fn cell(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A fenced block longer than any backtick run inside it.
+fn fenced(lang: &str, text: &str) -> String {
+    let fence = "`".repeat(longest_run(text, '`').max(2) + 1);
+    format!("{fence}{lang}\n{text}\n{fence}\n")
+}
+
+fn longest_run(text: &str, c: char) -> usize {
+    let (mut longest, mut run) = (0, 0);
+    for ch in text.chars() {
+        run = if ch == c { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    longest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_and_fences_survive_backticks() {
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(code("a|b"), "`a\\|b`");
+        assert_eq!(fenced("sh", "x ``` y"), "````sh\nx ``` y\n````\n");
+        assert_eq!(cell("<script>|"), "&lt;script&gt;\\|");
+    }
+}
