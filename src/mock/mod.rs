@@ -1,11 +1,46 @@
 //! The reference mock of CC-CMS: the vendor's behaviour (auth-v2, HTTP 200 rejections, Spring
 //! 400s, 405 with Allow), a deterministic agent fleet, and fault injection and contract
 //! mutations. It reads the same contract data as the checks and must never contradict them.
+//!
+//! - [`router`]: the order of the vendor's answers (path, method, lock-out, body cap, auth,
+//!   Content-Type, JSON, validation, success) and the bodies of each.
+//! - `fleet`: the deterministic agents; `validate`: request validation through the contract's
+//!   request schema; `mutations`: the catalogue of contract deviations; `faults`: fault specs
+//!   and transport faults; `server`: the accept loop with per-connection protections.
+//!
+//! Decisions the vendor page leaves open, as the mock settles them (Spring's defaults):
+//! - **Content-Type.** A POST whose Content-Type is not `application/json` (or
+//!   `application/*+json`), parameters ignored, is refused with HTTP 415 and a Spring body,
+//!   after authentication; a missing Content-Type counts as `application/octet-stream` and is
+//!   refused the same way.
+//! - **Duplicate member names** in a request body are an invalid parameter (HTTP 200,
+//!   `0100002`): clients disagree on which value wins, so the mock refuses to guess.
+//! - Empty `agentIds` is a success with empty arrays; integral floats (`1031.0`) count as
+//!   integers, as JSON Schema does; a body that is not JSON (including an empty one, invalid
+//!   UTF-8, over-deep nesting, `1e400`) is a Spring 400.
+//! - Slow clients: 408 when the body is not received within the read deadline; connections
+//!   that do not send a request head in time are closed.
+
+mod faults;
+mod fleet;
+mod mutations;
+mod rewrite;
+mod router;
+mod server;
+mod validate;
+mod write;
+
+pub use faults::{FAULTS, Plan, Transport};
+pub use fleet::{AgentRecord, Fleet};
+pub use mutations::Mutation;
+pub use validate::has_unique_members;
+pub use write::{SuccessShape, write_success};
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::Credentials;
+use crate::auth::{Credentials, DEFAULT_AK, DEFAULT_SK};
 use crate::cli::{GlobalArgs, MockArgs};
 use crate::contract::Contract;
 use crate::error::{Error, Result};
@@ -28,11 +63,21 @@ pub struct MockConfig {
     pub lockout: Option<(u32, Duration)>,
     /// 413 beyond this many body bytes.
     pub max_body: usize,
+    /// 408 when the whole body has not arrived within this time.
+    pub body_read_timeout: Duration,
+    /// A connection that does not deliver a request head within this time is closed.
+    pub header_read_timeout: Duration,
+    /// Connections served at once; further clients wait in the accept backlog.
+    pub max_connections: usize,
+    /// A connection is closed after this long, whatever it is doing.
+    pub connection_lifetime: Duration,
 }
 
 impl MockConfig {
-    /// The defaults: local credentials, 15 minutes of skew, seed 0, no faults, 1 MiB bodies.
+    /// The defaults: local credentials, 15 minutes of skew, seed 0, no faults, the profile's
+    /// body cap (1 MiB), 10 s to send a head or a body, 256 connections living at most 5 min.
     pub fn new(contract: Contract) -> Self {
+        let max_body = contract.profile().max_request_body_bytes;
         MockConfig {
             contract,
             creds: Credentials::local_default(),
@@ -40,7 +85,11 @@ impl MockConfig {
             seed: 0,
             faults: Vec::new(),
             lockout: None,
-            max_body: 1 << 20,
+            max_body,
+            body_read_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 256,
+            connection_lifetime: Duration::from_secs(300),
         }
     }
 }
@@ -57,7 +106,14 @@ pub struct MutationDef {
 
 /// Every contract mutation the mock knows.
 pub fn mutations() -> &'static [MutationDef] {
-    &[]
+    mutations::CATALOGUE
+}
+
+/// Parses fault/mutation specs (`latency=200ms,drop-field`), as `--fault` and the header do.
+pub fn parse_faults(specs: &str) -> std::result::Result<Plan, String> {
+    let mut plan = Plan::default();
+    plan.add_specs(specs)?;
+    Ok(plan)
 }
 
 /// A mock serving in the background; dropping it (or calling `shutdown`) stops it.
@@ -86,35 +142,137 @@ impl Drop for RunningMock {
     }
 }
 
-/// The mock's router, for in-process tests (`tower::ServiceExt::oneshot`).
-pub fn router(_config: MockConfig) -> Result<axum::Router> {
-    Ok(axum::Router::new())
+/// The mock's router, for in-process tests (`tower::ServiceExt::oneshot`). Fails (usage error)
+/// when a global fault spec does not parse.
+pub fn router(config: MockConfig) -> Result<axum::Router> {
+    let shared = router::Shared::new(config).map_err(|e| Error::Usage(format!("--fault {e}")))?;
+    Ok(axum::Router::new()
+        .fallback(router::handle)
+        .with_state(Arc::new(shared)))
 }
 
 /// Binds `addr` (use `127.0.0.1:0` in tests) and serves in the background on the current
-/// tokio runtime.
+/// tokio runtime, with the per-connection protections of [`MockConfig`].
 pub async fn spawn(config: MockConfig, addr: &str) -> Result<RunningMock> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| Error::Runtime(format!("mock: cannot listen on {addr}: {e}")))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| Error::Runtime(format!("mock: {e}")))?;
-    let app = router(config)?;
+    let (local, serving) = bind(config, addr).await?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-    });
+    tokio::spawn(serving(rx));
     Ok(RunningMock {
         addr: local,
         shutdown: Some(tx),
     })
 }
 
-pub fn command(_args: &MockArgs, _global: &GlobalArgs) -> Result<i32> {
-    Err(Error::Usage("mock is not built yet".into()))
+type Serving = Box<
+    dyn FnOnce(
+            tokio::sync::oneshot::Receiver<()>,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+        + Send,
+>;
+
+async fn bind(config: MockConfig, addr: &str) -> Result<(SocketAddr, Serving)> {
+    let limits = server::ConnectionLimits {
+        header_read_timeout: config.header_read_timeout,
+        max_connections: config.max_connections,
+        connection_lifetime: config.connection_lifetime,
+    };
+    let app = router(config)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::Runtime(format!("mock: cannot listen on {addr}: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::Runtime(format!("mock: {e}")))?;
+    let serving: Serving = Box::new(move |rx| Box::pin(server::serve(listener, app, limits, rx)));
+    Ok((local, serving))
+}
+
+/// `--list-faults`: every transport fault and contract mutation, with its clause.
+pub fn fault_listing() -> String {
+    let mut out = String::from(
+        "Faults and mutations: --fault SPEC (repeatable) applies to every request; the header\n\
+         X-Cmsconform-Fault: SPEC[,SPEC] to one. SPEC is NAME or NAME=VALUE.\n\nTransport faults:\n",
+    );
+    for (syntax, description) in FAULTS {
+        out.push_str(&format!("  {syntax:<34} {description}\n"));
+    }
+    out.push_str("\nContract mutations (each breaks the clause shown):\n");
+    for def in mutations() {
+        out.push_str(&format!(
+            "  {:<34} {:<22} {}\n",
+            def.name, def.clause, def.description
+        ));
+    }
+    out.push_str(
+        "\nVendor choices the mock makes: a POST whose Content-Type is not application/json\n\
+         (or application/*+json; missing counts as application/octet-stream) gets a Spring 415\n\
+         after authentication; duplicate member names in a request body are an invalid\n\
+         parameter (HTTP 200, 0100002); empty agentIds is a success with empty arrays.\n",
+    );
+    out
+}
+
+fn parse_lockout(text: &str) -> Result<(u32, Duration)> {
+    let bad = |why: String| Error::Usage(format!("--lockout {text:?}: {why} (e.g. 5/60s)"));
+    let (count, window) = text
+        .split_once('/')
+        .ok_or_else(|| bad("expected N/WINDOW".into()))?;
+    let count: u32 = count
+        .trim()
+        .parse()
+        .map_err(|_| bad("N is not a number".into()))?;
+    if count == 0 {
+        return Err(bad("N must be at least 1".into()));
+    }
+    let window = crate::cli::parse_duration(window).map_err(bad)?;
+    Ok((count, window))
+}
+
+/// `cmsconform mock`.
+pub fn command(args: &MockArgs, global: &GlobalArgs) -> Result<i32> {
+    if args.list_faults {
+        print!("{}", fault_listing());
+        return Ok(crate::exit::CONFORMANT);
+    }
+    let source = global.schema_source();
+    let profile = match &args.profile {
+        Some(name) => name.clone(),
+        None => Contract::default_profile_name(&source)?,
+    };
+    let contract = Contract::load(&source, &profile)?;
+    let path = contract.profile().path.clone();
+    let mut config = MockConfig::new(contract);
+    let ak = args.ak.clone().unwrap_or_else(|| DEFAULT_AK.to_owned());
+    let default_sk = args.sk.is_none();
+    config.creds = Credentials::new(ak.clone(), args.sk.as_deref().unwrap_or(DEFAULT_SK));
+    config.clock_skew = args.clock_skew;
+    config.seed = args.seed;
+    config.faults = args.faults.clone();
+    config.lockout = args.lockout.as_deref().map(parse_lockout).transpose()?;
+    config.max_body = args.max_body;
+
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| Error::Runtime(format!("mock: cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let (addr, serving) = bind(config, &args.listen).await?;
+        println!("cmsconform mock: profile {profile}, seed {}", args.seed);
+        println!("  POST http://{addr}{path}");
+        println!("  access key: {ak}");
+        if default_sk {
+            println!("  secret key: the documented local default `{DEFAULT_SK}`");
+        } else {
+            println!("  secret key: as given (not shown)");
+        }
+        if !args.faults.is_empty() {
+            println!("  faults on every request: {}", args.faults.join(","));
+        }
+        println!("  Ctrl-C stops the mock.");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serving(rx));
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("cmsconform mock: stopping");
+        let _ = tx.send(());
+        let _ = server.await;
+        Ok(crate::exit::CONFORMANT)
+    })
 }

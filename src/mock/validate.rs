@@ -1,0 +1,313 @@
+//! Request-body validation, exactly as the checks read the contract: the body must be JSON
+//! (else a Spring 400), must not repeat a member name, and must pass the profile's request
+//! schema (`Contract::is_valid(SchemaKind::Request, ..)`, no limit hard-coded here); a failure
+//! is the vendor's HTTP 200 `0100002`. Off-by-one limit mutations bend the schema's verdict at
+//! one bound. Owns nothing about HTTP or the fleet.
+
+use std::cell::Cell;
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::mutations::{Bound, Limit, Mutation};
+use crate::contract::{Contract, SchemaKind};
+
+/// A request the mock answers with agents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidRequest {
+    pub cc_id: i64,
+    pub vdn: i64,
+    /// As sent, duplicates included.
+    pub agent_ids: Vec<i64>,
+}
+
+/// Why a body is not answered with agents.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// Not JSON at all (Spring's HttpMessageNotReadableException, HTTP 400).
+    NotJson(String),
+    /// JSON, but not a valid request (the vendor's HTTP 200 0100002). Holds the parsed body.
+    Invalid(Value),
+}
+
+/// Builds a [`Value`] like serde_json does, noting (in `duplicate`) whether any object names a
+/// member twice: one pass instead of a parse plus a duplicate scan. serde_json's recursion limit
+/// still bounds the depth.
+#[derive(Clone, Copy)]
+struct ValueSeed<'a> {
+    duplicate: &'a Cell<bool>,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = serde_json::Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let value = map.next_value_seed(self)?;
+            if members.insert(name, value).is_some() {
+                self.duplicate.set(true);
+            }
+        }
+        Ok(Value::Object(members))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+}
+
+/// Parses JSON text, also telling whether some object repeats a member name.
+pub fn parse_checking_duplicates(body: &[u8]) -> Result<(Value, bool), serde_json::Error> {
+    let duplicate = Cell::new(false);
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = ValueSeed {
+        duplicate: &duplicate,
+    }
+    .deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok((value, duplicate.get()))
+}
+
+/// True when `body` is JSON in which no object names a member twice.
+pub fn has_unique_members(body: &[u8]) -> bool {
+    matches!(parse_checking_duplicates(body), Ok((_, false)))
+}
+
+/// An integer-valued JSON number (JSON Schema counts `5.0` as an integer, and so does the mock).
+pub fn as_integer(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
+/// Parses and validates a request body.
+pub fn validate(
+    contract: &Contract,
+    body: &[u8],
+    mutations: &[Mutation],
+) -> Result<ValidRequest, Refusal> {
+    let (value, duplicate) = parse_checking_duplicates(body).map_err(|e| {
+        Refusal::NotJson(format!(
+            "JSON parse error: {} at line {} column {}",
+            classify(&e),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    if duplicate {
+        return Err(Refusal::Invalid(value));
+    }
+    let judged = bend_limits(contract, &value, mutations);
+    if let Some(judged) = judged.as_ref().map_or(Some(&value), |v| v.as_ref()) {
+        if contract.is_valid(SchemaKind::Request, judged) {
+            if let Some(request) = extract(&value) {
+                return Ok(request);
+            }
+        }
+    }
+    Err(Refusal::Invalid(value))
+}
+
+fn classify(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Eof => "unexpected end of input",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "invalid data",
+        serde_json::error::Category::Io => "read error",
+    }
+}
+
+/// The three members, read leniently (no range check): used for valid requests and by the
+/// `accept-invalid` mutation.
+pub fn extract(value: &Value) -> Option<ValidRequest> {
+    let lenient = |v: &Value| as_integer(v).or_else(|| v.as_str()?.trim().parse().ok());
+    let ids = value.get("agentIds")?.as_array()?;
+    Some(ValidRequest {
+        cc_id: lenient(value.get("ccId")?)?,
+        vdn: lenient(value.get("vdn")?)?,
+        agent_ids: ids.iter().filter_map(lenient).collect(),
+    })
+}
+
+/// Applies the off-by-one limit mutations: `None` = judge the body as is; `Some(None)` =
+/// reject; `Some(Some(v))` = judge `v` instead (the out-of-range value moved back in range).
+fn bend_limits(
+    contract: &Contract,
+    value: &Value,
+    mutations: &[Mutation],
+) -> Option<Option<Value>> {
+    let limits = &contract.profile().limits;
+    let mut bent: Option<Value> = None;
+    for m in mutations {
+        let (limit, bound, accepts) = match *m {
+            Mutation::AcceptsOutside(l, b) => (l, b, true),
+            Mutation::RejectsEdge(l, b) => (l, b, false),
+            _ => continue,
+        };
+        let current = bent.clone().unwrap_or_else(|| value.clone());
+        let scalar = |name: &str, range: crate::contract::Range| -> Option<Option<Value>> {
+            let v = as_integer(current.get(name)?)?;
+            let (edge, outside) = match bound {
+                Bound::Min => (range.min, range.min - 1),
+                Bound::Max => (range.max, range.max + 1),
+            };
+            if !accepts && v == edge {
+                return Some(None);
+            }
+            if accepts && v == outside {
+                let mut moved = current.clone();
+                moved[name] = Value::from(edge);
+                return Some(Some(moved));
+            }
+            None
+        };
+        let verdict = match limit {
+            Limit::CcId => scalar("ccId", limits.cc_id),
+            Limit::Vdn => scalar("vdn", limits.vdn),
+            Limit::AgentIdCount => {
+                let n = current
+                    .get("agentIds")
+                    .and_then(Value::as_array)
+                    .map(Vec::len);
+                match n {
+                    Some(n) if !accepts && n == limits.agent_ids.max_items => Some(None),
+                    Some(n) if accepts && n == limits.agent_ids.max_items + 1 => {
+                        let mut moved = current.clone();
+                        if let Some(ids) = moved["agentIds"].as_array_mut() {
+                            ids.pop();
+                        }
+                        Some(Some(moved))
+                    }
+                    _ => None,
+                }
+            }
+            Limit::AgentId => {
+                let ranges = &limits.agent_ids.ranges;
+                let (edge, outside) = match bound {
+                    Bound::Min => {
+                        let min = ranges.iter().map(|r| r.min).min().unwrap_or(0);
+                        (min, min - 1)
+                    }
+                    Bound::Max => {
+                        let max = ranges.iter().map(|r| r.max).max().unwrap_or(0);
+                        (max, max + 1)
+                    }
+                };
+                let ids = current.get("agentIds").and_then(Value::as_array);
+                let ids: Vec<Option<i64>> = ids.into_iter().flatten().map(as_integer).collect();
+                if !accepts && ids.contains(&Some(edge)) {
+                    Some(None)
+                } else if accepts && ids.contains(&Some(outside)) {
+                    let mut moved = current.clone();
+                    if let Some(list) = moved["agentIds"].as_array_mut() {
+                        for id in list.iter_mut() {
+                            if as_integer(id) == Some(outside) {
+                                *id = Value::from(edge);
+                            }
+                        }
+                    }
+                    Some(Some(moved))
+                } else {
+                    None
+                }
+            }
+        };
+        match verdict {
+            Some(None) => return Some(None),
+            Some(Some(v)) => bent = Some(v),
+            None => {}
+        }
+    }
+    bent.map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contract() -> Contract {
+        Contract::embedded("2023-12").unwrap()
+    }
+
+    #[test]
+    fn clean_validation_follows_the_schema() {
+        let c = contract();
+        let ok = validate(&c, br#"{"ccId":1,"vdn":170,"agentIds":[1031,1099]}"#, &[]);
+        assert_eq!(ok.unwrap().agent_ids, vec![1031, 1099]);
+        assert!(matches!(validate(&c, b"{", &[]), Err(Refusal::NotJson(_))));
+        assert!(matches!(validate(&c, b"", &[]), Err(Refusal::NotJson(_))));
+        for bad in [
+            r#"{"ccId":0,"vdn":170,"agentIds":[]}"#,
+            r#"{"ccId":"1","vdn":170,"agentIds":[1031]}"#,
+            r#"{"ccId":1,"ccId":1,"vdn":170,"agentIds":[1031]}"#,
+            r#"[1,170,[1031]]"#,
+            r#"{"ccId":1,"vdn":170,"agentIds":[1031.5]}"#,
+        ] {
+            assert!(
+                matches!(validate(&c, bad.as_bytes(), &[]), Err(Refusal::Invalid(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn limit_mutations_bend_one_bound() {
+        let c = contract();
+        let max = c.profile().limits.cc_id.max;
+        let body = |cc: i64| format!(r#"{{"ccId":{cc},"vdn":1,"agentIds":[101]}}"#);
+        let above = Mutation::AcceptsOutside(Limit::CcId, Bound::Max);
+        let at = Mutation::RejectsEdge(Limit::CcId, Bound::Max);
+        assert!(validate(&c, body(max + 1).as_bytes(), &[]).is_err());
+        assert_eq!(
+            validate(&c, body(max + 1).as_bytes(), &[above])
+                .unwrap()
+                .cc_id,
+            max + 1
+        );
+        assert!(validate(&c, body(max).as_bytes(), &[at]).is_err());
+        assert!(validate(&c, body(max - 1).as_bytes(), &[at]).is_ok());
+        let top = Mutation::RejectsEdge(Limit::AgentId, Bound::Max);
+        assert!(validate(&c, br#"{"ccId":1,"vdn":1,"agentIds":[59999]}"#, &[top]).is_err());
+    }
+}
