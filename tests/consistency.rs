@@ -1,6 +1,7 @@
 //! The consistency relations and the limit discovery against in-process servers: a fake that
 //! answers like CC-CMS on a virtual clock (so durations tick exactly as a live server's do,
-//! without sleeping) and commits one deviation at a time.
+//! without sleeping) and commits one deviation at a time; then the reference mock on port 0,
+//! over HTTP with the real client, committing each multi-exchange mutation of its catalogue.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -520,4 +521,186 @@ async fn discovery_bisects_a_far_limit_within_its_budget() {
     );
     // Off means off.
     assert_eq!(discover(Deviation::None, 0).await, (Vec::new(), 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Against the reference mock, over HTTP with the real client: each multi-exchange mutation of
+// the mock's catalogue is selected per request with the fault header.
+
+mod against_the_mock {
+    use cmsconform::auth::Credentials;
+    use cmsconform::client::{Client, ClientConfig};
+    use cmsconform::consistency::{self, ClientSender, ConsistencyConfig};
+    use cmsconform::contract::{Contract, DataSource};
+    use cmsconform::mock::{self, FAULT_HEADER, MockConfig};
+    use cmsconform::redact::Redactor;
+    use cmsconform::report::{RelationRecord, Verdict};
+
+    /// Relations (and discovery, with `budget`) against a fresh mock committing `fault`.
+    async fn run(fault: Option<&str>, budget: u32) -> Vec<RelationRecord> {
+        let contract = Contract::embedded("2023-12").unwrap();
+        let running = mock::spawn(MockConfig::new(contract.clone()), "127.0.0.1:0")
+            .await
+            .unwrap();
+        let client = Client::new(ClientConfig::new(
+            running.base_url(),
+            Credentials::local_default(),
+        ))
+        .unwrap();
+        let mut sender = ClientSender::new(&client, contract.profile().path.clone());
+        if let Some(fault) = fault {
+            sender = sender.with_header(FAULT_HEADER, fault);
+        }
+        let mut config =
+            ConsistencyConfig::from_seed_example(&DataSource::cases(), running.base_url()).unwrap();
+        config.discovery_budget = budget;
+        let redactor = Redactor::new().with(Credentials::local_default().sk.expose());
+        consistency::run_all(&contract, &sender, &config, &redactor).await
+    }
+
+    fn failed(records: &[RelationRecord]) -> Vec<(String, String)> {
+        records
+            .iter()
+            .filter(|r| r.verdict == Verdict::Failed)
+            .flat_map(|r| {
+                r.violations
+                    .iter()
+                    .map(|v| (r.relation.clone(), v.check.clone()))
+            })
+            .collect()
+    }
+
+    fn fails(records: &[RelationRecord], relation: &str, check: &str) -> bool {
+        failed(records).contains(&(relation.to_owned(), check.to_owned()))
+    }
+
+    #[tokio::test]
+    async fn the_clean_mock_passes_every_relation_and_limit() {
+        let records = run(None, 64).await;
+        assert!(failed(&records).is_empty(), "{:#?}", failed(&records));
+        for record in &records {
+            assert_eq!(record.verdict, Verdict::Passed, "{record:#?}");
+        }
+        let relations: Vec<&str> = records.iter().map(|r| r.relation.as_str()).collect();
+        assert!(
+            relations.contains(&"discovery::agentIds.length"),
+            "{relations:?}"
+        );
+        let batch = &records[0].exchanges[0];
+        assert!(
+            batch
+                .0
+                .headers
+                .iter()
+                .all(|(n, v)| n != "authorization" || v.ends_with("/***"))
+        );
+    }
+
+    #[tokio::test]
+    async fn batch_and_order_dependence_fail_sub_batch_and_permutation() {
+        let records = run(Some("batch-dependent"), 0).await;
+        assert!(
+            fails(&records, "sub-batch::tail", "CMS-REL-001"),
+            "{:#?}",
+            failed(&records)
+        );
+        assert!(fails(&records, "sub-batch::single", "CMS-REL-001"));
+        let records = run(Some("order-dependent"), 0).await;
+        assert!(
+            fails(&records, "permutation", "CMS-REL-002"),
+            "{:#?}",
+            failed(&records)
+        );
+    }
+
+    #[tokio::test]
+    async fn truncation_fails_the_tail_sub_batch() {
+        let records = run(Some("truncate-above=1000"), 0).await;
+        assert!(
+            fails(&records, "sub-batch::tail", "CMS-REL-001"),
+            "{:#?}",
+            failed(&records)
+        );
+        assert!(!fails(&records, "repetition", "CMS-REL-005"));
+    }
+
+    #[tokio::test]
+    async fn unstable_answers_fail_repetition() {
+        for fault in [
+            "intermittent-missing",
+            "unstable-state",
+            "shrinking-duration",
+        ] {
+            let records = run(Some(fault), 0).await;
+            assert!(
+                fails(&records, "repetition", "CMS-REL-005"),
+                "{fault}: {:#?}",
+                failed(&records)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn discovery_finds_the_mock_s_off_by_one_limits() {
+        let cases = [
+            (
+                "ccid-rejects-max",
+                "documented max ccId 65535; server rejects from 65535 (enforces max 65534)",
+            ),
+            (
+                "ccid-accepts-above-max",
+                "documented max ccId 65535; server accepts up to 65536 (rejects from 65537)",
+            ),
+            (
+                "vdn-accepts-below-min",
+                "documented min vdn 1; server accepts down to 0 (rejects below -1)",
+            ),
+            (
+                "agentids-accepts-above-max-items",
+                "documented max 6000 items; server accepts up to 6001 (rejects from 6002)",
+            ),
+            (
+                "agentids-rejects-max-items",
+                "documented max 6000 items; server rejects from 6000 (enforces max 5999)",
+            ),
+            (
+                "agentid-rejects-min",
+                "documented min agent ID 101; server rejects up to 101 (enforces min 102)",
+            ),
+            (
+                "agentid-accepts-above-max",
+                "documented max agent ID 59999; server accepts up to 60000 (rejects from 60001)",
+            ),
+        ];
+        for (fault, finding) in cases {
+            let contract = Contract::embedded("2023-12").unwrap();
+            let running = mock::spawn(MockConfig::new(contract.clone()), "127.0.0.1:0")
+                .await
+                .unwrap();
+            let client = Client::new(ClientConfig::new(
+                running.base_url(),
+                Credentials::local_default(),
+            ))
+            .unwrap();
+            let sender = ClientSender::new(&client, contract.profile().path.clone())
+                .with_header(FAULT_HEADER, fault);
+            let mut config =
+                ConsistencyConfig::from_seed_example(&DataSource::cases(), running.base_url())
+                    .unwrap();
+            config.discovery_budget = 32;
+            let records =
+                consistency::discover_limits(&contract, &sender, &config, &Redactor::new()).await;
+            let findings: Vec<&String> = records.iter().flat_map(|r| &r.findings).collect();
+            assert!(
+                findings.iter().any(|f| *f == finding),
+                "{fault}: {findings:#?}"
+            );
+            assert_eq!(
+                failed(&records).len(),
+                1,
+                "{fault}: {:#?}",
+                failed(&records)
+            );
+        }
+    }
 }
