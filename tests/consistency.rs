@@ -463,7 +463,7 @@ async fn discovery_finds_the_exact_off_by_one_limits() {
     );
     assert!(
         found.contains(
-            &"documented min vdn 1; server accepts down to 0 (rejects below -1)".to_owned()
+            &"documented min vdn 1; server accepts down to 0 (rejects -1 and below)".to_owned()
         ),
         "{found:#?}"
     );
@@ -536,17 +536,21 @@ mod against_the_mock {
     use cmsconform::redact::Redactor;
     use cmsconform::report::{RelationRecord, Verdict};
 
+    /// A client with a deadline generous enough for a debug-built mock on a busy machine: a
+    /// probe that times out is inconclusive and would hide the finding under test.
+    fn client_config(running: &mock::RunningMock) -> ClientConfig {
+        let mut config = ClientConfig::new(running.base_url(), Credentials::local_default());
+        config.timeout = std::time::Duration::from_secs(120);
+        config
+    }
+
     /// Relations (and discovery, with `budget`) against a fresh mock committing `fault`.
     async fn run(fault: Option<&str>, budget: u32) -> Vec<RelationRecord> {
         let contract = Contract::embedded("2023-12").unwrap();
         let running = mock::spawn(MockConfig::new(contract.clone()), "127.0.0.1:0")
             .await
             .unwrap();
-        let client = Client::new(ClientConfig::new(
-            running.base_url(),
-            Credentials::local_default(),
-        ))
-        .unwrap();
+        let client = Client::new(client_config(&running)).unwrap();
         let mut sender = ClientSender::new(&client, contract.profile().path.clone());
         if let Some(fault) = fault {
             sender = sender.with_header(FAULT_HEADER, fault);
@@ -640,8 +644,31 @@ mod against_the_mock {
         }
     }
 
+    /// Discovery alone against a fresh mock committing `fault`.
+    async fn discover(fault: &str) -> Vec<String> {
+        let contract = Contract::embedded("2023-12").unwrap();
+        let running = mock::spawn(MockConfig::new(contract.clone()), "127.0.0.1:0")
+            .await
+            .unwrap();
+        let client = Client::new(client_config(&running)).unwrap();
+        let sender = ClientSender::new(&client, contract.profile().path.clone())
+            .with_header(FAULT_HEADER, fault);
+        let mut config =
+            ConsistencyConfig::from_seed_example(&DataSource::cases(), running.base_url()).unwrap();
+        config.discovery_budget = 32;
+        let records =
+            consistency::discover_limits(&contract, &sender, &config, &Redactor::new()).await;
+        assert_eq!(
+            failed(&records).len(),
+            1,
+            "{fault}: {:#?}",
+            failed(&records)
+        );
+        records.into_iter().flat_map(|r| r.findings).collect()
+    }
+
     #[tokio::test]
-    async fn discovery_finds_the_mock_s_off_by_one_limits() {
+    async fn discovery_finds_every_off_by_one_limit_of_the_mock() {
         let cases = [
             (
                 "ccid-rejects-max",
@@ -652,8 +679,28 @@ mod against_the_mock {
                 "documented max ccId 65535; server accepts up to 65536 (rejects from 65537)",
             ),
             (
+                "ccid-rejects-min",
+                "documented min ccId 1; server rejects up to 1 (enforces min 2)",
+            ),
+            (
+                "ccid-accepts-below-min",
+                "documented min ccId 1; server accepts down to 0 (rejects -1 and below)",
+            ),
+            (
+                "vdn-rejects-max",
+                "documented max vdn 5000; server rejects from 5000 (enforces max 4999)",
+            ),
+            (
+                "vdn-accepts-above-max",
+                "documented max vdn 5000; server accepts up to 5001 (rejects from 5002)",
+            ),
+            (
+                "vdn-rejects-min",
+                "documented min vdn 1; server rejects up to 1 (enforces min 2)",
+            ),
+            (
                 "vdn-accepts-below-min",
-                "documented min vdn 1; server accepts down to 0 (rejects below -1)",
+                "documented min vdn 1; server accepts down to 0 (rejects -1 and below)",
             ),
             (
                 "agentids-accepts-above-max-items",
@@ -668,39 +715,21 @@ mod against_the_mock {
                 "documented min agent ID 101; server rejects up to 101 (enforces min 102)",
             ),
             (
+                "agentid-accepts-below-min",
+                "documented min agent ID 101; server accepts down to 100 (rejects 99 and below)",
+            ),
+            (
+                "agentid-rejects-max",
+                "documented max agent ID 59999; server rejects from 59999 (enforces max 59998)",
+            ),
+            (
                 "agentid-accepts-above-max",
                 "documented max agent ID 59999; server accepts up to 60000 (rejects from 60001)",
             ),
         ];
         for (fault, finding) in cases {
-            let contract = Contract::embedded("2023-12").unwrap();
-            let running = mock::spawn(MockConfig::new(contract.clone()), "127.0.0.1:0")
-                .await
-                .unwrap();
-            let client = Client::new(ClientConfig::new(
-                running.base_url(),
-                Credentials::local_default(),
-            ))
-            .unwrap();
-            let sender = ClientSender::new(&client, contract.profile().path.clone())
-                .with_header(FAULT_HEADER, fault);
-            let mut config =
-                ConsistencyConfig::from_seed_example(&DataSource::cases(), running.base_url())
-                    .unwrap();
-            config.discovery_budget = 32;
-            let records =
-                consistency::discover_limits(&contract, &sender, &config, &Redactor::new()).await;
-            let findings: Vec<&String> = records.iter().flat_map(|r| &r.findings).collect();
-            assert!(
-                findings.iter().any(|f| *f == finding),
-                "{fault}: {findings:#?}"
-            );
-            assert_eq!(
-                failed(&records).len(),
-                1,
-                "{fault}: {:#?}",
-                failed(&records)
-            );
+            let found = discover(fault).await;
+            assert!(found.iter().any(|f| f == finding), "{fault}: {found:#?}");
         }
     }
 }

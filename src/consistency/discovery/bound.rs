@@ -119,7 +119,13 @@ impl End {
             return (format!("{doc}: {why}; not pursued"), None);
         }
         let bound = if self.outward > 0 { "up to" } else { "down to" };
-        let beyond = if self.outward > 0 { "from" } else { "below" };
+        let rejected_from = |v: String| {
+            if self.outward > 0 {
+                format!("rejects from {v}")
+            } else {
+                format!("rejects {v} and below")
+            }
+        };
         match (self.accepted(0), self.accepted(1)) {
             (None, _) | (_, None) => (format!("{doc}: not probed (discovery budget spent)"), None),
             (Some(true), Some(false)) => (format!("{doc}: enforced as documented"), None),
@@ -135,9 +141,9 @@ impl End {
                 let lo = self.last_accepted().unwrap_or(1);
                 let text = match self.first_rejected_after(lo) {
                     Some(hi) if hi - lo == 1 => format!(
-                        "{doc}; server accepts {bound} {} (rejects {beyond} {})",
+                        "{doc}; server accepts {bound} {} ({})",
                         show(lo),
-                        show(hi)
+                        rejected_from(show(hi))
                     ),
                     Some(hi) => format!(
                         "{doc}; server accepts {bound} {}, rejects {} (exact limit between; discovery budget spent)",
