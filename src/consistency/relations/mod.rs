@@ -195,14 +195,19 @@ pub fn settle(
         .suspects
         .iter()
         .any(|s| s.kind == SuspectKind::Presence);
+    // An agent is a suspect at most once per comparison: index the re-ask by agent.
+    let reasked_records: std::collections::HashMap<AgentId, &Suspect> = reasked
+        .suspects
+        .iter()
+        .filter(|r| r.kind != SuspectKind::Presence)
+        .map(|r| (r.agent_id, r))
+        .collect();
     let mut violations = first.confirmed.clone();
     for suspect in &first.suspects {
         let again = match suspect.kind {
             SuspectKind::Presence => presence_again,
-            _ => reasked.suspects.iter().any(|r| {
-                r.agent_id == suspect.agent_id
-                    && r.kind != SuspectKind::Presence
-                    && (r.kind == SuspectKind::Implausible || r.changes == suspect.changes)
+            _ => reasked_records.get(&suspect.agent_id).is_some_and(|r| {
+                r.kind == SuspectKind::Implausible || r.changes == suspect.changes
             }),
         };
         if again {
@@ -216,6 +221,7 @@ pub fn settle(
     }
     violations
 }
+
 fn repeats(answer: &Answer, index: usize) -> Vec<Violation> {
     answer
         .repeats
