@@ -86,6 +86,8 @@ pub struct ConsistencyConfig {
     pub discovery_budget: u32,
     /// Allowance beyond the measured wall time when durations are compared.
     pub tolerance_ms: i64,
+    /// IDs in the big batch; `None` (the default): the profile's maxItems. Never above it.
+    pub batch_size: Option<usize>,
     /// IDs in each small sub-batch (tail and head).
     pub sub_batch_size: usize,
     /// Distinct IDs in the duplication relation (each sent twice).
@@ -131,6 +133,7 @@ impl ConsistencyConfig {
             seed: 0,
             discovery_budget: 64,
             tolerance_ms: relations::DEFAULT_TOLERANCE_MS,
+            batch_size: None,
             sub_batch_size: 20,
             duplication_size: 100,
             base_url: base_url.into(),

@@ -35,7 +35,11 @@ pub async fn run_relations<S: Sender>(
     let mut shuffler = Shuffler::new(config.seed);
     let mut notes = Vec::new();
 
-    let mut size = limits.max_items.max(1);
+    let mut size = config
+        .batch_size
+        .unwrap_or(limits.max_items)
+        .min(limits.max_items)
+        .max(1);
     let (batch, batch_ex) = loop {
         let ids = block(limits, size);
         let exchange = sender.send(body(&ids)).await;
