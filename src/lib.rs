@@ -9,6 +9,7 @@ pub mod cases;
 pub mod checks;
 pub mod cli;
 pub mod client;
+pub mod consistency;
 pub mod contract;
 pub mod diff;
 pub mod embedded;

@@ -1,0 +1,204 @@
+//! Consistency across requests (CONTRACT-NOTES §6 clause 14) and discovery of the limits a
+//! server really enforces. Owns the relation checks (`CMS-REL-*`), the plan that builds their
+//! requests from the contract, and the limit bisection. It sends through a [`Sender`] it is given
+//! (the real [`crate::client::Client`] via [`ClientSender`], or anything in-process) and returns
+//! [`RelationRecord`]s; it does not touch the runner, the report writers or the mock.
+//!
+//! - [`answer`]: reading requested IDs and answered agents out of exchanges.
+//! - [`relations`]: the pure comparisons and their check definitions.
+//! - [`plan`]: the driver that sends the relation requests and re-asks before confirming.
+//! - [`discovery`]: bisection of the enforced limits within a request budget.
+
+pub mod answer;
+pub mod discovery;
+pub mod plan;
+pub mod relations;
+
+use std::future::Future;
+
+use serde_json::Value;
+
+use crate::cases::AuthMode;
+use crate::checks::Exchange;
+use crate::client::{Client, OutgoingRequest};
+use crate::contract::{Contract, DataSource};
+use crate::redact::Redactor;
+use crate::report::model::RelationRecord;
+
+pub use discovery::discover_limits;
+pub use plan::run_relations;
+pub use relations::{RELATION_CATALOGUE, checks_of, compare, settle};
+
+/// Sends one request body to the interface and records the exchange. Never fails: a transport
+/// failure is part of the returned [`Exchange`].
+pub trait Sender: Sync {
+    fn send(&self, body: Value) -> impl Future<Output = Exchange> + Send;
+}
+
+/// [`Sender`] over the harness's HTTP client: a signed POST to the profile's path.
+pub struct ClientSender<'a> {
+    client: &'a Client,
+    path: String,
+    extra_headers: Vec<(String, String)>,
+}
+
+impl<'a> ClientSender<'a> {
+    pub fn new(client: &'a Client, path: impl Into<String>) -> Self {
+        ClientSender {
+            client,
+            path: path.into(),
+            extra_headers: Vec::new(),
+        }
+    }
+
+    /// Adds a header to every request, e.g. the mock's fault header in `selftest`.
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+impl Sender for ClientSender<'_> {
+    fn send(&self, body: Value) -> impl Future<Output = Exchange> + Send {
+        let mut request = OutgoingRequest {
+            method: "POST".into(),
+            path: self.path.clone(),
+            auth: AuthMode::Signed,
+            body: body.to_string().into_bytes(),
+            ..OutgoingRequest::default()
+        };
+        for (name, value) in &self.extra_headers {
+            request.header_edits.add.insert(name.clone(), value.clone());
+        }
+        async move { self.client.send(&request).await }
+    }
+}
+
+/// Knobs of the relations and the discovery. Limits are not here: they come from the contract.
+#[derive(Debug, Clone)]
+pub struct ConsistencyConfig {
+    /// A call center and VDN the target has agents on.
+    pub cc_id: i64,
+    pub vdn: i64,
+    /// Seeds the shuffles, so a run is reproducible.
+    pub seed: u64,
+    /// Requests the limit discovery may send (0 = off).
+    pub discovery_budget: u32,
+    /// Allowance beyond the measured wall time when durations are compared.
+    pub tolerance_ms: i64,
+    /// IDs in the big batch; `None` (the default): the profile's maxItems. Never above it.
+    pub batch_size: Option<usize>,
+    /// IDs in each small sub-batch (tail and head).
+    pub sub_batch_size: usize,
+    /// Distinct IDs in the duplication relation (each sent twice).
+    pub duplication_size: usize,
+    /// Base URL written in the records' request URLs.
+    pub base_url: String,
+}
+
+impl ConsistencyConfig {
+    /// Defaults, with `ccId`/`vdn` taken from the seed's example request (the vendor's own
+    /// call center, where the mock's fleet lives).
+    pub fn from_seed_example(
+        cases: &DataSource,
+        base_url: impl Into<String>,
+    ) -> Result<ConsistencyConfig, crate::contract::ContractError> {
+        const FIXTURE: &str = "fixtures/seed_example.request.json";
+        let file = cases.read(FIXTURE)?;
+        let json: Value = serde_json::from_slice(&file.bytes).map_err(|e| {
+            crate::contract::ContractError::Json {
+                file: file.display.clone(),
+                source: e,
+            }
+        })?;
+        let member = |name: &str| {
+            json.get(name).and_then(Value::as_i64).ok_or_else(|| {
+                crate::contract::ContractError::Invalid {
+                    file: file.display.clone(),
+                    message: format!("{name} is not an integer"),
+                }
+            })
+        };
+        Ok(ConsistencyConfig::new(
+            member("ccId")?,
+            member("vdn")?,
+            base_url,
+        ))
+    }
+
+    pub fn new(cc_id: i64, vdn: i64, base_url: impl Into<String>) -> Self {
+        ConsistencyConfig {
+            cc_id,
+            vdn,
+            seed: 0,
+            discovery_budget: 64,
+            tolerance_ms: relations::DEFAULT_TOLERANCE_MS,
+            batch_size: None,
+            sub_batch_size: 20,
+            duplication_size: 100,
+            base_url: base_url.into(),
+        }
+    }
+}
+
+/// Both halves: the relations, then (when the budget allows) the limit discovery.
+pub async fn run_all<S: Sender>(
+    contract: &Contract,
+    sender: &S,
+    config: &ConsistencyConfig,
+    redactor: &Redactor,
+) -> Vec<RelationRecord> {
+    let mut records = run_relations(contract, sender, config, redactor).await;
+    records.extend(discover_limits(contract, sender, config, redactor).await);
+    records
+}
+
+/// The report's view of the exchanges a relation compared.
+pub(crate) fn exchange_records(
+    exchanges: &[Exchange],
+    base_url: &str,
+    redactor: &Redactor,
+) -> Vec<(
+    crate::report::model::RequestRecord,
+    Option<crate::report::model::ResponseRecord>,
+)> {
+    use crate::report::model::{RequestRecord, ResponseRecord};
+    exchanges
+        .iter()
+        .map(|e| {
+            (
+                RequestRecord::from_sent(&e.request, base_url, redactor),
+                e.response
+                    .as_ref()
+                    .ok()
+                    .map(|r| ResponseRecord::from_received(r, redactor)),
+            )
+        })
+        .collect()
+}
+
+/// A small deterministic generator (SplitMix64) for the shuffles: reproducible from the seed
+/// without tying the plan to a rand crate's version.
+pub(crate) struct Shuffler(u64);
+
+impl Shuffler {
+    pub(crate) fn new(seed: u64) -> Self {
+        Shuffler(seed)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Fisher–Yates.
+    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+}

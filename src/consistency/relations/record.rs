@@ -1,0 +1,172 @@
+//! The rule for one agent seen twice: how its record may move with the passage of time
+//! (durations grow by at most the wall time elapsed, a state change needs a duration reset,
+//! counters only grow, everything else stays) and what is suspect when it does not.
+
+use serde_json::{Map, Value};
+
+use super::{FieldChange, Suspect, SuspectKind};
+use crate::checks::{CheckDef, Exchange, Violation};
+use crate::consistency::answer::{self, AGENTS_MEMBER, AgentId, AnsweredAgent};
+
+/// Members compared other than the durations, in report order.
+const STABLE_FIELDS: &[&str] = &[
+    "currentState",
+    "prevState",
+    "currentStateReason",
+    "locationId",
+    "logonTime",
+];
+/// Counters: they may grow between requests, never shrink.
+const COUNTERS: &[&str] = &["agentRelease", "currentPrivateCallNum"];
+
+/// Wall time between two exchanges, as far as the client can tell, in whole seconds.
+pub(super) struct Clock {
+    /// The most time that can have passed between the two snapshots, plus the tolerance.
+    max_elapsed_s: i64,
+    tolerance_s: i64,
+}
+
+impl Clock {
+    pub(super) fn between(early: &Exchange, late: &Exchange, tolerance_ms: i64) -> Clock {
+        let elapsed_ms = late.received_at_ms.saturating_sub(early.sent_at_ms).max(0);
+        let tolerance_ms = tolerance_ms.max(0);
+        Clock {
+            max_elapsed_s: div_ceil(elapsed_ms.saturating_add(tolerance_ms), 1000),
+            tolerance_s: div_ceil(tolerance_ms, 1000),
+        }
+    }
+}
+
+fn div_ceil(n: i64, d: i64) -> i64 {
+    n / d + i64::from(n % d != 0)
+}
+
+pub(super) fn pointer(index: usize, agent: &AnsweredAgent) -> String {
+    format!("#{index}/{AGENTS_MEMBER}/{}", agent.index)
+}
+
+/// `None` when the later record follows from the earlier one by the passage of time.
+pub(super) fn judge_records(
+    def: &'static CheckDef,
+    id: AgentId,
+    (x, xi): (&AnsweredAgent, usize),
+    (y, yi): (&AnsweredAgent, usize),
+    clock: &Clock,
+) -> Option<Suspect> {
+    let (before, after) = (&x.record, &y.record);
+    let changes: Vec<FieldChange> = STABLE_FIELDS
+        .iter()
+        .chain(COUNTERS)
+        .filter_map(|name| changed(before, after, name))
+        .collect();
+    let state_changed = changes.iter().any(|(n, _, _)| n == "currentState");
+    let durations = (
+        answer::int(before, "currentStateTime"),
+        answer::int(after, "currentStateTime"),
+    );
+    let mut problems: Vec<String> = Vec::new();
+    let mut transition = state_changed;
+    if let (Some(was), Some(now)) = durations {
+        let shrank = now < was - clock.tolerance_s;
+        let reset = now <= clock.max_elapsed_s;
+        if (state_changed || shrank) && !reset {
+            problems.push(format!(
+                "currentStateTime went {was} → {now} s: {} without a reset (at most {} s passed)",
+                if state_changed {
+                    "a state change"
+                } else {
+                    "it shrank"
+                },
+                clock.max_elapsed_s
+            ));
+        } else if shrank {
+            transition = true;
+        } else if !state_changed && now - was > clock.max_elapsed_s {
+            problems.push(format!(
+                "currentStateTime grew {was} → {now} s, more than the at most {} s that passed",
+                clock.max_elapsed_s
+            ));
+        }
+    }
+    if !transition {
+        if let (Some(was), Some(now)) = (
+            answer::int(before, "prevStateTime"),
+            answer::int(after, "prevStateTime"),
+        ) && (now - was).abs() > clock.tolerance_s
+        {
+            problems.push(format!(
+                "prevStateTime went {was} → {now} s with no state change"
+            ));
+        }
+        for (name, was, now) in &changes {
+            if COUNTERS.contains(&name.as_str()) && !shrinks(was, now) {
+                continue;
+            }
+            problems.push(format!("{name} went {was} → {now} with no state change"));
+        }
+    } else {
+        for (name, was, now) in &changes {
+            if COUNTERS.contains(&name.as_str()) && shrinks(was, now) && !state_changed {
+                problems.push(format!("counter {name} went down {was} → {now}"));
+            }
+        }
+    }
+    if problems.is_empty() && !transition {
+        return None;
+    }
+    let kind = if problems.is_empty() {
+        SuspectKind::Transition
+    } else {
+        SuspectKind::Implausible
+    };
+    let detail = if problems.is_empty() {
+        let moved: Vec<String> = changes
+            .iter()
+            .map(|(n, a, b)| format!("{n} {a} → {b}"))
+            .collect();
+        format!("changed with a plausible reset ({})", moved.join(", "))
+    } else {
+        problems.join("; ")
+    };
+    let value = changes
+        .iter()
+        .map(|(n, a, b)| format!("{n} {a}→{b}"))
+        .chain((durations.0 != durations.1).then(|| {
+            let show = |d: Option<i64>| d.map_or("?".to_owned(), |d| d.to_string());
+            format!(
+                "currentStateTime {}→{}",
+                show(durations.0),
+                show(durations.1)
+            )
+        }))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let violation = Violation::new(
+        def,
+        format!("{} vs {}", pointer(xi, x), pointer(yi, y)),
+        format!("agent {id}: {detail}"),
+    )
+    .with_value(value);
+    Some(Suspect {
+        agent_id: id,
+        kind,
+        changes,
+        violation,
+    })
+}
+
+fn changed(
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+    name: &str,
+) -> Option<FieldChange> {
+    let (was, now) = (before.get(name)?, after.get(name)?);
+    (was != now).then(|| (name.to_owned(), was.clone(), now.clone()))
+}
+
+fn shrinks(was: &Value, now: &Value) -> bool {
+    match (was.as_i64(), now.as_i64()) {
+        (Some(was), Some(now)) => now < was,
+        _ => true,
+    }
+}
