@@ -99,13 +99,6 @@ fn mutated_mocks_fail_with_the_right_check() {
 const KNOWN_GAPS: &[(&str, &str)] = &[
     // notes:6.13 says a 405 "should" carry Allow: the checks report its absence as information.
     ("missing-allow", "CMS-OUT-007 is informational"),
-    // Multi-exchange mutations need the consistency relations in the run.
-    ("batch-dependent", "relations not run yet"),
-    ("order-dependent", "relations not run yet"),
-    ("truncate-above", "relations not run yet"),
-    ("intermittent-missing", "relations not run yet"),
-    ("unstable-state", "relations not run yet"),
-    ("shrinking-duration", "relations not run yet"),
 ];
 
 #[test]

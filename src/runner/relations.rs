@@ -1,22 +1,47 @@
 //! The multi-exchange half of a run: the consistency relations (notes:6.14) and the discovery
 //! of the limits the target really enforces, sent through the run's client after the cases.
-//!
-//! STUB until `crate::consistency` is on main: it runs no relation. The wiring (the same
-//! signatures) is on branch `run-integ` (`git checkout run-integ -- src/runner/relations.rs`
-//! once consistency is merged); everything that calls it is already in place.
+//! The rules live in [`crate::consistency`]; this file only wires them to the session and
+//! prints one line per relation, libtest-style.
 
 use tokio::runtime::Runtime;
 
 use super::config::RunConfig;
 use super::session::Session;
+use crate::cases::generate::filler_value;
+use crate::consistency::{self, ClientSender, ConsistencyConfig};
 use crate::report::{RelationRecord, Verdict};
 
-/// Sends the relations' requests and returns their records (none until consistency lands).
-pub fn run(_config: &RunConfig, _session: &Session, _runtime: &Runtime) -> Vec<RelationRecord> {
-    Vec::new()
+/// Sends the relations' requests and returns their records (secrets already redacted).
+pub fn run(config: &RunConfig, session: &Session, runtime: &Runtime) -> Vec<RelationRecord> {
+    let consistency_config = consistency_config(config, &session.base_url);
+    let sender = ClientSender::new(&session.client, config.path.clone());
+    runtime.block_on(consistency::run_all(
+        &config.contract,
+        &sender,
+        &consistency_config,
+        session.redactor(),
+    ))
 }
 
-/// `relation NAME ... ok|FAILED|skipped`, then the failing findings.
+fn consistency_config(config: &RunConfig, base_url: &str) -> ConsistencyConfig {
+    let mut consistency = ConsistencyConfig::from_seed_example(&config.case_source, base_url)
+        .unwrap_or_else(|_| {
+            // No seed fixture in a custom cases directory: use the generator's fillers.
+            let shape = config.contract.request_shape();
+            let member = |name: &str| {
+                shape
+                    .property(name)
+                    .and_then(|s| filler_value(name, s).as_i64())
+                    .unwrap_or(1)
+            };
+            ConsistencyConfig::new(member("ccId"), member("vdn"), base_url)
+        });
+    consistency.seed = config.seed;
+    consistency.discovery_budget = config.discovery_budget;
+    consistency
+}
+
+/// `relation NAME ... ok|FAILED|skipped`, then the failing findings, on stdout.
 pub fn print(relations: &[RelationRecord], say: super::record::Printer) {
     if relations.is_empty() {
         return;
