@@ -7,6 +7,7 @@
 
 pub mod boundary;
 pub mod property;
+pub mod shrink;
 
 use serde_json::{Map, Value};
 
