@@ -36,8 +36,19 @@ fn load_contract(args: &CheckArgs, global: &GlobalArgs) -> Result<Contract> {
 
 /// What the contract expects for this request body: a valid request is accepted (an empty
 /// `agentIds` either way, notes:6.2), anything else rejected (notes:6.1). A body with duplicate
-/// member names may be read either way by a server (notes:6.12), so either is allowed.
+/// member names or a leading BOM may be read either way by a server (notes:6.12, RFC 8259
+/// §8.1), so either is allowed.
 pub fn expectation_for(contract: &Contract, request_body: &[u8]) -> Expectation {
+    // RFC 8259 §8.1 lets a parser ignore a BOM or refuse it: a request the server would
+    // otherwise accept may go either way (notes:6, "where a server may choose").
+    if let Some(rest) = request_body.strip_prefix(super::json::UTF8_BOM) {
+        return match expectation_for(contract, rest) {
+            Expectation::One(Outcome::Rejected) => Expectation::One(Outcome::Rejected),
+            _ => Expectation::EitherOf {
+                either_of: vec![Outcome::Accepted, Outcome::Rejected],
+            },
+        };
+    }
     let strict = super::json::parse_strict(request_body);
     let Ok(body) = &strict.value else {
         return Expectation::One(Outcome::Rejected);

@@ -48,6 +48,9 @@ json_check!(
     "Integer/Long members are plain integers fitting a signed 64-bit value"
 );
 
+/// The UTF-8 byte-order mark.
+pub const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
 /// Why a body could not be read as one JSON value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JsonError {
@@ -117,7 +120,7 @@ pub fn parse_strict(bytes: &[u8]) -> StrictJson {
         value: Err(e),
         duplicates: Vec::new(),
     };
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+    if bytes.starts_with(UTF8_BOM) {
         return fail(JsonError::Bom);
     }
     let text = match std::str::from_utf8(bytes) {
@@ -370,25 +373,26 @@ impl Parser<'_> {
         }
     }
 
+    /// A lone surrogate (`"\\ud800"`) is grammatical JSON (RFC 8259 §8.2: only its meaning is
+    /// unpredictable), so it reads as U+FFFD rather than failing notes:6.12.
     fn unicode_escape(&mut self) -> Result<char, JsonError> {
         let first = self.hex4()?;
-        let code = if (0xD800..0xDC00).contains(&first) {
-            if !self.src[self.pos..].starts_with(b"\\u") {
-                return self.syntax("lone surrogate in \\u escape");
-            }
-            self.pos += 2;
-            let second = self.hex4()?;
-            if !(0xDC00..0xE000).contains(&second) {
-                return self.syntax("lone surrogate in \\u escape");
-            }
-            0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
-        } else {
-            first
-        };
-        match char::from_u32(code) {
-            Some(c) => Ok(c),
-            None => self.syntax("lone surrogate in \\u escape"),
+        if !(0xD800..0xDC00).contains(&first) {
+            return Ok(char::from_u32(first).unwrap_or(char::REPLACEMENT_CHARACTER));
         }
+        let low = self.src[self.pos..].starts_with(b"\\u")
+            && self
+                .text
+                .get(self.pos + 2..self.pos + 6)
+                .and_then(|d| u32::from_str_radix(d, 16).ok())
+                .is_some_and(|second| (0xDC00..0xE000).contains(&second));
+        if !low {
+            return Ok(char::REPLACEMENT_CHARACTER);
+        }
+        self.pos += 2;
+        let second = self.hex4()?;
+        let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+        Ok(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER))
     }
 
     fn digits(&mut self) -> usize {

@@ -184,6 +184,18 @@ pub fn check_server_error(received: &Received) -> Option<Violation> {
     })
 }
 
+/// notes:6.13 accepts 501 as the refusal of another method than POST: there it is the
+/// expected answer, not the 5xx that notes:6.1 forbids.
+pub fn is_allowed_method_refusal(
+    expect: &Expectation,
+    outcome: Option<Outcome>,
+    received: &Received,
+) -> bool {
+    received.status == 501
+        && outcome == Some(Outcome::NotAllowedMethod)
+        && expect.allows(Outcome::NotAllowedMethod)
+}
+
 pub fn check_success_status(received: &Received) -> Option<Violation> {
     (received.status != 200).then(|| {
         Violation::new(
