@@ -9,6 +9,10 @@ use serde_json::{Map, Number, Value};
 
 use super::model::{CheckDef, Severity, Violation};
 
+/// Duplicate members reported by pointer; beyond this they are only counted, so a hostile
+/// body of repeated names costs no more memory than its own size.
+pub const MAX_DUPLICATES_REPORTED: usize = 100;
+
 /// Deepest nesting of arrays and objects read. Bodies of this interface nest three levels.
 pub const MAX_DEPTH: usize = 256;
 
@@ -68,6 +72,9 @@ pub enum JsonError {
 pub struct StrictJson {
     pub value: Result<Value, JsonError>,
     pub duplicates: Vec<String>,
+    /// How many duplicate members there were in all (`duplicates` keeps the first
+    /// [`MAX_DUPLICATES_REPORTED`]).
+    pub duplicate_count: usize,
 }
 
 impl StrictJson {
@@ -84,6 +91,17 @@ impl StrictJson {
                 )
             })
             .collect();
+        let unreported = self.duplicate_count.saturating_sub(self.duplicates.len());
+        if unreported > 0 {
+            out.push(
+                Violation::new(
+                    &DUPLICATE,
+                    "",
+                    format!("{unreported} more repeated member name(s) not listed"),
+                )
+                .with_value(self.duplicate_count),
+            );
+        }
         if let Err(e) = &self.value {
             out.push(error_violation(e));
         }
@@ -119,6 +137,7 @@ pub fn parse_strict(bytes: &[u8]) -> StrictJson {
     let fail = |e| StrictJson {
         value: Err(e),
         duplicates: Vec::new(),
+        duplicate_count: 0,
     };
     if bytes.starts_with(UTF8_BOM) {
         return fail(JsonError::Bom);
@@ -140,6 +159,7 @@ pub fn parse_strict(bytes: &[u8]) -> StrictJson {
         pos: 0,
         path: Vec::new(),
         duplicates: Vec::new(),
+        duplicate_count: 0,
     };
     let value = parser.value(0).and_then(|v| {
         parser.skip_ws();
@@ -152,6 +172,7 @@ pub fn parse_strict(bytes: &[u8]) -> StrictJson {
     StrictJson {
         value,
         duplicates: parser.duplicates,
+        duplicate_count: parser.duplicate_count,
     }
 }
 
@@ -168,6 +189,7 @@ struct Parser<'a> {
     pos: usize,
     path: Vec<Step>,
     duplicates: Vec<String>,
+    duplicate_count: usize,
 }
 
 impl Parser<'_> {
@@ -234,7 +256,10 @@ impl Parser<'_> {
             self.path.push(Step::Key(key_at));
             let value = self.value(depth)?;
             if map.contains_key(&key) {
-                self.duplicates.push(self.pointer());
+                self.duplicate_count += 1;
+                if self.duplicates.len() < MAX_DUPLICATES_REPORTED {
+                    self.duplicates.push(self.pointer());
+                }
             }
             self.path.pop();
             map.insert(key, value);
@@ -292,6 +317,7 @@ impl Parser<'_> {
                         pos: *at,
                         path: Vec::new(),
                         duplicates: Vec::new(),
+                        duplicate_count: 0,
                     };
                     let key = reread.string().unwrap_or_default();
                     out.push_str(&key.replace('~', "~0").replace('/', "~1"));

@@ -107,6 +107,12 @@ pub fn check_schema(
     if contract.is_valid(kind, body) {
         return Vec::new();
     }
+    // A set, not a scan: a hostile body can carry tens of thousands of both.
+    let reported: std::collections::HashSet<&str> = specific
+        .iter()
+        .filter(|s| s.is_failure())
+        .map(|s| s.pointer.as_str())
+        .collect();
     let mut out: Vec<Violation> = Vec::new();
     for issue in contract.schema_issues(kind, body) {
         let ptr = issue.instance_pointer.as_str();
@@ -118,14 +124,9 @@ pub fn check_schema(
         let missing = (issue.keyword == "required")
             .then(|| issue.message.split('"').nth(1))
             .flatten();
-        let covered = |at: &str| {
-            specific
-                .iter()
-                .filter(|s| s.is_failure())
-                .any(|s| match missing {
-                    Some(name) => s.pointer.strip_prefix(at) == Some(&format!("/{name}")),
-                    None => s.pointer == at,
-                })
+        let covered = |at: &str| match missing {
+            Some(name) => reported.contains(format!("{at}/{name}").as_str()),
+            None => reported.contains(at),
         };
         if covered(ptr) || mirrored.as_deref().is_some_and(covered) {
             continue;
@@ -210,8 +211,14 @@ pub fn check_extra_members(body: &Value, known: &[&str]) -> Vec<Violation> {
     let Some(map) = body.as_object() else {
         return Vec::new();
     };
-    map.keys()
+    let limit = super::agents::MAX_EXTRA_NAMES_REPORTED;
+    let unknown: Vec<&String> = map
+        .keys()
         .filter(|k| !known.contains(&k.as_str()))
+        .collect();
+    let mut out: Vec<Violation> = unknown
+        .iter()
+        .take(limit)
         .map(|k| {
             Violation::new(
                 &EXTRA_MEMBER,
@@ -219,7 +226,21 @@ pub fn check_extra_members(body: &Value, known: &[&str]) -> Vec<Violation> {
                 format!("unknown member {k} (allowed)"),
             )
         })
-        .collect()
+        .collect();
+    if unknown.len() > limit {
+        out.push(
+            Violation::new(
+                &EXTRA_MEMBER,
+                "",
+                format!(
+                    "{} more unknown member names not listed (allowed)",
+                    unknown.len() - limit
+                ),
+            )
+            .with_value(unknown.len()),
+        );
+    }
+    out
 }
 
 /// All envelope rules of a success body.
