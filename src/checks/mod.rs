@@ -146,6 +146,41 @@ fn classify_parsed(
     }
 }
 
+/// Why `classify` recognised nothing, for the message of [`status::UNRECOGNISED`].
+fn unrecognised_reason(received: &Received, body: Option<&Value>) -> String {
+    if !(200..300).contains(&received.status) {
+        return format!(
+            ": HTTP {} is no answer this interface gives",
+            received.status
+        );
+    }
+    let Some(body) = body else {
+        return if received.body.trim_ascii().is_empty() {
+            ": the body is empty".into()
+        } else {
+            ": the body is not JSON".into()
+        };
+    };
+    let Some(map) = body.as_object() else {
+        let kind = match body {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        };
+        return format!(": the body is {kind}, not an object");
+    };
+    match map.get("resultCode") {
+        Some(code) => format!(
+            ": /resultCode is {}, not a string",
+            model::truncate(&code.to_string(), 40)
+        ),
+        None => ": the body has no resultCode".into(),
+    }
+}
+
 /// An integer, also when written `1031.0` or `1.031e3` (the server may read it so).
 fn integral(value: &Value) -> Option<i64> {
     value.as_i64().or_else(|| {
@@ -243,14 +278,21 @@ pub fn judge(
     // A 200 that is not JSON is explained by the JSON finding; "unrecognised" would repeat it.
     let explained = json_expected && outcome.is_none() && strict.value.is_err();
     if !explained {
-        out.extend(status::compare(
+        let mut compared = status::compare(
             expect,
             outcome,
             received,
             result_code,
             &|| request.describe(contract),
             request.is_empty(),
-        ));
+        );
+        for v in compared
+            .iter_mut()
+            .filter(|v| v.check == status::UNRECOGNISED.id)
+        {
+            v.message.push_str(&unrecognised_reason(received, body));
+        }
+        out.extend(compared);
     }
     match outcome {
         Some(Outcome::Accepted) => {

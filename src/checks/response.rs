@@ -285,11 +285,15 @@ pub fn check_rejection(profile: &Profile, status: u16, body: Option<&Value>) -> 
     }
     let Some(body) = body else { return out };
     if let Some(name) = has_agent_data(body) {
-        out.push(Violation::new(
+        let mut v = Violation::new(
             &REJ_AGENT_DATA,
             format!("/{name}"),
             "a rejection must not carry agent data",
-        ));
+        );
+        if let Some(data) = body.get(name) {
+            v = v.with_value(data);
+        }
+        out.push(v);
     }
     let codes = &profile.result_codes;
     match body.get("resultCode").and_then(Value::as_str) {
