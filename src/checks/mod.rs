@@ -200,7 +200,8 @@ impl RequestView {
     fn read(bytes: &[u8]) -> RequestView {
         // A BOM the server may ignore (RFC 8259 §8.1) must not hide the IDs asked for.
         let bytes = bytes.strip_prefix(json::UTF8_BOM).unwrap_or(bytes);
-        let body: Option<Value> = serde_json::from_slice(bytes).ok();
+        // The same reader as the expectation (`command::expectation_for`) uses.
+        let body: Option<Value> = json::parse_strict(bytes).value.ok();
         let agent_ids = body
             .as_ref()
             .and_then(|b| b.get("agentIds"))
