@@ -279,6 +279,10 @@ fn describe(outcome: Option<Outcome>, received: &Received, result_code: Option<&
         .unwrap_or_default();
     match outcome {
         Some(Outcome::Accepted) => format!("a success (HTTP {}{code})", received.status),
+        // notes:3: a 403 is the IP lockout after repeated authentication failures.
+        Some(Outcome::Rejected) if received.status == 403 => {
+            format!("HTTP 403{code} (the client IP may be locked out)")
+        }
         Some(Outcome::Rejected) => format!("a rejection (HTTP {}{code})", received.status),
         Some(Outcome::Unauthenticated) => "HTTP 401".into(),
         Some(Outcome::NotAllowedMethod) => format!("a method refusal (HTTP {})", received.status),
