@@ -182,7 +182,7 @@ fn unrecognised_reason(received: &Received, body: Option<&Value>) -> String {
 }
 
 /// An integer, also when written `1031.0` or `1.031e3` (the server may read it so).
-fn integral(value: &Value) -> Option<i64> {
+pub(crate) fn integral(value: &Value) -> Option<i64> {
     value.as_i64().or_else(|| {
         let f = value.as_f64()?;
         // Exact in f64 and within i64: the cast cannot saturate.
