@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::model::{CheckDef, Severity, Violation};
+use super::model::{CheckDef, Severity, Violation, truncate};
 use crate::contract::{Contract, Profile, SchemaKind};
 
 macro_rules! resp_check {
@@ -223,7 +223,7 @@ pub fn check_extra_members(body: &Value, known: &[&str]) -> Vec<Violation> {
             Violation::new(
                 &EXTRA_MEMBER,
                 format!("/{}", k.replace('~', "~0").replace('/', "~1")),
-                format!("unknown member {k} (allowed)"),
+                format!("unknown member {} (allowed)", truncate(k, 80)),
             )
         })
         .collect();

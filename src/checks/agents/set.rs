@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use super::{EXTRA_MEMBER, LEFT_OUT, MEMBERS, NOT_ASKED, ORDER, TWICE};
-use crate::checks::model::Violation;
+use crate::checks::model::{Violation, truncate};
 
 /// notes:6.3/6.4 on the answer as a whole: asked for, answered once; left-out agents and
 /// order are information.
@@ -99,7 +99,10 @@ pub fn check_extra_members(agents: &[Value], base: &str) -> Vec<Violation> {
             Some(Violation::new(
                 &EXTRA_MEMBER,
                 ptr.clone(),
-                format!("unknown member {name} in {count} agent(s) (allowed)"),
+                format!(
+                    "unknown member {} in {count} agent(s) (allowed)",
+                    truncate(name, 80)
+                ),
             ))
         })
         .collect();
