@@ -472,7 +472,22 @@ impl Parser<'_> {
                 return Ok(Value::Number(u.into()));
             }
         }
-        match literal.parse::<f64>().ok().and_then(Number::from_f64) {
+        // RFC 8259 §6 puts no bound on a number: `1e999` is grammatical. It reads as the
+        // largest f64 of its sign, so an Integer/Long member still fails CMS-JSON-008 and an
+        // unknown member is not a syntax fault.
+        let finite = |f: f64| {
+            if f.is_infinite() {
+                f64::MAX.copysign(f)
+            } else {
+                f
+            }
+        };
+        match literal
+            .parse::<f64>()
+            .ok()
+            .map(finite)
+            .and_then(Number::from_f64)
+        {
             Some(n) => Ok(Value::Number(n)),
             None => Err(JsonError::Syntax {
                 offset: start,
