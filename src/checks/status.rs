@@ -119,7 +119,7 @@ status_check!(
     ALLOW_MISSING,
     "CMS-OUT-007",
     "notes:6.13",
-    Info,
+    Failure,
     "A 405 carries Allow: POST"
 );
 status_check!(
@@ -253,7 +253,7 @@ pub fn check_method_refusal(received: &Received) -> Option<Violation> {
         None => Some(Violation::new(
             &ALLOW_MISSING,
             "header:allow",
-            "405 without an Allow header",
+            "405 without an Allow header (RFC 9110 15.5.6 requires one; Allow: POST expected)",
         )),
         Some(allow)
             if allow
