@@ -150,21 +150,19 @@ fn every_broken_exchange_fails_with_its_check() {
 
 #[test]
 fn every_allowed_choice_passes() {
+    let mut wrong = Vec::new();
     for (path, fixture) in fixtures("allowed") {
         let found = judge_fixture(&fixture);
-        assert!(
-            failing_ids(&found).is_empty(),
-            "{}: {found:#?}",
-            path.display()
-        );
+        if !failing_ids(&found).is_empty() {
+            wrong.push(format!("{}: {found:#?}", path.display()));
+        }
         if let Some(info) = fixture.get("expectInfo").and_then(Value::as_str) {
-            assert!(
-                found.iter().any(|v| v.check == info),
-                "{}: no {info} in {found:#?}",
-                path.display()
-            );
+            if !found.iter().any(|v| v.check == info) {
+                wrong.push(format!("{}: no {info} in {found:#?}", path.display()));
+            }
         }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 // ---- the `check` command ----
@@ -395,4 +393,118 @@ proptest! {
         let found = run(&broken);
         prop_assert!(failing_ids(&found).contains(check), "expected {} in {:#?}", check, found);
     }
+}
+
+// ---- answers at and past the limits, and hostile bodies ----
+
+fn judge_success(contract: &Contract, request: &Value, body: &Value) -> Vec<Violation> {
+    let request = request.to_string().into_bytes();
+    let expect = expectation_for(contract, &request);
+    let exchange = captured_exchange(
+        contract,
+        request,
+        200,
+        "application/json",
+        body.to_string().into_bytes(),
+        NOW,
+    );
+    let options = CheckOptions {
+        now_ms: Some(NOW),
+        clock_skew_ms: contract.profile().logon_time.default_clock_skew_ms,
+    };
+    judge(contract, &exchange, &expect, &options)
+}
+
+#[test]
+fn one_agent_more_than_a_full_request_asked_for_fails() {
+    let contract = Contract::embedded("2023-12").unwrap();
+    let profile = contract.profile();
+    let max = profile.limits.agent_ids.max_items;
+    let ids = sample::agent_ids(profile, max);
+    let request = json!({"ccId": 1, "vdn": 170, "agentIds": ids});
+    let full = sample::success_body(profile, &ids, NOW);
+    assert!(failing_ids(&judge_success(&contract, &request, &full)).is_empty());
+
+    let asked: BTreeSet<i64> = ids.iter().copied().collect();
+    let stranger = (profile.limits.agent_ids.ranges[0].min..)
+        .find(|id| !asked.contains(id))
+        .unwrap();
+    for (extra, check) in [(ids[0], "CMS-AGENT-006"), (stranger, "CMS-AGENT-005")] {
+        let mut agents = full["resultDesc"].as_array().unwrap().clone();
+        agents.push(sample::agent(profile, extra, 7, NOW));
+        assert_eq!(agents.len(), max + 1);
+        let body = sample::success_of(profile, agents);
+        let found = judge_success(&contract, &request, &body);
+        assert_eq!(
+            failing_ids(&found),
+            BTreeSet::from([check.to_owned()]),
+            "{found:#?}"
+        );
+        let at = format!("/resultDesc/{max}/agentId");
+        assert!(
+            found.iter().any(|v| v.check == check && v.pointer == at),
+            "{found:#?}"
+        );
+    }
+}
+
+#[test]
+fn hostile_bodies_give_bounded_findings() {
+    let contract = Contract::embedded("2023-12").unwrap();
+    let profile = contract.profile();
+    let ids = sample::agent_ids(profile, profile.limits.agent_ids.max_items);
+    let request = json!({"ccId": 1, "vdn": 170, "agentIds": ids});
+
+    // Thousands of repeated names: the first ones by pointer, the rest counted.
+    let mut text = String::from("{");
+    for _ in 0..100_000 {
+        text.push_str("\"a\":1,");
+    }
+    text.push_str("\"a\":1}");
+    let exchange = captured_exchange(
+        &contract,
+        request.to_string().into_bytes(),
+        200,
+        "application/json",
+        text.into_bytes(),
+        NOW,
+    );
+    let options = CheckOptions {
+        now_ms: Some(NOW),
+        clock_skew_ms: 0,
+    };
+    let expect = Expectation::One(Outcome::Accepted);
+    let found = judge(&contract, &exchange, &expect, &options);
+    let duplicates: Vec<&Violation> = found.iter().filter(|v| v.check == "CMS-JSON-007").collect();
+    assert!(duplicates.len() <= 101, "{}", duplicates.len());
+    assert!(
+        duplicates
+            .iter()
+            .any(|v| v.value.as_deref() == Some("100000"))
+    );
+
+    // Every agent with its own unknown names and wrong-typed members: one finding per bad
+    // member, unknown names listed up to the cap.
+    let agents: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            let mut agent = sample::agent(profile, *id, 1, NOW);
+            agent["locationId"] = json!("65535");
+            agent[format!("x{id}")] = json!(1);
+            agent
+        })
+        .collect();
+    let body = sample::success_of(profile, agents);
+    let found = judge_success(&contract, &request, &body);
+    assert_eq!(
+        failing_ids(&found),
+        BTreeSet::from(["CMS-AGENT-003".to_owned()])
+    );
+    let not_integer = found.iter().filter(|v| v.check == "CMS-AGENT-003").count();
+    assert_eq!(not_integer, ids.len());
+    let extra = found.iter().filter(|v| v.check == "CMS-AGENT-020").count();
+    assert_eq!(
+        extra,
+        cmsconform::checks::agents::MAX_EXTRA_NAMES_REPORTED + 1
+    );
 }

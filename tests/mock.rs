@@ -542,7 +542,7 @@ async fn every_mutation_deviates_on_the_requests_it_targets() {
                 .await;
                 a.status != StatusCode::OK || a.json().get("resultDatas").is_some()
             }
-            "success-for-get" | "wrong-allow" => {
+            "success-for-get" | "wrong-allow" | "missing-allow" => {
                 let mut req = Req::post(SEED_BODY).fault(name);
                 req.method = "GET";
                 let a = send(config(), &req).await;
@@ -881,7 +881,7 @@ async fn the_checks_catch_every_single_exchange_mutation() {
             "accept-invalid" | "server-error-on-rejection" | "rejection-with-data" => {
                 (Req::post(&cc(0)), Outcome::Rejected)
             }
-            "success-for-get" | "wrong-allow" => {
+            "success-for-get" | "wrong-allow" | "missing-allow" => {
                 let mut req = Req::post(SEED_BODY);
                 req.method = "GET";
                 (req, Outcome::NotAllowedMethod)

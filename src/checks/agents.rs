@@ -12,7 +12,7 @@ mod set;
 #[cfg(test)]
 mod tests;
 
-pub use set::{check_answered_set, check_extra_members};
+pub use set::{MAX_EXTRA_NAMES_REPORTED, check_answered_set, check_extra_members};
 
 macro_rules! agent_check {
     ($name:ident, $id:literal, $clause:literal, $sev:ident, $title:literal) => {

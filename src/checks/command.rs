@@ -36,8 +36,19 @@ fn load_contract(args: &CheckArgs, global: &GlobalArgs) -> Result<Contract> {
 
 /// What the contract expects for this request body: a valid request is accepted (an empty
 /// `agentIds` either way, notes:6.2), anything else rejected (notes:6.1). A body with duplicate
-/// member names may be read either way by a server (notes:6.12), so either is allowed.
+/// member names or a leading BOM may be read either way by a server (notes:6.12, RFC 8259
+/// §8.1), so either is allowed.
 pub fn expectation_for(contract: &Contract, request_body: &[u8]) -> Expectation {
+    // RFC 8259 §8.1 lets a parser ignore a BOM or refuse it: a request the server would
+    // otherwise accept may go either way (notes:6, "where a server may choose").
+    if let Some(rest) = request_body.strip_prefix(super::json::UTF8_BOM) {
+        return match expectation_for(contract, rest) {
+            Expectation::One(Outcome::Rejected) => Expectation::One(Outcome::Rejected),
+            _ => Expectation::EitherOf {
+                either_of: vec![Outcome::Accepted, Outcome::Rejected],
+            },
+        };
+    }
     let strict = super::json::parse_strict(request_body);
     let Ok(body) = &strict.value else {
         return Expectation::One(Outcome::Rejected);
@@ -45,11 +56,19 @@ pub fn expectation_for(contract: &Contract, request_body: &[u8]) -> Expectation 
     let either = Expectation::EitherOf {
         either_of: vec![Outcome::Accepted, Outcome::Rejected],
     };
-    if !strict.duplicates.is_empty() || has_integer_in_other_form(contract, body) {
+    // An integer written `1.0` or `1e3` may be read as that integer or refused: either way
+    // is allowed when the request is valid read as integers. `1.5` or an out-of-range
+    // `0.0` stays a request to reject (notes:6.1).
+    // Duplicate names: first-wins and last-wins servers read different requests.
+    if !strict.duplicates.is_empty() {
         return either;
     }
-    if !contract.is_valid(SchemaKind::Request, body) {
+    let (as_integers, other_form) = integers_in_other_form(contract, body);
+    if !contract.is_valid(SchemaKind::Request, &as_integers) {
         return Expectation::One(Outcome::Rejected);
+    }
+    if other_form {
+        return either;
     }
     let empty_either = contract
         .request_shape()
@@ -66,24 +85,32 @@ pub fn expectation_for(contract: &Contract, request_body: &[u8]) -> Expectation 
     }
 }
 
-/// An integer-typed request member written `1.0` or `1e0`: the schema calls it an integer, a
-/// server may read it either way.
-fn has_integer_in_other_form(contract: &Contract, body: &Value) -> bool {
-    let other_form = |v: &Value| v.is_number() && !v.is_i64();
-    contract
-        .request_shape()
-        .properties
-        .iter()
-        .any(|(name, shape, _)| {
-            let Some(value) = body.get(name) else {
-                return false;
-            };
-            if shape.is_integer() && other_form(value) {
-                return true;
+/// The body with every integer-typed request member written `1.0` or `1e0` replaced by that
+/// integer, and whether there was any.
+fn integers_in_other_form(contract: &Contract, body: &Value) -> (Value, bool) {
+    let mut out = body.clone();
+    let mut found = false;
+    let mut normalise = |v: &mut Value| {
+        if v.is_number() && !v.is_i64() && !v.is_u64() {
+            if let Some(i) = super::integral(v) {
+                *v = Value::from(i);
+                found = true;
             }
-            let items_integer = shape.items.as_ref().is_some_and(|i| i.is_integer());
-            items_integer && value.as_array().is_some_and(|a| a.iter().any(other_form))
-        })
+        }
+    };
+    for (name, shape, _) in &contract.request_shape().properties {
+        let Some(value) = out.get_mut(name) else {
+            continue;
+        };
+        if shape.is_integer() {
+            normalise(value);
+        } else if shape.items.as_ref().is_some_and(|i| i.is_integer()) {
+            if let Some(items) = value.as_array_mut() {
+                items.iter_mut().for_each(&mut normalise);
+            }
+        }
+    }
+    (out, found)
 }
 
 /// The exchange as captured: a signed POST of `request_body`, answered with `status`.

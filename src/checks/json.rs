@@ -9,6 +9,10 @@ use serde_json::{Map, Number, Value};
 
 use super::model::{CheckDef, Severity, Violation};
 
+/// Duplicate members reported by pointer; beyond this they are only counted, so a hostile
+/// body of repeated names costs no more memory than its own size.
+pub const MAX_DUPLICATES_REPORTED: usize = 100;
+
 /// Deepest nesting of arrays and objects read. Bodies of this interface nest three levels.
 pub const MAX_DEPTH: usize = 256;
 
@@ -48,6 +52,9 @@ json_check!(
     "Integer/Long members are plain integers fitting a signed 64-bit value"
 );
 
+/// The UTF-8 byte-order mark.
+pub const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
 /// Why a body could not be read as one JSON value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JsonError {
@@ -65,6 +72,9 @@ pub enum JsonError {
 pub struct StrictJson {
     pub value: Result<Value, JsonError>,
     pub duplicates: Vec<String>,
+    /// How many duplicate members there were in all (`duplicates` keeps the first
+    /// [`MAX_DUPLICATES_REPORTED`]).
+    pub duplicate_count: usize,
 }
 
 impl StrictJson {
@@ -81,6 +91,17 @@ impl StrictJson {
                 )
             })
             .collect();
+        let unreported = self.duplicate_count.saturating_sub(self.duplicates.len());
+        if unreported > 0 {
+            out.push(
+                Violation::new(
+                    &DUPLICATE,
+                    "",
+                    format!("{unreported} more repeated member name(s) not listed"),
+                )
+                .with_value(self.duplicate_count),
+            );
+        }
         if let Err(e) = &self.value {
             out.push(error_violation(e));
         }
@@ -116,8 +137,9 @@ pub fn parse_strict(bytes: &[u8]) -> StrictJson {
     let fail = |e| StrictJson {
         value: Err(e),
         duplicates: Vec::new(),
+        duplicate_count: 0,
     };
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+    if bytes.starts_with(UTF8_BOM) {
         return fail(JsonError::Bom);
     }
     let text = match std::str::from_utf8(bytes) {
@@ -137,6 +159,7 @@ pub fn parse_strict(bytes: &[u8]) -> StrictJson {
         pos: 0,
         path: Vec::new(),
         duplicates: Vec::new(),
+        duplicate_count: 0,
     };
     let value = parser.value(0).and_then(|v| {
         parser.skip_ws();
@@ -149,6 +172,7 @@ pub fn parse_strict(bytes: &[u8]) -> StrictJson {
     StrictJson {
         value,
         duplicates: parser.duplicates,
+        duplicate_count: parser.duplicate_count,
     }
 }
 
@@ -165,6 +189,7 @@ struct Parser<'a> {
     pos: usize,
     path: Vec<Step>,
     duplicates: Vec<String>,
+    duplicate_count: usize,
 }
 
 impl Parser<'_> {
@@ -231,7 +256,10 @@ impl Parser<'_> {
             self.path.push(Step::Key(key_at));
             let value = self.value(depth)?;
             if map.contains_key(&key) {
-                self.duplicates.push(self.pointer());
+                self.duplicate_count += 1;
+                if self.duplicates.len() < MAX_DUPLICATES_REPORTED {
+                    self.duplicates.push(self.pointer());
+                }
             }
             self.path.pop();
             map.insert(key, value);
@@ -289,6 +317,7 @@ impl Parser<'_> {
                         pos: *at,
                         path: Vec::new(),
                         duplicates: Vec::new(),
+                        duplicate_count: 0,
                     };
                     let key = reread.string().unwrap_or_default();
                     out.push_str(&key.replace('~', "~0").replace('/', "~1"));
@@ -370,25 +399,26 @@ impl Parser<'_> {
         }
     }
 
+    /// A lone surrogate (`"\\ud800"`) is grammatical JSON (RFC 8259 §8.2: only its meaning is
+    /// unpredictable), so it reads as U+FFFD rather than failing notes:6.12.
     fn unicode_escape(&mut self) -> Result<char, JsonError> {
         let first = self.hex4()?;
-        let code = if (0xD800..0xDC00).contains(&first) {
-            if !self.src[self.pos..].starts_with(b"\\u") {
-                return self.syntax("lone surrogate in \\u escape");
-            }
-            self.pos += 2;
-            let second = self.hex4()?;
-            if !(0xDC00..0xE000).contains(&second) {
-                return self.syntax("lone surrogate in \\u escape");
-            }
-            0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
-        } else {
-            first
-        };
-        match char::from_u32(code) {
-            Some(c) => Ok(c),
-            None => self.syntax("lone surrogate in \\u escape"),
+        if !(0xD800..0xDC00).contains(&first) {
+            return Ok(char::from_u32(first).unwrap_or(char::REPLACEMENT_CHARACTER));
         }
+        let low = self.src[self.pos..].starts_with(b"\\u")
+            && self
+                .text
+                .get(self.pos + 2..self.pos + 6)
+                .and_then(|d| u32::from_str_radix(d, 16).ok())
+                .is_some_and(|second| (0xDC00..0xE000).contains(&second));
+        if !low {
+            return Ok(char::REPLACEMENT_CHARACTER);
+        }
+        self.pos += 2;
+        let second = self.hex4()?;
+        let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+        Ok(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER))
     }
 
     fn digits(&mut self) -> usize {
@@ -442,7 +472,22 @@ impl Parser<'_> {
                 return Ok(Value::Number(u.into()));
             }
         }
-        match literal.parse::<f64>().ok().and_then(Number::from_f64) {
+        // RFC 8259 §6 puts no bound on a number: `1e999` is grammatical. It reads as the
+        // largest f64 of its sign, so an Integer/Long member still fails CMS-JSON-008 and an
+        // unknown member is not a syntax fault.
+        let finite = |f: f64| {
+            if f.is_infinite() {
+                f64::MAX.copysign(f)
+            } else {
+                f
+            }
+        };
+        match literal
+            .parse::<f64>()
+            .ok()
+            .map(finite)
+            .and_then(Number::from_f64)
+        {
             Some(n) => Ok(Value::Number(n)),
             None => Err(JsonError::Syntax {
                 offset: start,

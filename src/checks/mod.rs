@@ -146,8 +146,43 @@ fn classify_parsed(
     }
 }
 
+/// Why `classify` recognised nothing, for the message of [`status::UNRECOGNISED`].
+fn unrecognised_reason(received: &Received, body: Option<&Value>) -> String {
+    if !(200..300).contains(&received.status) {
+        return format!(
+            ": HTTP {} is no answer this interface gives",
+            received.status
+        );
+    }
+    let Some(body) = body else {
+        return if received.body.trim_ascii().is_empty() {
+            ": the body is empty".into()
+        } else {
+            ": the body is not JSON".into()
+        };
+    };
+    let Some(map) = body.as_object() else {
+        let kind = match body {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        };
+        return format!(": the body is {kind}, not an object");
+    };
+    match map.get("resultCode") {
+        Some(code) => format!(
+            ": /resultCode is {}, not a string",
+            model::truncate(&code.to_string(), 40)
+        ),
+        None => ": the body has no resultCode".into(),
+    }
+}
+
 /// An integer, also when written `1031.0` or `1.031e3` (the server may read it so).
-fn integral(value: &Value) -> Option<i64> {
+pub(crate) fn integral(value: &Value) -> Option<i64> {
     value.as_i64().or_else(|| {
         let f = value.as_f64()?;
         // Exact in f64 and within i64: the cast cannot saturate.
@@ -163,7 +198,10 @@ struct RequestView {
 
 impl RequestView {
     fn read(bytes: &[u8]) -> RequestView {
-        let body: Option<Value> = serde_json::from_slice(bytes).ok();
+        // A BOM the server may ignore (RFC 8259 §8.1) must not hide the IDs asked for.
+        let bytes = bytes.strip_prefix(json::UTF8_BOM).unwrap_or(bytes);
+        // The same reader as the expectation (`command::expectation_for`) uses.
+        let body: Option<Value> = json::parse_strict(bytes).value.ok();
         let agent_ids = body
             .as_ref()
             .and_then(|b| b.get("agentIds"))
@@ -232,21 +270,30 @@ pub fn judge(
     }
     let body = strict.value.as_ref().ok();
     let outcome = classify_parsed(profile, received, body);
-    out.extend(status::check_server_error(received));
+    if !status::is_allowed_method_refusal(expect, outcome, received) {
+        out.extend(status::check_server_error(received));
+    }
     let result_code = body
         .and_then(|b| b.get("resultCode"))
         .and_then(Value::as_str);
     // A 200 that is not JSON is explained by the JSON finding; "unrecognised" would repeat it.
     let explained = json_expected && outcome.is_none() && strict.value.is_err();
     if !explained {
-        out.extend(status::compare(
+        let mut compared = status::compare(
             expect,
             outcome,
             received,
             result_code,
             &|| request.describe(contract),
             request.is_empty(),
-        ));
+        );
+        for v in compared
+            .iter_mut()
+            .filter(|v| v.check == status::UNRECOGNISED.id)
+        {
+            v.message.push_str(&unrecognised_reason(received, body));
+        }
+        out.extend(compared);
     }
     match outcome {
         Some(Outcome::Accepted) => {

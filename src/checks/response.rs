@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::model::{CheckDef, Severity, Violation};
+use super::model::{CheckDef, Severity, Violation, truncate};
 use crate::contract::{Contract, Profile, SchemaKind};
 
 macro_rules! resp_check {
@@ -107,6 +107,12 @@ pub fn check_schema(
     if contract.is_valid(kind, body) {
         return Vec::new();
     }
+    // A set, not a scan: a hostile body can carry tens of thousands of both.
+    let reported: std::collections::HashSet<&str> = specific
+        .iter()
+        .filter(|s| s.is_failure())
+        .map(|s| s.pointer.as_str())
+        .collect();
     let mut out: Vec<Violation> = Vec::new();
     for issue in contract.schema_issues(kind, body) {
         let ptr = issue.instance_pointer.as_str();
@@ -118,16 +124,17 @@ pub fn check_schema(
         let missing = (issue.keyword == "required")
             .then(|| issue.message.split('"').nth(1))
             .flatten();
-        let covered = |at: &str| {
-            specific
-                .iter()
-                .filter(|s| s.is_failure())
-                .any(|s| match missing {
-                    Some(name) => s.pointer.strip_prefix(at) == Some(&format!("/{name}")),
-                    None => s.pointer == at,
-                })
+        let covered = |at: &str| match missing {
+            Some(name) => reported.contains(format!("{at}/{name}").as_str()),
+            None => reported.contains(at),
         };
         if covered(ptr) || mirrored.as_deref().is_some_and(covered) {
+            continue;
+        }
+        // seed Table 3 ("other values: failure") and notes:6.1 ("another failure code is
+        // reported as information"): a code outside the seven-digit form of the Error Code
+        // Reference is [`REJ_OTHER_CODE`] information, not a shape fault.
+        if kind == SchemaKind::Failure && ptr == "/resultCode" && issue.keyword == "pattern" {
             continue;
         }
         let in_agent = ["/resultDesc/", "/resultDatas/"]
@@ -210,16 +217,36 @@ pub fn check_extra_members(body: &Value, known: &[&str]) -> Vec<Violation> {
     let Some(map) = body.as_object() else {
         return Vec::new();
     };
-    map.keys()
+    let limit = super::agents::MAX_EXTRA_NAMES_REPORTED;
+    let unknown: Vec<&String> = map
+        .keys()
         .filter(|k| !known.contains(&k.as_str()))
+        .collect();
+    let mut out: Vec<Violation> = unknown
+        .iter()
+        .take(limit)
         .map(|k| {
             Violation::new(
                 &EXTRA_MEMBER,
                 format!("/{}", k.replace('~', "~0").replace('/', "~1")),
-                format!("unknown member {k} (allowed)"),
+                format!("unknown member {} (allowed)", truncate(k, 80)),
             )
         })
-        .collect()
+        .collect();
+    if unknown.len() > limit {
+        out.push(
+            Violation::new(
+                &EXTRA_MEMBER,
+                "",
+                format!(
+                    "{} more unknown member names not listed (allowed)",
+                    unknown.len() - limit
+                ),
+            )
+            .with_value(unknown.len()),
+        );
+    }
+    out
 }
 
 /// All envelope rules of a success body.
@@ -232,12 +259,18 @@ pub fn check_success_envelope(contract: &Contract, body: &Value) -> Vec<Violatio
     out
 }
 
+/// notes:6.1 "no agent data": a non-empty array, or one object that holds agent members.
+/// Any other non-string `resultDesc` (e.g. `{"message": ..}`) is a shape fault the failure
+/// schema reports (notes:4), not agent data.
 fn has_agent_data(body: &Value) -> Option<&'static str> {
+    let is_agent = |map: &serde_json::Map<String, Value>| {
+        super::agents::MEMBERS.iter().any(|m| map.contains_key(*m))
+    };
     ["resultDesc", "resultDatas"]
         .into_iter()
         .find(|name| match body.get(*name) {
             Some(Value::Array(items)) => !items.is_empty(),
-            Some(Value::Object(_)) => true,
+            Some(Value::Object(map)) => is_agent(map),
             _ => false,
         })
 }
@@ -258,11 +291,15 @@ pub fn check_rejection(profile: &Profile, status: u16, body: Option<&Value>) -> 
     }
     let Some(body) = body else { return out };
     if let Some(name) = has_agent_data(body) {
-        out.push(Violation::new(
+        let mut v = Violation::new(
             &REJ_AGENT_DATA,
             format!("/{name}"),
             "a rejection must not carry agent data",
-        ));
+        );
+        if let Some(data) = body.get(name) {
+            v = v.with_value(data);
+        }
+        out.push(v);
     }
     let codes = &profile.result_codes;
     match body.get("resultCode").and_then(Value::as_str) {

@@ -119,7 +119,7 @@ status_check!(
     ALLOW_MISSING,
     "CMS-OUT-007",
     "notes:6.13",
-    Info,
+    Failure,
     "A 405 carries Allow: POST"
 );
 status_check!(
@@ -184,6 +184,18 @@ pub fn check_server_error(received: &Received) -> Option<Violation> {
     })
 }
 
+/// notes:6.13 accepts 501 as the refusal of another method than POST: there it is the
+/// expected answer, not the 5xx that notes:6.1 forbids.
+pub fn is_allowed_method_refusal(
+    expect: &Expectation,
+    outcome: Option<Outcome>,
+    received: &Received,
+) -> bool {
+    received.status == 501
+        && outcome == Some(Outcome::NotAllowedMethod)
+        && expect.allows(Outcome::NotAllowedMethod)
+}
+
 pub fn check_success_status(received: &Received) -> Option<Violation> {
     (received.status != 200).then(|| {
         Violation::new(
@@ -241,7 +253,7 @@ pub fn check_method_refusal(received: &Received) -> Option<Violation> {
         None => Some(Violation::new(
             &ALLOW_MISSING,
             "header:allow",
-            "405 without an Allow header",
+            "405 without an Allow header (RFC 9110 15.5.6 requires one; Allow: POST expected)",
         )),
         Some(allow)
             if allow
@@ -267,6 +279,10 @@ fn describe(outcome: Option<Outcome>, received: &Received, result_code: Option<&
         .unwrap_or_default();
     match outcome {
         Some(Outcome::Accepted) => format!("a success (HTTP {}{code})", received.status),
+        // notes:3: a 403 is the IP lockout after repeated authentication failures.
+        Some(Outcome::Rejected) if received.status == 403 => {
+            format!("HTTP 403{code} (the client IP may be locked out)")
+        }
         Some(Outcome::Rejected) => format!("a rejection (HTTP {}{code})", received.status),
         Some(Outcome::Unauthenticated) => "HTTP 401".into(),
         Some(Outcome::NotAllowedMethod) => format!("a method refusal (HTTP {})", received.status),

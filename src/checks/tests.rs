@@ -180,7 +180,7 @@ fn method_refusals() {
     let method = Expectation::One(Outcome::NotAllowedMethod);
     let mut ex = exchange(Value::Null, 405, b"");
     let judge_it = |ex: &Exchange| judge(&seed(), ex, &method, &options());
-    assert_eq!(ids(&judge_it(&ex)), ["CMS-OUT-007"]);
+    assert_eq!(failures(&judge_it(&ex)), ["CMS-OUT-007"]);
     if let Ok(r) = &mut ex.response {
         r.headers.push(("allow".into(), "POST".into()));
     }
@@ -297,6 +297,29 @@ fn an_integer_written_otherwise_in_the_request_may_go_either_way() {
     assert!(expect.allows(Outcome::Accepted) && expect.allows(Outcome::Rejected));
     let expect = command::expectation_for(&seed(), br#"{"ccId":1,"vdn":170,"agentIds":[1e3]}"#);
     assert!(expect.allows(Outcome::Accepted) && expect.allows(Outcome::Rejected));
+    // Not an integer at all, or out of range however it is read: a request to reject.
+    for body in [
+        r#"{"ccId":1.5,"vdn":170,"agentIds":[1031]}"#,
+        r#"{"ccId":0.0,"vdn":170,"agentIds":[1031]}"#,
+        r#"{"ccId":1,"vdn":170,"agentIds":[1031.5]}"#,
+        r#"{"ccId":1,"vdn":170,"agentIds":[1e2]}"#,
+        r#"{"ccId":18446744073709551615,"vdn":170,"agentIds":[1031]}"#,
+    ] {
+        assert_eq!(
+            command::expectation_for(&seed(), body.as_bytes()),
+            REJECTED,
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn a_request_with_a_bom_may_go_either_way_when_valid() {
+    let valid = b"\xEF\xBB\xBF{\"ccId\":1,\"vdn\":170,\"agentIds\":[1031]}";
+    let expect = command::expectation_for(&seed(), valid);
+    assert!(expect.allows(Outcome::Accepted) && expect.allows(Outcome::Rejected));
+    let invalid = b"\xEF\xBB\xBF{\"ccId\":0,\"vdn\":170,\"agentIds\":[1031]}";
+    assert_eq!(command::expectation_for(&seed(), invalid), REJECTED);
 }
 
 #[test]

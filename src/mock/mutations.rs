@@ -55,6 +55,7 @@ pub enum Mutation {
     RejectionWithData,
     SuccessForGet,
     WrongAllow,
+    MissingAllow,
     WrongContentType,
     AuthIgnored,
     /// Accepts the value one past the bound.
@@ -205,6 +206,11 @@ pub static CATALOGUE: &[MutationDef] = &[
         "405 answers carry Allow: GET, HEAD instead of POST"
     ),
     def!(
+        "missing-allow",
+        "notes:6.13",
+        "405 answers carry no Allow header (RFC 9110 requires one)"
+    ),
+    def!(
         "wrong-content-type",
         "notes:6.11",
         "JSON answers are labelled text/plain"
@@ -347,6 +353,7 @@ impl Mutation {
             "rejection-with-data" => simple(RejectionWithData),
             "success-for-get" => simple(SuccessForGet),
             "wrong-allow" => simple(WrongAllow),
+            "missing-allow" => simple(MissingAllow),
             "wrong-content-type" => simple(WrongContentType),
             "auth-ignored" => simple(AuthIgnored),
             "ccid-accepts-above-max" => simple(AcceptsOutside(CcId, Max)),

@@ -175,9 +175,11 @@ async fn answer(shared: &Shared, plan: &Plan, counter: u64, req: Request) -> Res
         } else {
             "POST"
         };
-        refusal
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static(allow));
+        if !plan.has(Mutation::MissingAllow) {
+            refusal
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
         return refusal;
     }
     let ip = parts

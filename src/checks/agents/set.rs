@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use super::{EXTRA_MEMBER, LEFT_OUT, MEMBERS, NOT_ASKED, ORDER, TWICE};
-use crate::checks::model::Violation;
+use crate::checks::model::{Violation, truncate};
 
 /// notes:6.3/6.4 on the answer as a whole: asked for, answered once; left-out agents and
 /// order are information.
@@ -65,9 +65,15 @@ pub fn check_answered_set(
     out
 }
 
+/// Distinct unknown member names reported one by one; the rest are counted in one line.
+pub const MAX_EXTRA_NAMES_REPORTED: usize = 50;
+
 /// notes:6.10: unknown members of agent objects, once per name.
 pub fn check_extra_members(agents: &[Value], base: &str) -> Vec<Violation> {
-    let mut first: Vec<(String, String, usize)> = Vec::new();
+    // name -> (pointer of its first occurrence, agents holding it); `order` keeps first-seen
+    // order. A map, not a scan: a hostile answer may hold thousands of distinct names.
+    let mut first: HashMap<&str, (String, usize)> = HashMap::new();
+    let mut order: Vec<&str> = Vec::new();
     for (index, agent) in agents.iter().enumerate() {
         let Some(map) = agent.as_object() else {
             continue;
@@ -76,20 +82,47 @@ pub fn check_extra_members(agents: &[Value], base: &str) -> Vec<Violation> {
             continue;
         }
         for name in map.keys().filter(|k| !MEMBERS.contains(&k.as_str())) {
-            match first.iter_mut().find(|(n, _, _)| n == name) {
-                Some(entry) => entry.2 += 1,
-                None => first.push((name.clone(), format!("{base}/{index}/{name}"), 1)),
-            }
+            first
+                .entry(name.as_str())
+                .and_modify(|(_, count)| *count += 1)
+                .or_insert_with(|| {
+                    order.push(name.as_str());
+                    (format!("{base}/{index}/{}", escape(name)), 1)
+                });
         }
     }
-    first
-        .into_iter()
-        .map(|(name, ptr, count)| {
+    let mut out: Vec<Violation> = order
+        .iter()
+        .take(MAX_EXTRA_NAMES_REPORTED)
+        .filter_map(|name| {
+            let (ptr, count) = first.get(name)?;
+            Some(Violation::new(
+                &EXTRA_MEMBER,
+                ptr.clone(),
+                format!(
+                    "unknown member {} in {count} agent(s) (allowed)",
+                    truncate(name, 80)
+                ),
+            ))
+        })
+        .collect();
+    if order.len() > MAX_EXTRA_NAMES_REPORTED {
+        out.push(
             Violation::new(
                 &EXTRA_MEMBER,
-                ptr,
-                format!("unknown member {name} in {count} agent(s) (allowed)"),
+                base,
+                format!(
+                    "{} more unknown member names not listed (allowed)",
+                    order.len() - MAX_EXTRA_NAMES_REPORTED
+                ),
             )
-        })
-        .collect()
+            .with_value(order.len()),
+        );
+    }
+    out
+}
+
+/// A member name as a JSON pointer token (RFC 6901).
+fn escape(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
 }
