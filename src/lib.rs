@@ -16,6 +16,7 @@ pub mod embedded;
 pub mod error;
 pub mod exit;
 pub mod logging;
+pub mod memory;
 pub mod mock;
 pub mod redact;
 pub mod report;

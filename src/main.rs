@@ -3,6 +3,8 @@
 use clap::Parser;
 
 fn main() {
+    // Before any thread exists: the arena cap applies to threads created later.
+    cmsconform::memory::limit_arenas();
     let cli = cmsconform::cli::Cli::parse();
     cmsconform::logging::init(&cli.global.log);
     let code = match cmsconform::cli::dispatch(cli) {

@@ -16,10 +16,32 @@ pub type AgentId = i64;
 /// The array of a success answer the relations read (`resultDatas` is its compatibility copy).
 pub const AGENTS_MEMBER: &str = "resultDesc";
 
+/// Members the relations compare other than the durations, in report order.
+pub const STABLE_FIELDS: &[&str] = &[
+    "currentState",
+    "prevState",
+    "currentStateReason",
+    "locationId",
+    "logonTime",
+];
+/// Counters: they may grow between requests, never shrink.
+pub const COUNTERS: &[&str] = &["agentRelease", "currentPrivateCallNum"];
+/// The durations the relations read beside [`STABLE_FIELDS`] and [`COUNTERS`].
+pub const DURATIONS: &[&str] = &["currentStateTime", "prevStateTime"];
+
+/// Whether the relations read this member of an agent's record. [`answer`] keeps only these:
+/// two 6000-agent answers in full were the largest share of a run's peak memory.
+pub fn compared(member: &str) -> bool {
+    [STABLE_FIELDS, COUNTERS, DURATIONS]
+        .iter()
+        .any(|names| names.contains(&member))
+}
+
 /// One answered agent: where it sits in the answer and its record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnsweredAgent {
     pub index: usize,
+    /// The members [`compared`] by the relations (and `agentId`), in answer order.
     pub record: Map<String, Value>,
 }
 
@@ -88,12 +110,10 @@ pub fn answer(contract: &Contract, exchange: &Exchange) -> Result<Answer, Unusab
     if received.truncated {
         return Err(Unusable::Truncated);
     }
-    let body: Option<Value> = serde_json::from_slice(&received.body).ok();
-    let result_code = body
-        .as_ref()
-        .and_then(|b| b.get("resultCode"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    // Read into a slim form, not a `Value`: a full parse of a 6000-agent answer is about
+    // 24 MB, and the relations hold two answers at a time.
+    let body: Option<slim::Envelope> = serde_json::from_slice(&received.body).ok();
+    let result_code = body.as_ref().and_then(|b| b.result_code.clone());
     let success = &contract.profile().result_codes.success;
     if received.status != 200 || result_code.as_deref() != Some(success.as_str()) {
         return Err(Unusable::NotSuccess {
@@ -101,14 +121,13 @@ pub fn answer(contract: &Contract, exchange: &Exchange) -> Result<Answer, Unusab
             result_code,
         });
     }
-    let records = body
-        .as_ref()
-        .and_then(|b| b.get(AGENTS_MEMBER))
-        .and_then(Value::as_array)
-        .ok_or_else(|| Unusable::Malformed(format!("no {AGENTS_MEMBER} array")))?;
+    let records = match body.and_then(|b| b.agents) {
+        Some(slim::Agents::Array(records)) => records,
+        _ => return Err(Unusable::Malformed(format!("no {AGENTS_MEMBER} array"))),
+    };
     let mut answer = Answer::default();
-    for (index, record) in records.iter().enumerate() {
-        let Some(record) = record.as_object() else {
+    for (index, record) in records.into_iter().enumerate() {
+        let Some(record) = record else {
             continue;
         };
         let Some(id) = record.get("agentId").and_then(Value::as_i64) else {
@@ -117,14 +136,192 @@ pub fn answer(contract: &Contract, exchange: &Exchange) -> Result<Answer, Unusab
         match answer.agents.entry(id) {
             std::collections::btree_map::Entry::Occupied(_) => answer.repeats.push((id, index)),
             std::collections::btree_map::Entry::Vacant(slot) => {
-                slot.insert(AnsweredAgent {
-                    index,
-                    record: record.clone(),
-                });
+                slot.insert(AnsweredAgent { index, record });
             }
         }
     }
     Ok(answer)
+}
+
+/// A success answer read with only what the relations use; anything else is skipped unparsed.
+/// Same reading as a `Value` parse: the last of repeated members wins, a non-string
+/// `resultCode` counts as absent, a non-object array element is no record.
+mod slim {
+    use std::fmt;
+
+    use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Value};
+
+    use super::{AGENTS_MEMBER, compared};
+
+    pub struct Envelope {
+        pub result_code: Option<String>,
+        pub agents: Option<Agents>,
+    }
+
+    pub enum Agents {
+        Array(Vec<Option<Map<String, Value>>>),
+        NotArray,
+    }
+
+    struct Record(Option<Map<String, Value>>);
+
+    impl<'de> de::Deserialize<'de> for Envelope {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(EnvelopeVisitor)
+        }
+    }
+
+    struct EnvelopeVisitor;
+
+    impl<'de> Visitor<'de> for EnvelopeVisitor {
+        type Value = Envelope;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope, A::Error> {
+            let mut envelope = Envelope {
+                result_code: None,
+                agents: None,
+            };
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "resultCode" {
+                    envelope.result_code = match map.next_value::<Value>()? {
+                        Value::String(code) => Some(code),
+                        _ => None,
+                    };
+                } else if key == AGENTS_MEMBER {
+                    envelope.agents = Some(map.next_value::<Agents>()?);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(envelope)
+        }
+        // Any other JSON is a body without the members: as absent as in a `Value`.
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Envelope, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(absent())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Envelope, E> {
+            Ok(absent())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Envelope, E> {
+            Ok(absent())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Envelope, E> {
+            Ok(absent())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Envelope, E> {
+            Ok(absent())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Envelope, E> {
+            Ok(absent())
+        }
+        fn visit_unit<E>(self) -> Result<Envelope, E> {
+            Ok(absent())
+        }
+    }
+
+    fn absent() -> Envelope {
+        Envelope {
+            result_code: None,
+            agents: None,
+        }
+    }
+
+    impl<'de> de::Deserialize<'de> for Agents {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(match d.deserialize_any(ArrayVisitor)? {
+                Some(records) => Agents::Array(records),
+                None => Agents::NotArray,
+            })
+        }
+    }
+
+    struct ArrayVisitor;
+    impl<'de> Visitor<'de> for ArrayVisitor {
+        type Value = Option<Vec<Option<Map<String, Value>>>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
+            while let Some(Record(record)) = seq.next_element::<Record>()? {
+                records.push(record);
+            }
+            Ok(Some(records))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+
+    impl<'de> de::Deserialize<'de> for Record {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> Visitor<'de> for RecordVisitor {
+                type Value = Record;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a JSON value")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record, A::Error> {
+                    let mut record = Map::new();
+                    while let Some(key) = map.next_key::<String>()? {
+                        if key == "agentId" || compared(&key) {
+                            let value = map.next_value::<Value>()?;
+                            record.insert(key, value);
+                        } else {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                    Ok(Record(Some(record)))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Record, A::Error> {
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(Record(None))
+                }
+                fn visit_bool<E>(self, _: bool) -> Result<Record, E> {
+                    Ok(Record(None))
+                }
+                fn visit_i64<E>(self, _: i64) -> Result<Record, E> {
+                    Ok(Record(None))
+                }
+                fn visit_u64<E>(self, _: u64) -> Result<Record, E> {
+                    Ok(Record(None))
+                }
+                fn visit_f64<E>(self, _: f64) -> Result<Record, E> {
+                    Ok(Record(None))
+                }
+                fn visit_str<E>(self, _: &str) -> Result<Record, E> {
+                    Ok(Record(None))
+                }
+                fn visit_unit<E>(self) -> Result<Record, E> {
+                    Ok(Record(None))
+                }
+            }
+            d.deserialize_any(RecordVisitor)
+        }
+    }
 }
 
 /// An integer member of a record, when it is one.
@@ -173,6 +370,37 @@ mod tests {
         );
         assert_eq!(answer.agents[&5].index, 1);
         assert_eq!(answer.repeats, vec![(3, 2)]);
+    }
+
+    #[test]
+    fn slim_reading_keeps_the_compared_members_and_the_value_reading() {
+        let contract = Contract::embedded("2023-12").unwrap();
+        let body = r#"{"resultDesc":"x","resultCode":"0100000","resultDesc":[
+            {"agentId":3,"currentState":4,"extra":{"deep":[1]},"currentState":5},[1],null,
+            {"agentId":"4"}],"other":[{"a":1}]}"#;
+        let answer = answer(&contract, &exchange("{}", 200, body)).unwrap();
+        let record = &answer.agents[&3];
+        assert_eq!(record.index, 0);
+        assert_eq!(
+            serde_json::to_string(&record.record).unwrap(),
+            r#"{"agentId":3,"currentState":5}"#
+        );
+        assert_eq!(answer.agents.len(), 1);
+        for (body, malformed) in [
+            (r#"{"resultCode":"0100000","resultDesc":{"agentId":3}}"#, true),
+            (r#"{"resultCode":"0100000"}"#, true),
+            (r#"[{"resultCode":"0100000"}]"#, false),
+            (r#"{"resultCode":100000,"resultDesc":[]}"#, false),
+            (r#"{"resultCode":"0100000","resultDesc":[]} x"#, false),
+        ] {
+            let read = super::answer(&contract, &exchange("{}", 200, body));
+            assert_eq!(
+                matches!(read, Err(Unusable::Malformed(_))),
+                malformed,
+                "{body}: {read:?}"
+            );
+            assert!(read.is_err(), "{body}");
+        }
     }
 
     #[test]

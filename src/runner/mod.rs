@@ -41,6 +41,8 @@ use crate::report::{self, CaseRecord, RunRecord, Verdict};
 pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     let config = RunConfig::from_args(args, global)?;
     let cases = suite::assemble(&config)?;
+    // Generating the property cases churns through far more memory than the cases keep.
+    crate::memory::release_free();
     let arguments = trials::arguments(args);
     if args.list {
         trials::list(&arguments, &cases);
@@ -78,6 +80,8 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         progress,
     );
     order_like(&mut records, &suite_order);
+    // The cases' large answers are freed by now: hand their pages back before the relations.
+    crate::memory::release_free();
     let unusable = unusable_reason(&session, &records);
     if unusable.is_none() {
         if let Some(dir) = &config.regressions_dir {

@@ -101,7 +101,8 @@ impl Session {
         }
         let outgoing = self.outgoing(case);
         // Held until the answer is judged and dropped; the semaphore is never closed.
-        let _permit = if outgoing.body.len() > HEAVY_REQUEST_BYTES {
+        let heavy = outgoing.body.len() > HEAVY_REQUEST_BYTES;
+        let _permit = if heavy {
             self.heavy.acquire().await.ok()
         } else {
             None
@@ -109,7 +110,14 @@ impl Session {
         let started = Instant::now();
         let exchange = self.client.send(&outgoing).await;
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        self.record(case, &exchange, duration_ms)
+        let record = self.record(case, &exchange, duration_ms);
+        if heavy {
+            // A large answer's parse is freed now; without a trim each allocator arena keeps
+            // its own high-water mark and the run's peak becomes their sum.
+            drop(exchange);
+            crate::memory::release_free();
+        }
+        record
     }
 
     /// The record of `case` judged on `exchange`.

@@ -8,16 +8,7 @@ use super::{FieldChange, Suspect, SuspectKind};
 use crate::checks::{CheckDef, Exchange, Violation};
 use crate::consistency::answer::{self, AGENTS_MEMBER, AgentId, AnsweredAgent};
 
-/// Members compared other than the durations, in report order.
-const STABLE_FIELDS: &[&str] = &[
-    "currentState",
-    "prevState",
-    "currentStateReason",
-    "locationId",
-    "logonTime",
-];
-/// Counters: they may grow between requests, never shrink.
-const COUNTERS: &[&str] = &["agentRelease", "currentPrivateCallNum"];
+use crate::consistency::answer::{COUNTERS, STABLE_FIELDS};
 
 /// Wall time between two exchanges, as far as the client can tell, in whole seconds.
 pub(super) struct Clock {
