@@ -783,7 +783,12 @@ fn coverage_counts_clauses_cited_by_findings_and_shows_gaps() {
     // The rules judged on a rejection reach their clauses without any finding.
     assert_eq!(row("notes:4").cases, ["boundary::ccId::min-1"]);
     // The skipped case does not reach its clause.
-    assert!(!row("notes:6.1").cases.iter().any(|c| c == "hand::invalid_utf8"));
+    assert!(
+        !row("notes:6.1")
+            .cases
+            .iter()
+            .any(|c| c == "hand::invalid_utf8")
+    );
     // A clause nothing exercised is a visible gap.
     assert!(row("notes:6.2").cases.is_empty());
     let md = report::markdown::render(&record);

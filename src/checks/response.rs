@@ -4,77 +4,66 @@
 
 use serde_json::Value;
 
-use super::model::{CheckDef, Severity, Violation, truncate};
+use super::model::{CheckDef, Severity, Violation, check_def, truncate};
 use crate::contract::{Contract, Profile, SchemaKind};
 
-macro_rules! resp_check {
-    ($name:ident, $id:literal, $clause:literal, $sev:ident, $title:literal) => {
-        pub static $name: CheckDef = CheckDef {
-            id: $id,
-            clause: $clause,
-            severity: Severity::$sev,
-            title: $title,
-        };
-    };
-}
-
-resp_check!(
+check_def!(
     SCHEMA,
     "CMS-RESP-001",
     "seed:table3",
     Failure,
     "A success body matches the success schema"
 );
-resp_check!(
+check_def!(
     RESULT_CODE,
     "CMS-RESP-002",
     "seed:table3",
     Failure,
     "result is \"0\" exactly when resultCode is the success code"
 );
-resp_check!(
+check_def!(
     DATAS_DESC,
     "CMS-RESP-003",
     "notes:6.5",
     Failure,
     "resultDatas equals resultDesc element by element"
 );
-resp_check!(
+check_def!(
     EXTRA_MEMBER,
     "CMS-RESP-004",
     "notes:6.10",
     Info,
     "Unknown extra members are allowed"
 );
-resp_check!(
+check_def!(
     REJ_AGENT_DATA,
     "CMS-REJ-001",
     "notes:6.1",
     Failure,
     "A rejection carries no agent data"
 );
-resp_check!(
+check_def!(
     REJ_SUCCESS_CODE,
     "CMS-REJ-002",
     "notes:6.1",
     Failure,
     "A rejection's resultCode is not the success code"
 );
-resp_check!(
+check_def!(
     REJ_OTHER_CODE,
     "CMS-REJ-003",
     "notes:6.1",
     Info,
     "A rejection's resultCode is 0100002 (invalid parameter)"
 );
-resp_check!(
+check_def!(
     REJ_4XX,
     "CMS-REJ-004",
     "notes:6.1",
     Info,
     "A rejection as HTTP 4xx rather than 200 is allowed"
 );
-resp_check!(
+check_def!(
     REJ_SCHEMA,
     "CMS-REJ-005",
     "notes:4",
