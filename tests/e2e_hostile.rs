@@ -1,0 +1,368 @@
+//! Hostile servers and bad input at the level of the `cmsconform` binary (issue 7): each test
+//! starts a misbehaving server in-process on 127.0.0.1:0 (raw tokio sockets on a runtime owned
+//! by the test), runs the binary against it, and asserts the exit code, the message and the
+//! bound (wall time of the whole run, cases attempted, connections received). Client-level
+//! behaviour is in `tests/hostile.rs`, the mock's own robustness in `tests/mock.rs`.
+//! Servers may sleep or hold a connection to misbehave; the tests never sleep to wait.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::runtime::Runtime;
+
+use cmsconform::auth::Credentials;
+use cmsconform::contract::Contract;
+use cmsconform::mock::{self, MockConfig};
+
+/// The whole run's allowance: breaker × timeout is 1.5 s; the rest covers process start and a
+/// loaded 2-core machine. Generous on purpose: the point is "not every case's deadline".
+const RUN_BOUND: Duration = Duration::from_secs(15);
+
+/// The binary in `dir`, with no CMSCONFORM_* variable inherited from the environment.
+fn cmsconform(dir: &Path) -> Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("cmsconform");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("CMSCONFORM_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.current_dir(dir).args(["--log", "error"]);
+    cmd
+}
+
+struct Ran {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    took: Duration,
+}
+
+fn run(cmd: &mut Command) -> Ran {
+    let started = Instant::now();
+    let output = cmd.output().unwrap_or_else(|e| panic!("spawn: {e}"));
+    Ran {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        took: started.elapsed(),
+    }
+}
+
+impl std::fmt::Display for Ran {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?} after {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.took, self.stdout, self.stderr
+        )
+    }
+}
+
+/// libtest's closing counts: (passed, failed, ignored).
+fn trial_counts(stdout: &str) -> (usize, usize, usize) {
+    let line = stdout
+        .lines()
+        .rfind(|l| l.starts_with("test result:"))
+        .unwrap_or_else(|| panic!("no libtest summary in\n{stdout}"));
+    let count = |word: &str| -> usize {
+        line.split(';')
+            .find(|part| part.trim_end().ends_with(word))
+            .and_then(|part| part.split_whitespace().rev().nth(1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no {word} count in {line:?}"))
+    };
+    (count("passed"), count("failed"), count("ignored"))
+}
+
+/// Reads one HTTP request (head and Content-Length body); returns the head, `None` on EOF.
+async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+            let declared: usize = head
+                .lines()
+                .filter_map(|line| line.split_once(':'))
+                .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, value)| value.trim().parse().ok())
+                .unwrap_or(0);
+            let mut missing = declared.saturating_sub(buf.len() - end - 4);
+            while missing > 0 {
+                let n = stream.read(&mut chunk).await.ok()?;
+                if n == 0 {
+                    break;
+                }
+                missing = missing.saturating_sub(n);
+            }
+            return Some(head);
+        }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 || buf.len() > 1 << 20 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A server on `runtime` that hands every connection to `serve`, each on its own task.
+fn raw_server<F, Fut>(runtime: &Runtime, serve: F) -> SocketAddr
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = runtime
+        .block_on(TcpListener::bind("127.0.0.1:0"))
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("addr: {e}"));
+    runtime.spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve(stream));
+        }
+    });
+    addr
+}
+
+/// Answers every request with `head` then `body`, keeping the connection alive.
+fn answering_server(runtime: &Runtime, body: Vec<u8>) -> SocketAddr {
+    let body = Arc::new(body);
+    raw_server(runtime, move |mut stream| {
+        let body = Arc::clone(&body);
+        async move {
+            while read_request(&mut stream).await.is_some() {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json;charset=UTF-8\r\n\
+                     Content-Length: {}\r\n\r\n",
+                    body.len()
+                );
+                if stream.write_all(head.as_bytes()).await.is_err()
+                    || stream.write_all(&body).await.is_err()
+                {
+                    return;
+                }
+            }
+        }
+    })
+}
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"))
+}
+
+fn url(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+/// `run --target URL` with throwaway keys, short deadlines and no reports.
+fn run_against(dir: &Path, target: &str, extra: &[&str]) -> Ran {
+    run(cmsconform(dir)
+        .args(["run", "--target", target, "--ak", "a", "--sk", "s"])
+        .args(["--seed", "1", "--no-progress"])
+        .args(extra))
+}
+
+// ---- 1. the whole run is bounded by the circuit breaker ----
+
+/// Exit 3 naming the target unusable and `cause`, within the bound, most cases not attempted.
+fn assert_unusable_early(ran: &Ran, cause: &str) {
+    assert_eq!(ran.code, Some(3), "{ran}");
+    assert!(ran.stderr.contains("target unusable"), "{ran}");
+    assert!(ran.stderr.contains(cause), "cause {cause:?} not named: {ran}");
+    assert!(ran.took < RUN_BOUND, "{ran}");
+    let (passed, failed, ignored) = trial_counts(&ran.stdout);
+    assert_eq!(passed, 0, "{ran}");
+    // Breaker 3 plus the trials already in flight (-j 4) when it opened.
+    assert!(failed <= 8, "{failed} cases attempted: {ran}");
+    assert!(ignored >= 40, "only {ignored} cases skipped: {ran}");
+}
+
+const BREAKER_RUN: &[&str] = &[
+    "--timeout",
+    "500ms",
+    "--breaker",
+    "3",
+    "--no-report",
+    "--cases",
+    "32",
+];
+
+#[test]
+fn a_stalling_server_stops_the_run_at_the_breaker() {
+    let rt = runtime();
+    let addr = raw_server(&rt, |mut stream| async move {
+        let _request = read_request(&mut stream).await;
+        // Hold the connection open and say nothing, for as long as the client waits.
+        std::future::pending::<()>().await;
+        drop(stream);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run_against(dir.path(), &url(addr), BREAKER_RUN);
+    assert_unusable_early(&ran, "timed out");
+    assert!(ran.stderr.contains("circuit breaker"), "{ran}");
+}
+
+#[test]
+fn a_dead_port_stops_the_run_at_the_breaker() {
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run_against(dir.path(), &url(addr), BREAKER_RUN);
+    assert_unusable_early(&ran, "connect");
+}
+
+#[test]
+fn a_garbage_server_stops_the_run_at_the_breaker() {
+    let rt = runtime();
+    let addr = raw_server(&rt, |mut stream| async move {
+        if read_request(&mut stream).await.is_some() {
+            let _ = stream.write_all(b"\x00\x01garbage\xff\xfe not http\r\n\r\n").await;
+            let _ = stream.shutdown().await;
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run_against(dir.path(), &url(addr), BREAKER_RUN);
+    assert_unusable_early(&ran, "protocol error");
+}
+
+// ---- 2. every answer longer than --max-body ----
+
+#[test]
+fn bodies_beyond_max_body_fail_every_case_in_bounded_time() {
+    const ANNOUNCED: usize = 50 << 20;
+    let rt = runtime();
+    let addr = raw_server(&rt, |mut stream| async move {
+        while read_request(&mut stream).await.is_some() {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json;charset=UTF-8\r\n\
+                 Content-Length: {ANNOUNCED}\r\n\r\n{{\"result\":\"0\",\"resultDatas\":[\""
+            );
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let chunk = vec![b'x'; 64 << 10];
+            // The client hangs up at its cap; a write error ends this connection.
+            for _ in 0..ANNOUNCED / chunk.len() {
+                if stream.write_all(&chunk).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run_against(
+        dir.path(),
+        &url(addr),
+        &[
+            "--timeout",
+            "5s",
+            "--max-body",
+            "64KiB",
+            "--report-dir",
+            "out",
+            "hand::",
+        ],
+    );
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert!(ran.took < RUN_BOUND, "{ran}");
+    let (passed, failed, _) = trial_counts(&ran.stdout);
+    assert_eq!(passed, 0, "{ran}");
+    assert!(failed >= 10, "{ran}");
+    let report = report_json(&dir.path().join("out"));
+    for case in sent_cases(&report) {
+        let checks = check_ids(case);
+        assert!(
+            checks.iter().any(|c| c == "CMS-HTTP-003"),
+            "{}: {checks:?}",
+            case["id"]
+        );
+    }
+    assert!(ran.stdout.contains("65536"), "the cap is not named: {ran}");
+}
+
+fn report_json(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("report.json"))
+        .unwrap_or_else(|e| panic!("report.json: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("report.json: {e}"))
+}
+
+/// The report's cases that were sent (not skipped).
+fn sent_cases(report: &serde_json::Value) -> Vec<&serde_json::Value> {
+    let cases: Vec<&serde_json::Value> = report["cases"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no cases in {report}"))
+        .iter()
+        .filter(|c| c["verdict"] != "skipped")
+        .collect();
+    assert!(!cases.is_empty(), "nothing was sent: {report}");
+    cases
+}
+
+fn check_ids(case: &serde_json::Value) -> Vec<String> {
+    case["violations"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter_map(|v| v["check"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+// ---- 3. redirects ----
+
+#[test]
+fn a_redirect_fails_the_cases_and_the_other_host_gets_nothing() {
+    let rt = runtime();
+    let elsewhere_hits = Arc::new(AtomicUsize::new(0));
+    let hits = Arc::clone(&elsewhere_hits);
+    let elsewhere = raw_server(&rt, move |_stream| {
+        hits.fetch_add(1, Ordering::SeqCst);
+        async {}
+    });
+    let location = format!(
+        "http://127.0.0.2:{}/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids",
+        elsewhere.port()
+    );
+    let location_too = format!("http://{elsewhere}/elsewhere");
+    let addr = raw_server(&rt, move |mut stream| {
+        let location = location.clone();
+        let other = location_too.clone();
+        async move {
+            let mut n = 0usize;
+            while read_request(&mut stream).await.is_some() {
+                n += 1;
+                let to = if n % 2 == 0 { &other } else { &location };
+                let head = format!(
+                    "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\n\r\n"
+                );
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run_against(
+        dir.path(),
+        &url(addr),
+        &["--timeout", "2s", "--no-report", "--cases", "4"],
+    );
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert!(ran.took < RUN_BOUND, "{ran}");
+    assert!(ran.stdout.to_lowercase().contains("redirect"), "{ran}");
+    assert!(ran.stdout.contains("302"), "{ran}");
+    assert_eq!(elsewhere_hits.load(Ordering::SeqCst), 0, "{ran}");
+}
