@@ -366,3 +366,70 @@ fn a_redirect_fails_the_cases_and_the_other_host_gets_nothing() {
     assert!(ran.stdout.contains("302"), "{ran}");
     assert_eq!(elsewhere_hits.load(Ordering::SeqCst), 0, "{ran}");
 }
+
+// ---- 4. pathological JSON in every answer ----
+
+/// Each body served for every request, and a check id the seed example's case must report.
+fn pathological_bodies() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let ok_tail = r#""resultCode":"0100000","resultDesc":[]}"#;
+    let mut deep = Vec::with_capacity(400_010);
+    deep.extend_from_slice(b"{\"result\":\"0\",\"resultDatas\":");
+    deep.extend(std::iter::repeat_n(b'[', 200_000));
+    deep.extend(std::iter::repeat_n(b']', 200_000));
+    deep.extend_from_slice(b"}");
+    let seed = include_str!("../cases/fixtures/seed_example.response.json");
+    let agent = |id: &str| seed.replace("\"agentId\": 1031", &format!("\"agentId\": {id}"));
+    let mut invalid_utf8 = br#"{"result":"0","resultDesc":["#.to_vec();
+    invalid_utf8.extend_from_slice(b"\"\xff\xfe\"], ");
+    invalid_utf8.extend_from_slice(ok_tail.as_bytes());
+    let mut bom = b"\xef\xbb\xbf".to_vec();
+    bom.extend_from_slice(format!("{{\"result\":\"0\",{ok_tail}").as_bytes());
+    let mut nul = format!("{{\"result\":\"0\",{ok_tail}").into_bytes();
+    nul.insert(1, 0);
+    vec![
+        ("deep", deep, "CMS-JSON-006"),
+        ("1e400", agent("1e400").into_bytes(), "CMS-JSON-008"),
+        ("fractional", agent("1031.5").into_bytes(), "CMS-JSON-008"),
+        (
+            "duplicate",
+            format!("{{\"result\":\"0\",\"result\":\"1\",{ok_tail}").into_bytes(),
+            "CMS-JSON-007",
+        ),
+        ("invalid-utf8", invalid_utf8, "CMS-JSON-001"),
+        ("bom", bom, "CMS-JSON-002"),
+        ("nul", nul, "CMS-JSON-005"),
+    ]
+}
+
+#[test]
+fn pathological_json_fails_the_case_without_a_crash() {
+    let rt = runtime();
+    for (name, body, expected) in pathological_bodies() {
+        let addr = answering_server(&rt, body);
+        let dir = tempfile::tempdir().unwrap();
+        let ran = run_against(
+            dir.path(),
+            &url(addr),
+            &[
+                "--timeout",
+                "5s",
+                "--report-dir",
+                "out",
+                "--exact",
+                "hand::seed_example",
+            ],
+        );
+        assert_eq!(ran.code, Some(1), "{name}: {ran}");
+        assert!(!ran.stderr.contains("panicked"), "{name}: {ran}");
+        assert!(ran.took < RUN_BOUND, "{name}: {ran}");
+        let report = report_json(&dir.path().join("out"));
+        let cases = sent_cases(&report);
+        assert_eq!(cases.len(), 1, "{name}: {report}");
+        let checks = check_ids(cases[0]);
+        assert_eq!(cases[0]["verdict"], "failed", "{name}: {report}");
+        assert!(
+            checks.iter().any(|c| c == expected),
+            "{name}: {checks:?}"
+        );
+    }
+}
