@@ -32,7 +32,8 @@ fn cmsconform(dir: &Path) -> Command {
             cmd.env_remove(name);
         }
     }
-    cmd.current_dir(dir).args(["--log", "error"]);
+    // Quiet unless a test asks for more with --log (the flag wins over the variable).
+    cmd.current_dir(dir).env("CMSCONFORM_LOG", "error");
     cmd
 }
 
@@ -431,5 +432,179 @@ fn pathological_json_fails_the_case_without_a_crash() {
             checks.iter().any(|c| c == expected),
             "{name}: {checks:?}"
         );
+    }
+}
+
+// ---- 5. TLS ----
+
+/// A TLS server with a self-signed certificate for 127.0.0.1, answering every request 200.
+fn self_signed_tls_server(runtime: &Runtime) -> SocketAddr {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+    let key = rcgen::KeyPair::generate().unwrap_or_else(|e| panic!("key: {e}"));
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .and_then(|params| params.self_signed(&key))
+        .unwrap_or_else(|e| panic!("cert: {e}"));
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let server_config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap_or_else(|e| panic!("tls versions: {e}"))
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(cert.der().to_vec())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .unwrap_or_else(|e| panic!("tls config: {e}"));
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config));
+    let seed = include_bytes!("../cases/fixtures/seed_example.response.json");
+    raw_server(runtime, move |stream| {
+        let acceptor = acceptor.clone();
+        async move {
+            // A client refusing the certificate ends the handshake: nothing to serve.
+            let Ok(mut tls) = acceptor.accept(stream).await else {
+                return;
+            };
+            while read_request(&mut tls).await.is_some() {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json;charset=UTF-8\r\n\
+                     Content-Length: {}\r\n\r\n",
+                    seed.len()
+                );
+                if tls.write_all(head.as_bytes()).await.is_err()
+                    || tls.write_all(seed).await.is_err()
+                {
+                    return;
+                }
+            }
+        }
+    })
+}
+
+#[test]
+fn a_self_signed_target_is_unusable_and_the_fix_is_named() {
+    let rt = runtime();
+    let addr = self_signed_tls_server(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run_against(
+        dir.path(),
+        &format!("https://{addr}"),
+        &["--timeout", "2s", "--no-report", "--cases", "32"],
+    );
+    assert_eq!(ran.code, Some(3), "{ran}");
+    assert!(ran.stderr.contains("target unusable"), "{ran}");
+    assert!(ran.stderr.contains("--cacert"), "{ran}");
+    assert!(ran.stderr.contains("--insecure"), "{ran}");
+    assert!(ran.took < RUN_BOUND, "{ran}");
+    let (passed, failed, ignored) = trial_counts(&ran.stdout);
+    assert_eq!(passed, 0, "{ran}");
+    assert!(failed <= 10 && ignored >= 40, "{ran}");
+}
+
+// ---- 6. secrets ----
+
+const SENTINEL_SK: &str = "SK-SENTINEL-7f3a9c";
+const SENTINEL_AK: &str = "ak-sentinel";
+
+/// Every file below `dir`, as (path, lossy text).
+fn files_below(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).unwrap_or_else(|e| panic!("{next:?}: {e}")) {
+            let path = entry.unwrap_or_else(|e| panic!("{next:?}: {e}")).path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+                found.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+    }
+    found
+}
+
+/// Panics naming `place` if `text` holds the SK or a whole auth-v2 signature.
+fn assert_no_secret(place: &str, text: &str) {
+    use predicates::Predicate;
+    assert!(
+        !text.contains(SENTINEL_SK),
+        "{place} holds the SK:\n{text}"
+    );
+    let signature =
+        predicates::str::is_match(r#"auth-v2/[^/\s"]+/[^/\s"]+/[^/\s"]+/[0-9a-f]{64}"#).unwrap();
+    assert!(
+        !signature.eval(text),
+        "{place} holds a whole signature:\n{text}"
+    );
+}
+
+#[test]
+fn no_output_path_carries_the_secret_or_a_signature() {
+    let rt = runtime();
+    let mut config = MockConfig::new(Contract::embedded("2023-12").unwrap());
+    config.creds = Credentials::new(SENTINEL_AK, SENTINEL_SK);
+    // A mutated mock, so failing cases (curl lines, excerpts, regressions) are written too.
+    let fault = mock::mutations()
+        .first()
+        .unwrap_or_else(|| panic!("the mock has mutations"))
+        .name;
+    config.faults = vec![fault.to_owned()];
+    let running = rt
+        .block_on(mock::spawn(config, "127.0.0.1:0"))
+        .unwrap_or_else(|e| panic!("mock: {e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = cmsconform(dir.path());
+    cmd.args(["--log", "trace", "run", "--target", &running.base_url()])
+        .args(["--seed", "3", "--cases", "8", "--no-progress"])
+        .args(["--report-dir", "out", "--discovery-budget", "8"])
+        .env("CMSCONFORM_AK", SENTINEL_AK)
+        .env("CMSCONFORM_SK", SENTINEL_SK);
+    let ran = run(&mut cmd);
+    assert_eq!(ran.code, Some(1), "{ran}");
+    // The trace log really ran, and requests were signed with the SK (so it had a chance to leak).
+    assert!(ran.stderr.contains("TRACE") || ran.stderr.contains("DEBUG"), "{ran}");
+    assert!(ran.stdout.contains("passed"), "{ran}");
+    assert_no_secret("stdout", &ran.stdout);
+    assert_no_secret("stderr", &ran.stderr);
+    let written = files_below(dir.path());
+    for name in ["report.json", "junit.xml", "report.md", "report.html"] {
+        assert!(
+            written.iter().any(|(p, _)| p.ends_with(name)),
+            "{name} not written: {written:?}"
+        );
+    }
+    for (path, text) in &written {
+        assert_no_secret(&path.display().to_string(), text);
+    }
+    // The signatures were there to leak: the mock accepted signed requests.
+    let report = report_json(&dir.path().join("out"));
+    assert!(
+        report["cases"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["verdict"] == "passed")),
+        "nothing passed: the SK was never used"
+    );
+}
+
+#[test]
+fn an_sk_flag_does_not_appear_in_the_error_for_an_unreachable_target() {
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run(cmsconform(dir.path())
+        .args(["--log", "trace", "run", "--target", &url(addr)])
+        .args(["--ak", SENTINEL_AK, "--sk", SENTINEL_SK])
+        .args(["--timeout", "500ms", "--breaker", "2", "--cases", "4"])
+        .args(["--report-dir", "out", "--no-progress"]));
+    assert_eq!(ran.code, Some(3), "{ran}");
+    assert!(ran.stderr.contains("target unusable"), "{ran}");
+    assert_no_secret("stdout", &ran.stdout);
+    assert_no_secret("stderr", &ran.stderr);
+    if dir.path().join("out").is_dir() {
+        for (path, text) in files_below(dir.path()) {
+            assert_no_secret(&path.display().to_string(), &text);
+        }
     }
 }
