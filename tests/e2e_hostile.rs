@@ -608,3 +608,124 @@ fn an_sk_flag_does_not_appear_in_the_error_for_an_unreachable_target() {
         }
     }
 }
+
+// ---- 7. malformed case files and schemas ----
+
+const SEED_CASE: &str = include_str!("../cases/hand/seed_example.json");
+
+/// `run` against the embedded mock with `global` flags; must stop before sending anything.
+fn run_with_data(dir: &Path, global: &[&str]) -> Ran {
+    run(cmsconform(dir)
+        .args(global)
+        .args(["run", "--no-report", "--no-progress", "--cases", "1"]))
+}
+
+/// Exit 2 with every one of `named` in the message, and no panic.
+fn assert_diagnosed(ran: &Ran, named: &[&str]) {
+    assert_eq!(ran.code, Some(2), "{ran}");
+    assert!(!ran.stderr.contains("panicked"), "{ran}");
+    for part in named {
+        assert!(ran.stderr.contains(part), "{part:?} not named: {ran}");
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{parent:?}: {e}"));
+    }
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+}
+
+#[test]
+fn a_case_file_that_is_not_json_is_named_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("mine/hand/ok.json"), SEED_CASE);
+    write(
+        &dir.path().join("mine/hand/broken.json"),
+        "{\n  \"id\": \"hand::broken\",\n  oops\n}\n",
+    );
+    let ran = run_with_data(dir.path(), &["--cases-dir", "mine"]);
+    assert_diagnosed(&ran, &["broken.json", "line 3"]);
+}
+
+#[test]
+fn a_case_file_breaking_the_case_schema_is_named_with_its_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("mine/hand/typo.json"),
+        &SEED_CASE.replace("\"expect\": \"accepted\"", "\"expect\": \"acepted\""),
+    );
+    let ran = run_with_data(dir.path(), &["--cases-dir", "mine"]);
+    assert_diagnosed(&ran, &["typo.json", "/expect"]);
+}
+
+#[test]
+fn two_case_files_with_one_id_are_both_named() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("mine/hand/one.json"), SEED_CASE);
+    write(&dir.path().join("mine/more/two.json"), SEED_CASE);
+    let ran = run_with_data(dir.path(), &["--cases-dir", "mine"]);
+    assert_diagnosed(&ran, &["one.json", "two.json", "hand::seed_example"]);
+}
+
+#[test]
+fn the_cases_dir_replaces_the_embedded_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("mine/hand/only.json"),
+        &SEED_CASE.replace("hand::seed_example", "hand::only_mine"),
+    );
+    let ran = run(cmsconform(dir.path())
+        .args(["--cases-dir", "mine", "run", "--list", "hand::"]));
+    assert_eq!(ran.code, Some(0), "{ran}");
+    assert!(ran.stdout.contains("hand::only_mine"), "{ran}");
+    assert!(!ran.stdout.contains("hand::seed_example"), "{ran}");
+}
+
+/// A copy of the embedded schemas in `dir/schemas`, with `edit` applied to one file.
+fn schemas_with(dir: &Path, file: &str, edit: impl FnOnce(String) -> String) {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    for (path, text) in files_below(&source) {
+        let relative = path.strip_prefix(&source).unwrap_or_else(|e| panic!("{e}"));
+        write(&dir.join("schemas").join(relative), &text);
+    }
+    let target = dir.join("schemas").join(file);
+    let text = std::fs::read_to_string(&target).unwrap_or_else(|e| panic!("{target:?}: {e}"));
+    write(&target, &edit(text));
+}
+
+#[test]
+fn a_schema_with_a_missing_ref_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    schemas_with(dir.path(), "2023-12/request.schema.json", |text| {
+        text.replace("\"agent-id.schema.json\"", "\"no-such.schema.json\"")
+    });
+    let ran = run_with_data(dir.path(), &["--schemas", "schemas"]);
+    assert_diagnosed(
+        &ran,
+        &[
+            "request.schema.json: at /properties/agentIds/items/$ref",
+            "no-such.schema.json",
+        ],
+    );
+}
+
+#[test]
+fn a_profile_disagreeing_with_the_request_schema_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    schemas_with(dir.path(), "2023-12/profile.json", |text| {
+        text.replacen("\"max\": 65535", "\"max\": 65534", 1)
+    });
+    let ran = run_with_data(dir.path(), &["--schemas", "schemas"]);
+    assert_diagnosed(&ran, &["profile.json: at /limits/ccId", "65534"]);
+}
+
+#[test]
+fn a_broken_profile_is_named_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    schemas_with(dir.path(), "2023-12/profile.json", |text| {
+        text.replacen("\"limits\": {", "\"limits\": {,", 1)
+    });
+    let ran = run_with_data(dir.path(), &["--schemas", "schemas"]);
+    assert_diagnosed(&ran, &["profile.json", "line 15"]);
+}
