@@ -180,7 +180,10 @@ fn run_against(dir: &Path, target: &str, extra: &[&str]) -> Ran {
 fn assert_unusable_early(ran: &Ran, cause: &str) {
     assert_eq!(ran.code, Some(3), "{ran}");
     assert!(ran.stderr.contains("target unusable"), "{ran}");
-    assert!(ran.stderr.contains(cause), "cause {cause:?} not named: {ran}");
+    assert!(
+        ran.stderr.contains(cause),
+        "cause {cause:?} not named: {ran}"
+    );
     assert!(ran.took < RUN_BOUND, "{ran}");
     let (passed, failed, ignored) = trial_counts(&ran.stdout);
     assert_eq!(passed, 0, "{ran}");
@@ -229,7 +232,9 @@ fn a_garbage_server_stops_the_run_at_the_breaker() {
     let rt = runtime();
     let addr = raw_server(&rt, |mut stream| async move {
         if read_request(&mut stream).await.is_some() {
-            let _ = stream.write_all(b"\x00\x01garbage\xff\xfe not http\r\n\r\n").await;
+            let _ = stream
+                .write_all(b"\x00\x01garbage\xff\xfe not http\r\n\r\n")
+                .await;
             let _ = stream.shutdown().await;
         }
     });
@@ -346,9 +351,8 @@ fn a_redirect_fails_the_cases_and_the_other_host_gets_nothing() {
             while read_request(&mut stream).await.is_some() {
                 n += 1;
                 let to = if n % 2 == 0 { &other } else { &location };
-                let head = format!(
-                    "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\n\r\n"
-                );
+                let head =
+                    format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\n\r\n");
                 if stream.write_all(head.as_bytes()).await.is_err() {
                     return;
                 }
@@ -428,10 +432,7 @@ fn pathological_json_fails_the_case_without_a_crash() {
         assert_eq!(cases.len(), 1, "{name}: {report}");
         let checks = check_ids(cases[0]);
         assert_eq!(cases[0]["verdict"], "failed", "{name}: {report}");
-        assert!(
-            checks.iter().any(|c| c == expected),
-            "{name}: {checks:?}"
-        );
+        assert!(checks.iter().any(|c| c == expected), "{name}: {checks:?}");
     }
 }
 
@@ -527,10 +528,7 @@ fn files_below(dir: &Path) -> Vec<(PathBuf, String)> {
 /// Panics naming `place` if `text` holds the SK or a whole auth-v2 signature.
 fn assert_no_secret(place: &str, text: &str) {
     use predicates::Predicate;
-    assert!(
-        !text.contains(SENTINEL_SK),
-        "{place} holds the SK:\n{text}"
-    );
+    assert!(!text.contains(SENTINEL_SK), "{place} holds the SK:\n{text}");
     let signature =
         predicates::str::is_match(r#"auth-v2/[^/\s"]+/[^/\s"]+/[^/\s"]+/[0-9a-f]{64}"#).unwrap();
     assert!(
@@ -563,7 +561,10 @@ fn no_output_path_carries_the_secret_or_a_signature() {
     let ran = run(&mut cmd);
     assert_eq!(ran.code, Some(1), "{ran}");
     // The trace log really ran, and requests were signed with the SK (so it had a chance to leak).
-    assert!(ran.stderr.contains("TRACE") || ran.stderr.contains("DEBUG"), "{ran}");
+    assert!(
+        ran.stderr.contains("TRACE") || ran.stderr.contains("DEBUG"),
+        "{ran}"
+    );
     assert!(ran.stdout.contains("passed"), "{ran}");
     assert_no_secret("stdout", &ran.stdout);
     assert_no_secret("stderr", &ran.stderr);
@@ -675,8 +676,7 @@ fn the_cases_dir_replaces_the_embedded_cases() {
         &dir.path().join("mine/hand/only.json"),
         &SEED_CASE.replace("hand::seed_example", "hand::only_mine"),
     );
-    let ran = run(cmsconform(dir.path())
-        .args(["--cases-dir", "mine", "run", "--list", "hand::"]));
+    let ran = run(cmsconform(dir.path()).args(["--cases-dir", "mine", "run", "--list", "hand::"]));
     assert_eq!(ran.code, Some(0), "{ran}");
     assert!(ran.stdout.contains("hand::only_mine"), "{ran}");
     assert!(!ran.stdout.contains("hand::seed_example"), "{ran}");
@@ -728,4 +728,74 @@ fn a_broken_profile_is_named_with_its_line() {
     });
     let ran = run_with_data(dir.path(), &["--schemas", "schemas"]);
     assert_diagnosed(&ran, &["profile.json", "line 15"]);
+}
+
+// ---- 8. the mock under slowloris ----
+
+#[test]
+fn fifty_slowloris_clients_neither_block_a_signed_request_nor_outlive_the_header_timeout() {
+    use cmsconform::cases::{AuthMode, HeaderEdits};
+    use cmsconform::client::{Client, ClientConfig, OutgoingRequest};
+
+    // Long enough that an answer within it proves the slow clients did not hold it up.
+    const HEADER_TIMEOUT: Duration = Duration::from_secs(2);
+    let rt = runtime();
+    let contract = Contract::embedded("2023-12").unwrap();
+    let path = contract.profile().path.clone();
+    let mut config = MockConfig::new(contract);
+    config.header_read_timeout = HEADER_TIMEOUT;
+    let running = rt
+        .block_on(mock::spawn(config, "127.0.0.1:0"))
+        .unwrap_or_else(|e| panic!("mock: {e}"));
+    let addr = running.addr;
+    rt.block_on(async move {
+        let opened = Instant::now();
+        let mut slow = Vec::new();
+        for _ in 0..50 {
+            let mut stream = TcpStream::connect(addr)
+                .await
+                .unwrap_or_else(|e| panic!("connect: {e}"));
+            stream
+                .write_all(format!("POST {path} HTTP/1.1\r\nhost: x\r\ncontent-le").as_bytes())
+                .await
+                .unwrap_or_else(|e| panic!("write: {e}"));
+            slow.push(stream);
+        }
+        // While all fifty hold their half-sent heads, a signed request is answered.
+        let mut client_config =
+            ClientConfig::new(format!("http://{addr}"), Credentials::local_default());
+        client_config.timeout = Duration::from_secs(5);
+        let client = Client::new(client_config).unwrap_or_else(|e| panic!("client: {e}"));
+        let asked = Instant::now();
+        let exchange = client
+            .send(&OutgoingRequest {
+                method: "POST".into(),
+                path,
+                auth: AuthMode::Signed,
+                header_edits: HeaderEdits::default(),
+                body: br#"{"ccId":1,"vdn":170,"agentIds":[1031,1099]}"#.to_vec(),
+            })
+            .await;
+        let answered_in = asked.elapsed();
+        let received = exchange
+            .response
+            .unwrap_or_else(|e| panic!("no answer beside the slow clients: {e:?}"));
+        assert_eq!(received.status, 200);
+        let body = String::from_utf8_lossy(&received.body);
+        assert!(body.contains("\"resultCode\":\"0100000\""), "{body}");
+        assert!(answered_in < HEADER_TIMEOUT, "answered in {answered_in:?}");
+        // Each slow client is closed by the server (EOF or reset), within the header timeout
+        // plus a margin, however long the client would have waited.
+        for mut stream in slow {
+            let mut buf = Vec::new();
+            let ended =
+                tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut buf)).await;
+            assert!(ended.is_ok(), "a slowloris connection was kept open");
+        }
+        let all_closed = opened.elapsed();
+        assert!(
+            all_closed < HEADER_TIMEOUT + Duration::from_secs(4),
+            "closed after {all_closed:?}"
+        );
+    });
 }

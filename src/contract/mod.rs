@@ -5,9 +5,9 @@
 
 pub mod clauses;
 pub mod profile;
+mod refs;
 pub mod shape;
 pub mod source;
-mod refs;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -57,7 +57,11 @@ mod tests {
                                   "ok": {"$ref": "agent-id.schema.json"}}}),
         )]);
         let displays = BTreeMap::new();
-        let found = unresolved_refs(&docs, &displays, "Resource 'file:///s/gone.schema.json' ...");
+        let found = unresolved_refs(
+            &docs,
+            &displays,
+            "Resource 'file:///s/gone.schema.json' ...",
+        );
         assert_eq!(
             found,
             ["request.schema.json: at /properties/agentIds/items/$ref"]
