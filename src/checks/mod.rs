@@ -148,6 +148,19 @@ fn classify_parsed(
 
 /// Why `classify` recognised nothing, for the message of [`status::UNRECOGNISED`].
 fn unrecognised_reason(received: &Received, body: Option<&Value>) -> String {
+    if (300..400).contains(&received.status) {
+        // The client never follows a redirect (the signature must not travel to another host).
+        let to: String = received
+            .header("location")
+            .unwrap_or("no Location")
+            .chars()
+            .take(200)
+            .collect();
+        return format!(
+            ": HTTP {} is a redirect (to {to}), not followed: this interface answers in place",
+            received.status
+        );
+    }
     if !(200..300).contains(&received.status) {
         return format!(
             ": HTTP {} is no answer this interface gives",
