@@ -150,6 +150,19 @@ pub struct RunArgs {
     /// Request budget for discovering the limits the server really enforces (0 = off).
     #[arg(long, env = "CMSCONFORM_DISCOVERY_BUDGET", default_value_t = 64)]
     pub discovery_budget: u32,
+    /// Leave out the consistency relations (notes:6.14) and the limit discovery.
+    #[arg(long, env = "CMSCONFORM_NO_RELATIONS")]
+    pub no_relations: bool,
+    /// ccId the relations query (one the target has agents on). Default: the seed example's.
+    #[arg(long, env = "CMSCONFORM_RELATIONS_CC_ID")]
+    pub relations_cc_id: Option<i64>,
+    /// vdn the relations query. Default: the seed example's.
+    #[arg(long, env = "CMSCONFORM_RELATIONS_VDN")]
+    pub relations_vdn: Option<i64>,
+    /// Allowance beyond elapsed wall time when durations of two answers are compared
+    /// (raise it for load-balanced nodes whose clocks differ).
+    #[arg(long, env = "CMSCONFORM_RELATIONS_TOLERANCE", default_value = "2s", value_parser = parse_duration)]
+    pub relations_tolerance: Duration,
     /// No progress bar even on a terminal.
     #[arg(long, env = "CMSCONFORM_NO_PROGRESS")]
     pub no_progress: bool,

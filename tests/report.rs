@@ -774,14 +774,25 @@ fn html_renders_in_headless_chromium_without_console_errors() {
 fn coverage_counts_clauses_cited_by_findings_and_shows_gaps() {
     let (record, _) = fixture();
     let row = |id: &str| record.coverage.iter().find(|c| c.clause == id).unwrap();
-    // notes:5 is cited only by FX-STATE-001 findings.
-    assert_eq!(row("notes:5").cases, ["property::0003", "property::0007"]);
-    assert_eq!(row("notes:5").failed, 2);
-    assert_eq!(row("notes:5").checks, ["FX-STATE-001"]);
+    // notes:5 is cited by FX-STATE-001 findings, and exercised by every judged success.
+    let states = row("notes:5");
+    assert!(states.cases.iter().any(|c| c == "property::0003"));
+    assert!(states.cases.iter().any(|c| c == "property::0007"));
+    assert_eq!(states.failed, 2);
+    assert_eq!(states.checks, ["FX-STATE-001"]);
+    // The rules judged on a rejection reach their clauses without any finding.
+    assert_eq!(row("notes:4").cases, ["boundary::ccId::min-1"]);
     // The skipped case does not reach its clause.
-    assert!(row("notes:6.1").cases.is_empty());
+    assert!(
+        !row("notes:6.1")
+            .cases
+            .iter()
+            .any(|c| c == "hand::invalid_utf8")
+    );
+    // A clause nothing exercised is a visible gap.
+    assert!(row("notes:6.2").cases.is_empty());
     let md = report::markdown::render(&record);
-    assert!(md.contains("| `notes:6.1` |") && md.contains("**GAP: no case reached this clause**"));
+    assert!(md.contains("| `notes:6.2` | Empty agentIds | **GAP: no case reached this clause**"));
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::json::NOT_INTEGER_FORM;
-use super::model::{CheckDef, Severity, Violation};
+use super::model::{CheckDef, Severity, Violation, check_def};
 use crate::contract::Profile;
 
 mod set;
@@ -14,144 +14,133 @@ mod tests;
 
 pub use set::{MAX_EXTRA_NAMES_REPORTED, check_answered_set, check_extra_members};
 
-macro_rules! agent_check {
-    ($name:ident, $id:literal, $clause:literal, $sev:ident, $title:literal) => {
-        pub static $name: CheckDef = CheckDef {
-            id: $id,
-            clause: $clause,
-            severity: Severity::$sev,
-            title: $title,
-        };
-    };
-}
-
-agent_check!(
+check_def!(
     SCHEMA,
     "CMS-AGENT-001",
     "seed:table4",
     Failure,
     "An agent object matches the agent schema"
 );
-agent_check!(
+check_def!(
     MISSING,
     "CMS-AGENT-002",
     "seed:table4",
     Failure,
     "An agent object has all ten members"
 );
-agent_check!(
+check_def!(
     NOT_INTEGER,
     "CMS-AGENT-003",
     "seed:table4",
     Failure,
     "Agent members are integers"
 );
-agent_check!(
+check_def!(
     NOT_ASKED,
     "CMS-AGENT-005",
     "notes:6.4",
     Failure,
     "Every answered agent was asked for"
 );
-agent_check!(
+check_def!(
     TWICE,
     "CMS-AGENT-006",
     "notes:6.4",
     Failure,
     "Every agent is answered at most once"
 );
-agent_check!(
+check_def!(
     ID_RANGE,
     "CMS-AGENT-007",
     "notes:6.4",
     Failure,
     "agentId lies in the profile's ranges"
 );
-agent_check!(
+check_def!(
     STATE,
     "CMS-AGENT-008",
     "notes:6.6",
     Failure,
     "currentState and prevState are in the state table"
 );
-agent_check!(
+check_def!(
     DURATION,
     "CMS-AGENT-009",
     "notes:6.7",
     Failure,
     "Durations lie in 0..max"
 );
-agent_check!(
+check_def!(
     LOGON_SIGNED_OUT,
     "CMS-AGENT-010",
     "notes:6.8",
     Failure,
     "A not-signed-in agent has the 2106 logonTime"
 );
-agent_check!(
+check_def!(
     LOGON_SIGNED_IN_FUTURE_SENTINEL,
     "CMS-AGENT-011",
     "notes:6.8",
     Failure,
     "A signed-in agent has a real logonTime, not the 2106 one"
 );
-agent_check!(
+check_def!(
     LOGON_TOO_OLD,
     "CMS-AGENT-012",
     "notes:6.8",
     Failure,
     "A real logonTime lies after 2000-01-01"
 );
-agent_check!(
+check_def!(
     LOGON_FUTURE,
     "CMS-AGENT-013",
     "notes:6.8",
     Failure,
     "A real logonTime is not later than now plus the clock skew"
 );
-agent_check!(
+check_def!(
     LOCATION,
     "CMS-AGENT-014",
     "notes:6.9",
     Failure,
     "locationId lies in 0..max"
 );
-agent_check!(
+check_def!(
     REASON,
     "CMS-AGENT-015",
     "notes:6.9",
     Failure,
     "currentStateReason lies in 0..max"
 );
-agent_check!(
+check_def!(
     RELEASE,
     "CMS-AGENT-016",
     "notes:6.9",
     Failure,
     "agentRelease is not negative"
 );
-agent_check!(
+check_def!(
     PRIVATE_CALLS,
     "CMS-AGENT-017",
     "notes:6.9",
     Failure,
     "currentPrivateCallNum is not negative"
 );
-agent_check!(
+check_def!(
     LEFT_OUT,
     "CMS-AGENT-018",
     "notes:6.3",
     Info,
     "Agents asked for may be left out (unknown agents)"
 );
-agent_check!(
+check_def!(
     ORDER,
     "CMS-AGENT-019",
     "notes:6.3",
     Info,
     "Answer order is free"
 );
-agent_check!(
+check_def!(
     EXTRA_MEMBER,
     "CMS-AGENT-020",
     "notes:6.10",

@@ -148,6 +148,19 @@ fn classify_parsed(
 
 /// Why `classify` recognised nothing, for the message of [`status::UNRECOGNISED`].
 fn unrecognised_reason(received: &Received, body: Option<&Value>) -> String {
+    if (300..400).contains(&received.status) {
+        // The client never follows a redirect (the signature must not travel to another host).
+        let to: String = received
+            .header("location")
+            .unwrap_or("no Location")
+            .chars()
+            .take(200)
+            .collect();
+        return format!(
+            ": HTTP {} is a redirect (to {to}), not followed: this interface answers in place",
+            received.status
+        );
+    }
     if !(200..300).contains(&received.status) {
         return format!(
             ": HTTP {} is no answer this interface gives",
@@ -237,6 +250,41 @@ impl RequestView {
             }
             None => String::new(),
         }
+    }
+}
+
+/// The clauses whose rules `judge` evaluates on an answer classified as `observed`, whether
+/// or not they found anything: what a case exercised, for the report's clause coverage.
+pub fn clauses_exercised(observed: Option<Outcome>) -> &'static [&'static str] {
+    match observed {
+        Some(Outcome::Accepted) => &[
+            "seed:url",
+            "seed:table1:authorization",
+            "seed:table3",
+            "seed:table4",
+            "notes:3",
+            "notes:5",
+            "notes:6.3",
+            "notes:6.4",
+            "notes:6.5",
+            "notes:6.6",
+            "notes:6.7",
+            "notes:6.8",
+            "notes:6.9",
+            "notes:6.10",
+            "notes:6.11",
+            "notes:6.12",
+        ],
+        Some(Outcome::Rejected) => &[
+            "seed:url",
+            "notes:4",
+            "notes:6.1",
+            "notes:6.11",
+            "notes:6.12",
+        ],
+        Some(Outcome::Unauthenticated) => &["seed:url", "seed:table1:authorization", "notes:3"],
+        Some(Outcome::NotAllowedMethod) => &["seed:method", "notes:6.13"],
+        None => &[],
     }
 }
 

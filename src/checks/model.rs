@@ -25,6 +25,19 @@ pub struct CheckDef {
     pub title: &'static str,
 }
 
+/// Declares a `pub static` [`CheckDef`]: `check_def!(NAME, "CMS-X-001", "notes:6.4", Failure, "title");`
+macro_rules! check_def {
+    ($name:ident, $id:literal, $clause:literal, $sev:ident, $title:literal) => {
+        pub static $name: CheckDef = CheckDef {
+            id: $id,
+            clause: $clause,
+            severity: Severity::$sev,
+            title: $title,
+        };
+    };
+}
+pub(crate) use check_def;
+
 /// Longest rendering of an offending value kept in a violation.
 pub const MAX_VALUE_CHARS: usize = 120;
 

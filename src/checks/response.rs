@@ -4,77 +4,66 @@
 
 use serde_json::Value;
 
-use super::model::{CheckDef, Severity, Violation, truncate};
+use super::model::{CheckDef, Severity, Violation, check_def, truncate};
 use crate::contract::{Contract, Profile, SchemaKind};
 
-macro_rules! resp_check {
-    ($name:ident, $id:literal, $clause:literal, $sev:ident, $title:literal) => {
-        pub static $name: CheckDef = CheckDef {
-            id: $id,
-            clause: $clause,
-            severity: Severity::$sev,
-            title: $title,
-        };
-    };
-}
-
-resp_check!(
+check_def!(
     SCHEMA,
     "CMS-RESP-001",
     "seed:table3",
     Failure,
     "A success body matches the success schema"
 );
-resp_check!(
+check_def!(
     RESULT_CODE,
     "CMS-RESP-002",
     "seed:table3",
     Failure,
     "result is \"0\" exactly when resultCode is the success code"
 );
-resp_check!(
+check_def!(
     DATAS_DESC,
     "CMS-RESP-003",
     "notes:6.5",
     Failure,
     "resultDatas equals resultDesc element by element"
 );
-resp_check!(
+check_def!(
     EXTRA_MEMBER,
     "CMS-RESP-004",
     "notes:6.10",
     Info,
     "Unknown extra members are allowed"
 );
-resp_check!(
+check_def!(
     REJ_AGENT_DATA,
     "CMS-REJ-001",
     "notes:6.1",
     Failure,
     "A rejection carries no agent data"
 );
-resp_check!(
+check_def!(
     REJ_SUCCESS_CODE,
     "CMS-REJ-002",
     "notes:6.1",
     Failure,
     "A rejection's resultCode is not the success code"
 );
-resp_check!(
+check_def!(
     REJ_OTHER_CODE,
     "CMS-REJ-003",
     "notes:6.1",
     Info,
     "A rejection's resultCode is 0100002 (invalid parameter)"
 );
-resp_check!(
+check_def!(
     REJ_4XX,
     "CMS-REJ-004",
     "notes:6.1",
     Info,
     "A rejection as HTTP 4xx rather than 200 is allowed"
 );
-resp_check!(
+check_def!(
     REJ_SCHEMA,
     "CMS-REJ-005",
     "notes:4",
@@ -198,18 +187,52 @@ pub fn check_datas_equal_desc(body: &Value) -> Vec<Violation> {
         );
     }
     for (i, (d, e)) in datas.iter().zip(desc).enumerate() {
-        if d != e {
-            out.push(
-                Violation::new(
-                    &DATAS_DESC,
-                    format!("/resultDatas/{i}"),
-                    format!("differs from /resultDesc/{i}"),
-                )
-                .with_value(d),
-            );
+        if d == e {
+            continue;
         }
+        let violation = match first_difference(d, e) {
+            Some((member, left, right)) => Violation::new(
+                &DATAS_DESC,
+                format!("/resultDatas/{i}/{}", escape_pointer(member)),
+                format!(
+                    "differs from /resultDesc/{i}/{member}, which is {}",
+                    truncate(&right, 60)
+                ),
+            )
+            .with_value(left),
+            None => Violation::new(
+                &DATAS_DESC,
+                format!("/resultDatas/{i}"),
+                format!("differs from /resultDesc/{i}"),
+            )
+            .with_value(d),
+        };
+        out.push(violation);
     }
     out
+}
+
+/// The first member (in `datas` order, then members only `desc` has) whose values differ,
+/// rendered as JSON ("absent" when one side lacks it). `None` unless both are objects.
+fn first_difference<'a>(datas: &'a Value, desc: &'a Value) -> Option<(&'a str, String, String)> {
+    let (Value::Object(left), Value::Object(right)) = (datas, desc) else {
+        return None;
+    };
+    let render = |v: Option<&Value>| v.map_or_else(|| "absent".to_owned(), Value::to_string);
+    left.iter()
+        .map(|(k, v)| (k, Some(v), right.get(k)))
+        .chain(
+            right
+                .iter()
+                .filter(|(k, _)| !left.contains_key(*k))
+                .map(|(k, v)| (k, None, Some(v))),
+        )
+        .find(|(_, l, r)| l != r)
+        .map(|(k, l, r)| (k.as_str(), render(l), render(r)))
+}
+
+fn escape_pointer(member: &str) -> String {
+    member.replace('~', "~0").replace('/', "~1")
 }
 
 /// notes:6.10: members beyond the known ones, information only.
@@ -331,4 +354,31 @@ pub fn check_rejection(profile: &Profile, status: u16, body: Option<&Value>) -> 
         out.extend(check_extra_members(body, &FAILURE_MEMBERS));
     }
     out
+}
+
+#[cfg(test)]
+mod datas_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_differing_copy_points_at_the_member() {
+        let agent = json!({"agentId": 1031, "agentRelease": 0});
+        let copy = json!({"agentId": 1031, "agentRelease": 1});
+        let body = json!({"resultDatas": [copy], "resultDesc": [agent]});
+        let found = check_datas_equal_desc(&body);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].pointer, "/resultDatas/0/agentRelease");
+        assert_eq!(found[0].value.as_deref(), Some("1"));
+        assert!(
+            found[0].message.contains("which is 0"),
+            "{}",
+            found[0].message
+        );
+        let missing = json!({"resultDatas": [{"agentId": 1031}], "resultDesc": [{"agentId": 1031, "x/y": 2}]});
+        assert_eq!(
+            check_datas_equal_desc(&missing)[0].pointer,
+            "/resultDatas/0/x~1y"
+        );
+    }
 }

@@ -3,140 +3,129 @@
 //! expected. Nothing here reads the body beyond what `classify` already found.
 
 use super::model::{
-    CheckDef, Expectation, Outcome, Received, Severity, TransportFailure, Violation,
+    CheckDef, Expectation, Outcome, Received, Severity, TransportFailure, Violation, check_def,
 };
 
-macro_rules! status_check {
-    ($name:ident, $id:literal, $clause:literal, $sev:ident, $title:literal) => {
-        pub static $name: CheckDef = CheckDef {
-            id: $id,
-            clause: $clause,
-            severity: Severity::$sev,
-            title: $title,
-        };
-    };
-}
-
-status_check!(
+check_def!(
     NO_ANSWER,
     "CMS-HTTP-001",
     "notes:6.1",
     Failure,
     "The server answers every request"
 );
-status_check!(
+check_def!(
     TIMEOUT,
     "CMS-HTTP-002",
     "notes:6.1",
     Failure,
     "The server never hangs: it answers within the deadline"
 );
-status_check!(
+check_def!(
     TRUNCATED,
     "CMS-HTTP-003",
     "notes:6.1",
     Failure,
     "The answer fits the size cap"
 );
-status_check!(
+check_def!(
     SERVER_ERROR,
     "CMS-HTTP-004",
     "notes:6.1",
     Failure,
     "The server never answers 5xx"
 );
-status_check!(
+check_def!(
     SUCCESS_NOT_200,
     "CMS-HTTP-005",
     "seed:table3",
     Failure,
     "A success is answered HTTP 200"
 );
-status_check!(
+check_def!(
     CONTENT_TYPE,
     "CMS-HTTP-006",
     "notes:6.11",
     Failure,
     "A JSON answer has Content-Type application/json"
 );
-status_check!(
+check_def!(
     UNRECOGNISED,
     "CMS-HTTP-007",
     "notes:6.1",
     Failure,
     "The answer is a success, a rejection, a 401 or a method refusal"
 );
-status_check!(
+check_def!(
     NOT_SENT,
     "CMS-HTTP-008",
     "notes:3:lockout",
     Info,
     "The request was not sent (e.g. probe budget spent)"
 );
-status_check!(
+check_def!(
     EXPECTED_SUCCESS,
     "CMS-OUT-001",
     "seed:table3",
     Failure,
     "A valid request is answered with a success"
 );
-status_check!(
+check_def!(
     EXPECTED_REJECTION,
     "CMS-OUT-002",
     "notes:6.1",
     Failure,
     "An invalid request is rejected, never a success"
 );
-status_check!(
+check_def!(
     EXPECTED_401,
     "CMS-OUT-003",
     "notes:3",
     Failure,
     "An unauthenticated request is answered HTTP 401"
 );
-status_check!(
+check_def!(
     LOCKOUT,
     "CMS-OUT-004",
     "notes:3:lockout",
     Info,
     "HTTP 403: the client IP is locked out"
 );
-status_check!(
+check_def!(
     METHOD_SUCCESS,
     "CMS-OUT-005",
     "notes:6.13",
     Failure,
     "Another method than POST is never answered as a success"
 );
-status_check!(
+check_def!(
     METHOD_OTHER_REFUSAL,
     "CMS-OUT-006",
     "notes:6.13",
     Info,
     "A method refusal other than 405 (404/501 or a 4xx)"
 );
-status_check!(
+check_def!(
     ALLOW_MISSING,
     "CMS-OUT-007",
     "notes:6.13",
     Failure,
     "A 405 carries Allow: POST"
 );
-status_check!(
+check_def!(
     ALLOW_WRONG,
     "CMS-OUT-008",
     "notes:6.13",
     Failure,
     "The Allow header of a 405 lists POST"
 );
-status_check!(
+check_def!(
     EMPTY_EITHER,
     "CMS-OUT-009",
     "notes:6.2",
     Info,
     "Empty agentIds: a rejection or an empty success"
 );
-status_check!(
+check_def!(
     REJECTION_OTHER_4XX,
     "CMS-OUT-010",
     "notes:6.1",

@@ -5,6 +5,7 @@
 
 pub mod clauses;
 pub mod profile;
+mod refs;
 pub mod shape;
 pub mod source;
 
@@ -43,7 +44,11 @@ pub enum ContractError {
     Schema { file: String, message: String },
     #[error("unknown profile {name:?}; known profiles: {known}")]
     UnknownProfile { name: String, known: String },
-    #[error("{file}: profile limit {what} is {in_profile} but the request schema says {in_schema}")]
+    #[error(
+        "{file}: at /limits/{}: profile limit {what} is {in_profile} but the request schema says \
+         {in_schema}",
+        .what.replace('.', "/")
+    )]
     LimitMismatch {
         file: String,
         what: &'static str,
@@ -288,9 +293,16 @@ fn compile_in(
         .ok_or_else(|| ContractError::MissingFile {
             file: display.clone(),
         })?;
-    let schema_error = |message: String| ContractError::Schema {
-        file: display.clone(),
-        message,
+    let schema_error = |message: String| {
+        let refs = refs::unresolved_refs(docs, displays, &message);
+        ContractError::Schema {
+            file: display.clone(),
+            message: if refs.is_empty() {
+                message
+            } else {
+                format!("{message} (unresolved $ref: {})", refs.join("; "))
+            },
+        }
     };
     let mut builder = jsonschema::Registry::new();
     for (name, doc) in docs {

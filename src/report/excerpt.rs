@@ -85,6 +85,11 @@ impl<'a> Printer<'a> {
     }
 
     fn value(&mut self, indent: usize) -> Option<()> {
+        // serde_json validated the text without a depth limit: a hostile body nested 200,000
+        // deep would overflow the stack here (and re-indent to gigabytes). Shown raw instead.
+        if indent > crate::checks::json::MAX_DEPTH {
+            return None;
+        }
         self.skip_ws();
         let start = self.out.len();
         match self.peek()? {
@@ -183,6 +188,13 @@ impl<'a> Printer<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nesting_past_the_reading_cap_is_left_raw() {
+        let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+        assert_eq!(pretty(&deep), None);
+        assert!(pretty("[[[1]]]").is_some());
+    }
 
     #[test]
     fn reindents_without_touching_numbers() {

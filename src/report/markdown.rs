@@ -80,7 +80,7 @@ fn failures(out: &mut String, record: &RunRecord) {
         let _ = writeln!(out, "None.\n");
         return;
     }
-    findings(out, &groups);
+    findings(out, &groups, usize::MAX);
     if !unexplained.is_empty() {
         let _ = writeln!(out, "### No answer judged\n");
         let _ = writeln!(out, "| Case | Clause | Why |\n|---|---|---|");
@@ -107,10 +107,14 @@ fn information(out: &mut String, record: &RunRecord) {
         out,
         "## Information (allowed by the contract, not failing)\n"
     );
-    findings(out, &groups);
+    findings(out, &groups, MAX_INFO_ROWS);
 }
 
-fn findings(out: &mut String, groups: &[CheckGroup<'_>]) {
+/// Information is context, not a to-do list: past this many distinct rows per check the rest
+/// is counted (report.json keeps every finding).
+const MAX_INFO_ROWS: usize = 8;
+
+fn findings(out: &mut String, groups: &[CheckGroup<'_>], max_rows: usize) {
     for g in groups {
         let title = g.title.map(|t| format!(": {t}")).unwrap_or_default();
         let _ = writeln!(
@@ -125,7 +129,7 @@ fn findings(out: &mut String, groups: &[CheckGroup<'_>]) {
             out,
             "| Pointer | Value | Message | Cases |\n|---|---|---|---|"
         );
-        for row in &g.rows {
+        for row in g.rows.iter().take(max_rows) {
             let cases: Vec<String> = row
                 .cases
                 .iter()
@@ -142,6 +146,13 @@ fn findings(out: &mut String, groups: &[CheckGroup<'_>]) {
                 row.value.map(code).unwrap_or_default(),
                 cell(row.message),
                 cases.join(", ")
+            );
+        }
+        if g.rows.len() > max_rows {
+            let _ = writeln!(
+                out,
+                "\n… and {} more distinct finding(s) of this kind: see report.json.",
+                g.rows.len() - max_rows
             );
         }
         out.push('\n');

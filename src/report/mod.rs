@@ -97,6 +97,9 @@ pub fn coverage(clauses: &crate::contract::Clauses, cases: &[CaseRecord]) -> Vec
     for case in cases {
         let mut cited: Vec<&str> = vec![case.clause.as_str()];
         cited.extend(case.violations.iter().map(|v| v.clause.as_str()));
+        if case.verdict != Verdict::Skipped {
+            cited.extend(crate::checks::clauses_exercised(case.observed));
+        }
         cited.sort_unstable();
         cited.dedup();
         for clause in cited {

@@ -42,6 +42,10 @@ pub struct RunConfig {
     pub relations: bool,
     /// Requests the limit discovery may send after the relations (0 = off).
     pub discovery_budget: u32,
+    /// `--relations-cc-id` / `--relations-vdn`: where the relations look for agents.
+    pub relations_target: (Option<i64>, Option<i64>),
+    /// Allowance beyond elapsed wall time when durations are compared, ms.
+    pub relations_tolerance_ms: i64,
     /// Where hand-written cases come from.
     pub case_source: DataSource,
     /// Where shrunk property failures are written (`cases/regressions` of the working
@@ -80,6 +84,8 @@ impl RunConfig {
             },
             relations: true,
             discovery_budget: 0,
+            relations_target: (None, None),
+            relations_tolerance_ms: crate::consistency::relations::DEFAULT_TOLERANCE_MS,
             case_source: DataSource::cases(),
             regressions_dir: None,
             replay_regressions: false,
@@ -168,8 +174,14 @@ impl RunConfig {
                 clock_skew_ms,
             },
             // Relations are not trials: a filtered or listed run leaves them out.
-            relations: args.filter.is_none() && args.skip.is_empty() && !args.list,
+            relations: !args.no_relations
+                && args.filter.is_none()
+                && args.skip.is_empty()
+                && !args.list,
             discovery_budget: args.discovery_budget,
+            relations_target: (args.relations_cc_id, args.relations_vdn),
+            relations_tolerance_ms: i64::try_from(args.relations_tolerance.as_millis())
+                .unwrap_or(i64::MAX),
             case_source: global.case_source(),
             regressions_dir: Some(regressions_dir),
             replay_regressions: global.cases_dir.is_none(),

@@ -9,46 +9,53 @@ mod record;
 use serde_json::Value;
 
 use super::answer::{self, AGENTS_MEMBER, AgentId, Answer, AnsweredAgent, Unusable};
+use crate::checks::model::check_def;
 use crate::checks::{CheckDef, Exchange, Severity, Violation};
 use crate::contract::Contract;
 use record::{Clock, judge_records, pointer};
 
-pub static SUB_BATCH: CheckDef = CheckDef {
-    id: "CMS-REL-001",
-    clause: "notes:6.14",
-    severity: Severity::Failure,
-    title: "A sub-batch answers the same agents, with the same records, as the batch does for those IDs",
-};
-pub static PERMUTATION: CheckDef = CheckDef {
-    id: "CMS-REL-002",
-    clause: "notes:6.14",
-    severity: Severity::Failure,
-    title: "Shuffling the agent IDs changes neither the agents answered nor their records",
-};
-pub static DUPLICATION: CheckDef = CheckDef {
-    id: "CMS-REL-003",
-    clause: "notes:6.14",
-    severity: Severity::Failure,
-    title: "Duplicating agent IDs changes neither the agents answered nor their records",
-};
-pub static ANSWERED_ONCE: CheckDef = CheckDef {
-    id: "CMS-REL-004",
-    clause: "notes:6.3",
-    severity: Severity::Failure,
-    title: "Asked for with duplicates, each agent is answered once",
-};
-pub static REPETITION: CheckDef = CheckDef {
-    id: "CMS-REL-005",
-    clause: "notes:6.14",
-    severity: Severity::Failure,
-    title: "The same request twice in a row answers the same agents with the same states; durations only grow with the time elapsed",
-};
-pub static ENFORCED_LIMIT: CheckDef = CheckDef {
-    id: "CMS-REL-006",
-    clause: "notes:6.1",
-    severity: Severity::Failure,
-    title: "The server enforces the documented limits of ccId, vdn, agent IDs and array length",
-};
+check_def!(
+    SUB_BATCH,
+    "CMS-REL-001",
+    "notes:6.14",
+    Failure,
+    "A sub-batch answers the same agents, with the same records, as the batch does for those IDs"
+);
+check_def!(
+    PERMUTATION,
+    "CMS-REL-002",
+    "notes:6.14",
+    Failure,
+    "Shuffling the agent IDs changes neither the agents answered nor their records"
+);
+check_def!(
+    DUPLICATION,
+    "CMS-REL-003",
+    "notes:6.14",
+    Failure,
+    "Duplicating agent IDs changes neither the agents answered nor their records"
+);
+check_def!(
+    ANSWERED_ONCE,
+    "CMS-REL-004",
+    "notes:6.3",
+    Failure,
+    "Asked for with duplicates, each agent is answered once"
+);
+check_def!(
+    REPETITION,
+    "CMS-REL-005",
+    "notes:6.14",
+    Failure,
+    "The same request twice in a row answers the same agents with the same states; durations only grow with the time elapsed"
+);
+check_def!(
+    ENFORCED_LIMIT,
+    "CMS-REL-006",
+    "notes:6.1",
+    Failure,
+    "The server enforces the documented limits of ccId, vdn, agent IDs and array length"
+);
 
 /// Every multi-exchange check, with its stable id and clause.
 pub static RELATION_CATALOGUE: &[&CheckDef] = &[

@@ -128,7 +128,7 @@ fn page(record: &RunRecord) -> Page<'_> {
         .map(|c| CoverageRow {
             clause: c.clause.clone(),
             title: c.title.clone(),
-            cases: c.cases.join(", "),
+            cases: summarize_ids(&c.cases, 12),
             failed: c.failed,
             checks: c.checks.join(", "),
             gap: c.cases.is_empty(),
@@ -339,4 +339,14 @@ fn expectation_label(expectation: &Expectation) -> String {
         .map(outcome_name)
         .collect::<Vec<_>>()
         .join(" or ")
+}
+
+/// The first `keep` ids, then how many more (report.json lists them all).
+fn summarize_ids(ids: &[String], keep: usize) -> String {
+    let shown = ids[..ids.len().min(keep)].join(", ");
+    if ids.len() > keep {
+        format!("{shown} … and {} more", ids.len() - keep)
+    } else {
+        shown
+    }
 }
