@@ -387,7 +387,10 @@ mod tests {
         );
         assert_eq!(answer.agents.len(), 1);
         for (body, malformed) in [
-            (r#"{"resultCode":"0100000","resultDesc":{"agentId":3}}"#, true),
+            (
+                r#"{"resultCode":"0100000","resultDesc":{"agentId":3}}"#,
+                true,
+            ),
             (r#"{"resultCode":"0100000"}"#, true),
             (r#"[{"resultCode":"0100000"}]"#, false),
             (r#"{"resultCode":100000,"resultDesc":[]}"#, false),

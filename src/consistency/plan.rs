@@ -279,11 +279,16 @@ impl<S: Sender> Judge<'_, S> {
             ));
             violations.truncate(MAX_LISTED_VIOLATIONS);
         }
+        let records = exchange_records(&exchanges, &self.config.base_url, self.redactor);
+        drop(exchanges);
+        // The pair's large answers are freed here: hand their pages back before the next
+        // relation parses its own (the run's peak memory is reached in the relations).
+        crate::memory::release_free();
         RelationRecord {
             relation: name.to_owned(),
             verdict,
             violations,
-            exchanges: exchange_records(&exchanges, &self.config.base_url, self.redactor),
+            exchanges: records,
             findings,
         }
     }
