@@ -380,7 +380,37 @@ pub fn judge(
         }
         _ => {}
     }
-    out
+    cap_per_check(out, MAX_PER_CHECK)
+}
+
+/// Findings of one check kept per exchange: a rule broken on every one of 6000 agents is one
+/// problem, and reports (and memory, with a hostile server) stay readable and bounded.
+pub const MAX_PER_CHECK: usize = 10;
+
+/// Keeps the first `max` findings of each check, in order, and turns the rest into one count
+/// attached to the last one kept.
+fn cap_per_check(found: Vec<Violation>, max: usize) -> Vec<Violation> {
+    use std::collections::HashMap;
+    let mut kept: Vec<Violation> = Vec::with_capacity(found.len().min(64));
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut dropped: HashMap<String, usize> = HashMap::new();
+    for violation in found {
+        let count = seen.entry(violation.check.clone()).or_default();
+        if *count < max {
+            *count += 1;
+            kept.push(violation);
+        } else {
+            *dropped.entry(violation.check).or_default() += 1;
+        }
+    }
+    for (check, more) in dropped {
+        if let Some(last) = kept.iter_mut().rev().find(|v| v.check == check) {
+            last.message.push_str(&format!(
+                " (and {more} more finding(s) of {check} in this answer)"
+            ));
+        }
+    }
+    kept
 }
 
 /// Envelope and agent rules of a success body, then the schema for whatever they missed.

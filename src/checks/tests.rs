@@ -339,3 +339,34 @@ fn a_missing_envelope_member_is_not_hidden_by_an_agent_finding() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn a_rule_broken_on_every_agent_is_reported_a_bounded_number_of_times() {
+    let contract = seed();
+    let ids: Vec<i64> = (1000..1050).collect();
+    let agents: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            serde_json::json!({"agentId": id, "locationId": 1, "currentStateReason": 65535,
+                "prevState": 1, "prevStateTime": 5, "currentState": 11, "currentStateTime": 5,
+                "logonTime": 1_700_000_000_000_i64, "agentRelease": 0, "currentPrivateCallNum": 0})
+        })
+        .collect();
+    let body = serde_json::json!({"result": "0", "resultCode": "0100000",
+        "resultDatas": agents, "resultDesc": agents});
+    let request = serde_json::json!({"ccId": 1, "vdn": 170, "agentIds": ids});
+    let ex = exchange(request, 200, body.to_string().as_bytes());
+    let found = judge(&contract, &ex, &ACCEPTED, &options());
+    let states: Vec<&Violation> = found
+        .iter()
+        .filter(|v| v.check == "CMS-AGENT-008")
+        .collect();
+    assert_eq!(states.len(), MAX_PER_CHECK, "{found:#?}");
+    assert!(
+        states[MAX_PER_CHECK - 1]
+            .message
+            .contains("more finding(s) of CMS-AGENT-008"),
+        "{}",
+        states[MAX_PER_CHECK - 1].message
+    );
+}

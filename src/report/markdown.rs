@@ -80,7 +80,7 @@ fn failures(out: &mut String, record: &RunRecord) {
         let _ = writeln!(out, "None.\n");
         return;
     }
-    findings(out, &groups, usize::MAX);
+    findings(out, &groups, MAX_FAILURE_ROWS);
     if !unexplained.is_empty() {
         let _ = writeln!(out, "### No answer judged\n");
         let _ = writeln!(out, "| Case | Clause | Why |\n|---|---|---|");
@@ -109,6 +109,10 @@ fn information(out: &mut String, record: &RunRecord) {
     );
     findings(out, &groups, MAX_INFO_ROWS);
 }
+
+/// Distinct failure rows per check: the pattern shows in the first few dozen; the
+/// per-case sections and report.json keep the rest.
+const MAX_FAILURE_ROWS: usize = 25;
 
 /// Information is context, not a to-do list: past this many distinct rows per check the rest
 /// is counted (report.json keeps every finding).

@@ -59,7 +59,12 @@ struct GroupView {
     clause: String,
     title: Option<&'static str>,
     rows: Vec<RowView>,
+    /// Distinct rows past [`MAX_GROUP_ROWS`], left to report.json.
+    more_rows: usize,
 }
+
+/// Distinct failure rows shown per check; the pattern shows long before this.
+const MAX_GROUP_ROWS: usize = 25;
 
 #[derive(Serialize)]
 struct RowView {
@@ -186,9 +191,11 @@ fn group_view(g: &CheckGroup<'_>) -> GroupView {
         check: g.check.to_owned(),
         clause: g.clauses.join(", "),
         title: g.title,
+        more_rows: g.rows.len().saturating_sub(MAX_GROUP_ROWS),
         rows: g
             .rows
             .iter()
+            .take(MAX_GROUP_ROWS)
             .map(|r| RowView {
                 pointer: if r.pointer.is_empty() {
                     "<body>"
