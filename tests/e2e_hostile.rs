@@ -5,6 +5,8 @@
 //! behaviour is in `tests/hostile.rs`, the mock's own robustness in `tests/mock.rs`.
 //! Servers may sleep or hold a connection to misbehave; the tests never sleep to wait.
 
+mod common;
+use common::read_request;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
 
@@ -79,37 +81,6 @@ fn trial_counts(stdout: &str) -> (usize, usize, usize) {
             .unwrap_or_else(|| panic!("no {word} count in {line:?}"))
     };
     (count("passed"), count("failed"), count("ignored"))
-}
-
-/// Reads one HTTP request (head and Content-Length body); returns the head, `None` on EOF.
-async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<String> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-            let declared: usize = head
-                .lines()
-                .filter_map(|line| line.split_once(':'))
-                .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
-                .and_then(|(_, value)| value.trim().parse().ok())
-                .unwrap_or(0);
-            let mut missing = declared.saturating_sub(buf.len() - end - 4);
-            while missing > 0 {
-                let n = stream.read(&mut chunk).await.ok()?;
-                if n == 0 {
-                    break;
-                }
-                missing = missing.saturating_sub(n);
-            }
-            return Some(head);
-        }
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 || buf.len() > 1 << 20 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
 }
 
 /// A server on `runtime` that hands every connection to `serve`, each on its own task.

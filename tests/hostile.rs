@@ -4,6 +4,8 @@
 //! short so the file runs fast; bounds are generous (deadline + a margin), never tight timings.
 //! Servers may sleep to simulate slowness; the tests never sleep to wait for anything.
 
+mod common;
+use common::read_request;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,7 +14,7 @@ use cmsconform::auth::Credentials;
 use cmsconform::cases::{AuthMode, HeaderEdits};
 use cmsconform::checks::{Exchange, Received, TransportFailure};
 use cmsconform::client::{Client, ClientConfig, ClientError, OutgoingRequest};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 /// A secret nobody would type by chance: it must never show up outside the Authorization value.
@@ -74,37 +76,6 @@ async fn timed_send(client: &Client) -> (Exchange, Duration) {
     let started = Instant::now();
     let exchange = client.send(&request()).await;
     (exchange, started.elapsed())
-}
-
-/// Reads one HTTP request (head and Content-Length body); returns the head, `None` on EOF.
-async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<String> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-            let declared: usize = head
-                .lines()
-                .filter_map(|line| line.split_once(':'))
-                .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
-                .and_then(|(_, value)| value.trim().parse().ok())
-                .unwrap_or(0);
-            let mut missing = declared.saturating_sub(buf.len() - end - 4);
-            while missing > 0 {
-                let n = stream.read(&mut chunk).await.ok()?;
-                if n == 0 {
-                    break;
-                }
-                missing = missing.saturating_sub(n);
-            }
-            return Some(head);
-        }
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 || buf.len() > 1 << 20 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
 }
 
 /// A server that hands every connection to `serve`, each on its own task.
