@@ -23,6 +23,7 @@
 
 mod faults;
 mod fleet;
+mod fragments;
 mod mutations;
 mod rewrite;
 mod router;
