@@ -181,6 +181,11 @@ impl FastCheck {
 
     /// The request, when the body is provably valid; `None` = not proven (ask [`validate`]).
     pub fn accept(&self, body: &[u8]) -> Option<ValidRequest> {
+        // A derived struct also reads a JSON array (`[1,170,[1031]]`): only objects qualify.
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            return None;
+        }
         let typed: TypedRequest = serde_json::from_slice(body).ok()?;
         let within = self.cc_id.contains(typed.cc_id)
             && self.vdn.contains(typed.vdn)
@@ -383,6 +388,8 @@ mod tests {
                 r#"{"ccId":1,"vdn":170,"agentIds":[100]}"#,
                 r#"{"ccId":1,"vdn":170,"agentIds":[70000]}"#,
                 r#"{"ccId":"1","vdn":170,"agentIds":[1031]}"#,
+                r#"[1,170,[1031]]"#,
+                r#" [1,170,[1031]]"#,
             ] {
                 if let Some(request) = fast.accept(body.as_bytes()) {
                     assert_eq!(validate(&c, body.as_bytes(), &[]), Ok(request), "{body}");
