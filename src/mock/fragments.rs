@@ -77,6 +77,25 @@ pub struct Fragments {
     blocks: Mutex<HashMap<Key, Arc<Block>>>,
 }
 
+/// Whether the cache pays for `ids`: their blocks are few (far under the bound, so one request
+/// never empties the cache it is filling) and mostly used (building a block of 64 agents for
+/// one ID of a sparse request would cost more than writing that agent directly).
+pub fn suits(ids: &[i64]) -> bool {
+    let mut changes = 0usize;
+    let mut held = None;
+    for &id in ids {
+        let block = id >> BLOCK_BITS;
+        if held != Some(block) {
+            held = Some(block);
+            changes += 1;
+            if changes > MAX_BLOCKS / 2 {
+                return false;
+            }
+        }
+    }
+    changes * BLOCK_LEN <= 4 * ids.len()
+}
+
 impl Fragments {
     fn block(&self, fleet: &Fleet, key: Key) -> Arc<Block> {
         let cached = {
@@ -149,6 +168,15 @@ mod tests {
     use super::*;
     use crate::contract::Contract;
     use crate::mock::write::{SuccessShape, write_success, write_success_with};
+
+    #[test]
+    fn only_dense_requests_use_the_cache() {
+        let dense: Vec<i64> = (101..6101).collect();
+        let sparse: Vec<i64> = (0..6000).map(|i| 101 + i * 9).collect();
+        assert!(suits(&dense));
+        assert!(!suits(&sparse));
+        assert!(!suits(&[1031, 1099]));
+    }
 
     #[test]
     fn cached_text_equals_the_written_records() {

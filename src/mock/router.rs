@@ -24,7 +24,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::faults::{self, ConnControl, Plan};
 use super::fleet::{AgentRecord, Fleet};
-use super::fragments::{Asked, Fragments};
+use super::fragments::{self, Asked, Fragments};
 use super::mutations::Mutation;
 use super::rewrite::{RecordContext, rewrite_records, rewrite_success_body};
 use super::validate::{FastCheck, Refusal, ValidRequest, extract, validate};
@@ -352,7 +352,7 @@ fn invalid_parameter(shared: &Shared, plan: &Plan) -> Response<Bytes> {
 
 fn success(shared: &Shared, plan: &Plan, counter: u64, request: &ValidRequest) -> Response<Bytes> {
     let profile = shared.contract.profile();
-    if plan.mutations.is_empty() {
+    if plan.mutations.is_empty() && fragments::suits(&request.agent_ids) {
         // The common, clean answer: cached agent text, written once and copied.
         let codes = &profile.result_codes;
         let shape = SuccessShape {
