@@ -236,7 +236,11 @@ impl Fleet {
 
     /// The answer to a valid request: known agents once each, in request order.
     pub fn answer(&self, cc: i64, vdn: i64, ids: &[i64]) -> Vec<AgentRecord> {
-        let elapsed = self.elapsed_secs();
+        self.answer_at(cc, vdn, ids, self.elapsed_secs())
+    }
+
+    /// [`Fleet::answer`] as it is `elapsed` seconds after the mock started.
+    pub fn answer_at(&self, cc: i64, vdn: i64, ids: &[i64], elapsed: i64) -> Vec<AgentRecord> {
         if ids.windows(2).all(|w| w[0] < w[1]) {
             // Strictly increasing: no duplicates, no set needed (the common, large case).
             return ids

@@ -4,9 +4,10 @@
 //!
 //! - [`router`]: the order of the vendor's answers (path, method, lock-out, body cap, auth,
 //!   Content-Type, JSON, validation, success) and the bodies of each.
-//! - `fleet`: the deterministic agents; `validate`: request validation through the contract's
-//!   request schema; `mutations`: the catalogue of contract deviations; `faults`: fault specs
-//!   and transport faults; `server`: the accept loop with per-connection protections.
+//! - `fleet`: the deterministic agents; `fragments`: their cached JSON text for clean answers;
+//!   `validate`: request validation through the contract's request schema (with a typed fast
+//!   check for the common shape); `mutations`: the catalogue of contract deviations; `faults`:
+//!   fault specs and transport faults; `server`: the accept loop with per-connection protections.
 //!
 //! Decisions the vendor page leaves open, as the mock settles them (Spring's defaults):
 //! - **Content-Type.** A POST whose Content-Type is not `application/json` (or
@@ -23,6 +24,7 @@
 
 mod faults;
 mod fleet;
+mod fragments;
 mod mutations;
 mod rewrite;
 mod router;

@@ -24,10 +24,11 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::faults::{self, ConnControl, Plan};
 use super::fleet::{AgentRecord, Fleet};
+use super::fragments::{self, Asked, Fragments};
 use super::mutations::Mutation;
 use super::rewrite::{RecordContext, rewrite_records, rewrite_success_body};
-use super::validate::{Refusal, ValidRequest, extract, validate};
-use super::write::{SuccessShape, write_agent, write_success};
+use super::validate::{FastCheck, Refusal, ValidRequest, extract, validate};
+use super::write::{SuccessShape, write_agent, write_success, write_success_with};
 use super::{FAULT_HEADER, MockConfig};
 use crate::auth::{self, VerifyInput};
 use crate::contract::Contract;
@@ -41,6 +42,8 @@ pub struct Shared {
     contract: Contract,
     config: MockConfig,
     fleet: Fleet,
+    fragments: Fragments,
+    fast_check: Option<FastCheck>,
     global: Plan,
     counter: AtomicU64,
     lockout: Option<Lockout>,
@@ -95,6 +98,8 @@ impl Shared {
         Ok(Shared {
             contract: config.contract.clone(),
             fleet: Fleet::new(config.contract.profile(), config.seed),
+            fragments: Fragments::default(),
+            fast_check: FastCheck::new(&config.contract),
             config,
             global,
             counter: AtomicU64::new(0),
@@ -239,6 +244,15 @@ async fn answer(shared: &Shared, plan: &Plan, counter: u64, req: Request) -> Res
         return spring(StatusCode::UNSUPPORTED_MEDIA_TYPE, &message, &path, plan);
     }
 
+    let fast = plan.mutations.is_empty() && is_post;
+    if let Some(request) = shared
+        .fast_check
+        .as_ref()
+        .filter(|_| fast)
+        .and_then(|c| c.accept(&body))
+    {
+        return success(shared, plan, counter, &request);
+    }
     match validate(&shared.contract, &body, &plan.mutations) {
         Ok(request) => success(shared, plan, counter, &request),
         Err(_) if !is_post => success(shared, plan, counter, &empty_request()),
@@ -338,6 +352,25 @@ fn invalid_parameter(shared: &Shared, plan: &Plan) -> Response<Bytes> {
 
 fn success(shared: &Shared, plan: &Plan, counter: u64, request: &ValidRequest) -> Response<Bytes> {
     let profile = shared.contract.profile();
+    if plan.mutations.is_empty() && fragments::suits(&request.agent_ids) {
+        // The common, clean answer: cached agent text, written once and copied.
+        let codes = &profile.result_codes;
+        let shape = SuccessShape {
+            result: Some(&codes.result_success),
+            result_code: &codes.success,
+            with_datas: true,
+        };
+        let asked = Asked {
+            cc: request.cc_id,
+            vdn: request.vdn,
+            ids: &request.agent_ids,
+            elapsed: shared.fleet.elapsed_secs(),
+        };
+        let body = write_success_with(shape, request.agent_ids.len(), |out| {
+            shared.fragments.write_agents(&shared.fleet, asked, out)
+        });
+        return json(StatusCode::OK, body, plan);
+    }
     let mut records = shared
         .fleet
         .answer(request.cc_id, request.vdn, &request.agent_ids);

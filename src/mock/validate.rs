@@ -10,7 +10,7 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::mutations::{Bound, Limit, Mutation};
-use crate::contract::{Contract, SchemaKind};
+use crate::contract::{Contract, Range, SchemaKind};
 
 /// A request the mock answers with agents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +119,88 @@ pub fn as_integer(v: &Value) -> Option<i64> {
             .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
             .map(|f| f as i64)
     })
+}
+
+/// A cheap typed check for the common request shape, proving validity without building a
+/// [`Value`] or running the schema: three integer members (no other, none repeated), each within
+/// the profile's limits. It only ever says "valid"; anything it cannot prove goes to
+/// [`validate`]. Enabled only when the request schema agrees with it at every bound it reads
+/// (probed once at start-up), so the two can never give different verdicts on what it accepts.
+#[derive(Debug, Clone)]
+pub struct FastCheck {
+    cc_id: Range,
+    vdn: Range,
+    max_items: usize,
+    id_ranges: Vec<Range>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypedRequest {
+    #[serde(rename = "ccId")]
+    cc_id: i64,
+    vdn: i64,
+    #[serde(rename = "agentIds")]
+    agent_ids: Vec<i64>,
+}
+
+impl FastCheck {
+    /// `None` when the schema disagrees with the profile's limits at some probed bound.
+    pub fn new(contract: &Contract) -> Option<FastCheck> {
+        let l = &contract.profile().limits;
+        let check = FastCheck {
+            cc_id: l.cc_id,
+            vdn: l.vdn,
+            max_items: l.agent_ids.max_items,
+            id_ranges: l.agent_ids.ranges.clone(),
+        };
+        let id = l.agent_ids.ranges.first()?.min;
+        let body = |cc: i64, vdn: i64, ids: Vec<i64>| serde_json::json!({"ccId": cc, "vdn": vdn, "agentIds": ids});
+        let mut probes = Vec::new();
+        for cc in [l.cc_id.min - 1, l.cc_id.min, l.cc_id.max, l.cc_id.max + 1] {
+            probes.push(body(cc, l.vdn.min, vec![id]));
+        }
+        for vdn in [l.vdn.min - 1, l.vdn.min, l.vdn.max, l.vdn.max + 1] {
+            probes.push(body(l.cc_id.min, vdn, vec![id]));
+        }
+        for range in &l.agent_ids.ranges {
+            for probe in [range.min - 1, range.min, range.max, range.max + 1] {
+                probes.push(body(l.cc_id.min, l.vdn.min, vec![probe]));
+            }
+        }
+        let max = l.agent_ids.max_items;
+        for n in [max, max + 1] {
+            probes.push(body(l.cc_id.min, l.vdn.min, vec![id; n]));
+        }
+        let agrees = probes.iter().all(|probe| {
+            let fast = check.accept(probe.to_string().as_bytes()).is_some();
+            fast == contract.is_valid(SchemaKind::Request, probe)
+        });
+        agrees.then_some(check)
+    }
+
+    /// The request, when the body is provably valid; `None` = not proven (ask [`validate`]).
+    pub fn accept(&self, body: &[u8]) -> Option<ValidRequest> {
+        // A derived struct also reads a JSON array (`[1,170,[1031]]`): only objects qualify.
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            return None;
+        }
+        let typed: TypedRequest = serde_json::from_slice(body).ok()?;
+        let within = self.cc_id.contains(typed.cc_id)
+            && self.vdn.contains(typed.vdn)
+            && !typed.agent_ids.is_empty()
+            && typed.agent_ids.len() <= self.max_items
+            && typed
+                .agent_ids
+                .iter()
+                .all(|&id| self.id_ranges.iter().any(|r| r.contains(id)));
+        within.then_some(ValidRequest {
+            cc_id: typed.cc_id,
+            vdn: typed.vdn,
+            agent_ids: typed.agent_ids,
+        })
+    }
 }
 
 /// Parses and validates a request body.
@@ -288,6 +370,33 @@ mod tests {
                 matches!(validate(&c, bad.as_bytes(), &[]), Err(Refusal::Invalid(_))),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn fast_check_only_accepts_what_the_schema_accepts() {
+        for profile in ["2023-12", "2025-11"] {
+            let c = Contract::embedded(profile).unwrap();
+            let fast = FastCheck::new(&c).expect("schema agrees with the profile's limits");
+            for body in [
+                r#"{"ccId":1,"vdn":170,"agentIds":[1031,1099,1031]}"#,
+                r#"{"ccId":1,"vdn":170,"agentIds":[1031],"extra":1}"#,
+                r#"{"ccId":1,"ccId":2,"vdn":170,"agentIds":[1031]}"#,
+                r#"{"ccId":1,"vdn":170,"agentIds":[1031.0]}"#,
+                r#"{"ccId":1,"vdn":170,"agentIds":[]}"#,
+                r#"{"ccId":0,"vdn":170,"agentIds":[1031]}"#,
+                r#"{"ccId":1,"vdn":170,"agentIds":[100]}"#,
+                r#"{"ccId":1,"vdn":170,"agentIds":[70000]}"#,
+                r#"{"ccId":"1","vdn":170,"agentIds":[1031]}"#,
+                r#"[1,170,[1031]]"#,
+                r#" [1,170,[1031]]"#,
+            ] {
+                if let Some(request) = fast.accept(body.as_bytes()) {
+                    assert_eq!(validate(&c, body.as_bytes(), &[]), Ok(request), "{body}");
+                }
+            }
+            let ok = br#"{"ccId":1,"vdn":170,"agentIds":[1031,1099,1031]}"#;
+            assert!(fast.accept(ok).is_some());
         }
     }
 
