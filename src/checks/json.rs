@@ -255,14 +255,14 @@ impl Parser<'_> {
             self.pos += 1;
             self.path.push(Step::Key(key_at));
             let value = self.value(depth)?;
-            if map.contains_key(&key) {
+            // The later member wins, as in serde_json; the repetition is reported.
+            if map.insert(key, value).is_some() {
                 self.duplicate_count += 1;
                 if self.duplicates.len() < MAX_DUPLICATES_REPORTED {
                     self.duplicates.push(self.pointer());
                 }
             }
             self.path.pop();
-            map.insert(key, value);
             self.skip_ws();
             match self.src.get(self.pos) {
                 Some(b',') => self.pos += 1,

@@ -295,14 +295,40 @@ pub fn judge(
     expect: &Expectation,
     options: &CheckOptions,
 ) -> Vec<Violation> {
+    assess(contract, exchange, expect, options).violations
+}
+
+/// What [`assess`] finds: the answer's [`classify`] outcome and [`judge`]'s findings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub observed: Option<Outcome>,
+    pub violations: Vec<Violation>,
+}
+
+/// [`classify`] and [`judge`] in one reading of the answer (the runner needs both for every
+/// case; the body is parsed once).
+pub fn assess(
+    contract: &Contract,
+    exchange: &Exchange,
+    expect: &Expectation,
+    options: &CheckOptions,
+) -> Assessment {
     let received = match &exchange.response {
-        Err(failure) => return vec![status::check_transport(failure)],
+        Err(failure) => {
+            return Assessment {
+                observed: None,
+                violations: vec![status::check_transport(failure)],
+            };
+        }
         Ok(received) => received,
     };
     if let Some(truncated) = status::check_truncated(received) {
         let mut out = vec![truncated];
         out.extend(status::check_server_error(received));
-        return out;
+        return Assessment {
+            observed: classify(contract, exchange),
+            violations: out,
+        };
     }
     let profile = contract.profile();
     let request = RequestView::read(&exchange.request.body);
@@ -380,7 +406,11 @@ pub fn judge(
         }
         _ => {}
     }
-    cap_per_check(out, MAX_PER_CHECK)
+    Assessment {
+        // `classify` reads a body only for a 2xx; `classify_parsed` ignores it otherwise.
+        observed: outcome,
+        violations: cap_per_check(out, MAX_PER_CHECK),
+    }
 }
 
 /// Findings of one check kept per exchange: a rule broken on every one of 6000 agents is one

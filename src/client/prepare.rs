@@ -22,6 +22,37 @@ pub(super) struct Target {
     pub(super) authority: String,
     /// The URL's path without its trailing `/` (empty for none).
     prefix: String,
+    last_url: UrlMemo,
+}
+
+/// The URL made for the last path: nearly every case uses the interface path, and parsing the
+/// same URL for each request cost more than signing it.
+#[derive(Debug, Default)]
+struct UrlMemo(std::sync::Mutex<Option<(String, Url)>>);
+
+impl Clone for UrlMemo {
+    fn clone(&self) -> Self {
+        UrlMemo::default()
+    }
+}
+
+impl UrlMemo {
+    fn get_or_make(
+        &self,
+        path: &str,
+        make: impl FnOnce() -> Result<Url, String>,
+    ) -> Result<Url, String> {
+        if let Ok(last) = self.0.lock() {
+            if let Some((_, url)) = last.as_ref().filter(|(last_path, _)| last_path == path) {
+                return Ok(url.clone());
+            }
+        }
+        let url = make()?;
+        if let Ok(mut last) = self.0.lock() {
+            *last = Some((path.to_owned(), url.clone()));
+        }
+        Ok(url)
+    }
 }
 
 impl Target {
@@ -64,6 +95,7 @@ impl Target {
             origin: format!("{}://{authority}", url.scheme()),
             prefix: url.path().trim_end_matches('/').to_owned(),
             authority,
+            last_url: UrlMemo::default(),
         })
     }
 }
@@ -149,6 +181,12 @@ pub(super) fn prepare(
 
 /// `origin + prefix + path`, refusing anything that would leave the target's origin.
 fn request_url(target: &Target, path: &str) -> Result<Url, String> {
+    target
+        .last_url
+        .get_or_make(path, || make_request_url(target, path))
+}
+
+fn make_request_url(target: &Target, path: &str) -> Result<Url, String> {
     let separator = if path.starts_with('/') || path.starts_with('?') || path.is_empty() {
         ""
     } else {

@@ -54,7 +54,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     let seed = config.seed;
     say.line(&format!("seed: {seed} (rerun with --seed {seed})"));
     let case_set_hash = suite::case_set_hash(&cases);
-    let runtime = selftest::build_runtime()?;
+    let runtime = Arc::new(selftest::build_runtime()?);
     let started = SystemTime::now();
     let clock = Instant::now();
     let session = Arc::new(Session::start(&config, &runtime)?);
@@ -72,8 +72,9 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     let suite_order: Vec<String> = cases.iter().map(|c| c.id.clone()).collect();
     let mut records = trials::run(
         Arc::clone(&session),
-        runtime.handle().clone(),
+        &runtime,
         &arguments,
+        args.test_threads.unwrap_or(args.concurrency),
         cases,
         probes,
         config.auth_probes,
@@ -85,7 +86,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     let unusable = unusable_reason(&session, &records);
     if unusable.is_none() {
         if let Some(dir) = &config.regressions_dir {
-            regress::shrink_failures(&config, &session, runtime.handle(), &records, dir, say);
+            regress::shrink_failures(&config, &session, &runtime, &records, dir, say);
         }
     }
     let relation_records = if config.relations && unusable.is_none() {

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tokio::runtime::Handle;
+use tokio::runtime::Runtime;
 
 use super::config::RunConfig;
 use super::session::Session;
@@ -27,7 +27,7 @@ pub fn regression_id(profile: &str, seed: u64, index: usize) -> String {
 pub fn shrink_failures(
     config: &RunConfig,
     session: &Session,
-    handle: &Handle,
+    runtime: &Runtime,
     records: &[CaseRecord],
     dir: &Path,
     say: super::record::Printer,
@@ -51,7 +51,7 @@ pub fn shrink_failures(
             SHRINK_BUDGET,
             |drawn| {
                 let case = drawn.clone().into_case(&config.contract, id.clone());
-                handle.block_on(session.execute(&case)).verdict == Verdict::Failed
+                runtime.block_on(session.execute(&case)).verdict == Verdict::Failed
             },
         );
         let Some(smallest) = smallest else {

@@ -218,8 +218,7 @@ fn top_checks(failed: &[&CaseRecord]) -> Vec<String> {
 }
 
 pub(crate) fn build_runtime() -> Result<Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Runtime(format!("cannot start the async runtime: {e}")))

@@ -37,22 +37,61 @@ pub struct Session {
     /// One heavy case in flight at a time (see [`HEAVY_REQUEST_BYTES`]).
     heavy: tokio::sync::Semaphore,
     /// Keeps the embedded mock serving until the session ends.
-    _mock: Option<RunningMock>,
+    _mock: Option<EmbeddedMock>,
+}
+
+/// The embedded mock and the runtime it serves on. The harness's own runtime has one thread
+/// (see [`super::selftest::build_runtime`]); the mock gets a thread of its own so it answers
+/// while that thread judges, as a separate server would.
+struct EmbeddedMock {
+    running: Option<RunningMock>,
+    runtime: Option<Runtime>,
+}
+
+impl EmbeddedMock {
+    fn start(config: MockConfig) -> Result<EmbeddedMock> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("embedded-mock")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Runtime(format!("cannot start the embedded mock's runtime: {e}")))?;
+        let running = runtime.block_on(mock::spawn(config, "127.0.0.1:0"))?;
+        Ok(EmbeddedMock {
+            running: Some(running),
+            runtime: Some(runtime),
+        })
+    }
+}
+
+impl Drop for EmbeddedMock {
+    fn drop(&mut self) {
+        drop(self.running.take());
+        // A session may end on a runtime thread, where dropping a runtime would panic.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl Session {
     /// Starts the embedded mock when there is no remote target, and builds the client.
     pub fn start(config: &RunConfig, runtime: &Runtime) -> Result<Session> {
+        // The embedded mock serves on a runtime of its own (`EmbeddedMock`).
         let (mock, base_url, target_label) = match &config.target {
             Target::Remote { base_url } => (None, base_url.clone(), base_url.clone()),
             Target::Embedded { faults } => {
                 let mut mock_config = MockConfig::new(config.contract.clone());
                 mock_config.creds = config.client.creds.clone();
                 mock_config.faults = faults.clone();
-                let running = runtime.block_on(mock::spawn(mock_config, "127.0.0.1:0"))?;
-                let url = running.base_url();
+                let embedded = EmbeddedMock::start(mock_config)?;
+                let url = embedded
+                    .running
+                    .as_ref()
+                    .map(RunningMock::base_url)
+                    .unwrap_or_default();
                 let label = format!("{EMBEDDED_TARGET} ({url})");
-                (Some(running), url, label)
+                (Some(embedded), url, label)
             }
         };
         let mut client_config = config.client.clone();
@@ -139,9 +178,9 @@ impl Session {
                 record.response = Some(ResponseRecord::from_received(received, &redactor));
             }
         }
-        record.observed = checks::classify(&self.contract, exchange);
-        record.violations =
-            checks::judge(&self.contract, exchange, &case.expect, &self.check_options);
+        let assessment = checks::assess(&self.contract, exchange, &case.expect, &self.check_options);
+        record.observed = assessment.observed;
+        record.violations = assessment.violations;
         // A server may echo a secret back into what the checks quote.
         for violation in &mut record.violations {
             violation.message = redactor.scrub(&violation.message);

@@ -7,9 +7,12 @@ use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
+use futures_util::StreamExt;
+
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use libtest_mimic::{Arguments, Completion, Failed, FormatSetting, Trial};
-use tokio::runtime::Handle;
+use tokio::runtime::Runtime;
+use tokio::sync::oneshot;
 
 use super::session::{Session, failure_message};
 use crate::cases::Case;
@@ -74,68 +77,97 @@ pub fn probe_skip_reason(budget: u32) -> String {
     )
 }
 
-/// Runs every case as a trial and returns their records (filtered-out cases have none).
+/// Runs every selected case and reports each as a libtest trial; returns their records
+/// (filtered-out cases have none).
+///
+/// The cases run as one task on the runtime, `concurrency` at a time, and libtest runs its
+/// trials one after another on this thread: each trial drives the runtime until its own case's
+/// record is in, so requests keep flowing while libtest waits, and the whole run stays on one
+/// thread. Handing every case from a libtest thread to a runtime thread and back cost about a
+/// third of the run's time in thread switches.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     session: Arc<Session>,
-    handle: Handle,
+    runtime: &Arc<Runtime>,
     arguments: &Arguments,
+    concurrency: usize,
     cases: Vec<Case>,
     probes_allowed: HashSet<String>,
     probe_budget: u32,
     progress: Option<ProgressBar>,
 ) -> Vec<CaseRecord> {
-    let records: Arc<Mutex<Vec<CaseRecord>>> = Arc::new(Mutex::new(Vec::new()));
-    let trials = cases
-        .into_iter()
-        .map(|case| {
-            let session = Arc::clone(&session);
-            let handle = handle.clone();
-            let records = Arc::clone(&records);
-            let progress = progress.clone();
-            let probe_blocked = super::suite::is_probe(&case) && !probes_allowed.contains(&case.id);
-            let case = Arc::new(case);
-            Trial::ignorable_test(case.id.clone(), move || {
-                let record = if probe_blocked {
-                    session.skipped(&case, &probe_skip_reason(probe_budget))
-                } else {
-                    // Judged on the runtime's workers, not on this libtest thread: fewer threads
-                    // touch large answers, so fewer allocator arenas grow to hold them.
-                    let worker_session = Arc::clone(&session);
-                    let worker_case = Arc::clone(&case);
-                    let judged = handle.block_on(
-                        handle.spawn(async move { worker_session.execute(&worker_case).await }),
-                    );
-                    judged.unwrap_or_else(|e| {
-                        session.skipped(&case, &format!("the case's task failed: {e}"))
-                    })
-                };
-                if let Some(bar) = &progress {
-                    bar.inc(1);
-                }
-                let verdict = record.verdict;
-                let message = match verdict {
-                    Verdict::Failed => failure_message(&record),
-                    _ => record.error.clone().unwrap_or_default(),
-                };
-                if let Ok(mut all) = records.lock() {
-                    all.push(record);
-                }
-                match verdict {
-                    Verdict::Passed => Ok(Completion::Completed),
-                    Verdict::Skipped => Ok(Completion::ignored_with(message)),
-                    Verdict::Failed => Err(Failed::from(message)),
+    let mut to_execute = Vec::new();
+    let mut trials = Vec::with_capacity(cases.len());
+    let taken = Arc::new(Mutex::new(Vec::new()));
+    for case in cases {
+        let case = Arc::new(case);
+        let (sender, receiver) = oneshot::channel::<CaseRecord>();
+        if !arguments.is_filtered_out(&Trial::test(case.id.clone(), || Ok(()))) {
+            to_execute.push((Arc::clone(&case), sender));
+        }
+        let taken = Arc::clone(&taken);
+        let progress = progress.clone();
+        let runtime = Arc::clone(runtime);
+        trials.push(Trial::ignorable_test(case.id.clone(), move || {
+            let Ok(record) = runtime.block_on(receiver) else {
+                return Ok(Completion::ignored_with("not executed: the run stopped early"));
+            };
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            let outcome = outcome(&record);
+            if let Ok(mut taken) = taken.lock() {
+                taken.push(record);
+            }
+            outcome
+        }));
+    }
+    let skip_reason = probe_skip_reason(probe_budget);
+    let executing = runtime.spawn(
+        futures_util::stream::iter(to_execute)
+            .map(move |(case, sender)| {
+                let session = Arc::clone(&session);
+                let blocked = super::suite::is_probe(&case) && !probes_allowed.contains(&case.id);
+                let skip_reason = skip_reason.clone();
+                async move {
+                    let record = if blocked {
+                        session.skipped(&case, &skip_reason)
+                    } else {
+                        session.execute(&case).await
+                    };
+                    (sender, record)
                 }
             })
-        })
-        .collect();
+            .buffer_unordered(concurrency.max(1))
+            .for_each(|(sender, record)| {
+                // A dropped receiver means libtest stopped; the record is no longer wanted.
+                let _ = sender.send(record);
+                std::future::ready(())
+            }),
+    );
+    let mut libtest_arguments = arguments.clone();
+    libtest_arguments.test_threads = Some(1);
     // The exit code comes from our own records (baselines, probe budget), not libtest's.
-    let _conclusion = libtest_mimic::run(arguments, trials);
+    let _conclusion = libtest_mimic::run(&libtest_arguments, trials);
+    executing.abort();
+    let _stopped = runtime.block_on(executing);
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    let mut guard = match records.lock() {
+    let mut taken = match taken.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     };
-    std::mem::take(&mut *guard)
+    std::mem::take(&mut *taken)
+}
+
+/// How a record reads as a libtest outcome.
+fn outcome(record: &CaseRecord) -> Result<Completion, Failed> {
+    match record.verdict {
+        Verdict::Passed => Ok(Completion::Completed),
+        Verdict::Skipped => Ok(Completion::ignored_with(
+            record.error.clone().unwrap_or_default(),
+        )),
+        Verdict::Failed => Err(Failed::from(failure_message(record))),
+    }
 }
