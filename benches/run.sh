@@ -2,7 +2,7 @@
 # Speed of `cmsconform run` on this machine, side by side with oha against the same mock.
 #
 #   benches/run.sh            # release build, mock on a free loopback port, three measurements
-#   CASES=2000 REQUESTS=4000 CONCURRENCY=4 benches/run.sh
+#   CASES=2000 REQUESTS=20000 ROUNDS=5 CONCURRENCY=4 benches/run.sh
 #
 # 1. The default run (all boundary cases, 256 property cases, the hand-written cases) against
 #    `cmsconform mock`, timed by /usr/bin/time -v: wall time and peak RSS (goal <= 64 MB).
@@ -10,12 +10,14 @@
 #    to maxItems), requests sent / wall time, process start and case generation included.
 # 3. oha's rate against the same mock with the seed example request, signed with auth-v2 by a
 #    python3 implementation of CONTRACT-NOTES section 3 (the mock accepts 15 minutes of skew).
+#    Harness and oha take turns, ROUNDS times, so both see the same machine; medians are kept.
 # Goal: harness rate >= 0.5 x oha's. Nothing here is a test: it prints figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CASES="${CASES:-2000}"
-REQUESTS="${REQUESTS:-4000}"
+REQUESTS="${REQUESTS:-20000}"
+ROUNDS="${ROUNDS:-5}"
 CONCURRENCY="${CONCURRENCY:-4}"
 AK=cmsconform-ak
 SK=cmsconform-local-sk
@@ -54,8 +56,18 @@ measure() { # label, then the command; prints wall seconds, peak RSS and request
   echo "$sent $wall" >"$WORK/$label.figures"
 }
 
-echo "== cmsconform run (default suite) against cmsconform mock at $TARGET"
-measure default "$BIN" run --target "$TARGET" --no-report --no-progress --seed 1
+echo "== cmsconform run (default suite) against cmsconform mock at $TARGET, $ROUNDS times"
+: >"$WORK/defaults"
+for _ in $(seq "$ROUNDS"); do
+  measure default "$BIN" run --target "$TARGET" --no-report --no-progress --seed 1
+  awk -F': ' '/Maximum resident set size/ {print $2/1024}' "$WORK/default.time" >>"$WORK/defaults"
+done
+python3 - "$WORK/defaults" <<'PY'
+import statistics, sys
+rss = sorted(float(line) for line in open(sys.argv[1]))
+print(f"default run peak RSS: median {statistics.median(rss):.1f} MB, "
+      f"range {rss[0]:.1f}-{rss[-1]:.1f} MB over {len(rss)} runs (goal <= 64 MB)")
+PY
 
 echo "== harness on a varied load: $CASES property cases, -j $CONCURRENCY"
 measure varied "$BIN" run --target "$TARGET" --no-report --no-progress --seed 1 \
@@ -63,7 +75,7 @@ measure varied "$BIN" run --target "$TARGET" --no-report --no-progress --seed 1 
 read -r SENT WALL <"$WORK/varied.figures"
 echo "harness (varied requests, up to 6000 IDs each): $(python3 -c "print(f'{$SENT / $WALL:.0f}')") requests/s"
 
-echo "== harness on the seed request: $REQUESTS copies as hand cases, -j $CONCURRENCY"
+echo "== the seed request: $REQUESTS copies as hand cases, harness and oha in turn, $ROUNDS rounds, -j/-c $CONCURRENCY"
 mkdir -p "$WORK/same/hand"
 python3 - "$WORK/same/hand" "$REQUESTS" "$BODY" <<'PY'
 import json, sys
@@ -73,20 +85,9 @@ for i in range(count):
             "request": {"body": body}, "expect": "accepted"}
     json.dump(case, open(f"{out}/seed_{i:05}.json", "w"))
 PY
-measure same "$BIN" --cases-dir "$WORK/same" run --target "$TARGET" --no-report --no-progress \
-  --cases 0 -j "$CONCURRENCY" --format terse hand::seed_
-read -r SENT WALL <"$WORK/same.figures"
-# The same process with a filter matching none of the cases: start-up, contract, case loading.
-measure startup "$BIN" --cases-dir "$WORK/same" run --target "$TARGET" --no-report --no-progress \
-  --cases 0 -j "$CONCURRENCY" --format terse hand::no_such_case_
-read -r _ START <"$WORK/startup.figures"
-HARNESS_RATE=$(python3 -c "print(f'{$SENT / $WALL:.0f}')")
-HARNESS_WARM=$(python3 -c "print(f'{$SENT / max($WALL - $START, 0.001):.0f}')")
-echo "harness (the seed request, judged): $HARNESS_RATE requests/s, process start included"
-echo "harness after start-up (${START}s subtracted, as oha's rate excludes its own): $HARNESS_WARM requests/s"
 
-echo "== oha: $REQUESTS x the seed request, -c $CONCURRENCY"
-AUTH=$(python3 - "$AK" "$SK" "127.0.0.1:$PORT" "$API_PATH" "$BODY" <<'PY'
+sign() { # prints a fresh auth-v2 Authorization value for the seed request
+  python3 - "$AK" "$SK" "127.0.0.1:$PORT" "$API_PATH" "$BODY" <<'PY'
 import hashlib, hmac, sys, time, urllib.parse
 ak, sk, host, path, body = sys.argv[1:]
 norm = lambda s: urllib.parse.quote(s, safe="-._~")
@@ -96,7 +97,8 @@ key = hmac.new(sk.encode(), prefix.encode(), hashlib.sha256).hexdigest()
 canonical = "\n".join(["POST", path, "host", f"host:{norm(host)}", norm(body)])
 print(f"{prefix}/" + hmac.new(key.encode(), canonical.encode(), hashlib.sha256).hexdigest())
 PY
-)
+}
+AUTH=$(sign)
 # Check the header is accepted before measuring (a 401 would measure the wrong thing).
 STATUS=$(python3 - "$TARGET$API_PATH" "$AUTH" "$BODY" <<'PY'
 import sys, urllib.request
@@ -110,9 +112,39 @@ except Exception as e:
 PY
 )
 [ "$STATUS" = 200 ] || { echo "the mock refused the signed request ($STATUS)" >&2; exit 1; }
-oha -n "$REQUESTS" -c "$CONCURRENCY" --no-tui --output-format json -m POST \
-  -H "Authorization: $AUTH" -H "Content-Type: application/json; charset=UTF-8" \
-  -d "$BODY" "$TARGET$API_PATH" >"$WORK/oha.json"
-OHA_RATE=$(python3 -c "import json; print(f\"{json.load(open('$WORK/oha.json'))['summary']['requestsPerSec']:.0f}\")")
-echo "oha: $OHA_RATE requests/s"
-python3 -c "print(f'harness / oha = {$HARNESS_RATE / $OHA_RATE:.2f} with start-up, {$HARNESS_WARM / $OHA_RATE:.2f} without (goal >= 0.5)')"
+
+: >"$WORK/rounds"
+for round in $(seq "$ROUNDS"); do
+  measure same "$BIN" --cases-dir "$WORK/same" run --target "$TARGET" --no-report --no-progress \
+    --no-relations --cases 0 -j "$CONCURRENCY" --format terse hand::seed_
+  read -r SENT WALL <"$WORK/same.figures"
+  # The same process with a filter matching none of the cases: start-up, contract, case loading.
+  measure startup "$BIN" --cases-dir "$WORK/same" run --target "$TARGET" --no-report \
+    --no-progress --no-relations --cases 0 -j "$CONCURRENCY" --format terse hand::no_such_case_
+  read -r _ START <"$WORK/startup.figures"
+  AUTH=$(sign)
+  oha -n "$REQUESTS" -c "$CONCURRENCY" --no-tui --output-format json -m POST \
+    -H "Authorization: $AUTH" -H "Content-Type: application/json; charset=UTF-8" \
+    -d "$BODY" "$TARGET$API_PATH" >"$WORK/oha.json"
+  OHA=$(python3 -c "import json; d=json.load(open('$WORK/oha.json')); assert d['statusCodeDistribution'] == {'200': $REQUESTS}, d['statusCodeDistribution']; print(d['summary']['requestsPerSec'])")
+  echo "$SENT $WALL $START $OHA" >>"$WORK/rounds"
+  python3 -c "
+s, w, st, o = $SENT, $WALL, $START, $OHA
+print(f'round $round: harness {s/w:.0f} req/s ({s/max(w-st,0.001):.0f} after {st}s start-up), oha {o:.0f} req/s')"
+done
+python3 - "$WORK/rounds" <<'PY'
+import statistics, sys
+rows = [list(map(float, line.split())) for line in open(sys.argv[1])]
+with_start = [s / w for s, w, st, o in rows]
+warm = [s / max(w - st, 0.001) for s, w, st, o in rows]
+oha = [o for *_, o in rows]
+ratio = [h / o for h, o in zip(with_start, oha)]
+ratio_warm = [h / o for h, o in zip(warm, oha)]
+m = statistics.median
+print(f"harness (the seed request, judged): median {m(with_start):.0f} req/s with start-up, "
+      f"{m(warm):.0f} req/s after it")
+print(f"oha: median {m(oha):.0f} req/s")
+print(f"harness / oha per round: {', '.join(f'{r:.2f}' for r in ratio)} with start-up; "
+      f"{', '.join(f'{r:.2f}' for r in ratio_warm)} without")
+print(f"harness / oha = {m(ratio):.2f} with start-up, {m(ratio_warm):.2f} without (median; goal >= 0.5)")
+PY

@@ -2,9 +2,12 @@
 
 use clap::Parser;
 
+#[global_allocator]
+static ALLOCATOR: cmsconform::memory::Allocator = cmsconform::memory::Allocator;
+
 fn main() {
-    // Before any thread exists: the arena cap applies to threads created later.
-    cmsconform::memory::limit_arenas();
+    // Before any thread exists.
+    cmsconform::memory::configure();
     let cli = cmsconform::cli::Cli::parse();
     cmsconform::logging::init(&cli.global.log);
     let code = match cmsconform::cli::dispatch(cli) {

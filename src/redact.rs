@@ -38,6 +38,12 @@ impl Redactor {
     }
 
     /// `text` with every registered secret replaced by [`REDACTED`].
+    /// The length of the longest secret: text cut at least this far past a point can be
+    /// scrubbed without a secret straddling the cut.
+    pub fn longest(&self) -> usize {
+        self.secrets.iter().map(String::len).max().unwrap_or(0)
+    }
+
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for secret in &self.secrets {

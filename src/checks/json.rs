@@ -160,6 +160,7 @@ pub fn parse_strict(bytes: &[u8]) -> StrictJson {
         path: Vec::new(),
         duplicates: Vec::new(),
         duplicate_count: 0,
+        object_capacity: 0,
     };
     let value = parser.value(0).and_then(|v| {
         parser.skip_ws();
@@ -190,7 +191,15 @@ struct Parser<'a> {
     path: Vec<Step>,
     duplicates: Vec<String>,
     duplicate_count: usize,
+    /// Members to make room for in the next object: an array's objects (6000 agents) tend to
+    /// have as many members as the one before, and a map grown by doubling holds up to half
+    /// again as much as it needs (megabytes on a full answer).
+    object_capacity: usize,
 }
+
+/// The largest room made ahead for an object's members: a hostile first object with a million
+/// members must not make every later one reserve as much.
+const MAX_CAPACITY_HINT: usize = 64;
 
 impl Parser<'_> {
     fn syntax<T>(&self, message: &str) -> Result<T, JsonError> {
@@ -235,7 +244,7 @@ impl Parser<'_> {
             return Err(JsonError::TooDeep { offset: self.pos });
         }
         self.pos += 1;
-        let mut map = Map::new();
+        let mut map = Map::with_capacity(std::mem::take(&mut self.object_capacity));
         self.skip_ws();
         if self.src.get(self.pos) == Some(&b'}') {
             self.pos += 1;
@@ -286,10 +295,16 @@ impl Parser<'_> {
             self.pos += 1;
             return Ok(Value::Array(items));
         }
+        let mut members_of_last = 0;
         loop {
             self.path.push(Step::Index(items.len()));
+            self.object_capacity = members_of_last;
             let value = self.value(depth)?;
+            self.object_capacity = 0;
             self.path.pop();
+            if let Value::Object(map) = &value {
+                members_of_last = map.len().min(MAX_CAPACITY_HINT);
+            }
             items.push(value);
             self.skip_ws();
             match self.src.get(self.pos) {
@@ -318,6 +333,7 @@ impl Parser<'_> {
                         path: Vec::new(),
                         duplicates: Vec::new(),
                         duplicate_count: 0,
+                        object_capacity: 0,
                     };
                     let key = reread.string().unwrap_or_default();
                     out.push_str(&key.replace('~', "~0").replace('/', "~1"));

@@ -9,6 +9,17 @@ pub fn pretty(text: &str) -> Option<String> {
     layout(text, None).map(|laid| laid.text)
 }
 
+/// The start of `text` re-indented, printing stopped soon after `limit` bytes of output: a
+/// report keeps only an excerpt, and re-indenting a 2.5 MB answer whole cost more than judging
+/// it. The flag says whether printing stopped before the end. `None` when `text` is not JSON.
+pub fn pretty_prefix(text: &str, limit: usize) -> Option<(String, bool)> {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+    let mut printer = Printer::new(text, &[]);
+    printer.limit = limit;
+    printer.value(0)?;
+    Some((printer.out, printer.stopped))
+}
+
 /// A re-indented body and, when asked for, where the pointed-at value sits in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Laid {
@@ -31,14 +42,7 @@ pub fn layout(text: &str, pointer: Option<&str>) -> Option<Laid> {
 pub fn layout_many(text: &str, pointers: &[&str]) -> Option<(String, Vec<Option<Range<usize>>>)> {
     // Validate first without building values: numbers are skipped, not converted.
     serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
-    let mut printer = Printer {
-        src: text,
-        pos: 0,
-        out: String::with_capacity(text.len() + text.len() / 2),
-        path: Vec::new(),
-        targets: pointers.iter().map(|p| pointer_tokens(p)).collect(),
-        spans: vec![None; pointers.len()],
-    };
+    let mut printer = Printer::new(text, pointers);
     printer.value(0)?;
     Some((printer.out, printer.spans))
 }
@@ -61,12 +65,33 @@ struct Printer<'a> {
     src: &'a str,
     pos: usize,
     out: String,
+    /// The path to the value being printed; kept only when there are targets to find.
     path: Vec<String>,
     targets: Vec<Option<Vec<String>>>,
     spans: Vec<Option<Range<usize>>>,
+    /// Output length after which printing stops (`stopped` is set).
+    limit: usize,
+    stopped: bool,
 }
 
 impl<'a> Printer<'a> {
+    fn new(src: &'a str, pointers: &[&str]) -> Printer<'a> {
+        Printer {
+            src,
+            pos: 0,
+            out: String::with_capacity(src.len() + src.len() / 2),
+            path: Vec::new(),
+            targets: pointers.iter().map(|p| pointer_tokens(p)).collect(),
+            spans: vec![None; pointers.len()],
+            limit: usize::MAX,
+            stopped: false,
+        }
+    }
+
+    fn tracking(&self) -> bool {
+        self.targets.iter().any(Option::is_some)
+    }
+
     fn peek(&self) -> Option<u8> {
         self.src.as_bytes().get(self.pos).copied()
     }
@@ -89,6 +114,10 @@ impl<'a> Printer<'a> {
         // deep would overflow the stack here (and re-indent to gigabytes). Shown raw instead.
         if indent > crate::checks::json::MAX_DEPTH {
             return None;
+        }
+        if self.out.len() >= self.limit {
+            self.stopped = true;
+            return Some(());
         }
         self.skip_ws();
         let start = self.out.len();
@@ -131,6 +160,7 @@ impl<'a> Printer<'a> {
         loop {
             self.newline(indent + 1);
             self.skip_ws();
+            let tracking = self.tracking();
             let segment = if is_object {
                 let raw = self.string_token()?;
                 self.out.push_str(raw);
@@ -140,13 +170,25 @@ impl<'a> Printer<'a> {
                     return None;
                 }
                 self.pos += 1;
-                serde_json::from_str::<String>(raw).ok()?
-            } else {
+                match tracking {
+                    true => serde_json::from_str::<String>(raw).ok()?,
+                    false => String::new(),
+                }
+            } else if tracking {
                 index.to_string()
+            } else {
+                String::new()
             };
-            self.path.push(segment);
+            if tracking {
+                self.path.push(segment);
+            }
             self.value(indent + 1)?;
-            self.path.pop();
+            if tracking {
+                self.path.pop();
+            }
+            if self.stopped {
+                return Some(());
+            }
             index += 1;
             self.skip_ws();
             match self.peek()? {

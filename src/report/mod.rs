@@ -172,3 +172,20 @@ pub fn add_relation_coverage(coverage: &mut Vec<ClauseCoverage>, relations: &[Re
 pub fn reproduction(meta: &RunMeta, case_id: &str, request: &RequestRecord) -> Reproduction {
     reproduce::reproduction(meta, case_id, request)
 }
+
+/// Completes `record` for reports: every sent case gets its reproduction, and every answer
+/// excerpt is laid out. The runner does neither while it sends (a reproduction only for a
+/// failure, which it prints): most records are never shown one by one.
+pub fn complete(record: &mut RunRecord) {
+    let meta = &record.meta;
+    for case in &mut record.cases {
+        if let (None, Some(request)) = (&case.reproduce, &case.request) {
+            case.reproduce = Some(reproduce::reproduction(meta, &case.id, request));
+        }
+        if let Some(response) = &mut case.response {
+            if let Some(laid_out) = model::lay_out_excerpt(&response.body_excerpt) {
+                response.body_excerpt = laid_out;
+            }
+        }
+    }
+}

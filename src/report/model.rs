@@ -256,16 +256,41 @@ impl ResponseRecord {
         received: &crate::checks::Received,
         redactor: &crate::redact::Redactor,
     ) -> Self {
-        let text = redactor.scrub(&String::from_utf8_lossy(&received.body));
-        let pretty = super::excerpt::pretty(&text).unwrap_or(text);
+        let text = String::from_utf8_lossy(&received.body);
+        // Only the excerpt is kept, so only a little more than it is laid out and scrubbed: the
+        // margin keeps a secret that straddles the cut whole for the scrub. A short body is
+        // kept as sent and laid out when reports are made (`lay_out_excerpt`): most records
+        // are never shown one by one.
+        let enough = MAX_EXCERPT_BYTES + redactor.longest() + 8;
+        let body_excerpt = if text.len() <= MAX_EXCERPT_BYTES {
+            redactor.scrub(&text)
+        } else {
+            match super::excerpt::pretty_prefix(&text, enough) {
+                Some((pretty, false)) => excerpt_text(&redactor.scrub(&pretty)),
+                Some((pretty, true)) => cut_excerpt(&redactor.scrub(&pretty), received.body.len()),
+                None => {
+                    let mut cut = enough.min(text.len());
+                    while !text.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    cut_excerpt(&redactor.scrub(&text[..cut]), received.body.len())
+                }
+            }
+        };
         ResponseRecord {
             status: received.status,
             headers: redactor.headers(&received.headers),
-            body_excerpt: excerpt_text(&pretty),
+            body_excerpt,
             body_bytes: received.body.len(),
             truncated: received.truncated,
         }
     }
+}
+
+/// A recorded excerpt as reports show it: JSON re-indented (cut to [`MAX_EXCERPT_BYTES`] as a
+/// whole body would be), anything else as it is. Idempotent.
+pub fn lay_out_excerpt(excerpt: &str) -> Option<String> {
+    super::excerpt::pretty(excerpt).map(|pretty| excerpt_text(&pretty))
 }
 
 /// `redactor` plus the secrets `sent` carries (its Authorization signature), for recording the
@@ -288,6 +313,16 @@ pub fn excerpt(body: &[u8]) -> String {
     excerpt_text(&String::from_utf8_lossy(body))
 }
 
+/// The start of a body's text (more than [`MAX_EXCERPT_BYTES`] of it) cut to an excerpt, the
+/// cut marked with the size of the whole body.
+fn cut_excerpt(start: &str, body_bytes: usize) -> String {
+    let mut cut = MAX_EXCERPT_BYTES.min(start.len());
+    while !start.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… (cut; the body has {body_bytes} bytes)", &start[..cut])
+}
+
 /// `text` cut to [`MAX_EXCERPT_BYTES`] on a char boundary, the cut marked.
 pub fn excerpt_text(text: &str) -> String {
     if text.len() <= MAX_EXCERPT_BYTES {
@@ -298,4 +333,82 @@ pub fn excerpt_text(text: &str) -> String {
         cut -= 1;
     }
     format!("{}… ({} more bytes)", &text[..cut], text.len() - cut)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Received;
+    use crate::redact::Redactor;
+
+    fn received(body: String) -> Received {
+        Received {
+            status: 200,
+            headers: Vec::new(),
+            body: body.into_bytes(),
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn a_large_answer_keeps_a_pretty_start_and_its_size() {
+        let items: Vec<String> = (0..5000).map(|i| format!("{{\"agentId\":{i}}}")).collect();
+        let body = format!("{{\"resultDatas\":[{}]}}", items.join(","));
+        let record = ResponseRecord::from_received(&received(body.clone()), &Redactor::new());
+        assert!(
+            record
+                .body_excerpt
+                .starts_with("{\n  \"resultDatas\": [\n    {\n")
+        );
+        let marker = format!("… (cut; the body has {} bytes)", body.len());
+        assert!(
+            record.body_excerpt.ends_with(&marker),
+            "{}",
+            record.body_excerpt
+        );
+        assert!(record.body_excerpt.len() <= MAX_EXCERPT_BYTES + marker.len());
+    }
+
+    #[test]
+    fn a_secret_across_the_cut_is_scrubbed_whole() {
+        let secret = "S3CRET-S3CRET-S3CRET-S3CRET";
+        for body in [
+            // JSON: the secret in a string that the excerpt's cut runs through.
+            format!(
+                "{{\"a\":\"{}{secret}{}\"}}",
+                "x".repeat(MAX_EXCERPT_BYTES - 20),
+                "y".repeat(9000)
+            ),
+            // Not JSON: the raw text is cut.
+            format!(
+                "{}{secret}{}",
+                "<".repeat(MAX_EXCERPT_BYTES - 10),
+                ">".repeat(9000)
+            ),
+        ] {
+            let redactor = Redactor::new().with(secret);
+            let record = ResponseRecord::from_received(&received(body), &redactor);
+            assert!(
+                !record.body_excerpt.contains("S3CRET"),
+                "{}",
+                record.body_excerpt
+            );
+            assert!(record.body_excerpt.len() < MAX_EXCERPT_BYTES + 100);
+            assert!(record.body_excerpt.contains("…"));
+        }
+    }
+
+    #[test]
+    fn a_small_answer_is_kept_as_sent_and_laid_out_for_reports() {
+        let sent = r#"{"resultCode":"0100000","resultDatas":[]}"#;
+        let record = ResponseRecord::from_received(&received(sent.into()), &Redactor::new());
+        assert_eq!(record.body_excerpt, sent);
+        let laid_out = "{\n  \"resultCode\": \"0100000\",\n  \"resultDatas\": []\n}";
+        assert_eq!(
+            lay_out_excerpt(&record.body_excerpt).as_deref(),
+            Some(laid_out)
+        );
+        assert_eq!(lay_out_excerpt(laid_out).as_deref(), Some(laid_out));
+        assert_eq!(lay_out_excerpt("<html>"), None);
+    }
 }

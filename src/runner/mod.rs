@@ -110,6 +110,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         record.meta.totals = record::totals(&record.cases);
     }
     if !args.no_report {
+        report::complete(&mut record);
         report::write_all(&record, &args.report_dir)?;
         say.line(&format!("reports: {}", args.report_dir.display()));
     }
@@ -276,6 +277,7 @@ pub fn run_to_record(config: &RunConfig) -> Result<RunRecord> {
         clock.elapsed(),
     );
     record::add_relations(&mut record, relation_records);
+    report::complete(&mut record);
     Ok(record)
 }
 

@@ -16,9 +16,11 @@ use crate::mock::{self, MockConfig, RunningMock};
 use crate::redact::Redactor;
 use crate::report::{self, CaseRecord, RequestRecord, ResponseRecord, RunMeta, Verdict};
 
-/// Requests with bodies larger than this are "heavy": their answers (thousands of agents) are
-/// parsed and judged one at a time, which bounds the run's memory whatever `-j` is.
-pub const HEAVY_REQUEST_BYTES: usize = 8 << 10;
+/// Request body bytes in flight at most. An answer grows with the IDs asked for (about 400
+/// bytes of JSON and 3 KB parsed per agent), so this bounds the answers held at once whatever
+/// `-j` is: one full-length request, or many small ones. A request this large or larger is
+/// "heavy": it runs alone, and its memory goes back to the system when it is judged.
+pub const IN_FLIGHT_REQUEST_BYTES: usize = 8 << 10;
 
 /// The target label of a run against the embedded mock.
 pub const EMBEDDED_TARGET: &str = "embedded-mock";
@@ -34,8 +36,8 @@ pub struct Session {
     redactor: Redactor,
     /// Profile and seed, for reproduction lines.
     meta: RunMeta,
-    /// One heavy case in flight at a time (see [`HEAVY_REQUEST_BYTES`]).
-    heavy: tokio::sync::Semaphore,
+    /// Request bytes in flight (see [`IN_FLIGHT_REQUEST_BYTES`]).
+    in_flight: tokio::sync::Semaphore,
     /// Keeps the embedded mock serving until the session ends.
     _mock: Option<EmbeddedMock>,
 }
@@ -55,7 +57,9 @@ impl EmbeddedMock {
             .thread_name("embedded-mock")
             .enable_all()
             .build()
-            .map_err(|e| Error::Runtime(format!("cannot start the embedded mock's runtime: {e}")))?;
+            .map_err(|e| {
+                Error::Runtime(format!("cannot start the embedded mock's runtime: {e}"))
+            })?;
         let running = runtime.block_on(mock::spawn(config, "127.0.0.1:0"))?;
         Ok(EmbeddedMock {
             running: Some(running),
@@ -105,16 +109,19 @@ impl Session {
             contract: config.contract.clone(),
             client,
             base_url,
-            target_label,
+            target_label: target_label.clone(),
             path: config.path.clone(),
             check_options: config.check_options,
             redactor,
+            // What a rerun command needs: `--cases` for property ids, `--target` for a server.
             meta: RunMeta {
                 profile: config.profile_name().to_owned(),
                 seed: config.seed,
+                property_cases: config.property_cases,
+                target: target_label,
                 ..RunMeta::default()
             },
-            heavy: tokio::sync::Semaphore::new(1),
+            in_flight: tokio::sync::Semaphore::new(IN_FLIGHT_REQUEST_BYTES),
             _mock: mock,
         })
     }
@@ -139,20 +146,21 @@ impl Session {
             return self.skipped(case, "target unusable: the circuit breaker is open");
         }
         let outgoing = self.outgoing(case);
+        let weight = outgoing.body.len().clamp(1, IN_FLIGHT_REQUEST_BYTES);
+        let heavy = weight == IN_FLIGHT_REQUEST_BYTES;
         // Held until the answer is judged and dropped; the semaphore is never closed.
-        let heavy = outgoing.body.len() > HEAVY_REQUEST_BYTES;
-        let _permit = if heavy {
-            self.heavy.acquire().await.ok()
-        } else {
-            None
-        };
+        let _permit = self
+            .in_flight
+            .acquire_many(u32::try_from(weight).unwrap_or(u32::MAX))
+            .await
+            .ok();
         let started = Instant::now();
         let exchange = self.client.send(&outgoing).await;
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         let record = self.record(case, &exchange, duration_ms);
         if heavy {
-            // A large answer's parse is freed now; without a trim each allocator arena keeps
-            // its own high-water mark and the run's peak becomes their sum.
+            // A large answer's parse is freed now; handing its pages back keeps the run's peak
+            // at one large answer rather than the allocator's high-water mark.
             drop(exchange);
             crate::memory::release_free();
         }
@@ -163,10 +171,8 @@ impl Session {
     pub fn record(&self, case: &Case, exchange: &Exchange, duration_ms: f64) -> CaseRecord {
         let redactor = report::redactor_for(&self.redactor, &exchange.request);
         let request = RequestRecord::from_sent(&exchange.request, &self.base_url, &redactor);
-        let reproduce = Some(report::reproduction(&self.meta, &case.id, &request));
         let mut record = self.skipped(case, "");
         record.request = Some(request);
-        record.reproduce = reproduce;
         record.duration_ms = duration_ms;
         match &exchange.response {
             Err(TransportFailure::NotSent(reason)) => {
@@ -178,7 +184,8 @@ impl Session {
                 record.response = Some(ResponseRecord::from_received(received, &redactor));
             }
         }
-        let assessment = checks::assess(&self.contract, exchange, &case.expect, &self.check_options);
+        let assessment =
+            checks::assess(&self.contract, exchange, &case.expect, &self.check_options);
         record.observed = assessment.observed;
         record.violations = assessment.violations;
         // A server may echo a secret back into what the checks quote.
@@ -193,6 +200,14 @@ impl Session {
         } else {
             Verdict::Passed
         };
+        if failed {
+            // Printed with the failure now; every other case gets its own when reports are
+            // written (`report::complete`), not while the run is sending.
+            record.reproduce = record
+                .request
+                .as_ref()
+                .map(|request| report::reproduction(&self.meta, &case.id, request));
+        }
         record
     }
 

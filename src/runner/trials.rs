@@ -1,14 +1,14 @@
 //! Cases as libtest-mimic trials, so `--list`, a filter, `--exact`, `--skip`, `--test-threads`
-//! and `--format` behave as in `cargo test`. Each trial blocks on the shared tokio runtime
-//! (never a runtime inside a runtime), records its [`CaseRecord`] in a shared vector, and
-//! ticks the progress bar. libtest's output goes to stdout, the bar to stderr.
+//! and `--format` behave as in `cargo test`. The cases run as one task on the run's one-thread
+//! runtime; libtest reports them in suite order on the same thread, each trial driving the
+//! runtime until its case's [`CaseRecord`] is in (`--test-threads` sets how many cases are in
+//! flight). libtest's output goes to stdout, the progress bar to stderr.
 
 use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
-
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use libtest_mimic::{Arguments, Completion, Failed, FormatSetting, Trial};
 use tokio::runtime::Runtime;
@@ -109,8 +109,17 @@ pub fn run(
         let progress = progress.clone();
         let runtime = Arc::clone(runtime);
         trials.push(Trial::ignorable_test(case.id.clone(), move || {
-            let Ok(record) = runtime.block_on(receiver) else {
-                return Ok(Completion::ignored_with("not executed: the run stopped early"));
+            // Cases finish while earlier trials drive the runtime: most records are in already.
+            let mut receiver = receiver;
+            let arrived = match receiver.try_recv() {
+                Ok(record) => Some(record),
+                Err(oneshot::error::TryRecvError::Empty) => runtime.block_on(receiver).ok(),
+                Err(oneshot::error::TryRecvError::Closed) => None,
+            };
+            let Some(record) = arrived else {
+                return Ok(Completion::ignored_with(
+                    "not executed: the run stopped early",
+                ));
             };
             if let Some(bar) = &progress {
                 bar.inc(1);

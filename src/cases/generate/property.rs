@@ -362,6 +362,7 @@ mod tests {
                 c.request
                     .body
                     .as_ref()?
+                    .value()
                     .get("agentIds")?
                     .as_array()
                     .cloned()
@@ -393,7 +394,7 @@ mod tests {
                 c.request
                     .body
                     .as_ref()
-                    .and_then(|b| b.get("agentIds")?.as_array().map(Vec::len))
+                    .and_then(|b| b.value().get("agentIds")?.as_array().map(Vec::len))
                     > Some(3)
             })
             .unwrap();
@@ -408,7 +409,7 @@ mod tests {
         let smallest = shrink(&contract, 3, index, 500, fails).unwrap();
         assert_eq!(smallest.body["agentIds"].as_array().unwrap().len(), 3);
         // A failure that needs one particular agent shrinks to that agent alone.
-        let wanted = cases[index].request.body.as_ref().unwrap()["agentIds"][2].clone();
+        let wanted = cases[index].request.body.as_ref().unwrap().value()["agentIds"][2].clone();
         let needs_it = |d: &Drawn| {
             d.body
                 .get("agentIds")
