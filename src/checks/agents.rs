@@ -200,15 +200,15 @@ pub fn integer_member(agent: &Value, at: &str, name: &str) -> Result<i64, Box<Vi
 
 fn out_of(
     def: &'static CheckDef,
-    ptr: String,
+    ptr: impl Fn() -> String,
     what: &str,
     value: i64,
     allowed: String,
 ) -> Violation {
-    Violation::new(def, ptr, format!("{what} {value} is outside {allowed}")).with_value(value)
+    Violation::new(def, ptr(), format!("{what} {value} is outside {allowed}")).with_value(value)
 }
 
-pub fn check_agent_id(profile: &Profile, ptr: String, id: i64) -> Option<Violation> {
+pub fn check_agent_id(profile: &Profile, ptr: impl Fn() -> String, id: i64) -> Option<Violation> {
     let limits = &profile.limits.agent_ids;
     (!limits.contains(id)).then(|| {
         let ranges: Vec<String> = limits
@@ -226,7 +226,12 @@ pub fn check_agent_id(profile: &Profile, ptr: String, id: i64) -> Option<Violati
     })
 }
 
-pub fn check_state(profile: &Profile, ptr: String, name: &str, state: i64) -> Option<Violation> {
+pub fn check_state(
+    profile: &Profile,
+    ptr: impl Fn() -> String,
+    name: &str,
+    state: i64,
+) -> Option<Violation> {
     profile.state_name(state).is_none().then(|| {
         let r = profile.state_range();
         out_of(
@@ -241,7 +246,7 @@ pub fn check_state(profile: &Profile, ptr: String, name: &str, state: i64) -> Op
 
 pub fn check_duration(
     profile: &Profile,
-    ptr: String,
+    ptr: impl Fn() -> String,
     name: &str,
     seconds: i64,
 ) -> Option<Violation> {
@@ -250,13 +255,17 @@ pub fn check_duration(
         .then(|| out_of(&DURATION, ptr, name, seconds, format!("0..{max}")))
 }
 
-pub fn check_location(profile: &Profile, ptr: String, location: i64) -> Option<Violation> {
+pub fn check_location(
+    profile: &Profile,
+    ptr: impl Fn() -> String,
+    location: i64,
+) -> Option<Violation> {
     let max = profile.location_id.max;
     (!(0..=max).contains(&location))
         .then(|| out_of(&LOCATION, ptr, "locationId", location, format!("0..{max}")))
 }
 
-pub fn check_reason(profile: &Profile, ptr: String, reason: i64) -> Option<Violation> {
+pub fn check_reason(profile: &Profile, ptr: impl Fn() -> String, reason: i64) -> Option<Violation> {
     let max = profile.reasons.max;
     (!(0..=max).contains(&reason)).then(|| {
         out_of(
@@ -271,7 +280,7 @@ pub fn check_reason(profile: &Profile, ptr: String, reason: i64) -> Option<Viola
 
 pub fn check_non_negative(
     def: &'static CheckDef,
-    ptr: String,
+    ptr: impl Fn() -> String,
     name: &str,
     value: i64,
 ) -> Option<Violation> {
@@ -282,14 +291,14 @@ pub fn check_non_negative(
 /// future beyond the skew allowance.
 pub fn check_logon(
     ctx: &AgentContext<'_>,
-    ptr: String,
+    ptr: impl Fn() -> String,
     state: i64,
     logon: i64,
 ) -> Option<Violation> {
     let rule = &ctx.profile.logon_time;
     let signed_out = state == ctx.profile.not_signed_in_state;
     let sentinel = logon >= rule.not_signed_in_from_ms;
-    let v = |def, msg: String| Some(Violation::new(def, ptr.clone(), msg).with_value(logon));
+    let v = |def, msg: String| Some(Violation::new(def, ptr(), msg).with_value(logon));
     if signed_out && !sentinel {
         return v(
             &LOGON_SIGNED_OUT,
@@ -358,7 +367,8 @@ pub fn check_agent(
         release,
         private,
     ] = MEMBERS.map(&mut read);
-    let ptr = |name: &str| format!("{at}/{name}");
+    // Pointers are made only for findings: an answer has up to 6000 agents.
+    let ptr = |name: &'static str| move || format!("{at}/{name}");
     let found = [
         id.and_then(|v| check_agent_id(p, ptr("agentId"), v)),
         location.and_then(|v| check_location(p, ptr("locationId"), v)),

@@ -297,7 +297,7 @@ fn baselined_mark(baselined: bool) -> &'static str {
 }
 
 /// The first `max` ids, then "and N more".
-fn summarize_ids(ids: &[String], max: usize) -> String {
+fn summarize_ids(ids: &[std::sync::Arc<str>], max: usize) -> String {
     let mut shown: Vec<String> = ids.iter().take(max).map(|id| code(id)).collect();
     if ids.len() > max {
         shown.push(format!("and {} more", ids.len() - max));

@@ -95,6 +95,7 @@ pub fn coverage(clauses: &crate::contract::Clauses, cases: &[CaseRecord]) -> Vec
         })
         .collect();
     for case in cases {
+        let id: std::sync::Arc<str> = std::sync::Arc::from(case.id.as_str());
         let mut cited: Vec<&str> = vec![case.clause.as_str()];
         cited.extend(case.violations.iter().map(|v| v.clause.as_str()));
         if case.verdict != Verdict::Skipped {
@@ -118,7 +119,7 @@ pub fn coverage(clauses: &crate::contract::Clauses, cases: &[CaseRecord]) -> Vec
             };
             let row = &mut rows[index];
             if case.verdict != Verdict::Skipped {
-                row.cases.push(case.id.clone());
+                row.cases.push(std::sync::Arc::clone(&id));
             }
             let failed_here = case.verdict == Verdict::Failed
                 && (case.clause == clause || case.failures().any(|v| v.clause == clause));
@@ -155,8 +156,8 @@ pub fn add_relation_coverage(coverage: &mut Vec<ClauseCoverage>, relations: &[Re
                 }
             };
             let row = &mut coverage[index];
-            if !row.cases.contains(&name) {
-                row.cases.push(name.clone());
+            if !row.cases.iter().any(|c| **c == *name) {
+                row.cases.push(std::sync::Arc::from(name.as_str()));
                 if relation.verdict == Verdict::Failed {
                     row.failed += 1;
                 }

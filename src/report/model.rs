@@ -144,8 +144,9 @@ pub struct BaselineSummary {
 pub struct ClauseCoverage {
     pub clause: String,
     pub title: String,
-    /// Cases that cite the clause or whose findings cite it.
-    pub cases: Vec<String>,
+    /// Cases that cite the clause or whose findings cite it (shared: a case exercises most
+    /// clauses, and a large run has tens of thousands of cases).
+    pub cases: Vec<std::sync::Arc<str>>,
     /// How many of those cases failed on it.
     pub failed: usize,
     /// Check ids whose findings cited the clause.

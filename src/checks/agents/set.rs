@@ -19,10 +19,10 @@ pub fn check_answered_set(
     let asked: HashSet<i64> = requested.iter().copied().collect();
     let mut seen: HashMap<i64, usize> = HashMap::with_capacity(answered.len());
     for &(index, id) in answered {
-        let ptr = format!("{base}/{index}/agentId");
+        let ptr = || format!("{base}/{index}/agentId");
         if !asked.contains(&id) {
             out.push(
-                Violation::new(&NOT_ASKED, ptr, format!("agent {id} was not asked for"))
+                Violation::new(&NOT_ASKED, ptr(), format!("agent {id} was not asked for"))
                     .with_value(id),
             );
         } else if let Some(first) = seen.insert(id, index) {
@@ -30,7 +30,7 @@ pub fn check_answered_set(
             out.push(
                 Violation::new(
                     &TWICE,
-                    ptr,
+                    ptr(),
                     format!("agent {id} is answered again (first at {base}/{first})"),
                 )
                 .with_value(id),

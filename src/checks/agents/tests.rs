@@ -40,17 +40,17 @@ fn integer_members_are_read_strictly() {
 #[test]
 fn agent_id_ranges_follow_the_profile() {
     with("2023-12", |c| {
-        assert_eq!(check_agent_id(c.profile, "/p".into(), 101), None);
+        assert_eq!(check_agent_id(c.profile, || "/p".into(), 101), None);
         assert_eq!(
-            id_of(check_agent_id(c.profile, "/p".into(), 70000)).as_deref(),
+            id_of(check_agent_id(c.profile, || "/p".into(), 70000)).as_deref(),
             Some("CMS-AGENT-007")
         );
     });
     with("2025-11", |c| {
-        assert_eq!(check_agent_id(c.profile, "/p".into(), 70000), None);
-        assert_eq!(check_agent_id(c.profile, "/p".into(), 999_999), None);
-        assert!(check_agent_id(c.profile, "/p".into(), 65000).is_some());
-        assert!(check_agent_id(c.profile, "/p".into(), 1_000_000).is_some());
+        assert_eq!(check_agent_id(c.profile, || "/p".into(), 70000), None);
+        assert_eq!(check_agent_id(c.profile, || "/p".into(), 999_999), None);
+        assert!(check_agent_id(c.profile, || "/p".into(), 65000).is_some());
+        assert!(check_agent_id(c.profile, || "/p".into(), 1_000_000).is_some());
     });
 }
 
@@ -58,23 +58,23 @@ fn agent_id_ranges_follow_the_profile() {
 fn value_ranges_take_their_limits_from_the_profile() {
     with("2023-12", |c| {
         let p = c.profile;
-        assert!(check_state(p, "/s".into(), "currentState", 10).is_none());
-        assert!(check_state(p, "/s".into(), "currentState", 11).is_some());
-        assert!(check_duration(p, "/d".into(), "prevStateTime", 4_294_967_295).is_none());
-        assert!(check_duration(p, "/d".into(), "prevStateTime", 4_294_967_296).is_some());
-        assert!(check_location(p, "/l".into(), 65535).is_none());
-        assert!(check_location(p, "/l".into(), -1).is_some());
-        assert!(check_reason(p, "/r".into(), 258).is_none());
-        assert!(check_reason(p, "/r".into(), 65536).is_some());
-        assert!(check_non_negative(&RELEASE, "/a".into(), "agentRelease", 0).is_none());
-        assert!(check_non_negative(&RELEASE, "/a".into(), "agentRelease", -1).is_some());
+        assert!(check_state(p, || "/s".into(), "currentState", 10).is_none());
+        assert!(check_state(p, || "/s".into(), "currentState", 11).is_some());
+        assert!(check_duration(p, || "/d".into(), "prevStateTime", 4_294_967_295).is_none());
+        assert!(check_duration(p, || "/d".into(), "prevStateTime", 4_294_967_296).is_some());
+        assert!(check_location(p, || "/l".into(), 65535).is_none());
+        assert!(check_location(p, || "/l".into(), -1).is_some());
+        assert!(check_reason(p, || "/r".into(), 258).is_none());
+        assert!(check_reason(p, || "/r".into(), 65536).is_some());
+        assert!(check_non_negative(&RELEASE, || "/a".into(), "agentRelease", 0).is_none());
+        assert!(check_non_negative(&RELEASE, || "/a".into(), "agentRelease", -1).is_some());
     });
 }
 
 #[test]
 fn the_logon_rule() {
     with("2023-12", |c| {
-        let logon = |state, ms| id_of(check_logon(c, "/t".into(), state, ms));
+        let logon = |state, ms| id_of(check_logon(c, || "/t".into(), state, ms));
         assert_eq!(logon(0, 4_294_967_295_000), None);
         assert_eq!(logon(0, 4_291_747_200_000), None, "2106-01-01 itself");
         assert_eq!(logon(0, NOW).as_deref(), Some("CMS-AGENT-010"));

@@ -349,7 +349,7 @@ fn expectation_label(expectation: &Expectation) -> String {
 }
 
 /// The first `keep` ids, then how many more (report.json lists them all).
-fn summarize_ids(ids: &[String], keep: usize) -> String {
+fn summarize_ids(ids: &[std::sync::Arc<str>], keep: usize) -> String {
     let shown = ids[..ids.len().min(keep)].join(", ");
     if ids.len() > keep {
         format!("{shown} … and {} more", ids.len() - keep)
