@@ -15,6 +15,9 @@ pub(super) fn http_client(config: &ClientConfig) -> Result<reqwest::Client, Clie
         // A 3xx is the answer the checks judge; following it could carry the Authorization
         // header to another host.
         .redirect(Policy::none())
+        // Every case is sent once: reqwest would otherwise resend on an HTTP/2 refusal, and a
+        // resent probe counts against a server's lockout.
+        .retry(reqwest::retry::never())
         .default_headers(reqwest::header::HeaderMap::new())
         // Traffic goes to --target and nowhere else: an HTTP(S)_PROXY in the environment must
         // not silently route a conformance run (and its signatures) through another host.

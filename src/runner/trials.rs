@@ -98,7 +98,7 @@ pub fn run(
 ) -> Vec<CaseRecord> {
     let mut to_execute = Vec::new();
     let mut trials = Vec::with_capacity(cases.len());
-    let taken = Arc::new(Mutex::new(Vec::new()));
+    let taken = Arc::new(Mutex::new(Vec::with_capacity(cases.len())));
     for case in cases {
         let case = Arc::new(case);
         let (sender, receiver) = oneshot::channel::<CaseRecord>();
