@@ -8,23 +8,26 @@
 //!
 //! Why the two settings: by default mimalloc commits whole arenas up front and purges freed
 //! pages only after a delay, so a run's peak resident set is the sum of every large answer it
-//! judged. Committing on demand, and collecting after each large answer, keeps the peak near
-//! the live data.
+//! judged. Committing on demand, purging at once and collecting after each large answer keep
+//! the peak near the live data.
 
 use libmimalloc_sys::mi_option_t;
 
 /// The allocator `main` installs as `#[global_allocator]`.
 pub use mimalloc::MiMalloc as Allocator;
 
-/// `mi_option_arena_eager_commit` and `mi_option_purge_delay` of mimalloc.h (`mi_option_e`,
-/// v2 line); libmimalloc-sys does not export them. Each is set only when its default reads as
-/// documented, so a renumbered header leaves the allocator untouched instead of mis-set.
-const ARENA_EAGER_COMMIT: (mi_option_t, i64) = (4, 2);
+/// `mi_option_purge_delay` of mimalloc.h (`mi_option_e`, v2 line) and its documented default;
+/// libmimalloc-sys does not export it. It is set only when the default reads as documented, so
+/// a renumbered header leaves the allocator untouched instead of mis-set.
+///
+/// Arenas committed on demand (`MI_DEFAULT_ARENA_EAGER_COMMIT=0`) cannot be set here: the first
+/// arena exists before `main`. `.cargo/config.toml` compiles that default in.
 const PURGE_DELAY: (mi_option_t, i64) = (15, 10);
 
 /// Applies the settings above. Call once at start-up, before other threads exist.
 pub fn configure() {
-    set_if_default(ARENA_EAGER_COMMIT, 0);
+    // Freed pages go back at once: a run's peak is then its largest live set, not the sum
+    // of the large answers freed within the delay.
     set_if_default(PURGE_DELAY, 0);
 }
 
