@@ -11,6 +11,8 @@
 //! judged. Committing on demand, purging at once and collecting after each large answer keep
 //! the peak near the live data.
 
+use std::ffi::c_long;
+
 use libmimalloc_sys::mi_option_t;
 
 /// The allocator `main` installs as `#[global_allocator]`.
@@ -22,7 +24,7 @@ pub use mimalloc::MiMalloc as Allocator;
 ///
 /// Arenas committed on demand (`MI_DEFAULT_ARENA_EAGER_COMMIT=0`) cannot be set here: the first
 /// arena exists before `main`. `.cargo/config.toml` compiles that default in.
-const PURGE_DELAY: (mi_option_t, i64) = (15, 10);
+const PURGE_DELAY: (mi_option_t, c_long) = (15, 10);
 
 /// Applies the settings above. Call once at start-up, before other threads exist.
 pub fn configure() {
@@ -31,12 +33,12 @@ pub fn configure() {
     set_if_default(PURGE_DELAY, 0);
 }
 
-fn set_if_default((option, documented_default): (mi_option_t, i64), value: i64) {
+fn set_if_default((option, documented_default): (mi_option_t, c_long), value: c_long) {
     // SAFETY: mi_option_get/set read and write one entry of mimalloc's option table; `option`
     // is below `_mi_option_last`, and no other thread allocates yet.
     unsafe {
-        if i64::from(libmimalloc_sys::mi_option_get(option)) == documented_default {
-            libmimalloc_sys::mi_option_set(option, value as _);
+        if libmimalloc_sys::mi_option_get(option) == documented_default {
+            libmimalloc_sys::mi_option_set(option, value);
         }
     }
 }

@@ -776,18 +776,18 @@ fn coverage_counts_clauses_cited_by_findings_and_shows_gaps() {
     let row = |id: &str| record.coverage.iter().find(|c| c.clause == id).unwrap();
     // notes:5 is cited by FX-STATE-001 findings, and exercised by every judged success.
     let states = row("notes:5");
-    assert!(states.cases.iter().any(|c| c == "property::0003"));
-    assert!(states.cases.iter().any(|c| c == "property::0007"));
+    assert!(states.cases.iter().any(|c| &**c == "property::0003"));
+    assert!(states.cases.iter().any(|c| &**c == "property::0007"));
     assert_eq!(states.failed, 2);
     assert_eq!(states.checks, ["FX-STATE-001"]);
     // The rules judged on a rejection reach their clauses without any finding.
-    assert_eq!(row("notes:4").cases, ["boundary::ccId::min-1"]);
+    assert_eq!(row("notes:4").cases, ["boundary::ccId::min-1".into()]);
     // The skipped case does not reach its clause.
     assert!(
         !row("notes:6.1")
             .cases
             .iter()
-            .any(|c| c == "hand::invalid_utf8")
+            .any(|c| &**c == "hand::invalid_utf8")
     );
     // A clause nothing exercised is a visible gap.
     assert!(row("notes:6.2").cases.is_empty());
