@@ -64,7 +64,14 @@ fn exit_1_against_a_mutated_mock_and_the_regression_is_replayed() {
         .assert()
         .code(1)
         .stdout(predicate::str::is_match(r"(?m)^\d+ passed, [1-9]\d* failed").unwrap())
-        .stdout(predicate::str::contains(cmsconform::auth::DEFAULT_SK).not());
+        .stdout(predicate::str::contains(cmsconform::auth::DEFAULT_SK).not())
+        // A failure's rerun line reaches the same server with the same draw of cases.
+        .stdout(predicate::str::contains(
+            "rerun: cmsconform run --profile 2023-12 --seed 2 ",
+        ))
+        .stdout(predicate::str::contains(format!(
+            "--target {target} --exact"
+        )));
     let regressions = dir.path().join("cases/regressions");
     if regressions.is_dir() {
         // A shrunk property failure is replayed (and listed) by the next run.
@@ -166,4 +173,42 @@ fn list_and_filters_behave_like_cargo_test() {
         .stdout(predicate::str::contains("boundary::vdn::max_plus_1"))
         .stdout(predicate::str::contains("boundary::vdn::far").not())
         .stdout(predicate::str::contains("boundary::ccId").not());
+}
+
+#[test]
+fn trials_report_in_suite_order_whatever_the_cases_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "--cases",
+        "0",
+        "--no-report",
+        "--no-relations",
+        "boundary::",
+    ];
+    let listed = cmsconform(dir.path())
+        .args(args)
+        .arg("--list")
+        .output()
+        .unwrap();
+    let listed: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter_map(|line| line.strip_suffix(": test"))
+        .map(str::to_owned)
+        .collect();
+    assert!(listed.len() > 20, "{listed:?}");
+    for threads in ["1", "8"] {
+        let run = cmsconform(dir.path())
+            .args(args)
+            .args(["--test-threads", threads])
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(0));
+        let reported: Vec<String> = String::from_utf8_lossy(&run.stdout)
+            .lines()
+            .filter_map(|line| line.strip_prefix("test ")?.strip_suffix(" ... ok"))
+            .map(|name| name.trim_end().to_owned())
+            .collect();
+        assert_eq!(reported, listed, "--test-threads {threads}");
+    }
 }

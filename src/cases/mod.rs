@@ -290,6 +290,22 @@ mod tests {
     use crate::checks::Outcome;
 
     #[test]
+    fn a_json_body_is_sent_compact_in_member_order_and_written_back_as_json() {
+        let file = r#"{"method": "POST", "body": {"vdn": 170, "ccId": 1,
+            "agentIds": [1031, 1099]}}"#;
+        let request: CaseRequest = serde_json::from_str(file).unwrap();
+        assert_eq!(
+            request.body_bytes(),
+            br#"{"vdn":170,"ccId":1,"agentIds":[1031,1099]}"#
+        );
+        let written = serde_json::to_value(&request).unwrap();
+        assert_eq!(
+            written["body"],
+            serde_json::json!({"vdn": 170, "ccId": 1, "agentIds": [1031, 1099]})
+        );
+    }
+
+    #[test]
     fn embedded_hand_cases_load() {
         let cases = load_cases(&DataSource::cases()).unwrap();
         let seed = cases.iter().find(|c| c.id == "hand::seed_example").unwrap();
