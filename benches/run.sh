@@ -3,6 +3,7 @@
 #
 #   benches/run.sh            # release build, mock on a free loopback port, three measurements
 #   CASES=2000 REQUESTS=20000 ROUNDS=5 CONCURRENCY=4 benches/run.sh
+#   HARNESS_BIN=/tmp/old/cmsconform benches/run.sh   # another build's harness, this mock
 #
 # 1. The default run (all boundary cases, 256 property cases, the hand-written cases) against
 #    `cmsconform mock`, timed by /usr/bin/time -v: wall time and peak RSS (goal <= 64 MB).
@@ -26,6 +27,9 @@ BODY='{"ccId":1,"vdn":170,"agentIds":[1031,1099]}'
 
 cargo build --release --quiet
 BIN="$PWD/target/release/cmsconform"
+# HARNESS_BIN=/path/to/another/cmsconform measures another build's harness against this
+# build's mock (before/after comparisons).
+HARNESS="${HARNESS_BIN:-$BIN}"
 command -v oha >/dev/null || cargo install oha --locked
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (GNU time)" >&2; exit 1; }
 
@@ -59,7 +63,7 @@ measure() { # label, then the command; prints wall seconds, peak RSS and request
 echo "== cmsconform run (default suite) against cmsconform mock at $TARGET, $ROUNDS times"
 : >"$WORK/defaults"
 for _ in $(seq "$ROUNDS"); do
-  measure default "$BIN" run --target "$TARGET" --no-report --no-progress --seed 1
+  measure default "$HARNESS" run --target "$TARGET" --no-report --no-progress --seed 1
   awk -F': ' '/Maximum resident set size/ {print $2/1024}' "$WORK/default.time" >>"$WORK/defaults"
 done
 python3 - "$WORK/defaults" <<'PY'
@@ -70,7 +74,7 @@ print(f"default run peak RSS: median {statistics.median(rss):.1f} MB, "
 PY
 
 echo "== harness on a varied load: $CASES property cases, -j $CONCURRENCY"
-measure varied "$BIN" run --target "$TARGET" --no-report --no-progress --seed 1 \
+measure varied "$HARNESS" run --target "$TARGET" --no-report --no-progress --seed 1 \
   --cases "$CASES" -j "$CONCURRENCY"
 read -r SENT WALL <"$WORK/varied.figures"
 echo "harness (varied requests, up to 6000 IDs each): $(python3 -c "print(f'{$SENT / $WALL:.0f}')") requests/s"
@@ -115,11 +119,11 @@ PY
 
 : >"$WORK/rounds"
 for round in $(seq "$ROUNDS"); do
-  measure same "$BIN" --cases-dir "$WORK/same" run --target "$TARGET" --no-report --no-progress \
+  measure same "$HARNESS" --cases-dir "$WORK/same" run --target "$TARGET" --no-report --no-progress \
     --no-relations --cases 0 -j "$CONCURRENCY" --format terse hand::seed_
   read -r SENT WALL <"$WORK/same.figures"
   # The same process with a filter matching none of the cases: start-up, contract, case loading.
-  measure startup "$BIN" --cases-dir "$WORK/same" run --target "$TARGET" --no-report \
+  measure startup "$HARNESS" --cases-dir "$WORK/same" run --target "$TARGET" --no-report \
     --no-progress --no-relations --cases 0 -j "$CONCURRENCY" --format terse hand::no_such_case_
   read -r _ START <"$WORK/startup.figures"
   AUTH=$(sign)
