@@ -94,6 +94,11 @@ pub fn coverage(clauses: &crate::contract::Clauses, cases: &[CaseRecord]) -> Vec
             checks: Vec::new(),
         })
         .collect();
+    let mut row_of: std::collections::HashMap<String, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| (row.clause.clone(), i))
+        .collect();
     for case in cases {
         let id: std::sync::Arc<str> = std::sync::Arc::from(case.id.as_str());
         let mut cited: Vec<&str> = vec![case.clause.as_str()];
@@ -104,9 +109,10 @@ pub fn coverage(clauses: &crate::contract::Clauses, cases: &[CaseRecord]) -> Vec
         cited.sort_unstable();
         cited.dedup();
         for clause in cited {
-            let index = match rows.iter().position(|r| r.clause == clause) {
-                Some(i) => i,
+            let index = match row_of.get(clause) {
+                Some(&i) => i,
                 None => {
+                    row_of.insert(clause.to_owned(), rows.len());
                     rows.push(ClauseCoverage {
                         clause: clause.to_owned(),
                         title: "(not in the clause catalogue)".to_owned(),
