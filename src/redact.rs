@@ -105,6 +105,12 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_names_no_secret() {
+        let shown = format!("{:?}", Redactor::new().with("sekrit-key"));
+        assert_eq!(shown, "Redactor { secrets: 1 }");
+    }
+
+    #[test]
     fn scrub_replaces_every_secret() {
         let r = Redactor::new().with("sekrit-key").with("ab");
         assert_eq!(r.scrub("a sekrit-key b sekrit-key ab"), "a *** b *** ab");

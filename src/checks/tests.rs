@@ -370,3 +370,40 @@ fn a_rule_broken_on_every_agent_is_reported_a_bounded_number_of_times() {
         states[MAX_PER_CHECK - 1].message
     );
 }
+
+#[test]
+fn assess_observes_what_classify_observes() {
+    let contract = seed();
+    let request = json!({"ccId": 1, "vdn": 170, "agentIds": [1031]});
+    let success = br#"{"result":"0","resultCode":"0100000","resultDatas":[],"resultDesc":[]}"#;
+    let rejection = br#"{"result":"1","resultCode":"0100002","resultDesc":"bad vdn"}"#;
+    let mut answers: Vec<Exchange> = [
+        (200, &success[..]),
+        (200, &rejection[..]),
+        (200, &b"not json"[..]),
+        (200, &b""[..]),
+        (400, &rejection[..]),
+        (401, &b"{}"[..]),
+        (405, &b""[..]),
+        (500, &b"oops"[..]),
+        (302, &b""[..]),
+    ]
+    .into_iter()
+    .map(|(status, body)| exchange(request.clone(), status, body))
+    .collect();
+    let mut cut = exchange(request.clone(), 200, success);
+    if let Ok(received) = cut.response.as_mut() {
+        received.truncated = true;
+    }
+    answers.push(cut);
+    for expect in [ACCEPTED, REJECTED] {
+        for answer in &answers {
+            let assessed = assess(&contract, answer, &expect, &options());
+            assert_eq!(assessed.observed, classify(&contract, answer), "{answer:?}");
+            assert_eq!(
+                assessed.violations,
+                judge(&contract, answer, &expect, &options())
+            );
+        }
+    }
+}
