@@ -2,6 +2,13 @@
 //! on 127.0.0.1:0: the faithful mock passes under every profile, mutated mocks fail with the
 //! check that guards the mutated clause, and selftest catches every mutation but its listed gaps.
 
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::io::AsyncWriteExt;
+
 use cmsconform::contract::Contract;
 use cmsconform::mock;
 use cmsconform::report::{RunRecord, Verdict};
@@ -118,4 +125,87 @@ fn selftest_passes_clean_and_catches_the_mutations() {
         );
     }
     assert_eq!(report.passed(), missed.is_empty());
+}
+
+/// Requests over the in-flight budget (8 KiB of request bodies) are sent alone: an answer grows
+/// with the IDs asked for, and `-j` must not multiply the largest ones held at once.
+#[test]
+fn a_full_length_request_is_in_flight_alone() {
+    let server = tokio::runtime::Runtime::new().unwrap();
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most_in_flight = Arc::new(AtomicUsize::new(0));
+    let large_with_company = Arc::new(AtomicUsize::new(0));
+    let large_seen = Arc::new(AtomicUsize::new(0));
+    let listener = server
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let counters = (
+        Arc::clone(&in_flight),
+        Arc::clone(&most_in_flight),
+        Arc::clone(&large_with_company),
+        Arc::clone(&large_seen),
+    );
+    server.spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let (in_flight, most, company, seen) = (
+                Arc::clone(&counters.0),
+                Arc::clone(&counters.1),
+                Arc::clone(&counters.2),
+                Arc::clone(&counters.3),
+            );
+            tokio::spawn(async move {
+                while let Some(head) = common::read_request(&mut stream).await {
+                    let length: usize = head
+                        .lines()
+                        .filter_map(|line| line.split_once(':'))
+                        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+                        .and_then(|(_, value)| value.trim().parse().ok())
+                        .unwrap_or(0);
+                    let others = in_flight.fetch_add(1, Ordering::SeqCst);
+                    most.fetch_max(others + 1, Ordering::SeqCst);
+                    if length > 8 << 10 {
+                        seen.fetch_add(1, Ordering::SeqCst);
+                        if others > 0 {
+                            company.fetch_add(1, Ordering::SeqCst);
+                        }
+                    }
+                    // A slow server, so that requests the harness allows at once do overlap.
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                    let body = r#"{"result":"1","resultCode":"0100002","resultDesc":"no"}"#;
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if stream.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let mut config = RunConfig::embedded(Contract::embedded("2023-12").unwrap(), 3, 0);
+    config.target = Target::Remote { base_url };
+    config.relations = false;
+    config.auth_probes = 0;
+    config.concurrency = 8;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let records = runner::quiet_run(&config, &runtime).unwrap();
+    assert!(records.iter().any(|r| r.response.is_some()));
+    assert!(
+        large_seen.load(Ordering::SeqCst) >= 3,
+        "the boundary cases include full-length arrays"
+    );
+    assert_eq!(large_with_company.load(Ordering::SeqCst), 0);
+    assert!(
+        most_in_flight.load(Ordering::SeqCst) > 1,
+        "small requests do go out together"
+    );
 }
