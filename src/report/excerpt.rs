@@ -15,6 +15,8 @@ pub fn pretty(text: &str) -> Option<String> {
 pub fn pretty_prefix(text: &str, limit: usize) -> Option<(String, bool)> {
     serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
     let mut printer = Printer::new(text, &[]);
+    // Room for what is printed, not for the whole body laid out (megabytes for a full answer).
+    printer.out = String::with_capacity(limit.min(text.len() + text.len() / 2) + 256);
     printer.limit = limit;
     printer.value(0)?;
     Some((printer.out, printer.stopped))

@@ -269,13 +269,10 @@ impl ResponseRecord {
             match super::excerpt::pretty_prefix(&text, enough) {
                 Some((pretty, false)) => excerpt_text(&redactor.scrub(&pretty)),
                 Some((pretty, true)) => cut_excerpt(&redactor.scrub(&pretty), received.body.len()),
-                None => {
-                    let mut cut = enough.min(text.len());
-                    while !text.is_char_boundary(cut) {
-                        cut -= 1;
-                    }
-                    cut_excerpt(&redactor.scrub(&text[..cut]), received.body.len())
-                }
+                None => cut_excerpt(
+                    &redactor.scrub(prefix_within(&text, enough)),
+                    received.body.len(),
+                ),
             }
         };
         ResponseRecord {
@@ -317,11 +314,8 @@ pub fn excerpt(body: &[u8]) -> String {
 /// The start of a body's text (more than [`MAX_EXCERPT_BYTES`] of it) cut to an excerpt, the
 /// cut marked with the size of the whole body.
 fn cut_excerpt(start: &str, body_bytes: usize) -> String {
-    let mut cut = MAX_EXCERPT_BYTES.min(start.len());
-    while !start.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}… (cut; the body has {body_bytes} bytes)", &start[..cut])
+    let kept = prefix_within(start, MAX_EXCERPT_BYTES);
+    format!("{kept}… (cut; the body has {body_bytes} bytes)")
 }
 
 /// `text` cut to [`MAX_EXCERPT_BYTES`] on a char boundary, the cut marked.
@@ -329,11 +323,17 @@ pub fn excerpt_text(text: &str) -> String {
     if text.len() <= MAX_EXCERPT_BYTES {
         return text.to_owned();
     }
-    let mut cut = MAX_EXCERPT_BYTES;
+    let kept = prefix_within(text, MAX_EXCERPT_BYTES);
+    format!("{kept}… ({} more bytes)", text.len() - kept.len())
+}
+
+/// The longest start of `text` of at most `max` bytes that ends on a char boundary.
+fn prefix_within(text: &str, max: usize) -> &str {
+    let mut cut = max.min(text.len());
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    format!("{}… ({} more bytes)", &text[..cut], text.len() - cut)
+    &text[..cut]
 }
 
 #[cfg(test)]

@@ -63,12 +63,9 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         config.profile_name(),
         session.target_label
     ));
-    let probes = suite::allowed_probes(
-        trials::selected(&arguments, &cases).into_iter(),
-        config.auth_probes,
-    );
-    let selected_count = trials::selected(&arguments, &cases).len();
-    let progress = trials::progress_bar(selected_count, !args.no_progress);
+    let selected = trials::selected(&arguments, &cases);
+    let progress = trials::progress_bar(selected.len(), !args.no_progress);
+    let probes = suite::allowed_probes(selected.into_iter(), config.auth_probes);
     let suite_order: Vec<String> = cases.iter().map(|c| c.id.clone()).collect();
     let mut records = trials::run(
         Arc::clone(&session),
