@@ -170,15 +170,42 @@ fn hmac_hex(key: &[u8], message: &[u8]) -> String {
 
 /// The full `Authorization` value: `auth-v2/{AK}/{timestamp}/{signedHeaders}/{signature}`.
 pub fn authorization(creds: &Credentials, timestamp: &str, input: &SigningInput<'_>) -> String {
-    let prefix = format!(
-        "auth-v2/{}/{}/{}",
-        creds.ak,
-        timestamp,
-        signed_headers(input.headers)
-    );
-    let signing_key = hmac_hex(creds.sk.expose().as_bytes(), prefix.as_bytes());
-    let signature = hmac_hex(signing_key.as_bytes(), canonical_request(input).as_bytes());
-    format!("{prefix}/{signature}")
+    let prefix = authorization_prefix(&creds.ak, timestamp, input.headers);
+    let key = SigningKey::derive(&creds.sk, &prefix);
+    key.authorization(prefix, input)
+}
+
+/// `auth-v2/{AK}/{timestamp}/{signedHeaders}`: the public part of an `Authorization` value,
+/// from which the signing key is derived.
+pub fn authorization_prefix(ak: &str, timestamp: &str, headers: &[(&str, &str)]) -> String {
+    format!("auth-v2/{ak}/{timestamp}/{}", signed_headers(headers))
+}
+
+/// The key that signs every request under one prefix: HMAC-SHA256(SK, prefix), as hex. A
+/// secret like the SK: its `Debug` prints a placeholder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKey(String);
+
+impl SigningKey {
+    pub fn derive(sk: &Secret, prefix: &str) -> SigningKey {
+        SigningKey(hmac_hex(sk.expose().as_bytes(), prefix.as_bytes()))
+    }
+
+    /// The full `Authorization` value of `input` under `prefix` (the one this key was derived
+    /// from).
+    pub fn authorization(&self, prefix: String, input: &SigningInput<'_>) -> String {
+        let signature = hmac_hex(self.0.as_bytes(), canonical_request(input).as_bytes());
+        let mut value = prefix;
+        value.push('/');
+        value.push_str(&signature);
+        value
+    }
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(***)")
+    }
 }
 
 /// Formats seconds since the epoch as `yyyy-MM-ddTHH:mm:ssZ` (UTC).

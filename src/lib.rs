@@ -18,6 +18,7 @@ pub mod exit;
 pub mod logging;
 pub mod memory;
 pub mod mock;
+pub mod parallel;
 pub mod redact;
 pub mod report;
 pub mod runner;

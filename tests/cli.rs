@@ -176,6 +176,46 @@ fn list_and_filters_behave_like_cargo_test() {
 }
 
 #[test]
+fn a_listing_read_only_in_part_ends_quietly() {
+    // More lines than a pipe holds, so the listing is still writing when the reader leaves.
+    let dir = tempfile::tempdir().unwrap();
+    let hand = dir.path().join("many").join("hand");
+    std::fs::create_dir_all(&hand).unwrap();
+    for i in 0..4000 {
+        let case = serde_json::json!({
+            "id": format!("hand::a_case_with_a_long_name_so_that_the_list_is_long_{i:05}"),
+            "title": "t", "clause": "seed:example",
+            "request": {"body": {"ccId": 1}}, "expect": "accepted"});
+        std::fs::write(hand.join(format!("c{i:05}.json")), case.to_string()).unwrap();
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cmsconform"))
+        .current_dir(dir.path())
+        .args([
+            "--log",
+            "error",
+            "--cases-dir",
+            "many",
+            "run",
+            "--list",
+            "--cases",
+            "0",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let stdout = child.stdout.take().unwrap();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first).unwrap();
+    assert!(first.ends_with(": test\n"), "{first:?}");
+    // The reader is gone (`| head -1`): the listing must end without a panic, exit 0.
+    let finished = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&finished.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(finished.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
 fn trials_report_in_suite_order_whatever_the_cases_in_flight() {
     let dir = tempfile::tempdir().unwrap();
     let args = [

@@ -4,6 +4,9 @@
 //! model and the file loader; it knows nothing of HTTP or of checks beyond [`Expectation`].
 
 pub mod generate;
+mod load;
+
+pub use load::{load_cases, parse_case};
 
 use std::collections::BTreeMap;
 
@@ -12,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::checks::Expectation;
-use crate::contract::{ContractError, DataSource, standalone_validator};
+use crate::contract::ContractError;
 
 /// How a case authenticates.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -217,77 +220,11 @@ pub enum CaseError {
     Contract(#[from] ContractError),
 }
 
-/// Loads and validates every `*.json` case below `source` (recursively), sorted by file.
-pub fn load_cases(source: &DataSource) -> Result<Vec<Case>, CaseError> {
-    let validator = standalone_validator(&DataSource::schemas(), "case.schema.json")?;
-    let mut cases: Vec<Case> = Vec::new();
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for file in source.json_files_below("")? {
-        if file.relative.starts_with("fixtures/") {
-            continue;
-        }
-        let case = parse_case(&file.display, &file.bytes, &validator)?;
-        if let Some(other) = seen.insert(case.id.clone(), file.display.clone()) {
-            return Err(CaseError::DuplicateId {
-                file: file.display,
-                id: case.id,
-                other,
-            });
-        }
-        cases.push(case);
-    }
-    Ok(cases)
-}
-
-/// Parses one case file's bytes; `file` names it in diagnostics.
-pub fn parse_case(
-    file: &str,
-    bytes: &[u8],
-    validator: &jsonschema::Validator,
-) -> Result<Case, CaseError> {
-    let json: Value = serde_json::from_slice(bytes).map_err(|e| CaseError::Json {
-        file: file.to_owned(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
-    if let Some(error) = validator.iter_errors(&json).next() {
-        return Err(CaseError::Invalid {
-            file: file.to_owned(),
-            pointer: pointer_or_root(error.instance_path().as_str()),
-            message: error.to_string(),
-        });
-    }
-    let mut case: Case = serde_json::from_value(json).map_err(|e| CaseError::Invalid {
-        file: file.to_owned(),
-        pointer: "/".into(),
-        message: e.to_string(),
-    })?;
-    if let Some(b64) = &case.request.raw_body_base64 {
-        if let Err(e) = base64::engine::general_purpose::STANDARD.decode(b64) {
-            return Err(CaseError::Invalid {
-                file: file.to_owned(),
-                pointer: "/request/rawBodyBase64".into(),
-                message: format!("not base64: {e}"),
-            });
-        }
-    }
-    case.origin = CaseOrigin::File(file.to_owned());
-    Ok(case)
-}
-
-fn pointer_or_root(pointer: &str) -> String {
-    if pointer.is_empty() {
-        "/".to_owned()
-    } else {
-        pointer.to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::checks::Outcome;
+    use crate::contract::{DataSource, standalone_validator};
 
     #[test]
     fn a_json_body_is_sent_compact_in_member_order_and_written_back_as_json() {

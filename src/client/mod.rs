@@ -14,6 +14,7 @@ mod breaker;
 mod failure;
 mod prepare;
 mod rate;
+mod signing;
 mod tls;
 
 use std::path::PathBuf;
@@ -204,10 +205,11 @@ impl Client {
             .headers()
             .iter()
             .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
+                let value = match value.to_str() {
+                    Ok(text) => text.to_owned(),
+                    Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                };
+                (name.as_str().to_owned(), value)
             })
             .collect();
         progress.head_received(status, &headers);

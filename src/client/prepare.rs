@@ -6,6 +6,7 @@
 use reqwest::Url;
 use reqwest::header::{HeaderName, HeaderValue};
 
+use super::signing::SigningKeys;
 use super::{ClientConfig, ClientError, DEFAULT_CONTENT_TYPE, OutgoingRequest, SignedHeaders};
 use crate::auth::{self, Credentials, SigningInput};
 use crate::cases::AuthMode;
@@ -23,6 +24,7 @@ pub(super) struct Target {
     /// The URL's path without its trailing `/` (empty for none).
     prefix: String,
     last_url: UrlMemo,
+    signing_keys: SigningKeys,
 }
 
 /// The URL made for the last path: nearly every case uses the interface path, and parsing the
@@ -96,6 +98,7 @@ impl Target {
             prefix: url.path().trim_end_matches('/').to_owned(),
             authority,
             last_url: UrlMemo::default(),
+            signing_keys: SigningKeys::default(),
         })
     }
 }
@@ -256,6 +259,7 @@ fn headers_to_send(
         };
         if let Some(creds) = signer {
             let value = sign(
+                &target.signing_keys,
                 &creds,
                 config.signed_headers,
                 &headers,
@@ -270,6 +274,7 @@ fn headers_to_send(
 }
 
 fn sign(
+    keys: &SigningKeys,
     creds: &Credentials,
     which: SignedHeaders,
     headers: &[(String, String)],
@@ -286,7 +291,7 @@ fn sign(
         .filter(|(name, _)| wanted.contains(&name.as_str()))
         .map(|(name, value)| (name.as_str(), value.as_str()))
         .collect();
-    auth::authorization(
+    keys.authorization(
         creds,
         &auth::format_timestamp(now_epoch_secs),
         &SigningInput {

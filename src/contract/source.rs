@@ -93,10 +93,19 @@ impl DataSource {
 
     /// Every `*.json` file below `relative`, recursively, sorted by relative path.
     pub fn json_files_below(&self, relative: &str) -> Result<Vec<DataFile>, ContractError> {
+        self.json_paths_below(relative)?
+            .iter()
+            .map(|p| self.read(p))
+            .collect()
+    }
+
+    /// The relative paths of every `*.json` file below `relative`, recursively, sorted; for a
+    /// reader that wants to read them itself (several at a time, see `cases::load`).
+    pub fn json_paths_below(&self, relative: &str) -> Result<Vec<String>, ContractError> {
         let mut paths = Vec::new();
         self.collect_json(relative, &mut paths)?;
         paths.sort();
-        paths.iter().map(|p| self.read(p)).collect()
+        Ok(paths)
     }
 
     fn collect_json(&self, relative: &str, out: &mut Vec<String>) -> Result<(), ContractError> {

@@ -45,8 +45,15 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     crate::memory::release_free();
     let arguments = trials::arguments(args);
     if args.list {
-        trials::list(&arguments, &cases);
-        return Ok(exit::CONFORMANT);
+        return match trials::list(&arguments, &cases) {
+            // The reader had what it wanted (`cmsconform run --list | head`).
+            Ok(()) => Ok(exit::CONFORMANT),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::CONFORMANT),
+            Err(source) => Err(Error::Io {
+                path: "standard output".into(),
+                source,
+            }),
+        };
     }
     let say = record::Printer {
         to_stderr: args.format == crate::cli::TrialFormat::Json,

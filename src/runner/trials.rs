@@ -5,7 +5,7 @@
 //! flight). libtest's output goes to stdout, the progress bar to stderr.
 
 use std::collections::HashSet;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
@@ -44,14 +44,15 @@ pub fn selected<'a>(arguments: &Arguments, cases: &'a [Case]) -> Vec<&'a Case> {
         .collect()
 }
 
-/// Prints the case list the way `cargo test -- --list` does.
-pub fn list(arguments: &Arguments, cases: &[Case]) {
-    let trials = cases
-        .iter()
-        .map(|c| Trial::test(c.id.clone(), || Ok(())))
-        .collect();
-    // Listing cannot fail; there is no verdict to take from it.
-    let _listed = libtest_mimic::run(arguments, trials);
+/// Prints the case list the way `cargo test -- --list` does: `NAME: test`, a line per case
+/// the filters keep. A reader that stops early (`| head`) ends the listing: the write error
+/// is returned for the caller to tell apart (libtest-mimic's own listing panics on it).
+pub fn list(arguments: &Arguments, cases: &[Case]) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for case in selected(arguments, cases) {
+        writeln!(out, "{}: test", case.id)?;
+    }
+    out.flush()
 }
 
 /// A progress bar on stderr, only for a person watching a terminal.
