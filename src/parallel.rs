@@ -23,15 +23,22 @@ where
         let work = &work;
         let workers: Vec<_> = items
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(work).collect::<Vec<R>>()))
+            .map(|part| {
+                let worker = std::thread::Builder::new()
+                    .name("cmsconform-parallel".into())
+                    .spawn_scoped(scope, move || part.iter().map(work).collect::<Vec<R>>());
+                (part, worker.ok())
+            })
             .collect();
         workers
             .into_iter()
-            .flat_map(|worker| {
+            .flat_map(|(part, worker)| match worker {
                 // `work` returns failures as values; a panic there is a bug, passed on as one.
-                worker
+                Some(worker) => worker
                     .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                // No thread to be had (a process or container limit): this thread does it.
+                None => part.iter().map(work).collect(),
             })
             .collect()
     })

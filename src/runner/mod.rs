@@ -49,10 +49,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
             // The reader had what it wanted (`cmsconform run --list | head`).
             Ok(()) => Ok(exit::CONFORMANT),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::CONFORMANT),
-            Err(source) => Err(Error::Io {
-                path: "standard output".into(),
-                source,
-            }),
+            Err(source) => Err(Error::io("standard output", source)),
         };
     }
     let say = record::Printer {
