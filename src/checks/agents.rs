@@ -2,7 +2,7 @@
 //! function per rule, each reading its limits from the profile. They see the parsed answer and
 //! the agent IDs asked for; they never look at HTTP status or headers (see `status`).
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::json::NOT_INTEGER_FORM;
 use super::model::{CheckDef, Severity, Violation, check_def};
@@ -174,8 +174,13 @@ pub struct AgentContext<'a> {
 
 /// Reads an integer member: missing, wrong-typed and non-integer forms are violations.
 pub fn integer_member(agent: &Value, at: &str, name: &str) -> Result<i64, Box<Violation>> {
+    integer_value(agent.get(name), at, name)
+}
+
+/// [`integer_member`] on a member already looked up.
+fn integer_value(member: Option<&Value>, at: &str, name: &str) -> Result<i64, Box<Violation>> {
     let ptr = || format!("{at}/{name}");
-    match agent.get(name) {
+    match member {
         None => Err(Box::new(Violation::new(
             &MISSING,
             ptr(),
@@ -196,6 +201,18 @@ pub fn integer_member(agent: &Value, at: &str, name: &str) -> Result<i64, Box<Vi
                 .with_value(other),
         )),
     }
+}
+
+/// An agent object's Table 4 members, in [`MEMBERS`] order, found in one pass over its
+/// entries: a lookup by name hashes the name, and ten hashes an agent cost more than its rules.
+pub fn table4_members(agent: &Map<String, Value>) -> [Option<&Value>; 10] {
+    let mut found = [None; 10];
+    for (name, value) in agent {
+        if let Some(slot) = MEMBERS.iter().position(|member| member == name) {
+            found[slot] = Some(value);
+        }
+    }
+    found
 }
 
 fn out_of(
@@ -346,15 +363,11 @@ pub fn check_agent(
     at: &str,
     out: &mut Vec<Violation>,
 ) -> Option<i64> {
-    if !agent.is_object() {
+    let Some(agent) = agent.as_object() else {
         return None; // the schema rule reports the type
-    }
-    let p = ctx.profile;
-    let mut read = |name: &str| {
-        integer_member(agent, at, name)
-            .map_err(|v| out.push(*v))
-            .ok()
     };
+    let p = ctx.profile;
+    let members = table4_members(agent);
     let [
         id,
         location,
@@ -366,7 +379,11 @@ pub fn check_agent(
         logon,
         release,
         private,
-    ] = MEMBERS.map(&mut read);
+    ] = std::array::from_fn(|slot| {
+        integer_value(members[slot], at, MEMBERS[slot])
+            .map_err(|v| out.push(*v))
+            .ok()
+    });
     // Pointers are made only for findings: an answer has up to 6000 agents.
     let ptr = |name: &'static str| move || format!("{at}/{name}");
     let found = [

@@ -150,7 +150,7 @@ pub fn parse_strict(bytes: &[u8]) -> StrictJson {
             });
         }
     };
-    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+    if let Some(offset) = memchr::memchr(0, bytes) {
         return fail(JsonError::Nul { offset });
     }
     let mut parser = Parser {

@@ -99,42 +99,75 @@ pub fn coverage(clauses: &crate::contract::Clauses, cases: &[CaseRecord]) -> Vec
         .enumerate()
         .map(|(i, row)| (row.clause.clone(), i))
         .collect();
+    // What each outcome exercises is the same for every case: its rows are looked up once
+    // (`None`: a clause outside the catalogue, looked up case by case like any other).
+    let mut exercised_rows: Vec<(Option<crate::checks::Outcome>, Option<Vec<usize>>)> = Vec::new();
+    let mut cited: Vec<usize> = Vec::new();
+    let mut uncatalogued: Vec<&str> = Vec::new();
     for case in cases {
-        let id: std::sync::Arc<str> = std::sync::Arc::from(case.id.as_str());
-        let mut cited: Vec<&str> = vec![case.clause.as_str()];
-        cited.extend(case.violations.iter().map(|v| v.clause.as_str()));
+        cited.clear();
+        uncatalogued.clear();
+        let mut cite = |clause| match row_of.get(clause) {
+            Some(&row) => cited.push(row),
+            None => uncatalogued.push(clause),
+        };
+        cite(case.clause.as_str());
+        for violation in &case.violations {
+            cite(violation.clause.as_str());
+        }
         if case.verdict != Verdict::Skipped {
-            cited.extend(crate::checks::clauses_exercised(case.observed));
+            let exercised = crate::checks::clauses_exercised(case.observed);
+            let slot = match exercised_rows.iter().position(|(o, _)| *o == case.observed) {
+                Some(slot) => slot,
+                None => {
+                    let known = exercised.iter().map(|c| row_of.get(*c).copied()).collect();
+                    exercised_rows.push((case.observed, known));
+                    exercised_rows.len() - 1
+                }
+            };
+            match &exercised_rows[slot].1 {
+                Some(known) => known.iter().for_each(|&row| cited.push(row)),
+                None => exercised.iter().for_each(|c| cite(c)),
+            }
+        }
+        // Rows for clauses outside the catalogue are added in the order first cited.
+        uncatalogued.sort_unstable();
+        uncatalogued.dedup();
+        for clause in uncatalogued.drain(..) {
+            let row = *row_of.entry(clause.to_owned()).or_insert_with(|| {
+                rows.push(ClauseCoverage {
+                    clause: clause.to_owned(),
+                    title: "(not in the clause catalogue)".to_owned(),
+                    cases: Vec::new(),
+                    failed: 0,
+                    checks: Vec::new(),
+                });
+                rows.len() - 1
+            });
+            cited.push(row);
         }
         cited.sort_unstable();
         cited.dedup();
-        for clause in cited {
-            let index = match row_of.get(clause) {
-                Some(&i) => i,
-                None => {
-                    row_of.insert(clause.to_owned(), rows.len());
-                    rows.push(ClauseCoverage {
-                        clause: clause.to_owned(),
-                        title: "(not in the clause catalogue)".to_owned(),
-                        cases: Vec::new(),
-                        failed: 0,
-                        checks: Vec::new(),
-                    });
-                    rows.len() - 1
-                }
-            };
-            let row = &mut rows[index];
+        let id: std::sync::Arc<str> = std::sync::Arc::from(case.id.as_str());
+        for &index in &cited {
+            let ClauseCoverage {
+                clause,
+                cases: reached,
+                failed,
+                checks,
+                ..
+            } = &mut rows[index];
             if case.verdict != Verdict::Skipped {
-                row.cases.push(std::sync::Arc::clone(&id));
+                reached.push(std::sync::Arc::clone(&id));
             }
             let failed_here = case.verdict == Verdict::Failed
-                && (case.clause == clause || case.failures().any(|v| v.clause == clause));
+                && (case.clause == *clause || case.failures().any(|v| v.clause == *clause));
             if failed_here {
-                row.failed += 1;
+                *failed += 1;
             }
-            for v in case.violations.iter().filter(|v| v.clause == clause) {
-                if !row.checks.contains(&v.check) {
-                    row.checks.push(v.check.clone());
+            for v in case.violations.iter().filter(|v| v.clause == *clause) {
+                if !checks.contains(&v.check) {
+                    checks.push(v.check.clone());
                 }
             }
         }

@@ -113,3 +113,15 @@ fn extra_members_are_reported_once_per_name() {
     assert_eq!(found[0].pointer, "/resultDesc/0/x");
     assert!(!found[0].is_failure());
 }
+
+#[test]
+fn table4_members_are_found_in_any_order_and_extras_ignored() {
+    let agent = json!({"currentPrivateCallNum": 3, "extra": true, "agentId": 1031});
+    let Some(map) = agent.as_object() else {
+        panic!("not an object");
+    };
+    let members = table4_members(map);
+    assert_eq!(members[0], Some(&json!(1031)));
+    assert_eq!(members[9], Some(&json!(3)));
+    assert_eq!(members.iter().filter(|m| m.is_some()).count(), 2);
+}
