@@ -23,10 +23,11 @@ pub struct Redactor {
 
 /// A secret and its prepared searcher: every recorded request and answer is scrubbed, and a
 /// searcher built once is several times cheaper than `str::contains` building one per call.
+/// Shared, so a redactor extended for one exchange (its signature) is cloned without copying.
 #[derive(Clone)]
 struct Secret {
-    text: String,
-    finder: memchr::memmem::Finder<'static>,
+    text: std::sync::Arc<str>,
+    finder: std::sync::Arc<memchr::memmem::Finder<'static>>,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -44,10 +45,12 @@ impl Redactor {
 
     /// Registers a secret; empty and very short strings are ignored (they would shred text).
     pub fn add(&mut self, secret: &str) {
-        if secret.len() >= 4 && !self.secrets.iter().any(|s| s.text == secret) {
+        if secret.len() >= 4 && !self.secrets.iter().any(|s| &*s.text == secret) {
             self.secrets.push(Secret {
-                text: secret.to_owned(),
-                finder: memchr::memmem::Finder::new(secret.as_bytes()).into_owned(),
+                text: secret.into(),
+                finder: memchr::memmem::Finder::new(secret.as_bytes())
+                    .into_owned()
+                    .into(),
             });
         }
     }
@@ -69,7 +72,7 @@ impl Redactor {
         for secret in &self.secrets {
             let current = scrubbed.as_deref().unwrap_or(text);
             if secret.finder.find(current.as_bytes()).is_some() {
-                scrubbed = Some(current.replace(secret.text.as_str(), REDACTED));
+                scrubbed = Some(current.replace(&*secret.text, REDACTED));
             }
         }
         scrubbed.unwrap_or_else(|| text.to_owned())

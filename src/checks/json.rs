@@ -480,6 +480,16 @@ impl Parser<'_> {
             }
         }
         let literal = &self.text[start..self.pos];
+        // Up to 18 digits always fit an i64: read them here, not by a second pass over the text.
+        if integral && int_digits <= 18 {
+            let magnitude = self.src[int_start..int_start + int_digits]
+                .iter()
+                .fold(0i64, |n, digit| n * 10 + i64::from(digit - b'0'));
+            let negative = int_start > start;
+            return Ok(Value::Number(
+                (if negative { -magnitude } else { magnitude }).into(),
+            ));
+        }
         if integral {
             if let Ok(i) = literal.parse::<i64>() {
                 return Ok(Value::Number(i.into()));

@@ -169,8 +169,10 @@ impl Session {
 
     /// The record of `case` judged on `exchange`.
     pub fn record(&self, case: &Case, exchange: &Exchange, duration_ms: f64) -> CaseRecord {
+        // The request was written before it was signed, so only the run's secrets can be in
+        // it (`Authorization` is redacted by name); the answer may echo the signature too.
+        let request = RequestRecord::from_sent(&exchange.request, &self.base_url, &self.redactor);
         let redactor = report::redactor_for(&self.redactor, &exchange.request);
-        let request = RequestRecord::from_sent(&exchange.request, &self.base_url, &redactor);
         let mut record = self.skipped(case, "");
         record.request = Some(request);
         record.duration_ms = duration_ms;

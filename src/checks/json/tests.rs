@@ -28,6 +28,25 @@ fn integer_forms_stay_apart() {
 }
 
 #[test]
+fn integers_read_the_same_on_both_sides_of_the_short_path() {
+    assert_eq!(ok("-0"), json!(0), "minus zero is the integer zero");
+    for text in [
+        "0",
+        "999999999999999999",
+        "-999999999999999999",
+        "1000000000000000000",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "9223372036854775808",
+        "18446744073709551615",
+        "18446744073709551616",
+    ] {
+        let theirs: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(ok(text), theirs, "{text}");
+    }
+}
+
+#[test]
 fn duplicates_carry_their_pointer() {
     let parsed = parse_strict(br#"{"a":[{"x":1,"y/~":2,"y/~":3}],"a":0}"#);
     assert_eq!(parsed.duplicates, vec!["/a/0/y~1~0", "/a"]);
