@@ -104,6 +104,37 @@ mod tests {
     }
 
     #[test]
+    fn the_key_of_the_last_prefix_and_secret_is_kept() {
+        let keys = SigningKeys::default();
+        let creds = Credentials::new("ak", "sk-right");
+        let kept = |keys: &SigningKeys| {
+            let last = keys.0.lock().ok()?;
+            last.as_ref().map(|d| (d.prefix.clone(), d.sk == creds.sk))
+        };
+        let request = input(&[("host", "h")], b"{}");
+        keys.authorization(&creds, "2023-12-19T08:00:00Z", &request);
+        let first = kept(&keys);
+        assert_eq!(
+            first,
+            Some(("auth-v2/ak/2023-12-19T08:00:00Z/host".to_owned(), true))
+        );
+        keys.authorization(
+            &creds,
+            "2023-12-19T08:00:00Z",
+            &input(&[("host", "h")], b"[]"),
+        );
+        assert_eq!(kept(&keys), first, "same prefix: the kept key serves");
+        keys.authorization(&creds, "2023-12-19T08:00:01Z", &request);
+        assert_eq!(
+            kept(&keys).map(|(prefix, _)| prefix).as_deref(),
+            Some("auth-v2/ak/2023-12-19T08:00:01Z/host")
+        );
+        let wrong = Credentials::new("ak", "sk-wrong");
+        keys.authorization(&wrong, "2023-12-19T08:00:01Z", &request);
+        assert_eq!(kept(&keys).map(|(_, right)| right), Some(false));
+    }
+
+    #[test]
     fn debug_output_names_no_secret() {
         let keys = SigningKeys::default();
         let creds = Credentials::new("ak", "sk-visible-canary");
