@@ -57,7 +57,10 @@ measure() { # label, then the command; prints wall seconds, peak RSS and request
   sent=$(echo "$summary" | awk -F'[ ,]+' '{print $1 + $3}')
   sent=${sent:-0}
   echo "$label: ${wall}s wall, ${rss} MB peak RSS, $sent requests ($summary)"
-  echo "$sent $wall" >"$WORK/$label.figures"
+  # CPU seconds (user + system): the harness is bound by its one thread, so on a noisy
+  # machine its CPU time per request moves less than its rate does.
+  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s + 0}' "$WORK/$label.time")
+  echo "$sent $wall $cpu" >"$WORK/$label.figures"
 }
 
 echo "== cmsconform run (default suite) against cmsconform mock at $TARGET, $ROUNDS times"
@@ -76,7 +79,7 @@ PY
 echo "== harness on a varied load: $CASES property cases, -j $CONCURRENCY"
 measure varied "$HARNESS" run --target "$TARGET" --no-report --no-progress --seed 1 \
   --cases "$CASES" -j "$CONCURRENCY"
-read -r SENT WALL <"$WORK/varied.figures"
+read -r SENT WALL _ <"$WORK/varied.figures"
 echo "harness (varied requests, up to 6000 IDs each): $(python3 -c "print(f'{$SENT / $WALL:.0f}')") requests/s"
 
 echo "== the seed request: $REQUESTS copies as hand cases, harness and oha in turn, $ROUNDS rounds, -j/-c $CONCURRENCY"
@@ -121,32 +124,35 @@ PY
 for round in $(seq "$ROUNDS"); do
   measure same "$HARNESS" --cases-dir "$WORK/same" run --target "$TARGET" --no-report --no-progress \
     --no-relations --cases 0 -j "$CONCURRENCY" --format terse hand::seed_
-  read -r SENT WALL <"$WORK/same.figures"
+  read -r SENT WALL CPU <"$WORK/same.figures"
   # The same process with a filter matching none of the cases: start-up, contract, case loading.
   measure startup "$HARNESS" --cases-dir "$WORK/same" run --target "$TARGET" --no-report \
     --no-progress --no-relations --cases 0 -j "$CONCURRENCY" --format terse hand::no_such_case_
-  read -r _ START <"$WORK/startup.figures"
+  read -r _ START START_CPU <"$WORK/startup.figures"
   AUTH=$(sign)
   oha -n "$REQUESTS" -c "$CONCURRENCY" --no-tui --output-format json -m POST \
     -H "Authorization: $AUTH" -H "Content-Type: application/json; charset=UTF-8" \
     -d "$BODY" "$TARGET$API_PATH" >"$WORK/oha.json"
   OHA=$(python3 -c "import json; d=json.load(open('$WORK/oha.json')); assert d['statusCodeDistribution'] == {'200': $REQUESTS}, d['statusCodeDistribution']; print(d['summary']['requestsPerSec'])")
-  echo "$SENT $WALL $START $OHA" >>"$WORK/rounds"
+  echo "$SENT $WALL $START $OHA $CPU $START_CPU" >>"$WORK/rounds"
   python3 -c "
-s, w, st, o = $SENT, $WALL, $START, $OHA
-print(f'round $round: harness {s/w:.0f} req/s ({s/max(w-st,0.001):.0f} after {st}s start-up), oha {o:.0f} req/s')"
+s, w, st, o, c, sc = $SENT, $WALL, $START, $OHA, $CPU, $START_CPU
+print(f'round $round: harness {s/w:.0f} req/s ({s/max(w-st,0.001):.0f} after {st}s start-up, '
+      f'{1e6*(c-sc)/max(s,1):.0f} us CPU a request), oha {o:.0f} req/s')"
 done
 python3 - "$WORK/rounds" <<'PY'
 import statistics, sys
 rows = [list(map(float, line.split())) for line in open(sys.argv[1])]
-with_start = [s / w for s, w, st, o in rows]
-warm = [s / max(w - st, 0.001) for s, w, st, o in rows]
-oha = [o for *_, o in rows]
+with_start = [s / w for s, w, st, o, c, sc in rows]
+warm = [s / max(w - st, 0.001) for s, w, st, o, c, sc in rows]
+oha = [o for s, w, st, o, c, sc in rows]
+cpu = [1e6 * (c - sc) / max(s, 1) for s, w, st, o, c, sc in rows]
 ratio = [h / o for h, o in zip(with_start, oha)]
 ratio_warm = [h / o for h, o in zip(warm, oha)]
 m = statistics.median
 print(f"harness (the seed request, judged): median {m(with_start):.0f} req/s with start-up, "
       f"{m(warm):.0f} req/s after it")
+print(f"harness CPU per request after start-up: median {m(cpu):.0f} us")
 print(f"oha: median {m(oha):.0f} req/s")
 print(f"harness / oha per round: {', '.join(f'{r:.2f}' for r in ratio)} with start-up; "
       f"{', '.join(f'{r:.2f}' for r in ratio_warm)} without")
