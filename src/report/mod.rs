@@ -229,3 +229,67 @@ pub fn complete(record: &mut RunRecord) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn case(id: &str, clause: &str, verdict: &str, violations: serde_json::Value) -> CaseRecord {
+        let record = json!({
+            "id": id, "title": id, "family": "hand", "clause": clause, "verdict": verdict,
+            "expected": "accepted", "observed": "accepted", "violations": violations,
+            "duration_ms": 1.0,
+        });
+        serde_json::from_value(record).unwrap_or_else(|e| panic!("{id}: {e}"))
+    }
+
+    fn violation(check: &str, clause: &str) -> serde_json::Value {
+        json!({"check": check, "clause": clause, "severity": "failure", "pointer": "",
+               "message": "m"})
+    }
+
+    #[test]
+    fn coverage_counts_cited_exercised_and_uncatalogued_clauses() {
+        let contract = crate::contract::Contract::embedded("2023-12").unwrap();
+        let cases = [
+            case("hand::a", "seed:example", "passed", json!([])),
+            case(
+                "hand::b",
+                "x:zeta",
+                "failed",
+                json!([
+                    violation("X-1", "x:alpha"),
+                    violation("CMS-AGENT-008", "notes:6.6")
+                ]),
+            ),
+        ];
+        let rows = coverage(contract.clauses(), &cases);
+        let row = |clause: &str| rows.iter().find(|r| r.clause == clause);
+        let reached = |clause: &str| {
+            row(clause).map(|r| r.cases.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+        };
+        let both = Some(vec!["hand::a".to_owned(), "hand::b".to_owned()]);
+        // Exercised by every accepted answer, whether or not it was cited.
+        assert_eq!(reached("notes:6.6"), both);
+        assert_eq!(
+            row("notes:6.6").map(|r| (r.failed, r.checks.clone())),
+            Some((1, vec!["CMS-AGENT-008".to_owned()]))
+        );
+        assert_eq!(row("seed:example").map(|r| r.failed), Some(0));
+        // Clauses outside the catalogue come last, in sorted order within the case citing them.
+        let tail: Vec<&str> = rows[rows.len() - 2..]
+            .iter()
+            .map(|r| r.clause.as_str())
+            .collect();
+        assert_eq!(tail, ["x:alpha", "x:zeta"]);
+        assert_eq!(
+            row("x:zeta").map(|r| (r.failed, r.title.as_str())),
+            Some((1, "(not in the clause catalogue)"))
+        );
+        assert_eq!(
+            row("x:alpha").map(|r| r.checks.clone()),
+            Some(vec!["X-1".to_owned()])
+        );
+    }
+}
