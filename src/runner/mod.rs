@@ -210,7 +210,7 @@ pub fn quiet_run_with(
         futures_util::stream::iter(order)
             .map(|case| {
                 let session = &session;
-                let blocked = suite::is_probe(case) && !probes.contains(&case.id);
+                let blocked = suite::probe_refused(case, &probes);
                 let reason = &reason;
                 let stop = &stop;
                 async move {

@@ -42,6 +42,12 @@ pub fn is_probe(case: &Case) -> bool {
     case.request.auth != AuthMode::Signed
 }
 
+/// An authentication probe beyond the run's budget (not among `allowed`): recorded as
+/// skipped, never sent.
+pub fn probe_refused(case: &Case, allowed: &HashSet<String>) -> bool {
+    is_probe(case) && !allowed.contains(&case.id)
+}
+
 /// The probes that may be sent among `will_run` (the cases not filtered out): at most `budget`,
 /// the first of each kind (no header, wrong signature) before any second one.
 pub fn allowed_probes<'a>(

@@ -137,7 +137,7 @@ pub fn run(
         futures_util::stream::iter(to_execute)
             .map(move |(case, sender)| {
                 let session = Arc::clone(&session);
-                let blocked = super::suite::is_probe(&case) && !probes_allowed.contains(&case.id);
+                let blocked = super::suite::probe_refused(&case, &probes_allowed);
                 let skip_reason = skip_reason.clone();
                 async move {
                     let record = if blocked {
