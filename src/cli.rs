@@ -93,7 +93,8 @@ pub struct RunArgs {
     /// Where report.json, junit.xml, report.md and report.html go.
     #[arg(long, env = "CMSCONFORM_REPORT_DIR", default_value = "reports/latest")]
     pub report_dir: PathBuf,
-    /// Do not write reports.
+    /// Do not write reports (passing cases then keep no copy of their exchange: only failures
+    /// are printed with theirs).
     #[arg(long, env = "CMSCONFORM_NO_REPORT")]
     pub no_report: bool,
     /// Seed of the property cases; printed on every run. Default: random.

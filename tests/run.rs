@@ -209,3 +209,38 @@ fn a_full_length_request_is_in_flight_alone() {
         "small requests do go out together"
     );
 }
+
+#[test]
+fn without_reports_only_failures_keep_their_exchange() {
+    let mut config = RunConfig::embedded(Contract::embedded("2023-12").unwrap(), 3, 0);
+    config.relations = false;
+    config.record_passing_exchanges = false;
+    config.target = Target::Embedded {
+        faults: vec!["ccid-accepts-above-max".into()],
+    };
+    // A run of passes that keep nothing is still a run whose requests were answered.
+    let record = runner::run_to_record(&config).unwrap();
+    let (failed, passed): (Vec<_>, Vec<_>) = record
+        .cases
+        .iter()
+        .filter(|c| c.verdict != Verdict::Skipped)
+        .partition(|c| c.verdict == Verdict::Failed);
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0].request.is_some() && failed[0].response.is_some());
+    assert!(
+        failed[0].reproduce.is_some(),
+        "a failure says how to rerun it"
+    );
+    assert!(passed.len() > 10, "{} passes", passed.len());
+    assert!(
+        passed
+            .iter()
+            .all(|c| c.request.is_none() && c.response.is_none())
+    );
+    assert!(
+        record
+            .cases
+            .iter()
+            .all(|c| c.was_sent() == (c.verdict != Verdict::Skipped))
+    );
+}

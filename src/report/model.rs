@@ -199,6 +199,21 @@ impl CaseRecord {
     pub fn failures(&self) -> impl Iterator<Item = &Violation> {
         self.violations.iter().filter(|v| v.is_failure())
     }
+
+    /// The case's request went out. A pass keeps no exchange when no report will show it,
+    /// but a pass was always sent and answered.
+    pub fn was_sent(&self) -> bool {
+        match self.verdict {
+            Verdict::Passed => true,
+            Verdict::Failed => self.request.is_some(),
+            Verdict::Skipped => false,
+        }
+    }
+
+    /// An answer came back (see [`CaseRecord::was_sent`]).
+    pub fn was_answered(&self) -> bool {
+        self.verdict == Verdict::Passed || self.response.is_some()
+    }
 }
 
 impl RunRecord {

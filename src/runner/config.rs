@@ -55,6 +55,9 @@ pub struct RunConfig {
     pub replay_regressions: bool,
     /// The command line that reproduces the run, secrets left out.
     pub command_line: String,
+    /// Passing cases keep their request and answer excerpts in their records: false when no
+    /// report will show them (`--no-report`). Failures always keep theirs.
+    pub record_passing_exchanges: bool,
 }
 
 /// The environment variable the SK should come from (a flag shows in the process list).
@@ -90,6 +93,7 @@ impl RunConfig {
             regressions_dir: None,
             replay_regressions: false,
             command_line: format!("cmsconform run --profile {profile} --seed {seed}"),
+            record_passing_exchanges: true,
         }
     }
 
@@ -186,6 +190,7 @@ impl RunConfig {
             regressions_dir: Some(regressions_dir),
             replay_regressions: global.cases_dir.is_none(),
             command_line,
+            record_passing_exchanges: !args.no_report,
         })
     }
 

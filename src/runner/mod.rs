@@ -140,10 +140,7 @@ fn finish(record: &RunRecord, unusable: Option<String>, say: record::Printer) ->
 /// Why the target could not be judged at all, if so: the client's circuit breaker opened, or
 /// not one request sent got an answer.
 pub fn unusable_reason(session: &Session, records: &[CaseRecord]) -> Option<String> {
-    let sent: Vec<&CaseRecord> = records
-        .iter()
-        .filter(|r| r.request.is_some() && r.verdict != Verdict::Skipped)
-        .collect();
+    let sent: Vec<&CaseRecord> = records.iter().filter(|r| r.was_sent()).collect();
     let first_error = || {
         sent.iter()
             .find_map(|r| r.error.clone())
@@ -155,7 +152,7 @@ pub fn unusable_reason(session: &Session, records: &[CaseRecord]) -> Option<Stri
             first_error()
         ));
     }
-    if !sent.is_empty() && sent.iter().all(|r| r.response.is_none()) {
+    if !sent.is_empty() && !sent.iter().any(|r| r.was_answered()) {
         return Some(format!(
             "none of {} requests got an answer ({})",
             sent.len(),
@@ -256,10 +253,7 @@ pub fn run_to_record(config: &RunConfig) -> Result<RunRecord> {
     } else {
         Vec::new()
     };
-    let unanswered = records
-        .iter()
-        .filter(|r| r.request.is_some() && r.verdict != Verdict::Skipped)
-        .all(|r| r.response.is_none());
+    let unanswered = !records.iter().any(CaseRecord::was_answered);
     if unanswered && records.iter().any(|r| r.request.is_some()) {
         return Err(Error::Runtime(
             "target unusable: no request got an answer".into(),

@@ -36,6 +36,8 @@ pub struct Session {
     redactor: Redactor,
     /// Profile and seed, for reproduction lines.
     meta: RunMeta,
+    /// Passing cases keep their exchange in their records (see [`RunConfig`]).
+    record_passing_exchanges: bool,
     /// Request bytes in flight (see [`IN_FLIGHT_REQUEST_BYTES`]).
     in_flight: tokio::sync::Semaphore,
     /// Keeps the embedded mock serving until the session ends.
@@ -121,6 +123,7 @@ impl Session {
                 target: target_label,
                 ..RunMeta::default()
             },
+            record_passing_exchanges: config.record_passing_exchanges,
             in_flight: tokio::sync::Semaphore::new(IN_FLIGHT_REQUEST_BYTES),
             _mock: mock,
         })
@@ -169,39 +172,43 @@ impl Session {
 
     /// The record of `case` judged on `exchange`.
     pub fn record(&self, case: &Case, exchange: &Exchange, duration_ms: f64) -> CaseRecord {
-        // The request was written before it was signed, so only the run's secrets can be in
-        // it (`Authorization` is redacted by name); the answer may echo the signature too.
-        let request = RequestRecord::from_sent(&exchange.request, &self.base_url, &self.redactor);
-        let redactor = report::redactor_for(&self.redactor, &exchange.request);
         let mut record = self.skipped(case, "");
-        record.request = Some(request);
         record.duration_ms = duration_ms;
-        match &exchange.response {
-            Err(TransportFailure::NotSent(reason)) => {
-                record.error = Some(format!("not sent: {reason}"));
-                return record;
-            }
-            Err(failure) => record.error = Some(describe(failure)),
-            Ok(received) => {
-                record.response = Some(ResponseRecord::from_received(received, &redactor));
-            }
+        if let Err(TransportFailure::NotSent(reason)) = &exchange.response {
+            record.request = Some(self.request_record(exchange));
+            record.error = Some(self.redactor.scrub(&format!("not sent: {reason}")));
+            return record;
         }
         let assessment =
             checks::assess(&self.contract, exchange, &case.expect, &self.check_options);
         record.observed = assessment.observed;
         record.violations = assessment.violations;
-        // A server may echo a secret back into what the checks quote.
-        for violation in &mut record.violations {
-            violation.message = redactor.scrub(&violation.message);
-            violation.value = violation.value.as_deref().map(|v| redactor.scrub(v));
-        }
-        record.error = record.error.as_deref().map(|e| redactor.scrub(e));
         let failed = exchange.response.is_err() || record.violations.iter().any(|v| v.is_failure());
         record.verdict = if failed {
             Verdict::Failed
         } else {
             Verdict::Passed
         };
+        record.error = exchange.response.as_ref().err().map(describe);
+        let keep_exchange = failed || self.record_passing_exchanges;
+        if !keep_exchange && record.violations.is_empty() {
+            // A pass no report will show: nothing to keep, nothing quoted to scrub.
+            return record;
+        }
+        // A server may echo a secret, or the signature it was sent, back into its answer and
+        // so into what the checks quote.
+        let redactor = report::redactor_for(&self.redactor, &exchange.request);
+        if keep_exchange {
+            record.request = Some(self.request_record(exchange));
+            if let Ok(received) = &exchange.response {
+                record.response = Some(ResponseRecord::from_received(received, &redactor));
+            }
+        }
+        for violation in &mut record.violations {
+            violation.message = redactor.scrub(&violation.message);
+            violation.value = violation.value.as_deref().map(|v| redactor.scrub(v));
+        }
+        record.error = record.error.as_deref().map(|e| redactor.scrub(e));
         if failed {
             // Printed with the failure now; every other case gets its own when reports are
             // written (`report::complete`), not while the run is sending.
@@ -211,6 +218,12 @@ impl Session {
                 .map(|request| report::reproduction(&self.meta, &case.id, request));
         }
         record
+    }
+
+    /// The request as recorded. It was written before it was signed, so only the run's
+    /// secrets can be in it (`Authorization` is redacted by name).
+    fn request_record(&self, exchange: &Exchange) -> RequestRecord {
+        RequestRecord::from_sent(&exchange.request, &self.base_url, &self.redactor)
     }
 
     /// The run's redactor (the SK); per-exchange signatures are added where records are made.
