@@ -140,26 +140,34 @@ fn finish(record: &RunRecord, unusable: Option<String>, say: record::Printer) ->
 /// Why the target could not be judged at all, if so: the client's circuit breaker opened, or
 /// not one request sent got an answer.
 pub fn unusable_reason(session: &Session, records: &[CaseRecord]) -> Option<String> {
-    let sent: Vec<&CaseRecord> = records.iter().filter(|r| r.was_sent()).collect();
-    let first_error = || {
-        sent.iter()
-            .find_map(|r| r.error.clone())
-            .unwrap_or_else(|| "no answer".into())
-    };
     if session.client.breaker_open() {
         return Some(format!(
             "too many consecutive transport failures, the circuit breaker opened ({})",
-            first_error()
+            first_error(records)
         ));
     }
-    if !sent.is_empty() && !sent.iter().any(|r| r.was_answered()) {
-        return Some(format!(
-            "none of {} requests got an answer ({})",
-            sent.len(),
-            first_error()
-        ));
+    no_answer(records)
+}
+
+/// "none of N requests got an answer (...)" when requests went out and not one was answered.
+fn no_answer(records: &[CaseRecord]) -> Option<String> {
+    let sent = records.iter().filter(|r| r.was_sent()).count();
+    if sent == 0 || records.iter().any(CaseRecord::was_answered) {
+        return None;
     }
-    None
+    Some(format!(
+        "none of {sent} requests got an answer ({})",
+        first_error(records)
+    ))
+}
+
+/// The first transport error among the cases sent.
+fn first_error(records: &[CaseRecord]) -> String {
+    records
+        .iter()
+        .filter(|r| r.was_sent())
+        .find_map(|r| r.error.clone())
+        .unwrap_or_else(|| "no answer".into())
 }
 
 /// Sorts records into the suite's order (trials finish in any order).
@@ -253,11 +261,8 @@ pub fn run_to_record(config: &RunConfig) -> Result<RunRecord> {
     } else {
         Vec::new()
     };
-    let unanswered = !records.iter().any(CaseRecord::was_answered);
-    if unanswered && records.iter().any(|r| r.request.is_some()) {
-        return Err(Error::Runtime(
-            "target unusable: no request got an answer".into(),
-        ));
+    if let Some(reason) = no_answer(&records) {
+        return Err(Error::Runtime(format!("target unusable: {reason}")));
     }
     let label = match &config.target {
         Target::Embedded { .. } => session::EMBEDDED_TARGET.to_owned(),
@@ -292,4 +297,40 @@ pub fn selftest_command(args: &SelftestArgs, global: &GlobalArgs) -> Result<i32>
     } else {
         exit::NON_CONFORMANT
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::RequestRecord;
+
+    fn record(id: &str, verdict: &str, sent: bool, error: Option<&str>) -> CaseRecord {
+        let json = serde_json::json!({
+            "id": id, "title": id, "family": "hand", "clause": "seed:url", "verdict": verdict,
+            "expected": "accepted", "error": error, "duration_ms": 1.0,
+        });
+        let mut record: CaseRecord = serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"));
+        record.request = sent.then(|| RequestRecord {
+            method: "POST".into(),
+            url: "http://127.0.0.1:1/x".into(),
+            headers: Vec::new(),
+            body: String::new(),
+            body_bytes: 0,
+        });
+        record
+    }
+
+    #[test]
+    fn a_pass_that_kept_no_exchange_still_counts_as_answered() {
+        // Without reports a pass keeps no request or answer; it was sent and answered all the same.
+        let pass = record("hand::a", "passed", false, None);
+        let refused = record("hand::b", "failed", true, Some("connect failed: refused"));
+        let not_sent = record("hand::c", "skipped", true, Some("not sent: bad header"));
+        assert_eq!(no_answer(&[pass, refused.clone(), not_sent.clone()]), None);
+        assert_eq!(
+            no_answer(&[not_sent.clone(), refused.clone(), refused]).as_deref(),
+            Some("none of 2 requests got an answer (connect failed: refused)")
+        );
+        assert_eq!(no_answer(&[not_sent]), None, "nothing went out");
+    }
 }
