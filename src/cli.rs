@@ -154,12 +154,27 @@ pub struct RunArgs {
     /// Leave out the consistency relations (notes:6.14) and the limit discovery.
     #[arg(long, env = "CMSCONFORM_NO_RELATIONS")]
     pub no_relations: bool,
-    /// ccId the relations query (one the target has agents on). Default: the seed example's.
-    #[arg(long, env = "CMSCONFORM_RELATIONS_CC_ID")]
-    pub relations_cc_id: Option<i64>,
-    /// vdn the relations query. Default: the seed example's.
-    #[arg(long, env = "CMSCONFORM_RELATIONS_VDN")]
-    pub relations_vdn: Option<i64>,
+    /// The run's home call centre: a ccId the target hosts, used by every case that does not
+    /// probe ccId and by the relations and the preflight (notes:6.15). Default: the seed
+    /// example's (1).
+    #[arg(
+        long = "cc-id",
+        alias = "relations-cc-id",
+        env = "CMSCONFORM_CC_ID",
+        value_name = "CCID",
+        default_value_t = crate::runner::config::HomePair::SEED.cc_id
+    )]
+    pub cc_id: i64,
+    /// The run's home VDN, hosted at the home call centre (notes:6.15). Default: the seed
+    /// example's (170).
+    #[arg(
+        long = "vdn",
+        alias = "relations-vdn",
+        env = "CMSCONFORM_VDN",
+        value_name = "VDN",
+        default_value_t = crate::runner::config::HomePair::SEED.vdn
+    )]
+    pub vdn: i64,
     /// Allowance beyond elapsed wall time when durations of two answers are compared
     /// (raise it for load-balanced nodes whose clocks differ).
     #[arg(long, env = "CMSCONFORM_RELATIONS_TOLERANCE", default_value = "2s", value_parser = parse_duration)]

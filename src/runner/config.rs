@@ -22,6 +22,19 @@ pub enum Target {
     Remote { base_url: String },
 }
 
+/// The call centre and VDN a run knows the target hosts (notes:6.15): every case that does
+/// not probe ccId or vdn, the preflight and the relations use them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HomePair {
+    pub cc_id: i64,
+    pub vdn: i64,
+}
+
+impl HomePair {
+    /// The seed example's own request: `{"ccId":1,"vdn":170,...}`.
+    pub const SEED: HomePair = HomePair { cc_id: 1, vdn: 170 };
+}
+
 /// Everything a run needs, independent of how it was asked for (CLI, selftest, tests).
 #[derive(Debug, Clone)]
 pub struct RunConfig {
@@ -42,8 +55,8 @@ pub struct RunConfig {
     pub relations: bool,
     /// Requests the limit discovery may send after the relations (0 = off).
     pub discovery_budget: u32,
-    /// `--relations-cc-id` / `--relations-vdn`: where the relations look for agents.
-    pub relations_target: (Option<i64>, Option<i64>),
+    /// `--cc-id` / `--vdn`: the call centre and VDN the target hosts (notes:6.15).
+    pub home: HomePair,
     /// Allowance beyond elapsed wall time when durations are compared, ms.
     pub relations_tolerance_ms: i64,
     /// Where hand-written cases come from.
@@ -87,7 +100,7 @@ impl RunConfig {
             },
             relations: true,
             discovery_budget: 0,
-            relations_target: (None, None),
+            home: HomePair::SEED,
             relations_tolerance_ms: crate::consistency::relations::DEFAULT_TOLERANCE_MS,
             case_source: DataSource::cases(),
             regressions_dir: None,
@@ -183,7 +196,10 @@ impl RunConfig {
                 && args.skip.is_empty()
                 && !args.list,
             discovery_budget: args.discovery_budget,
-            relations_target: (args.relations_cc_id, args.relations_vdn),
+            home: HomePair {
+                cc_id: args.cc_id,
+                vdn: args.vdn,
+            },
             relations_tolerance_ms: i64::try_from(args.relations_tolerance.as_millis())
                 .unwrap_or(i64::MAX),
             case_source: global.case_source(),

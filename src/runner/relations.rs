@@ -36,9 +36,8 @@ fn consistency_config(config: &RunConfig, base_url: &str) -> ConsistencyConfig {
             };
             ConsistencyConfig::new(member("ccId"), member("vdn"), base_url)
         });
-    let (cc_id, vdn) = config.relations_target;
-    consistency.cc_id = cc_id.unwrap_or(consistency.cc_id);
-    consistency.vdn = vdn.unwrap_or(consistency.vdn);
+    consistency.cc_id = config.home.cc_id;
+    consistency.vdn = config.home.vdn;
     consistency.tolerance_ms = config.relations_tolerance_ms;
     consistency.seed = config.seed;
     consistency.discovery_budget = config.discovery_budget;
