@@ -67,6 +67,7 @@ pub static CATALOGUE: &[&CheckDef] = &[
     &status::ALLOW_WRONG,
     &status::EMPTY_EITHER,
     &status::REJECTION_OTHER_4XX,
+    &status::COMPRESSED,
     &response::SCHEMA,
     &response::RESULT_CODE,
     &response::DATAS_DESC,
@@ -322,9 +323,11 @@ pub fn assess(
         }
         Ok(received) => received,
     };
+    let coding = status::check_content_coding(received);
     if let Some(truncated) = status::check_truncated(received) {
         let mut out = vec![truncated];
         out.extend(status::check_server_error(received));
+        out.extend(coding);
         return Assessment {
             observed: classify(contract, exchange),
             violations: out,
@@ -338,7 +341,7 @@ pub fn assess(
     let json_expected = received.status == 200
         || (received.status < 500 && content_type_json && !received.body.trim_ascii().is_empty());
     let strict = json::parse_strict(&received.body);
-    let mut out = Vec::new();
+    let mut out: Vec<Violation> = coding.into_iter().collect();
     if json_expected {
         out.extend(strict.violations());
     }

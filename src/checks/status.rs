@@ -133,6 +133,14 @@ check_def!(
     "A rejection as another 4xx (401/404/405) is allowed"
 );
 
+check_def!(
+    COMPRESSED,
+    "CMS-HTTP-009",
+    "notes:6.18",
+    Info,
+    "A compressed answer (Content-Encoding gzip, deflate or br) is decoded, then judged"
+);
+
 /// A transport failure is a failure, citing "never a hang" where the deadline passed.
 pub fn check_transport(failure: &TransportFailure) -> Violation {
     match failure {
@@ -159,6 +167,29 @@ pub fn check_truncated(received: &Received) -> Option<Violation> {
                 received.body.len()
             ),
         )
+    })
+}
+
+/// The answer came with a content coding. The client decodes gzip, deflate and br before any
+/// check reads the body, and refuses any other coding as a broken answer, so a [`Received`]
+/// that names one was decoded.
+pub fn check_content_coding(received: &Received) -> Option<Violation> {
+    let coding = received
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))
+        .flat_map(|(_, value)| value.split(','))
+        .map(str::trim)
+        .filter(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (!coding.is_empty()).then(|| {
+        Violation::new(
+            &COMPRESSED,
+            "header:content-encoding",
+            format!("answer compressed with {coding}, decoded before judging"),
+        )
+        .with_value(&coding)
     })
 }
 

@@ -32,7 +32,7 @@ pub(super) async fn read_capped(
 
 /// Appends, growing the buffer by doubling but never past `cap`: a body at the cap costs the
 /// cap, not up to twice it.
-fn append_within(body: &mut Vec<u8>, bytes: &[u8], cap: usize) {
+pub(super) fn append_within(body: &mut Vec<u8>, bytes: &[u8], cap: usize) {
     let needed = body.len() + bytes.len();
     if needed > body.capacity() {
         let target = needed.max(body.capacity() * 2).min(cap).max(needed);

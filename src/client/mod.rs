@@ -1,6 +1,7 @@
 //! The HTTP client: reqwest with rustls, auth-v2 signing (shared with the mock's verifier),
-//! a whole-request deadline, a streamed response size cap, no redirects, a rate limit and a
-//! circuit breaker. It turns an [`OutgoingRequest`] into an [`Exchange`] and never panics on
+//! a whole-request deadline, a streamed response size cap, no redirects, content codings
+//! decoded within the cap, a rate limit that slows down on 429, the one retry of a request the
+//! server did not process (429, or 503 with `Retry-After`), and a circuit breaker. It turns an [`OutgoingRequest`] into an [`Exchange`] and never panics on
 //! what a server does: transport failures become [`TransportFailure`]s whose messages name the
 //! problem and the fix.
 //!
@@ -11,9 +12,11 @@
 
 mod body;
 mod breaker;
+mod decode;
 mod failure;
 mod prepare;
 mod rate;
+pub mod retry;
 mod signing;
 mod tls;
 
@@ -28,6 +31,7 @@ use breaker::Breaker;
 use failure::Progress;
 use prepare::Target;
 use rate::RateGate;
+pub use retry::{RateLimitStats, is_retried, rate_refusal_reason};
 
 /// The `Content-Type` sent unless a case drops or replaces it: the seed's example request.
 pub const DEFAULT_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
@@ -107,13 +111,14 @@ pub enum ClientError {
 
 /// Sends requests to one target. Cheap to share: every method takes `&self`, and it is
 /// `Send + Sync`, so many tasks may send through one client (they share its connection pool,
-/// rate limit and circuit breaker).
+/// rate limit, rate-limit counts and circuit breaker).
 pub struct Client {
     config: ClientConfig,
     http: reqwest::Client,
     target: Target,
     gate: RateGate,
     breaker: Breaker,
+    rate_limits: retry::Counters,
 }
 
 impl std::fmt::Debug for Client {
@@ -138,6 +143,7 @@ impl Client {
             http,
             target,
             gate,
+            rate_limits: retry::Counters::default(),
         })
     }
 
@@ -145,22 +151,70 @@ impl Client {
         &self.config
     }
 
-    /// Sends one request and records the exchange. Never panics, never exceeds the deadline
-    /// (the rate-limit wait comes before the deadline starts).
+    /// Sends one request and records the exchange: the last attempt's, when a refusal for
+    /// rate (429, or 503 with `Retry-After`) made it send again. Never panics.
+    ///
+    /// Time: each attempt has the whole-request deadline (`--timeout`) to itself. The waits
+    /// for the rate limit and before a retry (`Retry-After`, at most [`retry::MAX_WAIT`]) come
+    /// between attempts, outside any deadline, so a deadline always measures the server alone.
+    /// A send so lasts at most `(1 + MAX_RETRIES) × (timeout + MAX_WAIT)` plus its turns at the
+    /// rate limit.
     pub async fn send(&self, request: &OutgoingRequest) -> Exchange {
+        let retried = retry::is_retried(request.auth, &request.header_edits);
+        let mut attempt = 0;
+        loop {
+            let (exchange, started) = self.send_once(request).await;
+            let Ok(received) = &exchange.response else {
+                return exchange;
+            };
+            if !retry::is_rate_refusal(received) {
+                return exchange;
+            }
+            self.rate_limits.refused();
+            let wait = retry::wait_before_retry(received, SystemTime::now());
+            let now = tokio::time::Instant::now();
+            // Every request waits out the server's Retry-After, not only this one.
+            if received.header("retry-after").is_some() {
+                self.gate.hold_until(now + wait);
+            }
+            if received.status == 429 {
+                self.gate.slow_down(started, now);
+            }
+            if !retried || attempt == retry::MAX_RETRIES {
+                return exchange;
+            }
+            attempt += 1;
+            self.rate_limits.retried();
+            tracing::info!(
+                status = received.status,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                "rate-limited: sending again"
+            );
+            // The gate's hold covers the wait when the answer named one; a 429 without
+            // Retry-After waits the default here.
+            tokio::time::sleep_until(now + wait).await;
+        }
+    }
+
+    /// One attempt: prepared afresh (a new timestamp and signature), its turn at the rate
+    /// limit, then the deadline-bound exchange. Returns when the attempt started too.
+    async fn send_once(&self, request: &OutgoingRequest) -> (Exchange, tokio::time::Instant) {
+        let unsent = |exchange| (exchange, tokio::time::Instant::now());
         let prepared = match prepare::prepare(&self.target, &self.config, request, epoch_secs()) {
             Ok(prepared) => prepared,
-            Err(unsendable) => return not_sent(unsendable.sent, unsendable.reason),
+            Err(unsendable) => return unsent(not_sent(unsendable.sent, unsendable.reason)),
         };
         if let Some(reason) = self.breaker.refusal() {
-            return not_sent(prepared.sent, reason);
+            return unsent(not_sent(prepared.sent, reason));
         }
         self.gate.wait().await;
         // Another task may have opened the breaker while this one waited its turn.
         if let Some(reason) = self.breaker.refusal() {
-            return not_sent(prepared.sent, reason);
+            return unsent(not_sent(prepared.sent, reason));
         }
 
+        let attempt_started = tokio::time::Instant::now();
         let sent_at_ms = epoch_millis();
         let started = Instant::now();
         let mut progress = Progress::default();
@@ -179,12 +233,13 @@ impl Client {
         };
         self.breaker.record(&response);
         log_outcome(&prepared.sent, &response, started.elapsed());
-        Exchange {
+        let exchange = Exchange {
             request: prepared.sent,
             response,
             sent_at_ms,
             received_at_ms: epoch_millis(),
-        }
+        };
+        (exchange, attempt_started)
     }
 
     /// Connect, send, and read the head and the capped body; the caller bounds it in time.
@@ -213,15 +268,51 @@ impl Client {
             })
             .collect();
         progress.head_received(status, &headers);
-        let (body, truncated) = body::read_capped(response, self.config.max_body, progress)
+        let cap = self.config.max_body;
+        let (raw, raw_truncated) = body::read_capped(response, cap, progress)
             .await
             .map_err(|error| failure::body_failed(&error, &self.target.authority, progress))?;
+        let (body, truncated) = self.decoded(&headers, raw, raw_truncated)?;
         Ok(Received {
             status,
             headers,
             body,
             truncated,
         })
+    }
+
+    /// The body without its content codings (notes:6.18), cut at the same cap as the raw body.
+    /// `Content-Encoding` stays in the headers, so checks and reports see the coding.
+    fn decoded(
+        &self,
+        headers: &[(String, String)],
+        raw: Vec<u8>,
+        raw_truncated: bool,
+    ) -> Result<(Vec<u8>, bool), TransportFailure> {
+        let named = headers
+            .iter()
+            .filter(|(name, _)| name == "content-encoding")
+            .map(|(_, value)| value.as_str());
+        let protocol = |error: decode::DecodeError| {
+            TransportFailure::Protocol(format!("{}: {error}", self.target.authority))
+        };
+        let codings = decode::codings(named).map_err(protocol)?;
+        if codings.is_empty() {
+            return Ok((raw, raw_truncated));
+        }
+        let decoded = decode::decode(&raw, &codings, self.config.max_body, raw_truncated)
+            .map_err(protocol)?;
+        Ok((decoded.body, decoded.truncated))
+    }
+
+    /// What the client met of rate limits so far: refusals (429, or 503 with `Retry-After`),
+    /// retries, and the pace a 429 lowered it to.
+    pub fn rate_limit_stats(&self) -> RateLimitStats {
+        RateLimitStats {
+            refusals: self.rate_limits.refusals(),
+            retries: self.rate_limits.retries(),
+            lowered_pace: self.gate.lowered_pace(),
+        }
     }
 
     /// True once `breaker` consecutive transport failures were seen. It stays open: the

@@ -111,6 +111,22 @@ pub struct RunMeta {
     pub totals: Totals,
     /// The command line that reproduces this run (secrets left out).
     pub command: String,
+    /// Answers that said the server did not process the request (notes:6.17).
+    #[serde(default)]
+    pub rate_limits: RateLimits,
+}
+
+/// What a run met of rate limits (notes:6.17): no verdicts, but why a run was slow or left
+/// cases without one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RateLimits {
+    /// Answers 429, or 503 with `Retry-After`, to any request.
+    pub refusals: u64,
+    /// Requests sent again after such an answer.
+    pub retries: u64,
+    /// Requests per second allowed since a 429 lowered the pace, if one did.
+    #[serde(default)]
+    pub lowered_pace: Option<f64>,
 }
 
 /// A multi-exchange finding (consistency relations, limit discovery).

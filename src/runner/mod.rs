@@ -106,6 +106,10 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         clock.elapsed(),
     );
     record::add_relations(&mut record, relation_records);
+    record.meta.rate_limits = session.rate_limits();
+    if let Some(line) = session.client.rate_limit_stats().summary_line() {
+        say.line(&line);
+    }
     if let Some(baseline) = &args.baseline {
         report::apply_baseline(&mut record, baseline)?;
         record.meta.totals = record::totals(&record.cases);

@@ -89,6 +89,8 @@ pub fn build(
         duration_ms: duration.as_secs_f64() * 1000.0,
         totals: totals(&cases),
         command: config.command_line.clone(),
+        // The session's count is filled in by the caller that has one.
+        rate_limits: report::RateLimits::default(),
     };
     let coverage = report::coverage(config.contract.clauses(), &cases);
     RunRecord {

@@ -9,7 +9,7 @@ use tokio::runtime::Runtime;
 use super::config::{RunConfig, Target};
 use crate::cases::Case;
 use crate::checks::{self, CheckOptions, Exchange, TransportFailure};
-use crate::client::{Client, OutgoingRequest};
+use crate::client::{self, Client, OutgoingRequest};
 use crate::contract::Contract;
 use crate::error::{Error, Result};
 use crate::mock::{self, MockConfig, RunningMock};
@@ -143,7 +143,8 @@ impl Session {
         }
     }
 
-    /// Sends `case` once (never retried) and judges the answer.
+    /// Sends `case` (the client sends it again only after a 429, or a 503 with Retry-After)
+    /// and judges the answer.
     pub async fn execute(&self, case: &Case) -> CaseRecord {
         if self.client.breaker_open() {
             return self.skipped(case, "target unusable: the circuit breaker is open");
@@ -177,6 +178,13 @@ impl Session {
         if let Err(TransportFailure::NotSent(reason)) = &exchange.response {
             record.request = Some(self.request_record(exchange));
             record.error = Some(self.redactor.scrub(&format!("not sent: {reason}")));
+            return record;
+        }
+        // A 429 (or 503 with Retry-After) left after the client's retries: no verdict.
+        let retried = client::is_retried(case.request.auth, &case.request.headers);
+        if let Some(reason) = client::rate_refusal_reason(exchange, retried) {
+            record.request = Some(self.request_record(exchange));
+            record.error = Some(reason);
             return record;
         }
         let assessment =
@@ -224,6 +232,16 @@ impl Session {
     /// secrets can be in it (`Authorization` is redacted by name).
     fn request_record(&self, exchange: &Exchange) -> RequestRecord {
         RequestRecord::from_sent(&exchange.request, &self.base_url, &self.redactor)
+    }
+
+    /// What the client met of rate limits so far, as the run record's meta keeps it.
+    pub fn rate_limits(&self) -> report::RateLimits {
+        let stats = self.client.rate_limit_stats();
+        report::RateLimits {
+            refusals: stats.refusals,
+            retries: stats.retries,
+            lowered_pace: stats.lowered_pace,
+        }
     }
 
     /// The run's redactor (the SK); per-exchange signatures are added where records are made.
