@@ -407,3 +407,25 @@ fn assess_observes_what_classify_observes() {
         }
     }
 }
+
+#[test]
+fn a_compressed_answer_is_information_only() {
+    let contract = seed();
+    let mut answer = exchange(seed_request(), 200, &seed_response());
+    if let Ok(received) = answer.response.as_mut() {
+        received
+            .headers
+            .push(("content-encoding".into(), "identity, gzip".into()));
+    }
+    let found = judge(&contract, &answer, &ACCEPTED, &options());
+    assert!(failures(&found).is_empty(), "{found:?}");
+    let info: Vec<&Violation> = found.iter().filter(|v| v.check == "CMS-HTTP-009").collect();
+    assert_eq!(info.len(), 1, "{found:?}");
+    assert_eq!(
+        info[0].message,
+        "answer compressed with gzip, decoded before judging"
+    );
+    assert_eq!(info[0].clause, "notes:6.18");
+    let plain = exchange(seed_request(), 200, &seed_response());
+    assert!(judge(&contract, &plain, &ACCEPTED, &options()).is_empty());
+}

@@ -195,7 +195,7 @@ mod tests {
     const TEXT: &[u8] = br#"{"resultCode":"0100000","resultDesc":[]}"#;
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         encoder.write_all(bytes).unwrap_or_else(|e| panic!("{e}"));
         encoder.finish().unwrap_or_else(|e| panic!("{e}"))
     }
@@ -229,7 +229,10 @@ mod tests {
     fn each_coding_decodes_to_the_original() {
         assert_eq!(decoded(&gzip(TEXT), "gzip", 1024).ok(), Some(plain(TEXT)));
         assert_eq!(decoded(&gzip(TEXT), "X-GZip", 1024).ok(), Some(plain(TEXT)));
-        assert_eq!(decoded(&zlib(TEXT), "deflate", 1024).ok(), Some(plain(TEXT)));
+        assert_eq!(
+            decoded(&zlib(TEXT), "deflate", 1024).ok(),
+            Some(plain(TEXT))
+        );
         assert_eq!(
             decoded(&raw_deflate(TEXT), "deflate", 1024).ok(),
             Some(plain(TEXT)),
@@ -254,12 +257,16 @@ mod tests {
     #[test]
     fn a_bomb_stops_at_the_cap() {
         let cap = 1 << 20;
-        let bomb = gzip(&vec![b'a'; 64 << 20]);
-        assert!(bomb.len() < 128 << 10, "a bomb is small: {}", bomb.len());
+        let bomb = gzip(&vec![b'a'; 32 << 20]);
+        assert!(bomb.len() < 64 << 10, "a bomb is small: {}", bomb.len());
         let out = decoded(&bomb, "gzip", cap).unwrap_or_else(|e| panic!("{e}"));
         assert!(out.truncated);
         assert_eq!(out.body.len(), cap);
-        assert!(out.body.capacity() <= cap, "capacity {}", out.body.capacity());
+        assert!(
+            out.body.capacity() <= cap,
+            "capacity {}",
+            out.body.capacity()
+        );
     }
 
     #[test]

@@ -165,9 +165,17 @@ mod tests {
         gate.hold_until(now + Duration::from_secs(1));
         let held = Some(now + Duration::from_secs(2));
         assert_eq!(gate.reserve(now), held, "the later hold stands");
-        assert_eq!(gate.reserve(now), held, "no limit: the held callers start together");
+        assert_eq!(
+            gate.reserve(now),
+            held,
+            "no limit: the held callers start together"
+        );
         assert_eq!(gate.reserve(now + Duration::from_secs(3)), None);
-        assert_eq!(gate.lowered_pace(), None, "a hold alone does not lower the pace");
+        assert_eq!(
+            gate.lowered_pace(),
+            None,
+            "a hold alone does not lower the pace"
+        );
     }
 
     #[test]
@@ -195,7 +203,11 @@ mod tests {
         assert_eq!(paces, expected);
         let slow = self::gate(Some(1.0));
         slow.slow_down(now, now);
-        assert_eq!(slow.lowered_pace(), Some(1.0), "a slower --rate-limit stays");
+        assert_eq!(
+            slow.lowered_pace(),
+            Some(1.0),
+            "a slower --rate-limit stays"
+        );
     }
 
     #[test]

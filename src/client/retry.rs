@@ -206,10 +206,16 @@ mod tests {
         };
         let refused = exchange(Ok(answer(429, Some("1"))));
         let reason = rate_refusal_reason(&refused, true).unwrap_or_default();
-        assert!(reason.contains("HTTP 429, still refused after 3 retries"), "{reason}");
+        assert!(
+            reason.contains("HTTP 429, still refused after 3 retries"),
+            "{reason}"
+        );
         let probe = rate_refusal_reason(&refused, false).unwrap_or_default();
         assert!(probe.contains("not sent again"), "{probe}");
-        assert_eq!(rate_refusal_reason(&exchange(Ok(answer(200, None))), true), None);
+        assert_eq!(
+            rate_refusal_reason(&exchange(Ok(answer(200, None))), true),
+            None
+        );
         let failed = exchange(Err(TransportFailure::Timeout("t".into())));
         assert_eq!(rate_refusal_reason(&failed, true), None);
     }

@@ -1,0 +1,435 @@
+//! What real deployments put between the harness and the server (issue 14): a rate limiter
+//! (notes:6.17) and a proxy that compresses answers (notes:6.18). Each test starts the crate's
+//! mock and a small reverse proxy in front of it, in-process on port 0 on a runtime owned by
+//! the test, and runs the `cmsconform` binary through the proxy. The proxies decide by the
+//! order and content of requests, never by time, so every count asserted is exact.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use assert_cmd::Command;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use tokio::runtime::Runtime;
+
+use cmsconform::contract::Contract;
+use cmsconform::mock::{self, MockConfig, RunningMock};
+
+/// The mock's default credentials.
+const AK: &str = "cmsconform-ak";
+const SK: &str = "cmsconform-local-sk";
+
+/// What the proxy does with one request.
+enum Plan {
+    /// Answer this status (and `Retry-After`, if any) without asking the mock.
+    Refuse {
+        status: u16,
+        retry_after: Option<String>,
+    },
+    /// Forward to the mock; encode the answer's body with this `Content-Encoding`, if any.
+    Forward { coding: Option<&'static str> },
+}
+
+/// Decides the plan from the request's arrival number (1-based) and body.
+type Policy = dyn Fn(usize, &[u8]) -> Plan + Send + Sync;
+
+struct Proxy {
+    upstream: String,
+    http: reqwest::Client,
+    arrivals: AtomicUsize,
+    policy: Box<Policy>,
+}
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"))
+}
+
+fn start_mock(rt: &Runtime) -> RunningMock {
+    let config = MockConfig::new(Contract::embedded("2023-12").unwrap_or_else(|e| panic!("{e}")));
+    rt.block_on(mock::spawn(config, "127.0.0.1:0"))
+        .unwrap_or_else(|e| panic!("mock: {e}"))
+}
+
+/// An axum service on `rt` that hands every request to `handle`.
+fn serve<S: Clone + Send + Sync + 'static>(
+    rt: &Runtime,
+    state: S,
+    handle: fn(State<S>, Request) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>>,
+) -> SocketAddr {
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("addr: {e}"));
+    let app = axum::Router::new().fallback(handle).with_state(state);
+    rt.spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+/// A reverse proxy in front of `upstream`, applying `policy`. The request goes on with its
+/// own `Host`, so the signature the mock verifies is the one the harness made.
+fn proxy(
+    rt: &Runtime,
+    upstream: &RunningMock,
+    policy: impl Fn(usize, &[u8]) -> Plan + Send + Sync + 'static,
+) -> (SocketAddr, Arc<Proxy>) {
+    let state = Arc::new(Proxy {
+        upstream: upstream.base_url(),
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|e| panic!("client: {e}")),
+        arrivals: AtomicUsize::new(0),
+        policy: Box::new(policy),
+    });
+    let addr = serve(rt, Arc::clone(&state), |State(proxy), request| {
+        Box::pin(relay(proxy, request))
+    });
+    (addr, state)
+}
+
+async fn relay(proxy: Arc<Proxy>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 4 << 20)
+        .await
+        .unwrap_or_default();
+    let arrival = proxy.arrivals.fetch_add(1, Ordering::SeqCst) + 1;
+    let coding = match (proxy.policy)(arrival, &body) {
+        Plan::Refuse {
+            status,
+            retry_after,
+        } => {
+            let mut answer = Response::builder().status(status);
+            if let Some(value) = retry_after {
+                answer = answer.header(header::RETRY_AFTER, value);
+            }
+            return answer.body(Body::empty()).unwrap_or_default();
+        }
+        Plan::Forward { coding } => coding,
+    };
+    let path = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let mut forward = proxy
+        .http
+        .request(parts.method.clone(), format!("{}{path}", proxy.upstream))
+        .body(body);
+    for (name, value) in &parts.headers {
+        forward = forward.header(name, value);
+    }
+    let Ok(answer) = forward.send().await else {
+        return status_only(StatusCode::BAD_GATEWAY);
+    };
+    let status = answer.status();
+    let headers = answer.headers().clone();
+    let Ok(bytes) = answer.bytes().await else {
+        return status_only(StatusCode::BAD_GATEWAY);
+    };
+    let mut out = Response::builder().status(status);
+    for (name, value) in &headers {
+        if name != header::CONTENT_LENGTH && name != header::TRANSFER_ENCODING {
+            out = out.header(name, value);
+        }
+    }
+    let body = match coding {
+        Some(coding) => {
+            out = out.header(header::CONTENT_ENCODING, coding);
+            encode(coding, &bytes)
+        }
+        None => bytes.to_vec(),
+    };
+    out.body(Body::from(body)).unwrap_or_default()
+}
+
+fn status_only(status: StatusCode) -> Response {
+    let mut answer = Response::new(Body::empty());
+    *answer.status_mut() = status;
+    answer
+}
+
+/// `bytes` encoded with the codings of a `Content-Encoding` value, applied in its order.
+fn encode(codings: &str, bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    codings
+        .split(',')
+        .map(str::trim)
+        .fold(bytes.to_vec(), |body, coding| {
+            // Fast: the debug build compresses the relations' large answers too.
+            let level = flate2::Compression::fast();
+            let done = match coding {
+                "gzip" | "x-gzip" => {
+                    let mut e = flate2::write::GzEncoder::new(Vec::new(), level);
+                    e.write_all(&body).and_then(|()| e.finish())
+                }
+                "deflate" => {
+                    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), level);
+                    e.write_all(&body).and_then(|()| e.finish())
+                }
+                other => panic!("the test proxy does not encode {other}"),
+            };
+            done.unwrap_or_else(|e| panic!("encode: {e}"))
+        })
+}
+
+/// The binary in `dir`, with no CMSCONFORM_* variable inherited, and the mock's keys.
+fn cmsconform(dir: &Path) -> Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("cmsconform");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("CMSCONFORM_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.current_dir(dir)
+        .env("CMSCONFORM_LOG", "error")
+        .env("CMSCONFORM_AK", AK)
+        .env("CMSCONFORM_SK", SK);
+    cmd
+}
+
+struct Ran {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Display for Ran {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// `run --target` through `addr` with a small suite (`--cases 8` unless `extra` says) and
+/// reports in `dir/out`.
+fn run_through(dir: &Path, addr: SocketAddr, extra: &[&str]) -> Ran {
+    let cases: &[&str] = if extra.contains(&"--cases") {
+        &[]
+    } else {
+        &["--cases", "8"]
+    };
+    let output = cmsconform(dir)
+        .args(["run", "--target", &format!("http://{addr}")])
+        .args(["--profile", "2023-12", "--seed", "5"])
+        .args(cases)
+        .args(["--no-progress", "--report-dir", "out"])
+        .args(extra)
+        .output()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    Ran {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn report(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("out/report.json"))
+        .unwrap_or_else(|e| panic!("report.json: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("report.json: {e}"))
+}
+
+fn count(value: &serde_json::Value) -> u64 {
+    value
+        .as_u64()
+        .unwrap_or_else(|| panic!("not a count: {value}"))
+}
+
+// ---- rate limits (notes:6.17) ----
+
+#[test]
+fn a_limiter_slows_the_run_without_failing_it() {
+    let rt = runtime();
+    let mock = start_mock(&rt);
+    // A limiter whose window just filled: three requests early in the run are refused, each
+    // way a limiter may say "not now" (delta-seconds, a 503 with an HTTP-date, no header).
+    let (addr, proxy) = proxy(&rt, &mock, |arrival, _| {
+        let refuse = |status, retry_after: Option<String>| Plan::Refuse {
+            status,
+            retry_after,
+        };
+        match arrival {
+            3 => refuse(429, Some("0".into())),
+            4 => refuse(
+                503,
+                Some(httpdate::fmt_http_date(
+                    SystemTime::now() - Duration::from_secs(5),
+                )),
+            ),
+            // No Retry-After: the client's own short wait.
+            5 => refuse(429, None),
+            _ => Plan::Forward { coding: None },
+        }
+    });
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let ran = run_through(dir.path(), addr, &[]);
+    assert_eq!(ran.code, Some(0), "{ran}");
+    assert!(
+        ran.stdout.contains("rate limits: 3 answers 429/503"),
+        "{ran}"
+    );
+    let report = report(dir.path());
+    let limits = &report["meta"]["rate_limits"];
+    assert_eq!(count(&limits["refusals"]), 3, "{limits}");
+    // Every refused request is sent again, unless it was an auth probe (never retried).
+    let retries = count(&limits["retries"]);
+    assert!((1..=3).contains(&retries), "{limits}");
+    assert!(
+        limits["lowered_pace"].as_f64().is_some_and(|p| p > 0.0),
+        "{limits}"
+    );
+    assert_eq!(count(&report["meta"]["totals"]["failed"]), 0);
+    let arrivals = proxy.arrivals.load(Ordering::SeqCst);
+    assert!(arrivals > 50, "the run went on: {arrivals} requests");
+}
+
+#[test]
+fn a_case_refused_after_its_retries_is_skipped_not_failed() {
+    let rt = runtime();
+    let mock = start_mock(&rt);
+    let marker = br#""extra":"x""#;
+    let (addr, proxy) = proxy(&rt, &mock, move |_, body| {
+        if body.windows(marker.len()).any(|w| w == marker) {
+            Plan::Refuse {
+                status: 429,
+                retry_after: Some("0".into()),
+            }
+        } else {
+            Plan::Forward { coding: None }
+        }
+    });
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let ran = run_through(
+        dir.path(),
+        addr,
+        &["--no-relations", "--exact", "hand::unknown_request_member"],
+    );
+    assert_eq!(ran.code, Some(0), "{ran}");
+    // Sent once and again three times, never more.
+    assert_eq!(proxy.arrivals.load(Ordering::SeqCst), 4, "{ran}");
+    let report = report(dir.path());
+    let cases = report["cases"].as_array().cloned().unwrap_or_default();
+    let case = cases
+        .iter()
+        .find(|c| c["id"] == "hand::unknown_request_member")
+        .unwrap_or_else(|| panic!("no record of the case: {report}"));
+    assert_eq!(case["verdict"], "skipped", "{case}");
+    let error = case["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("HTTP 429, still refused after 3 retries") && error.contains("notes:6.17"),
+        "{error}"
+    );
+    let limits = &report["meta"]["rate_limits"];
+    assert_eq!(
+        (count(&limits["refusals"]), count(&limits["retries"])),
+        (4, 3)
+    );
+}
+
+// ---- compressed answers (notes:6.18) ----
+
+#[test]
+fn compressed_answers_are_decoded_then_judged() {
+    let rt = runtime();
+    let mock = start_mock(&rt);
+    // Every answer compressed, in turn with gzip, deflate (zlib) and two codings at once.
+    let codings = ["gzip", "deflate", "x-gzip, deflate"];
+    let (addr, proxy) = proxy(&rt, &mock, move |arrival, _| Plan::Forward {
+        coding: Some(codings[arrival % codings.len()]),
+    });
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let ran = run_through(dir.path(), addr, &[]);
+    assert_eq!(ran.code, Some(0), "{ran}");
+    assert!(proxy.arrivals.load(Ordering::SeqCst) > 50, "{ran}");
+    let text = std::fs::read_to_string(dir.path().join("out/report.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for coding in codings {
+        let finding = format!("answer compressed with {coding}, decoded before judging");
+        assert!(text.contains(&finding), "no {finding:?} in report.json");
+    }
+    assert!(text.contains("CMS-HTTP-009"));
+    // The header stays in the record, so a reader sees why.
+    assert!(text.contains("content-encoding"));
+}
+
+/// A gzip answer of about 500 KB that decodes to 512 MiB: members of 16 MiB of spaces each
+/// (a gzip stream may hold several, RFC 1952 §2.2).
+fn gzip_bomb() -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let spaces = vec![b' '; 16 << 20];
+    encoder
+        .write_all(&spaces)
+        .and_then(|()| encoder.flush())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let member = encoder.finish().unwrap_or_else(|e| panic!("{e}"));
+    member.repeat(32)
+}
+
+#[test]
+fn a_compression_bomb_stops_at_the_cap() {
+    let rt = runtime();
+    let bomb = Bytes::from(gzip_bomb());
+    assert!(
+        bomb.len() < 1 << 20,
+        "the bomb fits the raw cap: {}",
+        bomb.len()
+    );
+    let addr = serve(&rt, bomb, |State(bomb), _request| {
+        Box::pin(async move {
+            let mut answer = Response::new(Body::from(bomb));
+            let headers = answer.headers_mut();
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            answer
+        })
+    });
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let ran = run_through(
+        dir.path(),
+        addr,
+        // The hand-written cases are enough: every answer is the same bomb.
+        &[
+            "--no-relations",
+            "--max-body",
+            "1MiB",
+            "--cases",
+            "0",
+            "hand::",
+        ],
+    );
+    assert_eq!(ran.code, Some(1), "{ran}");
+    let text = std::fs::read_to_string(dir.path().join("out/report.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        text.contains("body cut at the size cap (1048576 bytes read)"),
+        "{ran}"
+    );
+    assert!(text.contains("answer compressed with gzip, decoded before judging"));
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // The largest child of this test process so far (the runs of this file, some 70 MB
+        // each): a client that decoded the bomb whole would have held 512 MiB per answer.
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        // SAFETY: getrusage writes a whole rusage into the buffer it is given.
+        let usage = unsafe {
+            libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
+            usage.assume_init()
+        };
+        let peak_kib = usage.ru_maxrss;
+        assert!(peak_kib < 256 << 10, "a run peaked at {peak_kib} KiB");
+    }
+}
