@@ -167,6 +167,11 @@ fn fixture() -> (RunRecord, Vec<String>) {
         duration_ms: 4000.0,
         totals: Totals::default(),
         command: "cmsconform run --target https://cms.example:28080 --seed 42 --cases 16".into(),
+        rate_limits: cmsconform::report::RateLimits {
+            refusals: 3,
+            retries: 2,
+            lowered_pace: Some(50.0),
+        },
     };
     let mut signed = Signed {
         redactor: Redactor::new().with(SK),

@@ -81,32 +81,6 @@ pub struct RateLimitStats {
     pub lowered_pace: Option<f64>,
 }
 
-impl RateLimitStats {
-    /// `rate limits: 12 answers 429/503, 12 retries, pace lowered to 50 req/s`, when any
-    /// refusal came.
-    pub fn summary_line(&self) -> Option<String> {
-        if self.refusals == 0 {
-            return None;
-        }
-        let pace = self
-            .lowered_pace
-            .map(|rate| format!(", pace lowered to {} req/s", show_rate(rate)))
-            .unwrap_or_default();
-        Some(format!(
-            "rate limits: {} answers 429/503 (not processed), {} retries{pace}",
-            self.refusals, self.retries
-        ))
-    }
-}
-
-fn show_rate(rate: f64) -> String {
-    if rate >= 10.0 || rate.fract() == 0.0 {
-        format!("{rate:.0}")
-    } else {
-        format!("{rate:.1}")
-    }
-}
-
 /// The counters behind [`RateLimitStats`], shared by every task of the client.
 #[derive(Debug, Default)]
 pub(super) struct Counters {
@@ -218,21 +192,5 @@ mod tests {
         );
         let failed = exchange(Err(TransportFailure::Timeout("t".into())));
         assert_eq!(rate_refusal_reason(&failed, true), None);
-    }
-
-    #[test]
-    fn the_summary_names_counts_and_pace() {
-        assert_eq!(RateLimitStats::default().summary_line(), None);
-        let stats = RateLimitStats {
-            refusals: 12,
-            retries: 11,
-            lowered_pace: Some(50.0),
-        };
-        assert_eq!(
-            stats.summary_line().as_deref(),
-            Some(
-                "rate limits: 12 answers 429/503 (not processed), 11 retries, pace lowered to 50 req/s"
-            )
-        );
     }
 }

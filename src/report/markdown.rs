@@ -69,6 +69,10 @@ fn summary(out: &mut String, record: &RunRecord) {
     for (name, value) in rows {
         let _ = writeln!(out, "| {name} | {value} |");
     }
+    if let Some(line) = meta.rate_limits.summary() {
+        let text = line.strip_prefix("rate limits: ").unwrap_or(&line);
+        let _ = writeln!(out, "| Rate limits (notes:6.17) | {text} |");
+    }
     out.push('\n');
 }
 

@@ -129,6 +129,31 @@ pub struct RateLimits {
     pub lowered_pace: Option<f64>,
 }
 
+impl RateLimits {
+    /// `rate limits: 12 answers 429/503 (not processed), 12 retries, pace lowered to 50 req/s`,
+    /// when any such answer came.
+    pub fn summary(&self) -> Option<String> {
+        if self.refusals == 0 {
+            return None;
+        }
+        let pace = self
+            .lowered_pace
+            .map(|rate| {
+                let shown = if rate >= 10.0 || rate.fract() == 0.0 {
+                    format!("{rate:.0}")
+                } else {
+                    format!("{rate:.1}")
+                };
+                format!(", pace lowered to {shown} req/s")
+            })
+            .unwrap_or_default();
+        Some(format!(
+            "rate limits: {} answers 429/503 (not processed), {} retries{pace}",
+            self.refusals, self.retries
+        ))
+    }
+}
+
 /// A multi-exchange finding (consistency relations, limit discovery).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RelationRecord {
@@ -451,5 +476,25 @@ mod tests {
         );
         assert_eq!(lay_out_excerpt(laid_out).as_deref(), Some(laid_out));
         assert_eq!(lay_out_excerpt("<html>"), None);
+    }
+
+    #[test]
+    fn the_rate_limit_line_names_counts_and_pace() {
+        assert_eq!(RateLimits::default().summary(), None);
+        let limits = |lowered_pace| RateLimits {
+            refusals: 12,
+            retries: 11,
+            lowered_pace,
+        };
+        assert_eq!(
+            limits(Some(50.0)).summary().as_deref(),
+            Some(
+                "rate limits: 12 answers 429/503 (not processed), 11 retries, pace lowered to 50 req/s"
+            )
+        );
+        let slow = limits(Some(6.25)).summary().unwrap_or_default();
+        assert!(slow.ends_with("pace lowered to 6.2 req/s"), "{slow}");
+        let unlowered = limits(None).summary().unwrap_or_default();
+        assert!(unlowered.ends_with("11 retries"), "{unlowered}");
     }
 }

@@ -107,7 +107,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     );
     record::add_relations(&mut record, relation_records);
     record.meta.rate_limits = session.rate_limits();
-    if let Some(line) = session.client.rate_limit_stats().summary_line() {
+    if let Some(line) = record.meta.rate_limits.summary() {
         say.line(&line);
     }
     if let Some(baseline) = &args.baseline {

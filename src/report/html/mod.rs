@@ -32,6 +32,8 @@ struct Page<'a> {
     gate: &'static str,
     conformant: bool,
     meta: &'a super::model::RunMeta,
+    /// The rate-limit line, when the server refused any request for rate.
+    rate_limits: Option<String>,
     duration: String,
     coverage: Vec<CoverageRow>,
     gaps: usize,
@@ -154,6 +156,7 @@ fn page(record: &RunRecord) -> Page<'_> {
         gate: group::gate_label(record),
         conformant: record.conformant(),
         meta: &record.meta,
+        rate_limits: record.meta.rate_limits.summary(),
         duration: format!("{:.1} s", record.meta.duration_ms / 1000.0),
         gaps: coverage.iter().filter(|c| c.gap).count(),
         coverage,
