@@ -59,11 +59,14 @@ fn start_mock(rt: &Runtime) -> RunningMock {
         .unwrap_or_else(|e| panic!("mock: {e}"))
 }
 
+/// What a test server answers a request with.
+type Answer = std::pin::Pin<Box<dyn Future<Output = Response> + Send>>;
+
 /// An axum service on `rt` that hands every request to `handle`.
 fn serve<S: Clone + Send + Sync + 'static>(
     rt: &Runtime,
     state: S,
-    handle: fn(State<S>, Request) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>>,
+    handle: fn(State<S>, Request) -> Answer,
 ) -> SocketAddr {
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
