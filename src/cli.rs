@@ -148,6 +148,11 @@ pub struct RunArgs {
     /// Known, accepted failures (a report.json or a baseline file): listed, not failing.
     #[arg(long, env = "CMSCONFORM_BASELINE", value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Replay the regression case files in DIR (only read, never written). Default:
+    /// cases/regressions of the working directory, when it exists and --cases-dir is not given.
+    /// Shrunk failures are written to <report-dir>/regressions/ instead.
+    #[arg(long, env = "CMSCONFORM_REGRESSIONS", value_name = "DIR")]
+    pub regressions: Option<PathBuf>,
     /// Request budget for discovering the limits the server really enforces (0 = off).
     #[arg(long, env = "CMSCONFORM_DISCOVERY_BUDGET", default_value_t = 64)]
     pub discovery_budget: u32,
