@@ -180,8 +180,9 @@ pub struct RunArgs {
         default_value_t = crate::runner::config::HomePair::SEED.vdn
     )]
     pub vdn: i64,
-    /// Allowance beyond elapsed wall time when durations of two answers are compared
-    /// (raise it for load-balanced nodes whose clocks differ).
+    /// Allowance beyond elapsed wall time when durations of two answers are compared, and how
+    /// far apart load-balanced nodes may put a signed-in agent's logonTime: within it, either
+    /// way, is information (notes:6.16); raise it for nodes whose clocks differ more.
     #[arg(long, env = "CMSCONFORM_RELATIONS_TOLERANCE", default_value = "2s", value_parser = parse_duration)]
     pub relations_tolerance: Duration,
     /// No progress bar even on a terminal.

@@ -103,8 +103,9 @@ fn bad_inputs_are_usage_errors_before_any_request() {
         }
         assert_eq!(hits.load(Ordering::SeqCst), 0, "{args:?} sent a request");
     }
-    // Runs stopped by their inputs wrote nothing but the report directory they probed.
+    // Runs stopped by their inputs wrote nothing.
     assert!(!root.join("cases").exists());
+    assert!(!root.join("reports").exists());
 }
 
 #[test]

@@ -300,4 +300,19 @@ mod tests {
         assert!(parse(&["--profile", "nope"]).is_err());
         assert!(parse(&["--path", "no-slash"]).is_err());
     }
+
+    #[test]
+    fn regressions_are_written_to_the_report_dir_and_read_from_cases() {
+        let config = parse(&["--report-dir", "out/run"]).unwrap();
+        assert_eq!(
+            config.regressions_dir,
+            Some(PathBuf::from("out/run/regressions"))
+        );
+        assert_eq!(config.replay_dir, Some(PathBuf::from(REGRESSIONS_DIR)));
+        let quiet = parse(&["--no-report", "--regressions", "kept"]).unwrap();
+        assert_eq!(quiet.regressions_dir, None, "--no-report: nowhere to write");
+        assert_eq!(quiet.replay_dir, Some(PathBuf::from("kept")));
+        let own_cases = parse(&["--cases-dir", "mine"]).unwrap();
+        assert_eq!(own_cases.replay_dir, None, "the cases dir is read whole");
+    }
 }

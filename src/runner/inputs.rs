@@ -1,6 +1,7 @@
 //! A run's inputs checked before its first request: every path flag names something usable
 //! (`--schemas`, `--cases-dir`, `--regressions`, `--baseline`, a writable `--report-dir`), the
-//! selection matches a case, and a cleartext target that is not loopback gets a warning. A
+//! selection matches a case, and a cleartext target that is not loopback gets a warning.
+//! [`check`] comes before the contract is loaded, [`check_selection`] once the cases are. A
 //! problem is a usage error (exit 2) naming the flag and the path, found before anything is
 //! sent rather than after the whole suite went out.
 
@@ -33,9 +34,6 @@ pub fn check(args: &RunArgs, global: &GlobalArgs) -> Result<()> {
             other => other,
         })?;
     }
-    if !args.no_report && !args.list {
-        writable_dir("--report-dir", &args.report_dir)?;
-    }
     if let Some(host) = args.target.as_deref().and_then(cleartext_host) {
         eprintln!(
             "warning: --target is plain http:// to {host}, which is not this machine: the access \
@@ -45,9 +43,19 @@ pub fn check(args: &RunArgs, global: &GlobalArgs) -> Result<()> {
     Ok(())
 }
 
+/// Once the cases are known: the selection keeps at least one, and the report directory can be
+/// written (created and probed last, so a run refused for its inputs writes nothing).
+pub fn check_selection(args: &RunArgs, arguments: &Arguments, cases: &[Case]) -> Result<()> {
+    selection(args, arguments, cases)?;
+    if !args.no_report && !args.list {
+        writable_dir("--report-dir", &args.report_dir)?;
+    }
+    Ok(())
+}
+
 /// A filter or skip list that keeps no case is a usage error naming it: a typo would otherwise
 /// pass as a green run of nothing.
-pub fn check_selection(args: &RunArgs, arguments: &Arguments, cases: &[Case]) -> Result<()> {
+fn selection(args: &RunArgs, arguments: &Arguments, cases: &[Case]) -> Result<()> {
     if args.filter.is_none() && args.skip.is_empty() {
         return Ok(());
     }
