@@ -61,11 +61,14 @@ pub struct RunConfig {
     pub relations_tolerance_ms: i64,
     /// Where hand-written cases come from.
     pub case_source: DataSource,
-    /// Where shrunk property failures are written (`cases/regressions` of the working
-    /// directory, or of `--cases-dir`). `None`: failures are not shrunk.
+    /// Where shrunk property failures are written: `<report-dir>/regressions`, never a
+    /// directory cases are read from unless asked. `None` (`--no-report`, selftest): failures
+    /// are not shrunk.
     pub regressions_dir: Option<PathBuf>,
-    /// Also load the case files in `regressions_dir` (when `case_source` does not already).
-    pub replay_regressions: bool,
+    /// Regression case files replayed, only ever read: `--regressions DIR`, else
+    /// `cases/regressions` of the working directory when it exists (`None` when `--cases-dir`
+    /// is given: that directory is read whole, its `regressions/` included).
+    pub replay_dir: Option<PathBuf>,
     /// The command line that reproduces the run, secrets left out.
     pub command_line: String,
     /// Passing cases keep their request and answer excerpts in their records: false when no
@@ -76,8 +79,11 @@ pub struct RunConfig {
 /// The environment variable the SK should come from (a flag shows in the process list).
 pub const SK_ENV: &str = "CMSCONFORM_SK";
 pub const AK_ENV: &str = "CMSCONFORM_AK";
-/// Where shrunk property failures go, relative to the working directory.
+/// The regressions a run replays by default, relative to the working directory: where a user
+/// copies the shrunk failures they want to keep.
 pub const REGRESSIONS_DIR: &str = "cases/regressions";
+/// Where shrunk property failures go, inside the report directory.
+pub const SHRUNK_SUBDIR: &str = "regressions";
 
 impl RunConfig {
     /// A run of `contract` against the faithful embedded mock with local credentials, a small
@@ -104,7 +110,7 @@ impl RunConfig {
             relations_tolerance_ms: crate::consistency::relations::DEFAULT_TOLERANCE_MS,
             case_source: DataSource::cases(),
             regressions_dir: None,
-            replay_regressions: false,
+            replay_dir: None,
             command_line: format!("cmsconform run --profile {profile} --seed {seed}"),
             record_passing_exchanges: true,
         }
@@ -172,10 +178,13 @@ impl RunConfig {
         client.breaker = args.breaker;
         let clock_skew_ms = i64::try_from(args.clock_skew.as_millis()).unwrap_or(i64::MAX);
         // A cases directory given on the command line is read whole, regressions included.
-        let regressions_dir = match &global.cases_dir {
-            Some(dir) => dir.join("regressions"),
-            None => PathBuf::from(REGRESSIONS_DIR),
+        let replay_dir = match (&args.regressions, &global.cases_dir) {
+            (Some(dir), _) => Some(dir.clone()),
+            (None, None) => Some(PathBuf::from(REGRESSIONS_DIR)),
+            (None, Some(_)) => None,
         };
+        // A run writes only into its report directory; without one it shrinks nothing.
+        let regressions_dir = (!args.no_report).then(|| args.report_dir.join(SHRUNK_SUBDIR));
         let command_line = command_line(args, &profile, seed);
         Ok(RunConfig {
             contract,
@@ -203,8 +212,8 @@ impl RunConfig {
             relations_tolerance_ms: i64::try_from(args.relations_tolerance.as_millis())
                 .unwrap_or(i64::MAX),
             case_source: global.case_source(),
-            regressions_dir: Some(regressions_dir),
-            replay_regressions: global.cases_dir.is_none(),
+            regressions_dir,
+            replay_dir,
             command_line,
             record_passing_exchanges: !args.no_report,
         })
@@ -290,5 +299,20 @@ mod tests {
         assert!(!config.command_line.contains(crate::auth::DEFAULT_SK));
         assert!(parse(&["--profile", "nope"]).is_err());
         assert!(parse(&["--path", "no-slash"]).is_err());
+    }
+
+    #[test]
+    fn regressions_are_written_to_the_report_dir_and_read_from_cases() {
+        let config = parse(&["--report-dir", "out/run"]).unwrap();
+        assert_eq!(
+            config.regressions_dir,
+            Some(PathBuf::from("out/run/regressions"))
+        );
+        assert_eq!(config.replay_dir, Some(PathBuf::from(REGRESSIONS_DIR)));
+        let quiet = parse(&["--no-report", "--regressions", "kept"]).unwrap();
+        assert_eq!(quiet.regressions_dir, None, "--no-report: nowhere to write");
+        assert_eq!(quiet.replay_dir, Some(PathBuf::from("kept")));
+        let own_cases = parse(&["--cases-dir", "mine"]).unwrap();
+        assert_eq!(own_cases.replay_dir, None, "the cases dir is read whole");
     }
 }

@@ -6,13 +6,15 @@
 //! - [`session`]: the target (embedded mock or remote) and one case → one record.
 //! - [`trials`]: the libtest-mimic harness and the progress bar.
 //! - [`record`]: the run record, totals and the summary line.
-//! - [`regress`]: failing property cases shrunk into `cases/regressions/`.
+//! - [`inputs`]: paths, the selection and the cleartext warning, checked before any request.
+//! - [`regress`]: failing property cases shrunk into `<report-dir>/regressions/`.
 //! - [`selftest`]: the mock's contract mutations must each be caught.
 //!
 //! It reaches other modules only through their public APIs (checks, client, mock, report)
 //! and never interprets a response itself.
 
 pub mod config;
+pub mod inputs;
 pub mod record;
 pub mod regress;
 pub mod relations;
@@ -39,11 +41,13 @@ use crate::report::{self, CaseRecord, RunRecord, Verdict};
 
 /// `cmsconform run`.
 pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
+    inputs::check(args, global)?;
     let config = RunConfig::from_args(args, global)?;
     let cases = suite::assemble(&config)?;
     // Generating the property cases churns through far more memory than the cases keep.
     crate::memory::release_free();
     let arguments = trials::arguments(args);
+    inputs::check_selection(args, &arguments, &cases)?;
     if args.list {
         return match trials::list(&arguments, &cases) {
             // The reader had what it wanted (`cmsconform run --list | head`).
@@ -86,9 +90,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     crate::memory::release_free();
     let unusable = unusable_reason(&session, &records);
     if unusable.is_none() {
-        if let Some(dir) = &config.regressions_dir {
-            regress::shrink_failures(&config, &session, &runtime, &records, dir, say);
-        }
+        regress::shrink_failures(&config, &session, &runtime, &records, say);
     }
     let relation_records = if config.relations && unusable.is_none() {
         let found = relations::run(&config, &session, &runtime);

@@ -16,14 +16,12 @@ use crate::error::Result;
 pub fn assemble(config: &RunConfig) -> Result<Vec<Case>> {
     let profile = config.profile_name();
     let mut cases: Vec<Case> = load_cases(&config.case_source)?;
-    if config.replay_regressions {
-        if let Some(dir) = config.regressions_dir.as_ref().filter(|d| d.is_dir()) {
-            for case in load_cases(&DataSource::Directory(dir.clone()))? {
-                // The file on disk wins over a copy embedded at build time.
-                match cases.iter_mut().find(|c| c.id == case.id) {
-                    Some(existing) => *existing = case,
-                    None => cases.push(case),
-                }
+    if let Some(dir) = config.replay_dir.as_ref().filter(|d| d.is_dir()) {
+        for case in load_cases(&DataSource::Directory(dir.clone()))? {
+            // The file on disk wins over a copy embedded at build time.
+            match cases.iter_mut().find(|c| c.id == case.id) {
+                Some(existing) => *existing = case,
+                None => cases.push(case),
             }
         }
     }
