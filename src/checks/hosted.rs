@@ -313,4 +313,60 @@ mod tests {
         assert!(boundary_faults(&observations[2..5]).is_empty());
         assert!(boundary_faults(&[]).is_empty());
     }
+
+    /// Judges `answer` to a request at `request`, expected to succeed, with `home` known.
+    fn judged(request: Value, answer: &str, home: Option<HomePair>) -> Vec<Violation> {
+        let contract = Contract::embedded("2023-12").unwrap();
+        let now = 1_780_000_000_000;
+        let exchange = crate::checks::command::captured_exchange(
+            &contract,
+            request.to_string().into_bytes(),
+            200,
+            "application/json",
+            answer.as_bytes().to_vec(),
+            now,
+        );
+        let options = crate::checks::CheckOptions {
+            now_ms: Some(now),
+            clock_skew_ms: 300_000,
+            home,
+        };
+        let expect = crate::checks::Expectation::One(crate::checks::Outcome::Accepted);
+        crate::checks::judge(&contract, &exchange, &expect, &options)
+    }
+
+    fn checks_of(found: &[Violation]) -> Vec<(&str, bool)> {
+        found
+            .iter()
+            .map(|v| (v.check.as_str(), v.is_failure()))
+            .collect()
+    }
+
+    #[test]
+    fn a_valid_request_away_from_home_may_be_refused_as_unknown() {
+        let home = Some(HomePair::SEED);
+        let away = json!({"ccId": 65535, "vdn": 170, "agentIds": [1031]});
+        let unknown = r#"{"resultCode":"0100001","resultDesc":"call failed"}"#;
+        let invalid = r#"{"resultCode":"0100002","resultDesc":"Invalid parameter"}"#;
+        let empty = r#"{"result":"0","resultCode":"0100000","resultDatas":[],"resultDesc":[]}"#;
+        let found = judged(away.clone(), invalid, home);
+        assert_eq!(checks_of(&found), vec![(UNHOSTED.id, false)], "{found:?}");
+        assert!(found[0].message.contains("ccId 65535"), "{}", found[0].message);
+        let found = judged(away.clone(), unknown, home);
+        assert!(!found.iter().any(Violation::is_failure), "{found:?}");
+        assert!(found.iter().any(|v| v.check == UNHOSTED.id));
+        let found = judged(away.clone(), empty, home);
+        assert_eq!(checks_of(&found), vec![(UNHOSTED.id, false)], "{found:?}");
+        // Without a home pair, or at the home pair, a valid request must succeed.
+        let found = judged(away.clone(), invalid, None);
+        assert!(found.iter().any(|v| v.check == "CMS-OUT-001"), "{found:?}");
+        let at_home = json!({"ccId": 1, "vdn": 170, "agentIds": [1031]});
+        let found = judged(at_home.clone(), invalid, home);
+        assert!(found.iter().any(|v| v.check == "CMS-OUT-001"), "{found:?}");
+        assert!(judged(at_home, empty, home).is_empty());
+        // A refusal that carries agent data is no refusal as unknown.
+        let with_agents = r#"{"resultCode":"0100001","resultDesc":[{"agentId":1031}]}"#;
+        let found = judged(away, with_agents, home);
+        assert!(found.iter().any(|v| v.check == "CMS-OUT-001"), "{found:?}");
+    }
 }
