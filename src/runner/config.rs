@@ -22,18 +22,8 @@ pub enum Target {
     Remote { base_url: String },
 }
 
-/// The call centre and VDN a run knows the target hosts (notes:6.15): every case that does
-/// not probe ccId or vdn, the preflight and the relations use them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HomePair {
-    pub cc_id: i64,
-    pub vdn: i64,
-}
-
-impl HomePair {
-    /// The seed example's own request: `{"ccId":1,"vdn":170,...}`.
-    pub const SEED: HomePair = HomePair { cc_id: 1, vdn: 170 };
-}
+/// The run's home pair lives with the checks that read it (notes:6.15).
+pub use crate::checks::HomePair;
 
 /// Everything a run needs, independent of how it was asked for (CLI, selftest, tests).
 #[derive(Debug, Clone)]
@@ -103,6 +93,7 @@ impl RunConfig {
             check_options: CheckOptions {
                 now_ms: None,
                 clock_skew_ms: 5 * 60 * 1000,
+                home: Some(HomePair::SEED),
             },
             relations: true,
             discovery_budget: 0,
@@ -186,6 +177,11 @@ impl RunConfig {
         // A run writes only into its report directory; without one it shrinks nothing.
         let regressions_dir = (!args.no_report).then(|| args.report_dir.join(SHRUNK_SUBDIR));
         let command_line = command_line(args, &profile, seed);
+        let home = HomePair {
+            cc_id: args.cc_id,
+            vdn: args.vdn,
+        };
+        check_home(&contract, home)?;
         Ok(RunConfig {
             contract,
             target,
@@ -198,6 +194,7 @@ impl RunConfig {
             check_options: CheckOptions {
                 now_ms: None,
                 clock_skew_ms,
+                home: Some(home),
             },
             // Relations are not trials: a filtered or listed run leaves them out.
             relations: !args.no_relations
@@ -205,10 +202,7 @@ impl RunConfig {
                 && args.skip.is_empty()
                 && !args.list,
             discovery_budget: args.discovery_budget,
-            home: HomePair {
-                cc_id: args.cc_id,
-                vdn: args.vdn,
-            },
+            home,
             relations_tolerance_ms: i64::try_from(args.relations_tolerance.as_millis())
                 .unwrap_or(i64::MAX),
             case_source: global.case_source(),
@@ -222,6 +216,26 @@ impl RunConfig {
     pub fn profile_name(&self) -> &str {
         &self.contract.profile().name
     }
+}
+
+/// The home pair must be a valid request: inside the profile's ranges of ccId and vdn.
+fn check_home(contract: &Contract, home: HomePair) -> Result<()> {
+    let limits = &contract.profile().limits;
+    for (flag, member, value, range) in [
+        ("--cc-id", "ccId", home.cc_id, limits.cc_id),
+        ("--vdn", "vdn", home.vdn, limits.vdn),
+    ] {
+        if !range.contains(value) {
+            return Err(Error::Usage(format!(
+                "{flag} {value} is outside the {member} range {}..{} of profile {}: the home \
+                 pair must be a call centre and VDN the target hosts",
+                range.min,
+                range.max,
+                contract.profile().name
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn command_line(args: &RunArgs, profile: &str, seed: u64) -> String {
@@ -299,6 +313,31 @@ mod tests {
         assert!(!config.command_line.contains(crate::auth::DEFAULT_SK));
         assert!(parse(&["--profile", "nope"]).is_err());
         assert!(parse(&["--path", "no-slash"]).is_err());
+        assert_eq!(config.home, HomePair::SEED);
+        assert_eq!(config.check_options.home, Some(HomePair::SEED));
+    }
+
+    #[test]
+    fn the_home_pair_must_lie_in_the_profile_ranges() {
+        let config = parse(&["--cc-id", "65535", "--vdn", "5000", "--no-report"]).unwrap();
+        assert_eq!(
+            config.home,
+            HomePair {
+                cc_id: 65535,
+                vdn: 5000
+            }
+        );
+        for (args, flag) in [
+            (["--cc-id", "0"], "--cc-id 0"),
+            (["--cc-id", "65536"], "--cc-id 65536"),
+            (["--vdn", "5001"], "--vdn 5001"),
+            (["--relations-vdn", "0"], "--vdn 0"),
+        ] {
+            let err = parse(&args).unwrap_err();
+            assert!(matches!(err, Error::Usage(_)), "{err}");
+            let text = err.to_string();
+            assert!(text.contains(flag) && text.contains("range"), "{text}");
+        }
     }
 
     #[test]

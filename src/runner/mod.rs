@@ -7,6 +7,7 @@
 //! - [`trials`]: the libtest-mimic harness and the progress bar.
 //! - [`record`]: the run record, totals and the summary line.
 //! - [`inputs`]: paths, the selection and the cleartext warning, checked before any request.
+//! - [`hosted`]: refusals as unknown turned boundary faults by a neighbour's acceptance.
 //! - [`regress`]: failing property cases shrunk into `<report-dir>/regressions/`.
 //! - [`selftest`]: the mock's contract mutations must each be caught.
 //!
@@ -14,6 +15,7 @@
 //! and never interprets a response itself.
 
 pub mod config;
+pub mod hosted;
 pub mod inputs;
 pub mod record;
 pub mod regress;
@@ -75,6 +77,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     let progress = trials::progress_bar(selected.len(), !args.no_progress);
     let probes = suite::allowed_probes(selected.into_iter(), config.auth_probes);
     let suite_order: Vec<String> = cases.iter().map(|c| c.id.clone()).collect();
+    let hosting = hosted::probes_of(&config.contract, config.home, &cases);
     let mut records = trials::run(
         Arc::clone(&session),
         &runtime,
@@ -91,6 +94,11 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     let unusable = unusable_reason(&session, &records);
     if unusable.is_none() {
         regress::shrink_failures(&config, &session, &runtime, &records, say);
+    }
+    // After the shrinking: a boundary fault needs its neighbour's case, which a shrink replays
+    // without.
+    for (id, finding) in hosted::apply_boundary_faults(&mut records, &hosting) {
+        say.line(&format!("boundary fault: {id}\n    {finding}"));
     }
     let relation_records = if config.relations && unusable.is_none() {
         let found = relations::run(&config, &session, &runtime);
@@ -243,6 +251,8 @@ pub fn quiet_run_with(
     );
     let suite_order: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
     order_like(&mut records, &suite_order);
+    let hosting = hosted::probes_of(&config.contract, config.home, &cases);
+    hosted::apply_boundary_faults(&mut records, &hosting);
     Ok(records)
 }
 

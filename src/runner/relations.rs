@@ -31,7 +31,7 @@ fn consistency_config(config: &RunConfig, base_url: &str) -> ConsistencyConfig {
             let member = |name: &str| {
                 shape
                     .property(name)
-                    .and_then(|s| filler_value(name, s).as_i64())
+                    .and_then(|s| filler_value(name, s, config.home).as_i64())
                     .unwrap_or(1)
             };
             ConsistencyConfig::new(member("ccId"), member("vdn"), base_url)

@@ -6,9 +6,9 @@ use std::collections::HashSet;
 
 use sha2::{Digest, Sha256};
 
-use super::config::RunConfig;
+use super::config::{HomePair, RunConfig};
 use crate::cases::generate::{boundary_cases, property};
-use crate::cases::{AuthMode, Case, load_cases};
+use crate::cases::{AuthMode, Case, JsonBody, load_cases};
 use crate::contract::DataSource;
 use crate::error::Result;
 
@@ -26,14 +26,47 @@ pub fn assemble(config: &RunConfig) -> Result<Vec<Case>> {
         }
     }
     cases.retain(|c| c.applies_to(profile));
-    cases.extend(boundary_cases(&config.contract));
+    if config.home != HomePair::SEED {
+        for case in &mut cases {
+            move_home(case, config.home);
+        }
+    }
+    cases.extend(boundary_cases(&config.contract, config.home));
     let count = usize::try_from(config.property_cases).unwrap_or(usize::MAX);
     cases.extend(property::property_cases(
         &config.contract,
         config.seed,
         count,
+        config.home,
     ));
     Ok(cases)
+}
+
+/// A case file written for the seed example's call centre goes to the run's home pair: a
+/// JSON `body` member `ccId` of 1 becomes the home ccId, a `vdn` of 170 the home vdn (each on
+/// its own, so a case probing one member keeps its probe). A `rawBody` is sent as written:
+/// its bytes are what it tests.
+fn move_home(case: &mut Case, home: HomePair) {
+    let Some(body) = &case.request.body else {
+        return;
+    };
+    let mut value = body.value();
+    let Some(members) = value.as_object_mut() else {
+        return;
+    };
+    let mut moved = false;
+    for (member, seed, to) in [
+        ("ccId", HomePair::SEED.cc_id, home.cc_id),
+        ("vdn", HomePair::SEED.vdn, home.vdn),
+    ] {
+        if let Some(slot) = members.get_mut(member).filter(|v| v.as_i64() == Some(seed)) {
+            *slot = serde_json::Value::from(to);
+            moved = true;
+        }
+    }
+    if moved {
+        case.request.body = Some(JsonBody::new(&value));
+    }
 }
 
 pub fn is_probe(case: &Case) -> bool {
@@ -113,6 +146,45 @@ mod tests {
             case_set_hash(&cases),
             case_set_hash(&assemble(&config).unwrap())
         );
+    }
+
+    #[test]
+    fn case_files_follow_the_home_pair() {
+        let contract = Contract::embedded("2023-12").unwrap();
+        let mut config = RunConfig::embedded(contract, 5, 0);
+        let at_seed = assemble(&config).unwrap();
+        config.home = HomePair {
+            cc_id: 3,
+            vdn: 300,
+        };
+        let moved = assemble(&config).unwrap();
+        assert_eq!(at_seed.len(), moved.len());
+        let body = |cases: &[Case], id: &str| {
+            let case = cases.iter().find(|c| c.id == id).unwrap();
+            case.request.body.as_ref().map(JsonBody::value)
+        };
+        let seed_example = body(&moved, "hand::seed_example").unwrap();
+        assert_eq!((&seed_example["ccId"], &seed_example["vdn"]), (&3.into(), &300.into()));
+        assert_eq!(seed_example["agentIds"], serde_json::json!([1031, 1099]));
+        for case in at_seed.iter().filter(|c| c.family() == "hand") {
+            let (before, after) = (body(&at_seed, &case.id), body(&moved, &case.id));
+            let (Some(before), Some(after)) = (before, after) else {
+                let raw = |cases: &[Case]| {
+                    let c = cases.iter().find(|c| c.id == case.id).unwrap();
+                    c.request.body_bytes()
+                };
+                assert_eq!(raw(&at_seed), raw(&moved), "{}: raw bodies are kept", case.id);
+                continue;
+            };
+            for (member, seed, home) in [("ccId", 1, 3), ("vdn", 170, 300)] {
+                match before.get(member) {
+                    Some(v) if v == &serde_json::Value::from(seed) => {
+                        assert_eq!(after[member], home, "{}", case.id)
+                    }
+                    other => assert_eq!(after.get(member), other, "{}", case.id),
+                }
+            }
+        }
     }
 
     #[test]
