@@ -136,7 +136,9 @@ pub struct RunArgs {
     /// Override the interface path (e.g. a BMS path).
     #[arg(long, env = "CMSCONFORM_PATH")]
     pub path: Option<String>,
-    /// Unauthenticated probes to send at most (real servers lock an IP after bad signatures).
+    /// Requests without the harness's own valid signature to send at most: authentication
+    /// probes, case files that add, replace or drop Authorization, bodies that are not UTF-8
+    /// (real servers lock an IP out after repeated authentication failures).
     #[arg(long, env = "CMSCONFORM_AUTH_PROBES", default_value_t = 2)]
     pub auth_probes: u32,
     /// Allowance for the server's clock ahead of ours in the logon-time rule, e.g. 5m.

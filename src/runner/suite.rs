@@ -69,9 +69,25 @@ fn move_home(case: &mut Case, home: HomePair) {
     }
 }
 
+/// A request that spends the run's one bad-auth budget: anything that does not carry the
+/// harness's own valid signature ([`crate::cases::CaseRequest::carries_own_signature`]),
+/// whether a generated probe, a case file's header edits or a body that is not UTF-8.
 pub fn is_probe(case: &Case) -> bool {
-    case.request.auth != AuthMode::Signed
+    !case.request.carries_own_signature()
 }
+
+/// The order in which the budget is spent: the probes that prove most first. No header, then
+/// the replay of an accepted signature with another body (notes:3: the signature covers the
+/// body); larger budgets add an expired timestamp, an unknown access key, a malformed header
+/// and a wrong signature. Any other request without the harness's own signature comes last.
+const PROBE_ORDER: [AuthMode; 6] = [
+    AuthMode::None,
+    AuthMode::Replay,
+    AuthMode::ExpiredTimestamp,
+    AuthMode::WrongAk,
+    AuthMode::Malformed,
+    AuthMode::BadSignature,
+];
 
 /// An authentication probe beyond the run's budget (not among `allowed`): recorded as
 /// skipped, never sent.
@@ -80,7 +96,7 @@ pub fn probe_refused(case: &Case, allowed: &HashSet<String>) -> bool {
 }
 
 /// The probes that may be sent among `will_run` (the cases not filtered out): at most `budget`,
-/// the first of each kind (no header, wrong signature) before any second one.
+/// the first of each kind in [`PROBE_ORDER`] before any other.
 pub fn allowed_probes<'a>(
     will_run: impl Iterator<Item = &'a Case>,
     budget: u32,
@@ -88,8 +104,10 @@ pub fn allowed_probes<'a>(
     let probes: Vec<&Case> = will_run.filter(|c| is_probe(c)).collect();
     let budget = usize::try_from(budget).unwrap_or(usize::MAX);
     let mut allowed: Vec<&Case> = Vec::new();
-    for kind in [AuthMode::None, AuthMode::BadSignature] {
-        if let Some(first) = probes.iter().find(|c| c.request.auth == kind) {
+    for kind in PROBE_ORDER {
+        // Header edits make a "signed" case a probe too; only the generated kinds rank here.
+        let of_kind = |c: &&&Case| c.request.auth == kind && kind_alone(c);
+        if let Some(first) = probes.iter().find(of_kind) {
             allowed.push(first);
         }
     }
@@ -103,6 +121,13 @@ pub fn allowed_probes<'a>(
         .take(budget)
         .map(|c| c.id.clone())
         .collect()
+}
+
+/// True when the case's `auth` mode alone makes it a probe (no `Authorization` edits).
+fn kind_alone(case: &Case) -> bool {
+    let mut plain = case.request.clone();
+    plain.auth = AuthMode::Signed;
+    plain.carries_own_signature()
 }
 
 /// SHA-256 over every case id and request, in order: two runs with equal hashes sent the same.
@@ -191,9 +216,43 @@ mod tests {
     fn probes_are_one_of_each_kind_then_capped() {
         let config = RunConfig::embedded(Contract::embedded("2023-12").unwrap(), 5, 0);
         let cases = assemble(&config).unwrap();
-        let two = allowed_probes(cases.iter(), 2);
-        assert!(two.contains("hand::auth_missing") && two.contains("hand::auth_bad_signature"));
-        assert_eq!(allowed_probes(cases.iter(), 1).len(), 1);
-        assert!(allowed_probes(cases.iter(), 0).is_empty());
+        let ids = |budget| {
+            let mut ids: Vec<String> = allowed_probes(cases.iter(), budget).into_iter().collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(ids(1), ["hand::auth_missing"]);
+        assert_eq!(ids(2), ["hand::auth_missing", "hand::auth_replay_other_body"]);
+        let five = ids(5);
+        for id in [
+            "hand::auth_expired_timestamp",
+            "hand::auth_wrong_ak",
+            "hand::auth_malformed",
+        ] {
+            assert!(five.contains(&id.to_owned()), "{id} in {five:?}");
+        }
+        assert!(ids(6).contains(&"hand::auth_bad_signature".to_owned()));
+        assert!(ids(7).contains(&"hand::invalid_utf8".to_owned()));
+        assert!(ids(0).is_empty());
+    }
+
+    #[test]
+    fn a_case_that_edits_authorization_or_sends_no_utf8_spends_the_budget() {
+        let config = RunConfig::embedded(Contract::embedded("2023-12").unwrap(), 5, 0);
+        let cases = assemble(&config).unwrap();
+        let probes: Vec<&str> = cases
+            .iter()
+            .filter(|c| is_probe(c))
+            .map(|c| c.id.as_str())
+            .collect();
+        assert!(probes.contains(&"hand::invalid_utf8"), "{probes:?}");
+        let mut dropped = cases[0].clone();
+        dropped.request.auth = AuthMode::Signed;
+        dropped.request.headers.drop.push("Authorization".into());
+        assert!(is_probe(&dropped));
+        assert!(!kind_alone(&dropped), "ranked after the generated kinds");
+        let signed: Vec<&Case> = cases.iter().filter(|c| !is_probe(c)).collect();
+        assert!(signed.iter().any(|c| c.id == "hand::seed_example"));
+        assert!(signed.iter().all(|c| c.request.auth == AuthMode::Signed));
     }
 }
