@@ -40,6 +40,7 @@ fn bench_answer(c: &mut Criterion, contract: &Contract, group: &str, ids: &[i64]
     let options = CheckOptions {
         now_ms: Some(NOW_MS),
         clock_skew_ms: profile.logon_time.default_clock_skew_ms,
+        home: None,
     };
     let found = judge(contract, &exchange, &expect, &options);
     assert!(

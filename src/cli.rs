@@ -136,7 +136,9 @@ pub struct RunArgs {
     /// Override the interface path (e.g. a BMS path).
     #[arg(long, env = "CMSCONFORM_PATH")]
     pub path: Option<String>,
-    /// Unauthenticated probes to send at most (real servers lock an IP after bad signatures).
+    /// Requests without the harness's own valid signature to send at most: authentication
+    /// probes, case files that add, replace or drop Authorization, bodies that are not UTF-8
+    /// (real servers lock an IP out after repeated authentication failures).
     #[arg(long, env = "CMSCONFORM_AUTH_PROBES", default_value_t = 2)]
     pub auth_probes: u32,
     /// Allowance for the server's clock ahead of ours in the logon-time rule, e.g. 5m.
@@ -148,6 +150,11 @@ pub struct RunArgs {
     /// Known, accepted failures (a report.json or a baseline file): listed, not failing.
     #[arg(long, env = "CMSCONFORM_BASELINE", value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Replay the regression case files in DIR (only read, never written). Default:
+    /// cases/regressions of the working directory, when it exists and --cases-dir is not given.
+    /// Shrunk failures are written to <report-dir>/regressions/ instead.
+    #[arg(long, env = "CMSCONFORM_REGRESSIONS", value_name = "DIR")]
+    pub regressions: Option<PathBuf>,
     /// Request budget for discovering the limits the server really enforces (0 = off).
     #[arg(long, env = "CMSCONFORM_DISCOVERY_BUDGET", default_value_t = 64)]
     pub discovery_budget: u32,
@@ -175,8 +182,9 @@ pub struct RunArgs {
         default_value_t = crate::runner::config::HomePair::SEED.vdn
     )]
     pub vdn: i64,
-    /// Allowance beyond elapsed wall time when durations of two answers are compared
-    /// (raise it for load-balanced nodes whose clocks differ).
+    /// Allowance beyond elapsed wall time when durations of two answers are compared, and how
+    /// far apart load-balanced nodes may put a signed-in agent's logonTime: within it, either
+    /// way, is information (notes:6.16); raise it for nodes whose clocks differ more.
     #[arg(long, env = "CMSCONFORM_RELATIONS_TOLERANCE", default_value = "2s", value_parser = parse_duration)]
     pub relations_tolerance: Duration,
     /// No progress bar even on a terminal.

@@ -106,6 +106,7 @@ fn judge_fixture(fixture: &Value) -> Vec<Violation> {
     let options = CheckOptions {
         now_ms: Some(NOW),
         clock_skew_ms: contract.profile().logon_time.default_clock_skew_ms,
+        home: None,
     };
     judge(&contract, &exchange, &expect, &options)
 }
@@ -356,7 +357,7 @@ proptest! {
         let request = json!({"ccId": cc_id, "vdn": vdn, "agentIds": ids});
         let request_bytes = request.to_string().into_bytes();
         let expect = expectation_for(&contract, &request_bytes);
-        let options = CheckOptions { now_ms: Some(NOW), clock_skew_ms: profile.logon_time.default_clock_skew_ms };
+        let options = CheckOptions { now_ms: Some(NOW), clock_skew_ms: profile.logon_time.default_clock_skew_ms, home: None };
         let run = |body: &Value| {
             let ex = captured_exchange(&contract, request_bytes.clone(), 200, "application/json", body.to_string().into_bytes(), NOW);
             judge(&contract, &ex, &expect, &options)
@@ -411,6 +412,7 @@ fn judge_success(contract: &Contract, request: &Value, body: &Value) -> Vec<Viol
     let options = CheckOptions {
         now_ms: Some(NOW),
         clock_skew_ms: contract.profile().logon_time.default_clock_skew_ms,
+        home: None,
     };
     judge(contract, &exchange, &expect, &options)
 }
@@ -472,6 +474,7 @@ fn hostile_bodies_give_bounded_findings() {
     let options = CheckOptions {
         now_ms: Some(NOW),
         clock_skew_ms: 0,
+        home: None,
     };
     let expect = Expectation::One(Outcome::Accepted);
     let found = judge(&contract, &exchange, &expect, &options);

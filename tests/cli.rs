@@ -1,6 +1,7 @@
 //! The `cmsconform` binary's contract with a CI gate: one test per exit code (0 conformant,
 //! 1 non-conformant, 2 usage, 3 runtime), `--list` and filters as in `cargo test`, and
-//! regressions written by a failing property case and replayed by the next run.
+//! regressions written by a failing property case into the report directory and, once copied
+//! into cases/regressions/, replayed by the next run.
 //! Every test runs in a temporary directory with no CMSCONFORM_* variables inherited.
 
 use assert_cmd::Command;
@@ -72,11 +73,18 @@ fn exit_1_against_a_mutated_mock_and_the_regression_is_replayed() {
         .stdout(predicate::str::contains(format!(
             "--target {target} --exact"
         )));
-    let regressions = dir.path().join("cases/regressions");
+    // Shrunk property failures go to the report directory, never into cases/ unasked.
+    assert!(!dir.path().join("cases").exists());
+    let regressions = dir.path().join("out/regressions");
     if regressions.is_dir() {
-        // A shrunk property failure is replayed (and listed) by the next run.
-        let saved: Vec<_> = std::fs::read_dir(&regressions).unwrap().collect();
-        assert!(!saved.is_empty());
+        // Copied into cases/regressions/, a shrunk failure is replayed (and listed) next time.
+        let kept = dir.path().join("cases/regressions");
+        std::fs::create_dir_all(&kept).unwrap();
+        for file in std::fs::read_dir(&regressions).unwrap() {
+            let file = file.unwrap();
+            std::fs::copy(file.path(), kept.join(file.file_name())).unwrap();
+        }
+        assert!(std::fs::read_dir(&kept).unwrap().count() > 0);
         run(&["--list"])
             .assert()
             .code(0)
@@ -119,7 +127,8 @@ fn exit_3_when_the_target_is_unreachable() {
         .code(3)
         .stderr(predicate::str::contains("target unusable"))
         .stderr(predicate::str::contains("a-secret-key").not());
-    // A report directory that cannot be created is a runtime failure too.
+    // A report directory that cannot be created is found before the first request: a usage
+    // error naming the flag (tests/real_inputs.rs has the others).
     std::fs::write(dir.path().join("blocked"), "a file, not a directory").unwrap();
     cmsconform(dir.path())
         .args([
@@ -131,8 +140,8 @@ fn exit_3_when_the_target_is_unreachable() {
             "hand::seed",
         ])
         .assert()
-        .code(3)
-        .stderr(predicate::str::contains("blocked"));
+        .code(2)
+        .stderr(predicate::str::contains("--report-dir blocked/latest"));
 }
 
 #[test]

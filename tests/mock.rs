@@ -189,6 +189,7 @@ fn judge(req: &Req, answer: &Answer, expect: Outcome) -> Vec<checks::Violation> 
     let options = CheckOptions {
         now_ms: Some(now),
         clock_skew_ms: 300_000,
+        home: None,
     };
     checks::judge(&contract(), &exchange, &Expectation::One(expect), &options)
         .into_iter()

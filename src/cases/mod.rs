@@ -28,6 +28,15 @@ pub enum AuthMode {
     None,
     /// A well-formed header with a wrong signature: an authentication probe.
     BadSignature,
+    /// The `Authorization` the server accepted in the run's preflight, sent again with this
+    /// case's (different) body: a probe that the signature covers the body and is not cached.
+    Replay,
+    /// Signed with the right credentials under a timestamp a day old: an authentication probe.
+    ExpiredTimestamp,
+    /// Signed with the right secret under an access key the server cannot know: a probe.
+    WrongAk,
+    /// An `Authorization` value that is not auth-v2 shaped: an authentication probe.
+    Malformed,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -79,6 +88,32 @@ impl CaseRequest {
             raw_body: None,
             raw_body_base64: None,
         }
+    }
+
+    /// True when the request goes out with the harness's own valid signature: signed, no header
+    /// edit adds, replaces or drops `Authorization` (in any case), and the body is valid UTF-8.
+    /// Every other request may be refused as unauthenticated by a correct server, so it counts
+    /// against the run's one bad-auth budget (`--auth-probes`), and a 401 to it says nothing of
+    /// the run's credentials.
+    ///
+    /// A body that is not UTF-8 counts too: a server that reads the body as text (the vendor's
+    /// Java demo does) signs over the decoded text, replacement characters and all, not over the
+    /// raw bytes the harness signed, so a correct server may refuse the signature (notes:3).
+    /// Signing "the way such a server reads it" would guess at one decoder; the budget does not
+    /// guess, and the answer is judged the same either way (a refusal, notes:6.1).
+    pub fn carries_own_signature(&self) -> bool {
+        let authorization = |name: &String| name.eq_ignore_ascii_case("authorization");
+        self.auth == AuthMode::Signed
+            && !self.headers.add.keys().any(authorization)
+            && !self.headers.drop.iter().any(authorization)
+            && self.body_is_utf8()
+    }
+
+    /// A JSON or raw text body is UTF-8 by construction; only a base64 body may not be.
+    fn body_is_utf8(&self) -> bool {
+        self.body.is_some()
+            || self.raw_body.is_some()
+            || std::str::from_utf8(&self.body_bytes()).is_ok()
     }
 
     /// The bytes to send. `rawBodyBase64` was checked at load time.
@@ -256,6 +291,33 @@ mod tests {
                 .iter()
                 .all(|c| c.family() == "hand" || c.family() == "regression")
         );
+    }
+
+    #[test]
+    fn only_a_signed_utf8_request_with_its_own_authorization_carries_the_harness_signature() {
+        let signed = CaseRequest::json(serde_json::json!({"ccId": 1}));
+        assert!(signed.carries_own_signature());
+        let with = |edit: fn(&mut CaseRequest)| {
+            let mut request = signed.clone();
+            edit(&mut request);
+            request.carries_own_signature()
+        };
+        assert!(!with(|r| r.auth = AuthMode::None));
+        assert!(!with(|r| r.auth = AuthMode::Replay));
+        assert!(!with(|r| r.headers.drop.push("AUTHORIZATION".into())));
+        assert!(!with(|r| {
+            r.headers.add.insert("Authorization".into(), "Bearer x".into());
+        }));
+        assert!(with(|r| r.headers.drop.push("content-type".into())));
+        assert!(!with(|r| {
+            r.body = None;
+            r.raw_body_base64 = Some("/w==".into()); // 0xFF
+        }));
+        assert!(with(|r| {
+            r.body = None;
+            r.raw_body_base64 = Some("e30=".into()); // {}
+        }));
+        assert!(with(|r| r.body = None), "an empty body is UTF-8");
     }
 
     #[test]

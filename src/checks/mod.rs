@@ -13,6 +13,7 @@
 
 pub mod agents;
 pub mod command;
+pub mod hosted;
 pub mod json;
 pub mod model;
 pub mod response;
@@ -20,6 +21,7 @@ pub mod sample;
 pub mod status;
 
 pub use command::command;
+pub use hosted::HomePair;
 pub use model::{
     CheckDef, Exchange, Expectation, Outcome, Received, SentRequest, Severity, TransportFailure,
     Violation,
@@ -37,6 +39,10 @@ pub struct CheckOptions {
     pub now_ms: Option<i64>,
     /// Allowance for the server's clock ahead of ours.
     pub clock_skew_ms: i64,
+    /// The call centre and VDN the target is known to host (notes:6.15). A request expected
+    /// to succeed at another in-range ccId or vdn may then be refused as unknown (information,
+    /// [`hosted::UNHOSTED`]). `None`: every valid request must succeed.
+    pub home: Option<HomePair>,
 }
 
 /// Every check the harness makes, with its stable id and clause.
@@ -68,6 +74,8 @@ pub static CATALOGUE: &[&CheckDef] = &[
     &status::EMPTY_EITHER,
     &status::REJECTION_OTHER_4XX,
     &status::COMPRESSED,
+    &hosted::UNHOSTED,
+    &hosted::BOUNDARY_FAULT,
     &response::SCHEMA,
     &response::RESULT_CODE,
     &response::DATAS_DESC,
@@ -347,6 +355,21 @@ pub fn assess(
     }
     let body = strict.value.as_ref().ok();
     let outcome = classify_parsed(profile, received, body);
+    let away = away_from_home(profile, &request, expect, options);
+    // notes:6.15: a business failure at a call centre or VDN other than the home pair is an
+    // allowed answer to a valid request; the rejection rules judge its shape.
+    let refused_as_unknown = away.is_some()
+        && outcome == Some(Outcome::Rejected)
+        && hosted::is_business_failure(profile, received.status, body);
+    let accepted_or_unknown;
+    let expect = if refused_as_unknown {
+        accepted_or_unknown = Expectation::EitherOf {
+            either_of: vec![Outcome::Accepted, Outcome::Rejected],
+        };
+        &accepted_or_unknown
+    } else {
+        expect
+    };
     if !status::is_allowed_method_refusal(expect, outcome, received) {
         out.extend(status::check_server_error(received));
     }
@@ -371,6 +394,14 @@ pub fn assess(
             v.message.push_str(&unrecognised_reason(received, body));
         }
         out.extend(compared);
+    }
+    if let Some((home, probes)) = &away {
+        let no_agents = body.is_some_and(|b| response::has_agent_data(b).is_none());
+        if refused_as_unknown {
+            out.push(hosted::refused_as_unknown(probes, *home, result_code));
+        } else if outcome == Some(Outcome::Accepted) && no_agents {
+            out.push(hosted::empty_away_from_home(probes, *home));
+        }
     }
     match outcome {
         Some(Outcome::Accepted) => {
@@ -414,6 +445,22 @@ pub fn assess(
         observed: outcome,
         violations: cap_per_check(out, MAX_PER_CHECK),
     }
+}
+
+/// The home pair and the members of a request that leave it, for a case expected to succeed
+/// (a case that allows a rejection needs no widening).
+fn away_from_home(
+    profile: &Profile,
+    request: &RequestView,
+    expect: &Expectation,
+    options: &CheckOptions,
+) -> Option<(HomePair, Vec<hosted::Probe>)> {
+    let home = options.home?;
+    if !expect.allows(Outcome::Accepted) || expect.allows(Outcome::Rejected) {
+        return None;
+    }
+    let probes = hosted::away_from_home(request.body.as_ref()?, home, profile);
+    (!probes.is_empty()).then_some((home, probes))
 }
 
 /// Findings of one check kept per exchange: a rule broken on every one of 6000 agents is one

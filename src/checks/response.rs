@@ -305,7 +305,7 @@ pub fn check_success_envelope(contract: &Contract, body: &Value) -> Vec<Violatio
 /// notes:6.1 "no agent data": a non-empty array, or one object that holds agent members.
 /// Any other non-string `resultDesc` (e.g. `{"message": ..}`) is a shape fault the failure
 /// schema reports (notes:4), not agent data.
-fn has_agent_data(body: &Value) -> Option<&'static str> {
+pub(crate) fn has_agent_data(body: &Value) -> Option<&'static str> {
     let is_agent = |map: &serde_json::Map<String, Value>| {
         super::agents::MEMBERS.iter().any(|m| map.contains_key(*m))
     };

@@ -15,6 +15,7 @@ fn options() -> CheckOptions {
     CheckOptions {
         now_ms: Some(NOW),
         clock_skew_ms: 300_000,
+        home: None,
     }
 }
 

@@ -253,11 +253,18 @@ fn headers_to_send(
     let authorization_edited = headers.iter().any(|(n, _)| n == "authorization");
     if !authorization_edited && !dropped("authorization") {
         let signer = match request.auth {
-            AuthMode::None => None,
-            AuthMode::Signed => Some(config.creds.clone()),
-            AuthMode::BadSignature => Some(wrong_credentials(&config.creds)),
+            // The runner puts the replayed header into the edits; without one there is none.
+            AuthMode::None | AuthMode::Replay => None,
+            AuthMode::Signed => Some((config.creds.clone(), now_epoch_secs)),
+            AuthMode::BadSignature => Some((wrong_credentials(&config.creds), now_epoch_secs)),
+            AuthMode::ExpiredTimestamp => Some((config.creds.clone(), now_epoch_secs - EXPIRED_BY)),
+            AuthMode::WrongAk => Some((unknown_access_key(&config.creds), now_epoch_secs)),
+            AuthMode::Malformed => {
+                headers.push(("authorization".into(), malformed(&config.creds, now_epoch_secs)));
+                None
+            }
         };
-        if let Some(creds) = signer {
+        if let Some((creds, at)) = signer {
             let value = sign(
                 &target.signing_keys,
                 &creds,
@@ -265,12 +272,35 @@ fn headers_to_send(
                 &headers,
                 url,
                 request,
-                now_epoch_secs,
+                at,
             );
             headers.push(("authorization".into(), value));
         }
     }
     headers
+}
+
+/// How far in the past an expired-timestamp probe is signed: a day, beyond any server's
+/// accepted clock skew (the vendor publishes none; the mock accepts 15 minutes).
+const EXPIRED_BY: i64 = 24 * 60 * 60;
+
+/// The right secret under an access key no server issues.
+fn unknown_access_key(creds: &Credentials) -> Credentials {
+    let ak = if creds.ak == "cmsconform-unknown-ak" {
+        "cmsconform-other-unknown-ak"
+    } else {
+        "cmsconform-unknown-ak"
+    };
+    Credentials::new(ak, creds.sk.expose())
+}
+
+/// An auth-v2 prefix whose signature is not 64 hex digits: no signature is computed.
+fn malformed(creds: &Credentials, now_epoch_secs: i64) -> String {
+    format!(
+        "auth-v2/{}/{}/host/not-a-signature",
+        creds.ak,
+        auth::format_timestamp(now_epoch_secs)
+    )
 }
 
 fn sign(

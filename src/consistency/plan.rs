@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use super::answer::{self, AgentId};
-use super::relations::{self, Comparison, Side, SuspectKind};
+use super::relations::{self, Comparison, Side, SuspectKind, agents};
 use super::{ConsistencyConfig, Sender, Shuffler, exchange_records};
 use crate::checks::{CheckDef, Exchange, Violation};
 use crate::contract::Contract;
@@ -241,7 +241,7 @@ impl<S: Sender> Judge<'_, S> {
             Ok(first) => {
                 findings.push(format!("{} compared", agents(first.compared)));
                 let violations = if first.suspects.is_empty() {
-                    first.confirmed.clone()
+                    first.reported()
                 } else {
                     findings.push(describe_suspects(&first));
                     exchanges.push(self.sender.send(a_body).await);
@@ -249,7 +249,7 @@ impl<S: Sender> Judge<'_, S> {
                     match self.compare(def, &exchanges, (2, 3)) {
                         Ok(second) => {
                             let settled = relations::settle(&first, &second, (2, 3));
-                            let confirmed = settled.len() - first.confirmed.len();
+                            let confirmed = settled.len() - first.reported().len();
                             findings.push(format!(
                                 "re-asked (#2 vs #3): {confirmed} of {} suspect differences confirmed",
                                 first.suspects.len()
@@ -260,7 +260,7 @@ impl<S: Sender> Judge<'_, S> {
                             findings.push(format!(
                                 "re-ask #{side} cannot be compared ({why}): suspects not confirmed"
                             ));
-                            first.confirmed.clone()
+                            first.reported()
                         }
                     }
                 };
@@ -312,14 +312,6 @@ impl<S: Sender> Judge<'_, S> {
             },
             self.config.tolerance_ms,
         )
-    }
-}
-
-fn agents(count: usize) -> String {
-    if count == 1 {
-        "1 agent".to_owned()
-    } else {
-        format!("{count} agents")
     }
 }
 

@@ -48,6 +48,8 @@ pub struct Fleet {
     seed: u64,
     started: Instant,
     started_ms: i64,
+    /// How far this mock's clock is from the host's, ms (a node of a load-balanced pair).
+    clock_offset_ms: i64,
     states: Vec<i64>,
     not_signed_in: i64,
     rest_state: i64,
@@ -123,6 +125,7 @@ impl Fleet {
             seed,
             started: Instant::now(),
             started_ms: now_ms(),
+            clock_offset_ms: 0,
             states,
             not_signed_in: profile.not_signed_in_state,
             rest_state: profile.rest_state,
@@ -137,6 +140,22 @@ impl Fleet {
             pinned_groups: pinned.keys().map(|&(cc, vdn, _)| (cc, vdn)).collect(),
             pinned,
         }
+    }
+
+    /// The same fleet on a node whose clock is `offset_ms` ahead of the host's (behind when
+    /// negative): its logon times and its "now" shift by that much, nothing else changes.
+    pub fn with_clock_offset(mut self, offset_ms: i64) -> Fleet {
+        self.started_ms = self
+            .started_ms
+            .saturating_sub(self.clock_offset_ms)
+            .saturating_add(offset_ms);
+        self.clock_offset_ms = offset_ms;
+        self
+    }
+
+    /// This mock's wall clock, ms since the epoch: the host's plus the clock offset.
+    pub fn now_ms(&self) -> i64 {
+        now_ms().saturating_add(self.clock_offset_ms)
     }
 
     /// Seconds since the mock started: what every duration grows by.
@@ -349,6 +368,38 @@ mod tests {
         let value: Value = serde_json::from_slice(&body).unwrap();
         assert!(contract.is_valid(SchemaKind::Success, &value));
         assert_eq!(value["resultDatas"], value["resultDesc"]);
+    }
+
+    #[test]
+    fn a_clock_offset_moves_the_logon_times_and_nothing_else() {
+        let (contract, fleet) = fleet();
+        let skewed = fleet.clone().with_clock_offset(900);
+        let signed_in = |f: &Fleet| {
+            f.answer_at(3, 9, &(101..401).collect::<Vec<_>>(), 0)
+                .into_iter()
+                .filter(|r| r.current_state != contract.profile().not_signed_in_state)
+                .collect::<Vec<_>>()
+        };
+        let (plain, moved) = (signed_in(&fleet), signed_in(&skewed));
+        assert!(!plain.is_empty());
+        assert_eq!(plain.len(), moved.len());
+        for (a, b) in plain.iter().zip(&moved) {
+            assert_eq!(b.logon_time - a.logon_time, 900);
+            assert_eq!(
+                AgentRecord {
+                    logon_time: a.logon_time,
+                    ..*b
+                },
+                *a
+            );
+        }
+        // A signed-out agent keeps the sentinel; the offset can be changed back.
+        let seed_agent = |f: &Fleet| f.record(1, 170, 1099, 0).unwrap();
+        assert_eq!(seed_agent(&skewed), seed_agent(&fleet));
+        assert_eq!(
+            skewed.with_clock_offset(0).started_ms(),
+            fleet.started_ms()
+        );
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub struct MockConfig {
     pub max_connections: usize,
     /// A connection is closed after this long, whatever it is doing.
     pub connection_lifetime: Duration,
+    /// How far this mock's clock is ahead of the host's, ms (negative: behind): two mocks
+    /// with different offsets are two nodes of a load-balanced deployment (notes:6.16).
+    pub clock_offset_ms: i64,
 }
 
 impl MockConfig {
@@ -92,6 +95,7 @@ impl MockConfig {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 256,
             connection_lifetime: Duration::from_secs(300),
+            clock_offset_ms: 0,
         }
     }
 }

@@ -74,7 +74,7 @@ pub fn rewrite_records(
             }),
             FutureLogon => records.iter_mut().for_each(|r| {
                 r.current_state = signed_in;
-                r.logon_time = super::fleet::now_ms() + 86_400_000;
+                r.logon_time = ctx.fleet.now_ms() + 86_400_000;
             }),
             ExtraAgent => {
                 let range = p.limits.agent_ids.ranges.first().copied();

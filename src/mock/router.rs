@@ -97,7 +97,8 @@ impl Shared {
         });
         Ok(Shared {
             contract: config.contract.clone(),
-            fleet: Fleet::new(config.contract.profile(), config.seed),
+            fleet: Fleet::new(config.contract.profile(), config.seed)
+                .with_clock_offset(config.clock_offset_ms),
             fragments: Fragments::default(),
             fast_check: FastCheck::new(&config.contract),
             config,
@@ -211,7 +212,7 @@ async fn answer(shared: &Shared, plan: &Plan, counter: u64, req: Request) -> Res
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        let now = super::fleet::now_ms().div_euclid(1000);
+        let now = shared.fleet.now_ms().div_euclid(1000);
         let input = VerifyInput {
             method: parts.method.as_str(),
             path: &path,

@@ -22,18 +22,8 @@ pub enum Target {
     Remote { base_url: String },
 }
 
-/// The call centre and VDN a run knows the target hosts (notes:6.15): every case that does
-/// not probe ccId or vdn, the preflight and the relations use them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HomePair {
-    pub cc_id: i64,
-    pub vdn: i64,
-}
-
-impl HomePair {
-    /// The seed example's own request: `{"ccId":1,"vdn":170,...}`.
-    pub const SEED: HomePair = HomePair { cc_id: 1, vdn: 170 };
-}
+/// The run's home pair lives with the checks that read it (notes:6.15).
+pub use crate::checks::HomePair;
 
 /// Everything a run needs, independent of how it was asked for (CLI, selftest, tests).
 #[derive(Debug, Clone)]
@@ -61,11 +51,14 @@ pub struct RunConfig {
     pub relations_tolerance_ms: i64,
     /// Where hand-written cases come from.
     pub case_source: DataSource,
-    /// Where shrunk property failures are written (`cases/regressions` of the working
-    /// directory, or of `--cases-dir`). `None`: failures are not shrunk.
+    /// Where shrunk property failures are written: `<report-dir>/regressions`, never a
+    /// directory cases are read from unless asked. `None` (`--no-report`, selftest): failures
+    /// are not shrunk.
     pub regressions_dir: Option<PathBuf>,
-    /// Also load the case files in `regressions_dir` (when `case_source` does not already).
-    pub replay_regressions: bool,
+    /// Regression case files replayed, only ever read: `--regressions DIR`, else
+    /// `cases/regressions` of the working directory when it exists (`None` when `--cases-dir`
+    /// is given: that directory is read whole, its `regressions/` included).
+    pub replay_dir: Option<PathBuf>,
     /// The command line that reproduces the run, secrets left out.
     pub command_line: String,
     /// Passing cases keep their request and answer excerpts in their records: false when no
@@ -76,8 +69,11 @@ pub struct RunConfig {
 /// The environment variable the SK should come from (a flag shows in the process list).
 pub const SK_ENV: &str = "CMSCONFORM_SK";
 pub const AK_ENV: &str = "CMSCONFORM_AK";
-/// Where shrunk property failures go, relative to the working directory.
+/// The regressions a run replays by default, relative to the working directory: where a user
+/// copies the shrunk failures they want to keep.
 pub const REGRESSIONS_DIR: &str = "cases/regressions";
+/// Where shrunk property failures go, inside the report directory.
+pub const SHRUNK_SUBDIR: &str = "regressions";
 
 impl RunConfig {
     /// A run of `contract` against the faithful embedded mock with local credentials, a small
@@ -97,6 +93,7 @@ impl RunConfig {
             check_options: CheckOptions {
                 now_ms: None,
                 clock_skew_ms: 5 * 60 * 1000,
+                home: Some(HomePair::SEED),
             },
             relations: true,
             discovery_budget: 0,
@@ -104,7 +101,7 @@ impl RunConfig {
             relations_tolerance_ms: crate::consistency::relations::DEFAULT_TOLERANCE_MS,
             case_source: DataSource::cases(),
             regressions_dir: None,
-            replay_regressions: false,
+            replay_dir: None,
             command_line: format!("cmsconform run --profile {profile} --seed {seed}"),
             record_passing_exchanges: true,
         }
@@ -172,11 +169,19 @@ impl RunConfig {
         client.breaker = args.breaker;
         let clock_skew_ms = i64::try_from(args.clock_skew.as_millis()).unwrap_or(i64::MAX);
         // A cases directory given on the command line is read whole, regressions included.
-        let regressions_dir = match &global.cases_dir {
-            Some(dir) => dir.join("regressions"),
-            None => PathBuf::from(REGRESSIONS_DIR),
+        let replay_dir = match (&args.regressions, &global.cases_dir) {
+            (Some(dir), _) => Some(dir.clone()),
+            (None, None) => Some(PathBuf::from(REGRESSIONS_DIR)),
+            (None, Some(_)) => None,
         };
+        // A run writes only into its report directory; without one it shrinks nothing.
+        let regressions_dir = (!args.no_report).then(|| args.report_dir.join(SHRUNK_SUBDIR));
         let command_line = command_line(args, &profile, seed);
+        let home = HomePair {
+            cc_id: args.cc_id,
+            vdn: args.vdn,
+        };
+        check_home(&contract, home)?;
         Ok(RunConfig {
             contract,
             target,
@@ -189,6 +194,7 @@ impl RunConfig {
             check_options: CheckOptions {
                 now_ms: None,
                 clock_skew_ms,
+                home: Some(home),
             },
             // Relations are not trials: a filtered or listed run leaves them out.
             relations: !args.no_relations
@@ -196,15 +202,12 @@ impl RunConfig {
                 && args.skip.is_empty()
                 && !args.list,
             discovery_budget: args.discovery_budget,
-            home: HomePair {
-                cc_id: args.cc_id,
-                vdn: args.vdn,
-            },
+            home,
             relations_tolerance_ms: i64::try_from(args.relations_tolerance.as_millis())
                 .unwrap_or(i64::MAX),
             case_source: global.case_source(),
-            regressions_dir: Some(regressions_dir),
-            replay_regressions: global.cases_dir.is_none(),
+            regressions_dir,
+            replay_dir,
             command_line,
             record_passing_exchanges: !args.no_report,
         })
@@ -213,6 +216,26 @@ impl RunConfig {
     pub fn profile_name(&self) -> &str {
         &self.contract.profile().name
     }
+}
+
+/// The home pair must be a valid request: inside the profile's ranges of ccId and vdn.
+fn check_home(contract: &Contract, home: HomePair) -> Result<()> {
+    let limits = &contract.profile().limits;
+    for (flag, member, value, range) in [
+        ("--cc-id", "ccId", home.cc_id, limits.cc_id),
+        ("--vdn", "vdn", home.vdn, limits.vdn),
+    ] {
+        if !range.contains(value) {
+            return Err(Error::Usage(format!(
+                "{flag} {value} is outside the {member} range {}..{} of profile {}: the home \
+                 pair must be a call centre and VDN the target hosts",
+                range.min,
+                range.max,
+                contract.profile().name
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn command_line(args: &RunArgs, profile: &str, seed: u64) -> String {
@@ -290,5 +313,45 @@ mod tests {
         assert!(!config.command_line.contains(crate::auth::DEFAULT_SK));
         assert!(parse(&["--profile", "nope"]).is_err());
         assert!(parse(&["--path", "no-slash"]).is_err());
+        assert_eq!(config.home, HomePair::SEED);
+        assert_eq!(config.check_options.home, Some(HomePair::SEED));
+    }
+
+    #[test]
+    fn the_home_pair_must_lie_in_the_profile_ranges() {
+        let config = parse(&["--cc-id", "65535", "--vdn", "5000", "--no-report"]).unwrap();
+        assert_eq!(
+            config.home,
+            HomePair {
+                cc_id: 65535,
+                vdn: 5000
+            }
+        );
+        for (args, flag) in [
+            (["--cc-id", "0"], "--cc-id 0"),
+            (["--cc-id", "65536"], "--cc-id 65536"),
+            (["--vdn", "5001"], "--vdn 5001"),
+            (["--relations-vdn", "0"], "--vdn 0"),
+        ] {
+            let err = parse(&args).unwrap_err();
+            assert!(matches!(err, Error::Usage(_)), "{err}");
+            let text = err.to_string();
+            assert!(text.contains(flag) && text.contains("range"), "{text}");
+        }
+    }
+
+    #[test]
+    fn regressions_are_written_to_the_report_dir_and_read_from_cases() {
+        let config = parse(&["--report-dir", "out/run"]).unwrap();
+        assert_eq!(
+            config.regressions_dir,
+            Some(PathBuf::from("out/run/regressions"))
+        );
+        assert_eq!(config.replay_dir, Some(PathBuf::from(REGRESSIONS_DIR)));
+        let quiet = parse(&["--no-report", "--regressions", "kept"]).unwrap();
+        assert_eq!(quiet.regressions_dir, None, "--no-report: nowhere to write");
+        assert_eq!(quiet.replay_dir, Some(PathBuf::from("kept")));
+        let own_cases = parse(&["--cases-dir", "mine"]).unwrap();
+        assert_eq!(own_cases.replay_dir, None, "the cases dir is read whole");
     }
 }

@@ -3,16 +3,22 @@
 //!
 //! - [`config`]: flags → [`RunConfig`] (target, credentials, seed, client settings).
 //! - [`suite`]: which cases run, which authentication probes may be sent.
+//! - [`preflight`]: one signed request before any case; a refusal stops the run there.
 //! - [`session`]: the target (embedded mock or remote) and one case → one record.
 //! - [`trials`]: the libtest-mimic harness and the progress bar.
 //! - [`record`]: the run record, totals and the summary line.
-//! - [`regress`]: failing property cases shrunk into `cases/regressions/`.
+//! - [`inputs`]: paths, the selection and the cleartext warning, checked before any request.
+//! - [`hosted`]: refusals as unknown turned boundary faults by a neighbour's acceptance.
+//! - [`regress`]: failing property cases shrunk into `<report-dir>/regressions/`.
 //! - [`selftest`]: the mock's contract mutations must each be caught.
 //!
 //! It reaches other modules only through their public APIs (checks, client, mock, report)
 //! and never interprets a response itself.
 
 pub mod config;
+pub mod hosted;
+pub mod inputs;
+pub mod preflight;
 pub mod record;
 pub mod regress;
 pub mod relations;
@@ -39,11 +45,13 @@ use crate::report::{self, CaseRecord, RunRecord, Verdict};
 
 /// `cmsconform run`.
 pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
+    inputs::check(args, global)?;
     let config = RunConfig::from_args(args, global)?;
     let cases = suite::assemble(&config)?;
     // Generating the property cases churns through far more memory than the cases keep.
     crate::memory::release_free();
     let arguments = trials::arguments(args);
+    inputs::check_selection(args, &arguments, &cases)?;
     if args.list {
         return match trials::list(&arguments, &cases) {
             // The reader had what it wanted (`cmsconform run --list | head`).
@@ -67,10 +75,17 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         config.profile_name(),
         session.target_label
     ));
+    match runtime.block_on(preflight::run(&session, &config)) {
+        // Nothing else was sent: no case records, no report, no regressions.
+        preflight::Finding::Fatal(message) => return Err(Error::Runtime(message)),
+        preflight::Finding::HomeRefused(warning) => eprintln!("{warning}"),
+        preflight::Finding::Accepted => say.line("preflight: the run's signature was accepted"),
+    }
     let selected = trials::selected(&arguments, &cases);
     let progress = trials::progress_bar(selected.len(), !args.no_progress);
     let probes = suite::allowed_probes(selected.into_iter(), config.auth_probes);
     let suite_order: Vec<String> = cases.iter().map(|c| c.id.clone()).collect();
+    let hosting = hosted::probes_of(&config.contract, config.home, &cases);
     let mut records = trials::run(
         Arc::clone(&session),
         &runtime,
@@ -86,9 +101,12 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     crate::memory::release_free();
     let unusable = unusable_reason(&session, &records);
     if unusable.is_none() {
-        if let Some(dir) = &config.regressions_dir {
-            regress::shrink_failures(&config, &session, &runtime, &records, dir, say);
-        }
+        regress::shrink_failures(&config, &session, &runtime, &records, say);
+    }
+    // After the shrinking: a boundary fault needs its neighbour's case, which a shrink replays
+    // without.
+    for (id, finding) in hosted::apply_boundary_faults(&mut records, &hosting) {
+        say.line(&format!("boundary fault: {id}\n    {finding}"));
     }
     let relation_records = if config.relations && unusable.is_none() {
         let found = relations::run(&config, &session, &runtime);
@@ -141,9 +159,13 @@ fn finish(record: &RunRecord, unusable: Option<String>, say: record::Printer) ->
     })
 }
 
-/// Why the target could not be judged at all, if so: the client's circuit breaker opened, or
-/// not one request sent got an answer.
+/// Why the target could not be judged at all, if so: an answer refused the run's own
+/// credentials or this client (401/403, see [`Session::halted`]), the client's circuit breaker
+/// opened, or not one request sent got an answer.
 pub fn unusable_reason(session: &Session, records: &[CaseRecord]) -> Option<String> {
+    if let Some(reason) = session.halted() {
+        return Some(reason);
+    }
     if session.client.breaker_open() {
         return Some(format!(
             "too many consecutive transport failures, the circuit breaker opened ({})",
@@ -191,11 +213,16 @@ pub struct QuietOptions {
     pub stop_at_first_failure: bool,
     /// Send the smallest requests first (cheap cases catch most deviations).
     pub smallest_first: bool,
+    /// Send the suite even when the preflight fails (selftest: a mutated mock that spoils the
+    /// seed example's answer must be caught by the cases' checks, not stop the run).
+    pub despite_failed_preflight: bool,
 }
 
 /// Runs the whole suite of `config` concurrently without libtest output, reports or
 /// regressions, and returns the case records in suite order (selftest, tests). A target that
-/// answered nothing is not an error here: selftest counts it as a caught mutation.
+/// answered nothing is not an error here: selftest counts it as a caught mutation. The
+/// preflight goes first, as in `run`: when it fails, the error says why and nothing else is
+/// sent (unless [`QuietOptions::despite_failed_preflight`]).
 pub fn quiet_run(config: &RunConfig, runtime: &Runtime) -> Result<Vec<CaseRecord>> {
     quiet_run_with(config, runtime, QuietOptions::default())
 }
@@ -208,6 +235,12 @@ pub fn quiet_run_with(
 ) -> Result<Vec<CaseRecord>> {
     let cases = suite::assemble(config)?;
     let session = Session::start(config, runtime)?;
+    if let preflight::Finding::Fatal(message) = runtime.block_on(preflight::run(&session, config))
+    {
+        if !options.despite_failed_preflight {
+            return Err(Error::Runtime(message));
+        }
+    }
     let probes = suite::allowed_probes(cases.iter(), config.auth_probes);
     let reason = trials::probe_skip_reason(config.auth_probes);
     let mut order: Vec<&crate::cases::Case> = cases.iter().collect();
@@ -241,6 +274,8 @@ pub fn quiet_run_with(
     );
     let suite_order: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
     order_like(&mut records, &suite_order);
+    let hosting = hosted::probes_of(&config.contract, config.home, &cases);
+    hosted::apply_boundary_faults(&mut records, &hosting);
     Ok(records)
 }
 

@@ -1,12 +1,15 @@
 //! Failing property cases shrunk to a minimal request against the live target and kept as
-//! case files under `cases/regressions/`, which later runs replay. Shrinking is bounded (each
-//! candidate is one request to the target) and stops when the target becomes unusable.
+//! case files under `<report-dir>/regressions/`: a run writes only where it was told to write.
+//! The user keeps one by copying it into `cases/regressions/` (or a `--regressions DIR`), which
+//! later runs replay and never write. Shrinking is bounded (each candidate is one request to
+//! the target) and stops when the target becomes unusable; with `--no-report` there is nowhere
+//! to keep the result, so nothing is shrunk and the run says so.
 
 use std::path::{Path, PathBuf};
 
 use tokio::runtime::Runtime;
 
-use super::config::RunConfig;
+use super::config::{REGRESSIONS_DIR, RunConfig, SHRUNK_SUBDIR};
 use super::session::Session;
 use crate::cases::generate::property;
 use crate::cases::{Case, CaseOrigin};
@@ -22,14 +25,15 @@ pub fn regression_id(profile: &str, seed: u64, index: usize) -> String {
     format!("regression::{profile}_{seed}_{index:04}")
 }
 
-/// Shrinks up to [`MAX_SHRUNK`] failing property cases and writes each to `dir`; returns the
-/// files written. Problems writing are reported on stderr, never fatal: the verdict stands.
+/// Shrinks up to [`MAX_SHRUNK`] failing property cases and writes each to the run's
+/// `regressions_dir`; returns the files written and says where they are and how to keep them.
+/// Without a `regressions_dir` (`--no-report`) nothing is shrunk, and the run says so.
+/// Problems writing are reported on stderr, never fatal: the verdict stands.
 pub fn shrink_failures(
     config: &RunConfig,
     session: &Session,
     runtime: &Runtime,
     records: &[CaseRecord],
-    dir: &Path,
     say: super::record::Printer,
 ) -> Vec<PathBuf> {
     let failing: Vec<usize> = records
@@ -38,6 +42,38 @@ pub fn shrink_failures(
         .filter_map(|r| r.id.strip_prefix("property::")?.parse().ok())
         .take(MAX_SHRUNK)
         .collect();
+    let Some(dir) = config.regressions_dir.as_deref() else {
+        if !failing.is_empty() {
+            say.line(&format!(
+                "regressions: failing property cases not shrunk: --no-report leaves nowhere to \
+                 keep them (without it they go to <report-dir>/{SHRUNK_SUBDIR}/)"
+            ));
+        }
+        return Vec::new();
+    };
+    let written = shrink_into(config, session, runtime, failing, dir, say);
+    if !written.is_empty() {
+        say.line(&format!(
+            "regressions: {} shrunk {} in {}; to replay {} in later runs, copy {} into \
+             {REGRESSIONS_DIR}/ (or pass --regressions DIR)",
+            written.len(),
+            if written.len() == 1 { "failure" } else { "failures" },
+            dir.display(),
+            if written.len() == 1 { "it" } else { "them" },
+            if written.len() == 1 { "it" } else { "them" },
+        ));
+    }
+    written
+}
+
+fn shrink_into(
+    config: &RunConfig,
+    session: &Session,
+    runtime: &Runtime,
+    failing: Vec<usize>,
+    dir: &Path,
+    say: super::record::Printer,
+) -> Vec<PathBuf> {
     let mut written = Vec::new();
     for index in failing {
         if session.client.breaker_open() {
@@ -49,6 +85,7 @@ pub fn shrink_failures(
             config.seed,
             index,
             SHRINK_BUDGET,
+            config.home,
             |drawn| {
                 let case = drawn.clone().into_case(&config.contract, id.clone());
                 runtime.block_on(session.execute(&case)).verdict == Verdict::Failed
@@ -102,7 +139,7 @@ mod tests {
     #[test]
     fn a_written_regression_loads_back() {
         let contract = Contract::embedded("2025-11").unwrap();
-        let case = property::property_cases(&contract, 9, 1).remove(0).clone();
+        let case = property::property_cases(&contract, 9, 1, crate::checks::HomePair::SEED).remove(0).clone();
         let mut case = case;
         case.id = regression_id("2025-11", 9, 0);
         case.profiles = Some(vec!["2025-11".into()]);

@@ -13,6 +13,9 @@ use crate::error::{Error, Result};
 use crate::mock;
 use crate::report::{CaseRecord, Verdict};
 
+/// The bad-auth budget of a selftest: the embedded mock has no lock-out, so every probe goes.
+const SELFTEST_AUTH_PROBES: u32 = 64;
+
 /// How one mutation fared.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MutationResult {
@@ -107,7 +110,9 @@ pub fn selftest(
         }
     }
     let runtime = build_runtime()?;
-    let base = RunConfig::embedded(contract.clone(), seed, property_cases);
+    let mut base = RunConfig::embedded(contract.clone(), seed, property_cases);
+    // Its own mock locks nobody out: every authentication probe is sent.
+    base.auth_probes = SELFTEST_AUTH_PROBES;
     let clean = quiet_run(&base, &runtime)?;
     let mut clean_failures: Vec<String> = clean
         .iter()
@@ -138,6 +143,7 @@ pub fn selftest(
         let fast = QuietOptions {
             stop_at_first_failure: true,
             smallest_first: true,
+            despite_failed_preflight: true,
         };
         let records = quiet_run_with(&config, &runtime, fast)?;
         let failed: Vec<&CaseRecord> = records

@@ -7,7 +7,7 @@ use std::time::Instant;
 use tokio::runtime::Runtime;
 
 use super::config::{RunConfig, Target};
-use crate::cases::Case;
+use crate::cases::{AuthMode, Case};
 use crate::checks::{self, CheckOptions, Exchange, TransportFailure};
 use crate::client::{self, Client, OutgoingRequest};
 use crate::contract::Contract;
@@ -40,8 +40,21 @@ pub struct Session {
     record_passing_exchanges: bool,
     /// Request bytes in flight (see [`IN_FLIGHT_REQUEST_BYTES`]).
     in_flight: tokio::sync::Semaphore,
+    /// Why the run stopped sending, once an answer said the server refuses the run's own
+    /// credentials or this client (see [`Session::halted`]).
+    halt: std::sync::Mutex<Option<String>>,
+    /// The `Authorization` the server accepted in the preflight and the body it signed: what
+    /// the replay probe sends again with another body.
+    accepted: std::sync::Mutex<Option<AcceptedSignature>>,
     /// Keeps the embedded mock serving until the session ends.
     _mock: Option<EmbeddedMock>,
+}
+
+/// A signature the server accepted, and over which body. Never printed or recorded: the
+/// records redact `Authorization` by name.
+struct AcceptedSignature {
+    authorization: String,
+    body: Vec<u8>,
 }
 
 /// The embedded mock and the runtime it serves on. The harness's own runtime has one thread
@@ -125,12 +138,16 @@ impl Session {
             },
             record_passing_exchanges: config.record_passing_exchanges,
             in_flight: tokio::sync::Semaphore::new(IN_FLIGHT_REQUEST_BYTES),
+            halt: std::sync::Mutex::new(None),
+            accepted: std::sync::Mutex::new(None),
             _mock: mock,
         })
     }
 
-    fn outgoing(&self, case: &Case) -> OutgoingRequest {
-        OutgoingRequest {
+    /// The request of `case`; a replay probe carries the preflight's accepted `Authorization`.
+    /// `Err`: why it cannot be sent.
+    fn outgoing(&self, case: &Case) -> std::result::Result<OutgoingRequest, String> {
+        let mut request = OutgoingRequest {
             method: case.request.method.clone(),
             path: case
                 .request
@@ -140,16 +157,76 @@ impl Session {
             auth: case.request.auth,
             header_edits: case.request.headers.clone(),
             body: case.request.body_bytes(),
+        };
+        if case.request.auth == AuthMode::Replay {
+            let accepted = self.accepted.lock().map_err(|_| "not sent: lost state")?;
+            let Some(accepted) = accepted.as_ref() else {
+                return Err("not sent: the preflight's signature was not accepted, so there is                             none to replay"
+                    .into());
+            };
+            if accepted.body == request.body {
+                return Err("not sent: the replay's body is the preflight's own, so its answer                             would prove nothing"
+                    .into());
+            }
+            request
+                .header_edits
+                .add
+                .insert("authorization".into(), accepted.authorization.clone());
+        }
+        Ok(request)
+    }
+
+    /// Keeps the `Authorization` the server accepted over `body` for the replay probe.
+    pub(super) fn remember_accepted(&self, authorization: &str, body: &[u8]) {
+        if let Ok(mut accepted) = self.accepted.lock() {
+            *accepted = Some(AcceptedSignature {
+                authorization: authorization.to_owned(),
+                body: body.to_vec(),
+            });
+        }
+    }
+
+    /// Why the run stopped sending, if it did: a request with the run's own valid signature was
+    /// answered 401 (the credentials no longer work), or any request was answered 403 (the
+    /// server refuses this client; notes:3 calls it the lock-out after repeated failures, which
+    /// more requests would only prolong). Like the circuit breaker, it stays.
+    pub fn halted(&self) -> Option<String> {
+        self.halt.lock().ok().and_then(|halt| halt.clone())
+    }
+
+    fn watch_for_refusal(&self, case: &Case, exchange: &Exchange) {
+        let Ok(received) = &exchange.response else {
+            return;
+        };
+        let reason = match received.status {
+            403 => format!(
+                "HTTP 403 to {}: the server refuses this client (notes:3: the client IP is                  locked out after repeated authentication failures); no further requests were                  sent, so as not to prolong a lock-out",
+                case.id
+            ),
+            401 if case.request.carries_own_signature() => format!(
+                "HTTP 401 to {}, a request with the run's own valid signature: the server no                  longer accepts the run's credentials (check the AK/SK, the clock, a proxy                  rewriting Host); no further requests were sent",
+                case.id
+            ),
+            _ => return,
+        };
+        if let Ok(mut halt) = self.halt.lock() {
+            halt.get_or_insert(reason);
         }
     }
 
     /// Sends `case` (the client sends it again only after a 429, or a 503 with Retry-After)
     /// and judges the answer.
     pub async fn execute(&self, case: &Case) -> CaseRecord {
+        if let Some(reason) = self.halted() {
+            return self.skipped(case, &format!("not sent: the run stopped after {reason}"));
+        }
         if self.client.breaker_open() {
             return self.skipped(case, "target unusable: the circuit breaker is open");
         }
-        let outgoing = self.outgoing(case);
+        let outgoing = match self.outgoing(case) {
+            Ok(outgoing) => outgoing,
+            Err(reason) => return self.skipped(case, &reason),
+        };
         let weight = outgoing.body.len().clamp(1, IN_FLIGHT_REQUEST_BYTES);
         let heavy = weight == IN_FLIGHT_REQUEST_BYTES;
         // Held until the answer is judged and dropped; the semaphore is never closed.
@@ -158,9 +235,14 @@ impl Session {
             .acquire_many(u32::try_from(weight).unwrap_or(u32::MAX))
             .await
             .ok();
+        // Another case may have stopped the run while this one waited for room.
+        if let Some(reason) = self.halted() {
+            return self.skipped(case, &format!("not sent: the run stopped after {reason}"));
+        }
         let started = Instant::now();
         let exchange = self.client.send(&outgoing).await;
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        self.watch_for_refusal(case, &exchange);
         let record = self.record(case, &exchange, duration_ms);
         if heavy {
             // A large answer's parse is freed now; handing its pages back keeps the run's peak

@@ -6,9 +6,9 @@ use std::collections::HashSet;
 
 use sha2::{Digest, Sha256};
 
-use super::config::RunConfig;
+use super::config::{HomePair, RunConfig};
 use crate::cases::generate::{boundary_cases, property};
-use crate::cases::{AuthMode, Case, load_cases};
+use crate::cases::{AuthMode, Case, JsonBody, load_cases};
 use crate::contract::DataSource;
 use crate::error::Result;
 
@@ -16,31 +16,78 @@ use crate::error::Result;
 pub fn assemble(config: &RunConfig) -> Result<Vec<Case>> {
     let profile = config.profile_name();
     let mut cases: Vec<Case> = load_cases(&config.case_source)?;
-    if config.replay_regressions {
-        if let Some(dir) = config.regressions_dir.as_ref().filter(|d| d.is_dir()) {
-            for case in load_cases(&DataSource::Directory(dir.clone()))? {
-                // The file on disk wins over a copy embedded at build time.
-                match cases.iter_mut().find(|c| c.id == case.id) {
-                    Some(existing) => *existing = case,
-                    None => cases.push(case),
-                }
+    if let Some(dir) = config.replay_dir.as_ref().filter(|d| d.is_dir()) {
+        for case in load_cases(&DataSource::Directory(dir.clone()))? {
+            // The file on disk wins over a copy embedded at build time.
+            match cases.iter_mut().find(|c| c.id == case.id) {
+                Some(existing) => *existing = case,
+                None => cases.push(case),
             }
         }
     }
     cases.retain(|c| c.applies_to(profile));
-    cases.extend(boundary_cases(&config.contract));
+    if config.home != HomePair::SEED {
+        for case in &mut cases {
+            move_home(case, config.home);
+        }
+    }
+    cases.extend(boundary_cases(&config.contract, config.home));
     let count = usize::try_from(config.property_cases).unwrap_or(usize::MAX);
     cases.extend(property::property_cases(
         &config.contract,
         config.seed,
         count,
+        config.home,
     ));
     Ok(cases)
 }
 
-pub fn is_probe(case: &Case) -> bool {
-    case.request.auth != AuthMode::Signed
+/// A case file written for the seed example's call centre goes to the run's home pair: a
+/// JSON `body` member `ccId` of 1 becomes the home ccId, a `vdn` of 170 the home vdn (each on
+/// its own, so a case probing one member keeps its probe). A `rawBody` is sent as written:
+/// its bytes are what it tests.
+fn move_home(case: &mut Case, home: HomePair) {
+    let Some(body) = &case.request.body else {
+        return;
+    };
+    let mut value = body.value();
+    let Some(members) = value.as_object_mut() else {
+        return;
+    };
+    let mut moved = false;
+    for (member, seed, to) in [
+        ("ccId", HomePair::SEED.cc_id, home.cc_id),
+        ("vdn", HomePair::SEED.vdn, home.vdn),
+    ] {
+        if let Some(slot) = members.get_mut(member).filter(|v| v.as_i64() == Some(seed)) {
+            *slot = serde_json::Value::from(to);
+            moved = true;
+        }
+    }
+    if moved {
+        case.request.body = Some(JsonBody::new(&value));
+    }
 }
+
+/// A request that spends the run's one bad-auth budget: anything that does not carry the
+/// harness's own valid signature ([`crate::cases::CaseRequest::carries_own_signature`]),
+/// whether a generated probe, a case file's header edits or a body that is not UTF-8.
+pub fn is_probe(case: &Case) -> bool {
+    !case.request.carries_own_signature()
+}
+
+/// The order in which the budget is spent: the probes that prove most first. No header, then
+/// the replay of an accepted signature with another body (notes:3: the signature covers the
+/// body); larger budgets add an expired timestamp, an unknown access key, a malformed header
+/// and a wrong signature. Any other request without the harness's own signature comes last.
+const PROBE_ORDER: [AuthMode; 6] = [
+    AuthMode::None,
+    AuthMode::Replay,
+    AuthMode::ExpiredTimestamp,
+    AuthMode::WrongAk,
+    AuthMode::Malformed,
+    AuthMode::BadSignature,
+];
 
 /// An authentication probe beyond the run's budget (not among `allowed`): recorded as
 /// skipped, never sent.
@@ -49,7 +96,7 @@ pub fn probe_refused(case: &Case, allowed: &HashSet<String>) -> bool {
 }
 
 /// The probes that may be sent among `will_run` (the cases not filtered out): at most `budget`,
-/// the first of each kind (no header, wrong signature) before any second one.
+/// the first of each kind in [`PROBE_ORDER`] before any other.
 pub fn allowed_probes<'a>(
     will_run: impl Iterator<Item = &'a Case>,
     budget: u32,
@@ -57,8 +104,10 @@ pub fn allowed_probes<'a>(
     let probes: Vec<&Case> = will_run.filter(|c| is_probe(c)).collect();
     let budget = usize::try_from(budget).unwrap_or(usize::MAX);
     let mut allowed: Vec<&Case> = Vec::new();
-    for kind in [AuthMode::None, AuthMode::BadSignature] {
-        if let Some(first) = probes.iter().find(|c| c.request.auth == kind) {
+    for kind in PROBE_ORDER {
+        // Header edits make a "signed" case a probe too; only the generated kinds rank here.
+        let of_kind = |c: &&&Case| c.request.auth == kind && kind_alone(c);
+        if let Some(first) = probes.iter().find(of_kind) {
             allowed.push(first);
         }
     }
@@ -72,6 +121,13 @@ pub fn allowed_probes<'a>(
         .take(budget)
         .map(|c| c.id.clone())
         .collect()
+}
+
+/// True when the case's `auth` mode alone makes it a probe (no `Authorization` edits).
+fn kind_alone(case: &Case) -> bool {
+    let mut plain = case.request.clone();
+    plain.auth = AuthMode::Signed;
+    plain.carries_own_signature()
 }
 
 /// SHA-256 over every case id and request, in order: two runs with equal hashes sent the same.
@@ -118,12 +174,85 @@ mod tests {
     }
 
     #[test]
+    fn case_files_follow_the_home_pair() {
+        let contract = Contract::embedded("2023-12").unwrap();
+        let mut config = RunConfig::embedded(contract, 5, 0);
+        let at_seed = assemble(&config).unwrap();
+        config.home = HomePair {
+            cc_id: 3,
+            vdn: 300,
+        };
+        let moved = assemble(&config).unwrap();
+        assert_eq!(at_seed.len(), moved.len());
+        let body = |cases: &[Case], id: &str| {
+            let case = cases.iter().find(|c| c.id == id).unwrap();
+            case.request.body.as_ref().map(JsonBody::value)
+        };
+        let seed_example = body(&moved, "hand::seed_example").unwrap();
+        assert_eq!((&seed_example["ccId"], &seed_example["vdn"]), (&3.into(), &300.into()));
+        assert_eq!(seed_example["agentIds"], serde_json::json!([1031, 1099]));
+        for case in at_seed.iter().filter(|c| c.family() == "hand") {
+            let (before, after) = (body(&at_seed, &case.id), body(&moved, &case.id));
+            let (Some(before), Some(after)) = (before, after) else {
+                let raw = |cases: &[Case]| {
+                    let c = cases.iter().find(|c| c.id == case.id).unwrap();
+                    c.request.body_bytes()
+                };
+                assert_eq!(raw(&at_seed), raw(&moved), "{}: raw bodies are kept", case.id);
+                continue;
+            };
+            for (member, seed, home) in [("ccId", 1, 3), ("vdn", 170, 300)] {
+                match before.get(member) {
+                    Some(v) if v == &serde_json::Value::from(seed) => {
+                        assert_eq!(after[member], home, "{}", case.id)
+                    }
+                    other => assert_eq!(after.get(member), other, "{}", case.id),
+                }
+            }
+        }
+    }
+
+    #[test]
     fn probes_are_one_of_each_kind_then_capped() {
         let config = RunConfig::embedded(Contract::embedded("2023-12").unwrap(), 5, 0);
         let cases = assemble(&config).unwrap();
-        let two = allowed_probes(cases.iter(), 2);
-        assert!(two.contains("hand::auth_missing") && two.contains("hand::auth_bad_signature"));
-        assert_eq!(allowed_probes(cases.iter(), 1).len(), 1);
-        assert!(allowed_probes(cases.iter(), 0).is_empty());
+        let ids = |budget| {
+            let mut ids: Vec<String> = allowed_probes(cases.iter(), budget).into_iter().collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(ids(1), ["hand::auth_missing"]);
+        assert_eq!(ids(2), ["hand::auth_missing", "hand::auth_replay_other_body"]);
+        let five = ids(5);
+        for id in [
+            "hand::auth_expired_timestamp",
+            "hand::auth_wrong_ak",
+            "hand::auth_malformed",
+        ] {
+            assert!(five.contains(&id.to_owned()), "{id} in {five:?}");
+        }
+        assert!(ids(6).contains(&"hand::auth_bad_signature".to_owned()));
+        assert!(ids(7).contains(&"hand::invalid_utf8".to_owned()));
+        assert!(ids(0).is_empty());
+    }
+
+    #[test]
+    fn a_case_that_edits_authorization_or_sends_no_utf8_spends_the_budget() {
+        let config = RunConfig::embedded(Contract::embedded("2023-12").unwrap(), 5, 0);
+        let cases = assemble(&config).unwrap();
+        let probes: Vec<&str> = cases
+            .iter()
+            .filter(|c| is_probe(c))
+            .map(|c| c.id.as_str())
+            .collect();
+        assert!(probes.contains(&"hand::invalid_utf8"), "{probes:?}");
+        let mut dropped = cases[0].clone();
+        dropped.request.auth = AuthMode::Signed;
+        dropped.request.headers.drop.push("Authorization".into());
+        assert!(is_probe(&dropped));
+        assert!(!kind_alone(&dropped), "ranked after the generated kinds");
+        let signed: Vec<&Case> = cases.iter().filter(|c| !is_probe(c)).collect();
+        assert!(signed.iter().any(|c| c.id == "hand::seed_example"));
+        assert!(signed.iter().all(|c| c.request.auth == AuthMode::Signed));
     }
 }

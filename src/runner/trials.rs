@@ -73,8 +73,9 @@ pub fn progress_bar(total: usize, wanted: bool) -> Option<ProgressBar> {
 /// Why a probe beyond the budget is not sent.
 pub fn probe_skip_reason(budget: u32) -> String {
     format!(
-        "authentication probe not sent: --auth-probes {budget} spent (real servers lock a client \
-         IP after repeated bad signatures)"
+        "not sent: --auth-probes {budget} spent (the request does not carry the harness's own \
+         valid signature, and real servers lock a client IP out after repeated authentication \
+         failures)"
     )
 }
 

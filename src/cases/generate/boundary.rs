@@ -7,23 +7,25 @@
 use serde_json::{Map, Value, json};
 
 use super::{
-    EXTRA_MEMBER_CLAUSE, REJECTION_CLAUSE, base_body, filler_integers, filler_value, generated_case,
+    EXTRA_MEMBER_CLAUSE, PREFERRED_AGENTS, REJECTION_CLAUSE, base_body, filler_integers,
+    filler_value, generated_case,
 };
 use crate::cases::Case;
-use crate::checks::{Expectation, Outcome};
+use crate::checks::{Expectation, HomePair, Outcome};
 use crate::contract::{Contract, Range, Shape};
 
 /// A name no contract uses, for the extra-member case.
 const UNKNOWN_MEMBER: &str = "cmsconformUnknownMember";
 
-/// Every generated (non-random) case of `contract`, in a stable order.
-pub fn boundary_cases(contract: &Contract) -> Vec<Case> {
+/// Every generated (non-random) case of `contract`, in a stable order; every member a case does
+/// not probe is at its filler value, `ccId` and `vdn` at the run's `home` pair.
+pub fn boundary_cases(contract: &Contract, home: HomePair) -> Vec<Case> {
     let shape = contract.request_shape();
     let mut out = Vec::new();
     for (name, prop, _required) in &shape.properties {
         let clause = prop.clause.as_deref().unwrap_or(REJECTION_CLAUSE);
         let with = |value: Value| {
-            let mut body = base_body(shape);
+            let mut body = base_body(shape, home);
             body.insert(name.clone(), value);
             Value::Object(body)
         };
@@ -42,7 +44,7 @@ pub fn boundary_cases(contract: &Contract) -> Vec<Case> {
         if prop.is_array() {
             array_cases(contract, name, prop, clause, &with, &mut out);
         }
-        for (label, value) in wrong_types(prop, &filler_value(name, prop)) {
+        for (label, value) in wrong_types(prop, &filler_value(name, prop, home)) {
             out.push(generated_case(
                 contract,
                 format!("types::{name}::{label}"),
@@ -52,7 +54,7 @@ pub fn boundary_cases(contract: &Contract) -> Vec<Case> {
                 with(value),
             ));
         }
-        let mut body = base_body(shape);
+        let mut body = base_body(shape, home);
         body.remove(name);
         out.push(generated_case(
             contract,
@@ -63,7 +65,7 @@ pub fn boundary_cases(contract: &Contract) -> Vec<Case> {
             Value::Object(body),
         ));
     }
-    out.push(extra_member_case(contract, shape));
+    out.push(extra_member_case(contract, shape, home));
     out
 }
 
@@ -80,7 +82,7 @@ fn array_cases(
     };
     let item_clause = items.clause.as_deref().unwrap_or(clause);
     let fill = |count: usize| -> Vec<Value> {
-        filler_integers(items, &[1031, 1099], count)
+        filler_integers(items, PREFERRED_AGENTS, count)
             .into_iter()
             .map(Value::from)
             .collect()
@@ -252,8 +254,8 @@ fn wrong_types(shape: &Shape, valid: &Value) -> Vec<(&'static str, Value)> {
 
 /// The base body plus an unknown member: the seed does not forbid one, so either answer is
 /// conformant unless the schema closes the object.
-fn extra_member_case(contract: &Contract, shape: &Shape) -> Case {
-    let mut body = base_body(shape);
+fn extra_member_case(contract: &Contract, shape: &Shape, home: HomePair) -> Case {
+    let mut body = base_body(shape, home);
     body.insert(UNKNOWN_MEMBER.into(), Value::String("x".into()));
     let mut case = generated_case(
         contract,
@@ -277,7 +279,7 @@ mod tests {
 
     fn summary(profile: &str) -> Vec<String> {
         let contract = Contract::embedded(profile).unwrap();
-        boundary_cases(&contract)
+        boundary_cases(&contract, HomePair::SEED)
             .iter()
             .map(|c| format!("{} => {}", c.id, serde_json::to_string(&c.expect).unwrap()))
             .collect()
@@ -292,7 +294,7 @@ mod tests {
     #[test]
     fn ids_are_unique_and_bounds_follow_the_schema() {
         let contract = Contract::embedded("2025-11").unwrap();
-        let cases = boundary_cases(&contract);
+        let cases = boundary_cases(&contract, HomePair::SEED);
         let mut ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
         ids.sort_unstable();
         let before = ids.len();
@@ -324,5 +326,30 @@ mod tests {
             by_id("boundary::agentIds::item::range2::min").clause,
             "notes:2"
         );
+    }
+
+    #[test]
+    fn members_a_case_does_not_probe_are_at_the_home_pair() {
+        let contract = Contract::embedded("2023-12").unwrap();
+        let home = HomePair {
+            cc_id: 42,
+            vdn: 4242,
+        };
+        let cases = boundary_cases(&contract, home);
+        let seed = boundary_cases(&contract, HomePair::SEED);
+        let ids = |cases: &[Case]| cases.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&cases), ids(&seed));
+        for (case, at_seed) in cases.iter().zip(&seed) {
+            assert_eq!(case.expect, at_seed.expect, "{}", case.id);
+            let body = case.request.body.as_ref().unwrap().value();
+            for (member, value) in [("ccId", 42), ("vdn", 4242)] {
+                if !case.id.contains(&format!("::{member}")) {
+                    assert_eq!(body[member], value, "{}", case.id);
+                }
+            }
+        }
+        let probe = cases.iter().find(|c| c.id == "boundary::ccId::max").unwrap();
+        let body = probe.request.body.as_ref().unwrap().value();
+        assert_eq!((&body["ccId"], &body["vdn"]), (&json!(65535), &json!(4242)));
     }
 }

@@ -12,7 +12,7 @@ pub mod shrink;
 use serde_json::{Map, Value};
 
 use super::{Case, CaseOrigin, CaseRequest};
-use crate::checks::{Expectation, Outcome};
+use crate::checks::{Expectation, HomePair, Outcome};
 use crate::contract::{Contract, Range, SchemaKind, Shape};
 
 pub use boundary::boundary_cases;
@@ -22,11 +22,21 @@ pub const EXTRA_MEMBER_CLAUSE: &str = "notes:6.10";
 /// The clause of a rejection in general, when no property names a better one.
 pub const REJECTION_CLAUSE: &str = "notes:6.1";
 
-/// Values the generator prefers for filler when they are allowed: the seed example's own
-/// request (`{"ccId":1,"vdn":170,"agentIds":[1031,1099]}`), so generated requests look like the
-/// vendor's and hit agents a real fleet is likely to have.
-const PREFERRED_FILLERS: &[(&str, &[i64])] =
-    &[("ccId", &[1]), ("vdn", &[170]), ("agentIds", &[1031, 1099])];
+/// The agents of the seed example's request (`{"ccId":1,"vdn":170,"agentIds":[1031,1099]}`),
+/// which a real fleet is likely to have.
+pub const PREFERRED_AGENTS: &[i64] = &[1031, 1099];
+
+/// Values the generator prefers for filler when they are allowed: the run's home pair
+/// (notes:6.15; the seed example's 1/170 by default) and the seed example's agents, so
+/// generated requests look like the vendor's and reach a call centre the target hosts.
+fn preferred_fillers(name: &str, home: HomePair) -> Vec<i64> {
+    match name {
+        "ccId" => vec![home.cc_id],
+        "vdn" => vec![home.vdn],
+        "agentIds" => PREFERRED_AGENTS.to_vec(),
+        _ => Vec::new(),
+    }
+}
 
 /// What the request schema says of `body`: accepted when valid, rejected otherwise; an empty
 /// array the schema marks `x-empty: either` makes a valid body "accepted or rejected".
@@ -96,13 +106,11 @@ pub fn filler_integers(shape: &Shape, preferred: &[i64], count: usize) -> Vec<i6
     out
 }
 
-/// A valid value for one property of the request, used as filler around the value a case probes.
-pub fn filler_value(name: &str, shape: &Shape) -> Value {
-    let preferred = PREFERRED_FILLERS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| *v)
-        .unwrap_or(&[]);
+/// A valid value for one property of the request, used as filler around the value a case
+/// probes; `ccId` and `vdn` get the home pair's.
+pub fn filler_value(name: &str, shape: &Shape, home: HomePair) -> Value {
+    let preferred = preferred_fillers(name, home);
+    let preferred = preferred.as_slice();
     if shape.is_array() {
         let Some(items) = shape.items.as_deref() else {
             return Value::Array(Vec::new());
@@ -132,11 +140,11 @@ pub fn filler_value(name: &str, shape: &Shape) -> Value {
 }
 
 /// A valid request body: every property of the shape at its filler value, in schema order.
-pub fn base_body(shape: &Shape) -> Map<String, Value> {
+pub fn base_body(shape: &Shape, home: HomePair) -> Map<String, Value> {
     shape
         .properties
         .iter()
-        .map(|(name, prop, _)| (name.clone(), filler_value(name, prop)))
+        .map(|(name, prop, _)| (name.clone(), filler_value(name, prop, home)))
         .collect()
 }
 
@@ -170,10 +178,19 @@ mod tests {
     #[test]
     fn fillers_prefer_the_seed_example() {
         let contract = Contract::embedded("2023-12").unwrap();
-        let body = Value::Object(base_body(contract.request_shape()));
+        let body = Value::Object(base_body(contract.request_shape(), HomePair::SEED));
         assert_eq!(
             serde_json::to_string(&body).unwrap(),
             r#"{"ccId":1,"vdn":170,"agentIds":[1031,1099]}"#
+        );
+        let home = HomePair {
+            cc_id: 7,
+            vdn: 4000,
+        };
+        let at_home = Value::Object(base_body(contract.request_shape(), home));
+        assert_eq!(
+            serde_json::to_string(&at_home).unwrap(),
+            r#"{"ccId":7,"vdn":4000,"agentIds":[1031,1099]}"#
         );
         assert_eq!(
             expectation_of(&contract, &body),

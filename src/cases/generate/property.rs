@@ -1,6 +1,7 @@
 //! Property cases: seeded random requests across the whole request space of a profile (every
 //! ID range, lengths up to `maxItems`, duplicates sometimes), two valid for one with exactly one
-//! property broken. Each draw becomes a case `property::NNNN` whose expectation the request
+//! property broken. Most draws go to the run's home pair (notes:6.15), so the agent rules meet
+//! agents that exist; the rest span the ccId and vdn ranges. Each draw becomes a case `property::NNNN` whose expectation the request
 //! schema decides. A draw is reproducible from `(seed, index)` alone, which is how a failing
 //! draw is shrunk later: its value tree is rebuilt and walked with proptest's own
 //! simplify/complicate loop against a caller-supplied "does it still fail" test.
@@ -11,13 +12,18 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value};
 
 pub use super::shrink::shrink;
-use super::{REJECTION_CLAUSE, expectation_of, filler_value};
+use super::{PREFERRED_AGENTS, REJECTION_CLAUSE, expectation_of, filler_value};
 use crate::cases::{Case, CaseOrigin, CaseRequest};
+use crate::checks::HomePair;
 use crate::contract::{Contract, Range, Shape};
 
 /// Arrays this short or shorter are drawn most of the time; longer ones (up to `maxItems`)
 /// one time in four, so a default run stays fast yet reaches the limit.
 pub(super) const SHORT_ARRAY: usize = 16;
+/// Draws at the home pair for each draw across the ccId and vdn ranges.
+const HOME_WEIGHT: u32 = 7;
+/// Members that name something the target hosts (notes:6.15), drawn as one pair.
+const HOSTED_MEMBERS: [&str; 2] = ["ccId", "vdn"];
 /// Largest distance outside a range an out-of-range draw goes (shrinks toward the edge).
 const FAR_OFFSET: i64 = 1 << 40;
 
@@ -76,9 +82,9 @@ pub(super) fn runner_for(seed: u64) -> TestRunner {
     TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed32))
 }
 
-/// The `count` property cases of `seed`, in order.
-pub fn property_cases(contract: &Contract, seed: u64, count: usize) -> Vec<Case> {
-    let strategy = request_strategy(contract.request_shape());
+/// The `count` property cases of `seed`, in order, drawn around the run's `home` pair.
+pub fn property_cases(contract: &Contract, seed: u64, count: usize, home: HomePair) -> Vec<Case> {
+    let strategy = request_strategy(contract.request_shape(), home);
     let mut runner = runner_for(seed);
     (0..count)
         .filter_map(|index| {
@@ -89,7 +95,7 @@ pub fn property_cases(contract: &Contract, seed: u64, count: usize) -> Vec<Case>
 }
 
 /// Two valid draws for one with a broken property.
-pub fn request_strategy(shape: &Shape) -> BoxedStrategy<Drawn> {
+pub fn request_strategy(shape: &Shape, home: HomePair) -> BoxedStrategy<Drawn> {
     let valid_clause = shape
         .properties
         .iter()
@@ -97,7 +103,7 @@ pub fn request_strategy(shape: &Shape) -> BoxedStrategy<Drawn> {
         .or(shape.properties.first())
         .and_then(|(_, p, _)| p.clause.clone())
         .unwrap_or_else(|| REJECTION_CLAUSE.to_owned());
-    let valid = valid_object(shape)
+    let valid = valid_object(shape, home)
         .prop_map(move |body| Drawn {
             body: Value::Object(body),
             clause: valid_clause.clone(),
@@ -107,22 +113,50 @@ pub fn request_strategy(shape: &Shape) -> BoxedStrategy<Drawn> {
     if shape.properties.is_empty() {
         return valid;
     }
-    prop_oneof![2 => valid, 1 => broken_object(shape)].boxed()
+    prop_oneof![2 => valid, 1 => broken_object(shape, home)].boxed()
 }
 
-fn valid_object(shape: &Shape) -> BoxedStrategy<Map<String, Value>> {
+fn is_hosted(name: &str, shape: &Shape) -> bool {
+    HOSTED_MEMBERS.contains(&name) && shape.is_integer()
+}
+
+/// A valid body in schema order: ccId and vdn together at the home pair [`HOME_WEIGHT`] times
+/// in `HOME_WEIGHT + 1` (shrinking moves toward it), else each anywhere in its ranges.
+fn valid_object(shape: &Shape, home: HomePair) -> BoxedStrategy<Map<String, Value>> {
+    let member = |name: &String, strategy: BoxedStrategy<Value>| {
+        let name = name.clone();
+        strategy.prop_map(move |v| (name.clone(), v)).boxed()
+    };
     let members: Vec<BoxedStrategy<(String, Value)>> = shape
         .properties
         .iter()
-        .map(|(name, prop, _)| {
-            let name = name.clone();
-            valid_value(&name, prop)
-                .prop_map(move |v| (name.clone(), v))
-                .boxed()
-        })
+        .filter(|(name, prop, _)| !is_hosted(name, prop))
+        .map(|(name, prop, _)| member(name, valid_value(name, prop, home)))
         .collect();
-    members
-        .prop_map(|pairs| pairs.into_iter().collect::<Map<String, Value>>())
+    let hosted: Vec<_> = shape
+        .properties
+        .iter()
+        .filter(|(name, prop, _)| is_hosted(name, prop))
+        .collect();
+    let at_home: Vec<(String, Value)> = hosted
+        .iter()
+        .map(|(name, prop, _)| (name.clone(), filler_value(name, prop, home)))
+        .collect();
+    let away: Vec<BoxedStrategy<(String, Value)>> = hosted
+        .iter()
+        .map(|(name, prop, _)| member(name, valid_integer(prop).prop_map(Value::from).boxed()))
+        .collect();
+    let pair = prop_oneof![HOME_WEIGHT => Just(at_home), 1 => away].boxed();
+    let order: Vec<String> = shape.properties.iter().map(|(n, _, _)| n.clone()).collect();
+    (pair, members)
+        .prop_map(move |(pair, rest)| {
+            let mut all: std::collections::HashMap<String, Value> =
+                pair.into_iter().chain(rest).collect();
+            order
+                .iter()
+                .filter_map(|name| all.remove_entry(name))
+                .collect::<Map<String, Value>>()
+        })
         .boxed()
 }
 
@@ -140,7 +174,7 @@ fn valid_integer(shape: &Shape) -> BoxedStrategy<i64> {
         .boxed()
 }
 
-fn valid_value(name: &str, shape: &Shape) -> BoxedStrategy<Value> {
+fn valid_value(name: &str, shape: &Shape, home: HomePair) -> BoxedStrategy<Value> {
     if shape.is_integer() {
         return valid_integer(shape).prop_map(Value::from).boxed();
     }
@@ -164,7 +198,7 @@ fn valid_value(name: &str, shape: &Shape) -> BoxedStrategy<Value> {
                 .boxed();
         }
     }
-    Just(filler_value(name, shape)).boxed()
+    Just(filler_value(name, shape, home)).boxed()
 }
 
 /// Values outside every range of `shape`, each as (anchor, direction, offset) so shrinking
@@ -221,9 +255,9 @@ enum Breakage {
     TooLong(usize),
 }
 
-fn breakages(name: &str, shape: &Shape) -> BoxedStrategy<Breakage> {
+fn breakages(name: &str, shape: &Shape, home: HomePair) -> BoxedStrategy<Breakage> {
     let mut options: Vec<BoxedStrategy<Breakage>> = vec![Just(Breakage::Missing).boxed()];
-    let filler = filler_value(name, shape);
+    let filler = filler_value(name, shape, home);
     let wrong = prop::sample::select(if shape.is_array() {
         wrong_type_values(Value::from(1))
     } else {
@@ -266,7 +300,7 @@ fn breakages(name: &str, shape: &Shape) -> BoxedStrategy<Breakage> {
     prop::strategy::Union::new(options).boxed()
 }
 
-fn broken_object(shape: &Shape) -> BoxedStrategy<Drawn> {
+fn broken_object(shape: &Shape, home: HomePair) -> BoxedStrategy<Drawn> {
     let choices: Vec<BoxedStrategy<Drawn>> = shape
         .properties
         .iter()
@@ -277,7 +311,7 @@ fn broken_object(shape: &Shape) -> BoxedStrategy<Drawn> {
                 .clause
                 .clone()
                 .unwrap_or_else(|| REJECTION_CLAUSE.to_owned());
-            (valid_object(shape), breakages(&name, prop))
+            (valid_object(shape, home), breakages(&name, prop, home))
                 .prop_map(move |(mut body, breakage)| {
                     let what = apply(&mut body, &name, &prop_shape, breakage);
                     Drawn {
@@ -320,7 +354,7 @@ fn apply(body: &mut Map<String, Value>, name: &str, shape: &Shape, breakage: Bre
             let max = shape.max_items.unwrap_or(0);
             let target = max.saturating_add(extra);
             let fill = match shape.items.as_deref() {
-                Some(items) => super::filler_integers(items, &[1031, 1099], target),
+                Some(items) => super::filler_integers(items, PREFERRED_AGENTS, target),
                 None => Vec::new(),
             };
             body.insert(
@@ -340,17 +374,17 @@ mod tests {
     #[test]
     fn a_seed_reproduces_its_cases() {
         let contract = Contract::embedded("2025-11").unwrap();
-        let a = property_cases(&contract, 7, 64);
-        let b = property_cases(&contract, 7, 64);
+        let a = property_cases(&contract, 7, 64, HomePair::SEED);
+        let b = property_cases(&contract, 7, 64, HomePair::SEED);
         assert_eq!(a, b);
-        assert_ne!(a, property_cases(&contract, 8, 64));
+        assert_ne!(a, property_cases(&contract, 8, 64, HomePair::SEED));
         assert_eq!(a[3].id, "property::0003");
     }
 
     #[test]
     fn draws_cover_valid_and_invalid_and_both_ranges() {
         let contract = Contract::embedded("2025-11").unwrap();
-        let cases = property_cases(&contract, 1, 256);
+        let cases = property_cases(&contract, 1, 256, HomePair::SEED);
         let accepted = Expectation::One(Outcome::Accepted);
         let rejected = Expectation::One(Outcome::Rejected);
         assert!(cases.iter().any(|c| c.expect == accepted));
@@ -387,7 +421,7 @@ mod tests {
     #[test]
     fn shrinking_finds_a_minimal_failure() {
         let contract = Contract::embedded("2023-12").unwrap();
-        let cases = property_cases(&contract, 3, 64);
+        let cases = property_cases(&contract, 3, 64, HomePair::SEED);
         let index = cases
             .iter()
             .position(|c| {
@@ -406,7 +440,7 @@ mod tests {
                 .map_or(0, Vec::len)
                 > 2
         };
-        let smallest = shrink(&contract, 3, index, 500, fails).unwrap();
+        let smallest = shrink(&contract, 3, index, 500, HomePair::SEED, fails).unwrap();
         assert_eq!(smallest.body["agentIds"].as_array().unwrap().len(), 3);
         // A failure that needs one particular agent shrinks to that agent alone.
         let wanted = cases[index].request.body.as_ref().unwrap().value()["agentIds"][2].clone();
@@ -416,7 +450,37 @@ mod tests {
                 .and_then(Value::as_array)
                 .is_some_and(|ids| ids.contains(&wanted))
         };
-        let smallest = shrink(&contract, 3, index, 200, needs_it).unwrap();
+        let smallest = shrink(&contract, 3, index, 200, HomePair::SEED, needs_it).unwrap();
         assert_eq!(smallest.body["agentIds"], serde_json::json!([wanted]));
+    }
+
+    #[test]
+    fn most_draws_are_at_the_home_pair_and_the_rest_span_the_ranges() {
+        let contract = Contract::embedded("2025-11").unwrap();
+        let home = HomePair {
+            cc_id: 9,
+            vdn: 99,
+        };
+        let cases = property_cases(&contract, 4, 512, home);
+        let pairs: Vec<(i64, i64)> = cases
+            .iter()
+            .filter(|c| c.expect == Expectation::One(Outcome::Accepted))
+            .map(|c| {
+                let body = c.request.body.as_ref().unwrap().value();
+                (body["ccId"].as_i64().unwrap(), body["vdn"].as_i64().unwrap())
+            })
+            .collect();
+        let at_home = pairs.iter().filter(|p| **p == (9, 99)).count();
+        // 7 in 8 expected: well above three quarters, well below all.
+        assert!(
+            at_home * 4 > pairs.len() * 3 && at_home < pairs.len(),
+            "{at_home} of {} at home",
+            pairs.len()
+        );
+        assert!(pairs.iter().any(|(cc, _)| *cc > 30000));
+        assert!(pairs.iter().any(|(_, vdn)| *vdn > 2500));
+        // Schema order is kept whatever is drawn.
+        let body = cases[0].request.body.as_ref().unwrap().text().to_owned();
+        assert!(body.find("ccId") < body.find("vdn"), "{body}");
     }
 }

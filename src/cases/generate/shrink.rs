@@ -8,9 +8,10 @@ use proptest::strategy::{Strategy, ValueTree};
 use serde_json::Value;
 
 use super::property::{Drawn, SHORT_ARRAY, request_strategy, runner_for};
+use crate::checks::HomePair;
 use crate::contract::Contract;
 
-/// Shrinks the `index`-th draw of `seed` while `still_fails` holds, trying at most `budget`
+/// Shrinks the `index`-th draw of `seed` (around the run's `home` pair) while `still_fails` holds, trying at most `budget`
 /// candidates (each is a request to the target). Returns the smallest failing draw, or `None`
 /// when the original draw no longer fails.
 pub fn shrink(
@@ -18,9 +19,10 @@ pub fn shrink(
     seed: u64,
     index: usize,
     budget: usize,
+    home: HomePair,
     mut still_fails: impl FnMut(&Drawn) -> bool,
 ) -> Option<Drawn> {
-    let strategy = request_strategy(contract.request_shape());
+    let strategy = request_strategy(contract.request_shape(), home);
     let mut runner = runner_for(seed);
     let mut tree = None;
     for _ in 0..=index {

@@ -221,3 +221,24 @@ fn bad_targets_are_refused_with_the_reason() {
         assert!(!error.contains("pw-secret"), "{error}");
     }
 }
+
+#[test]
+fn the_larger_budget_probes_are_each_refused_for_their_own_reason() {
+    let creds = config("http://h:1").creds;
+    let header = |auth| {
+        let sent = prepared("http://h:1", auth, HeaderEdits::default());
+        let value = sent.header("authorization").map(str::to_owned);
+        (sent, value.unwrap_or_default())
+    };
+    let (expired, value) = header(AuthMode::ExpiredTimestamp);
+    assert!(!verifies(&expired, &creds));
+    assert!(value.starts_with("auth-v2/ak-test/2023-12-18T08:00:00Z/host/"), "{value}");
+    let (wrong_ak, value) = header(AuthMode::WrongAk);
+    assert!(!verifies(&wrong_ak, &creds));
+    assert!(value.starts_with("auth-v2/cmsconform-unknown-ak/"), "{value}");
+    let (malformed, value) = header(AuthMode::Malformed);
+    assert!(!verifies(&malformed, &creds));
+    assert_eq!(value, "auth-v2/ak-test/2023-12-19T08:00:00Z/host/not-a-signature");
+    let (replay, _) = header(AuthMode::Replay);
+    assert_eq!(replay.header("authorization"), None, "the runner supplies the header");
+}

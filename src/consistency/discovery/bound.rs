@@ -1,9 +1,11 @@
 //! One documented bound under discovery: the probes made around it, the next value worth
 //! probing (the bound, its first forbidden neighbour, the common off-by-one, then bisection
-//! towards a far cap or an accepted anchor) and the finding it settles on. Pure: the driver in
+//! towards a far cap or an accepted anchor) and the finding it settles on. A ccId or vdn the
+//! server refuses as unknown (notes:6.15) shows a limit only next to an accepted value other
+//! than the home one; otherwise the end settles as "limit not observable". Pure: the driver in
 //! `discovery` sends the probes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::checks::Violation;
 use crate::consistency::relations::ENFORCED_LIMIT;
@@ -23,6 +25,11 @@ pub(super) struct End {
     /// Position → (accepted, index of the exchange in the parameter's record; None = baseline).
     pub(super) probes: BTreeMap<i64, (bool, Option<usize>)>,
     pub(super) inconclusive: Option<String>,
+    /// What the server hosts under this member ("call centres"), for ccId and vdn only.
+    pub(super) hosted: Option<&'static str>,
+    /// Positions refused as unknown (a business failure inside the range, notes:6.15); they
+    /// are in `probes` as refused too.
+    pub(super) unhosted: BTreeSet<i64>,
 }
 
 impl End {
@@ -58,12 +65,28 @@ impl End {
                 // The common off-by-one first: the value just inside the bound.
                 match self.last_accepted_before(hi) {
                     _ if hi == 0 && unprobed(&-1) => Some(-1),
+                    // Inward of a value refused as unknown, more refusals tell nothing.
+                    _ if self.not_observable() => None,
                     None => Some(self.anchor).filter(|d| *d < hi && unprobed(d)),
                     Some(lo) => (hi - lo > 1).then(|| lo + (hi - lo) / 2),
                 }
             }
             _ => None,
         }
+    }
+
+    /// The innermost refusal is one as unknown, and nothing between it and the home value
+    /// (the baseline, which the server hosts) was accepted: the server may host nothing but
+    /// its home, so no limit shows.
+    fn not_observable(&self) -> bool {
+        let Some(hi) = self.first_rejected() else {
+            return false;
+        };
+        self.hosted.is_some()
+            && self.unhosted.contains(&hi)
+            && self
+                .last_accepted_before(hi)
+                .is_none_or(|lo| self.probes.get(&lo).is_some_and(|p| p.1.is_none()))
     }
 
     fn last_accepted(&self) -> Option<i64> {
@@ -160,6 +183,18 @@ impl End {
                 };
                 deviation(1, text)
             }
+            (Some(false), Some(false)) if self.not_observable() => {
+                let refused: Vec<String> = self.unhosted.iter().rev().map(|d| show(*d)).collect();
+                (
+                    format!(
+                        "{doc}: limit not observable: the server refuses {} it does not host \
+                         ({} refused as unknown)",
+                        self.hosted.unwrap_or("values"),
+                        refused.join(", ")
+                    ),
+                    None,
+                )
+            }
             (Some(false), Some(false)) => {
                 let hi = self.first_rejected().unwrap_or(0);
                 let text = match self.last_accepted_before(hi) {
@@ -215,6 +250,8 @@ mod tests {
             far: far_value - documented,
             probes,
             inconclusive: None,
+            hosted: None,
+            unhosted: BTreeSet::new(),
         }
     }
 
@@ -270,6 +307,8 @@ mod tests {
             far: 2,
             probes: BTreeMap::new(),
             inconclusive: None,
+            hosted: None,
+            unhosted: BTreeSet::new(),
         };
         settle(&mut end, |v| v >= -1, 64);
         assert_eq!(
@@ -283,5 +322,58 @@ mod tests {
             "{}",
             end.verdict().0
         );
+    }
+
+    /// Drives a ccId end against a server hosting only `hosts`, refusing other in-range values
+    /// as unknown and rejecting values beyond `limit`.
+    fn settle_hosting(end: &mut End, hosts: &[i64], limit: i64) -> usize {
+        let mut spent = 0;
+        while let Some(d) = end.next() {
+            spent += 1;
+            let value = end.value(d).unwrap();
+            let hosted = hosts.contains(&value) && value <= limit;
+            if !hosted && (1..=65535).contains(&value) {
+                end.unhosted.insert(d);
+            }
+            end.probes.insert(d, (hosted, Some(spent)));
+            assert!(spent < 64, "the end never settles");
+        }
+        spent
+    }
+
+    fn hosting_end(home: i64) -> End {
+        let mut end = max_end(65535, home, 131072);
+        end.what = "max ccId 65535".into();
+        end.hosted = Some("call centres");
+        end
+    }
+
+    #[test]
+    fn a_server_hosting_only_its_home_shows_no_limit() {
+        let mut end = hosting_end(1);
+        // 65535 and 65536, then 65534: nothing more is worth sending.
+        assert_eq!(settle_hosting(&mut end, &[1], 65535), 3);
+        let (finding, violation) = end.verdict();
+        assert!(violation.is_none(), "{finding}");
+        assert_eq!(
+            finding,
+            "documented max ccId 65535: limit not observable: the server refuses call centres \
+             it does not host (65535, 65534 refused as unknown)"
+        );
+        assert!(!finding.contains("enforces"));
+        // The home next to the bound is no witness either.
+        let mut end = hosting_end(65534);
+        settle_hosting(&mut end, &[65534], 65535);
+        assert!(end.verdict().1.is_none(), "{}", end.verdict().0);
+    }
+
+    #[test]
+    fn a_refusal_next_to_an_accepted_value_is_still_a_limit() {
+        // Hosts 65534 (not the home) but refuses 65535: it enforces max 65534.
+        let mut end = hosting_end(1);
+        settle_hosting(&mut end, &[1, 65534], 65534);
+        let (finding, violation) = end.verdict();
+        assert!(violation.is_some(), "{finding}");
+        assert!(finding.contains("enforces max 65534"), "{finding}");
     }
 }

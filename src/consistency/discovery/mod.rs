@@ -1,8 +1,10 @@
 //! Enforced-limit discovery: for each documented bound (ccId and vdn min/max, each end of each
 //! agent-ID range, the array's maxItems) probe the bound and the first value beyond it; where
 //! the server deviates, bisect for the limit it really enforces, all within a request budget.
-//! Probes the common off-by-one first, so it costs three requests. Reads the limits from the
-//! contract; sends through a [`Sender`]; reports each parameter as a [`RelationRecord`].
+//! Probes the common off-by-one first, so it costs three requests. An in-range ccId or vdn other
+//! than the baseline's refused with a business failure is refused as unknown (notes:6.15), not
+//! as invalid: it shows a limit only next to an accepted value (see [`bound`]). Reads the limits
+//! from the contract; sends through a [`Sender`]; reports each parameter as a [`RelationRecord`].
 
 use std::collections::BTreeMap;
 
@@ -12,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::plan::block;
 use super::{ConsistencyConfig, Sender, exchange_records};
+use crate::checks::hosted::{self, Field};
 use crate::checks::{self, Exchange, Outcome};
 use crate::contract::Contract;
 use crate::redact::Redactor;
@@ -186,6 +189,12 @@ pub async fn discover_limits<S: Sender>(
                     };
                     let exchange = sender.send(body(&base, parameter.knob, value)).await;
                     let index = parameter.exchanges.len();
+                    if refused_as_unknown(contract, &base, parameter.knob, value, &exchange) {
+                        end.probes.insert(d, (false, Some(index)));
+                        end.unhosted.insert(d);
+                        parameter.exchanges.push(exchange);
+                        continue;
+                    }
                     match acceptance(contract, &exchange) {
                         Acceptance::Accepted => _ = end.probes.insert(d, (true, Some(index))),
                         Acceptance::Rejected => _ = end.probes.insert(d, (false, Some(index))),
@@ -202,6 +211,41 @@ pub async fn discover_limits<S: Sender>(
         .into_iter()
         .map(|p| p.record(config, redactor))
         .collect()
+}
+
+/// The member a knob names, when it names something the server hosts.
+fn hosted_field(knob: Knob) -> Option<Field> {
+    match knob {
+        Knob::CcId => Some(Field::CcId),
+        Knob::Vdn => Some(Field::Vdn),
+        Knob::AgentId | Knob::Length => None,
+    }
+}
+
+/// notes:6.15: a business failure for an in-range ccId or vdn other than the baseline's (which
+/// the server accepted) may mean "not hosted" rather than "invalid".
+fn refused_as_unknown(
+    contract: &Contract,
+    base: &Base,
+    knob: Knob,
+    value: i64,
+    exchange: &Exchange,
+) -> bool {
+    let Some(field) = hosted_field(knob) else {
+        return false;
+    };
+    let home = match field {
+        Field::CcId => base.cc_id,
+        Field::Vdn => base.vdn,
+    };
+    let profile = contract.profile();
+    let Ok(received) = &exchange.response else {
+        return false;
+    };
+    let body = checks::json::parse_strict(&received.body).value.ok();
+    value != home
+        && field.range(profile).contains(value)
+        && hosted::is_business_failure(profile, received.status, body.as_ref())
 }
 
 impl Parameter {
@@ -268,6 +312,8 @@ fn parameters(contract: &Contract, base: &Base) -> Vec<Parameter> {
             far: to_d(far_value).max(2),
             probes,
             inconclusive: None,
+            hosted: None,
+            unhosted: Default::default(),
         }
     };
     let scalar = |name: &str, knob: Knob, range: crate::contract::Range, base: i64| Parameter {
@@ -337,7 +383,7 @@ fn parameters(contract: &Contract, base: &Base) -> Vec<Parameter> {
         upper_far(max_items).min(valid_ids),
         Some(1),
     );
-    vec![
+    let mut all = vec![
         scalar("ccId", Knob::CcId, limits.cc_id, base.cc_id),
         scalar("vdn", Knob::Vdn, limits.vdn, base.vdn),
         Parameter {
@@ -352,7 +398,15 @@ fn parameters(contract: &Contract, base: &Base) -> Vec<Parameter> {
             ends: vec![length],
             exchanges: Vec::new(),
         },
-    ]
+    ];
+    for parameter in &mut all {
+        if let Some(field) = hosted_field(parameter.knob) {
+            for end in &mut parameter.ends {
+                end.hosted = Some(field.hosted());
+            }
+        }
+    }
+    all
 }
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 //! re-ask confirms. No I/O here; the driver that sends requests is `consistency::plan`.
 
 mod record;
+mod skew;
 
 use serde_json::Value;
 
@@ -13,6 +14,7 @@ use crate::checks::model::check_def;
 use crate::checks::{CheckDef, Exchange, Severity, Violation};
 use crate::contract::Contract;
 use record::{Clock, judge_records, pointer};
+use skew::SkewTally;
 
 check_def!(
     SUB_BATCH,
@@ -57,6 +59,14 @@ check_def!(
     "The server enforces the documented limits of ccId, vdn, agent IDs and array length"
 );
 
+check_def!(
+    NODE_SKEW,
+    "CMS-REL-007",
+    "notes:6.16",
+    Info,
+    "Two answers disagree on a signed-in agent's logonTime or durations by no more than the tolerance: nodes whose clocks differ"
+);
+
 /// Every multi-exchange check, with its stable id and clause.
 pub static RELATION_CATALOGUE: &[&CheckDef] = &[
     &SUB_BATCH,
@@ -65,6 +75,7 @@ pub static RELATION_CATALOGUE: &[&CheckDef] = &[
     &ANSWERED_ONCE,
     &REPETITION,
     &ENFORCED_LIMIT,
+    &NODE_SKEW,
 ];
 
 /// The checks a relation record applies, by its `relation` name (`sub-batch::tail` →
@@ -120,6 +131,8 @@ pub struct Comparison {
     /// Deviations no re-ask could excuse.
     pub confirmed: Vec<Violation>,
     pub suspects: Vec<Suspect>,
+    /// Differences the contract allows, reported as information (nodes whose clocks differ).
+    pub informational: Vec<Violation>,
     /// Agents asked in both requests and answered in at least one.
     pub compared: usize,
 }
@@ -127,6 +140,14 @@ pub struct Comparison {
 impl Comparison {
     pub fn suspect_ids(&self) -> Vec<AgentId> {
         self.suspects.iter().map(|s| s.agent_id).collect()
+    }
+
+    /// What this comparison reports without a re-ask: the confirmed violations, then the
+    /// information.
+    pub fn reported(&self) -> Vec<Violation> {
+        let mut reported = self.confirmed.clone();
+        reported.extend(self.informational.iter().cloned());
+        reported
     }
 }
 
@@ -157,9 +178,15 @@ pub fn compare(
     let answer_early = answer::answer(contract, early.exchange).map_err(|e| (early.index, e))?;
     let answer_late = answer::answer(contract, late.exchange).map_err(|e| (late.index, e))?;
     let late_asked: std::collections::BTreeSet<AgentId> = asked_late.into_iter().collect();
-    let clock = Clock::between(early.exchange, late.exchange, tolerance_ms);
+    let clock = Clock::between(
+        contract.profile(),
+        early.exchange,
+        late.exchange,
+        tolerance_ms,
+    );
 
     let mut comparison = Comparison::default();
+    let mut skews = SkewTally::default();
     // Answering an agent twice is a single-exchange finding (6.4) unless the request itself
     // repeated the ID: then it is what the duplication relation is about.
     for (answer, side) in [(&answer_early, early), (&answer_late, late)] {
@@ -174,7 +201,12 @@ pub fn compare(
             (Some(x), None) => presence(def, id, (x, early.index), late.index),
             (None, Some(y)) => presence(def, id, (y, late.index), early.index),
             (Some(x), Some(y)) => {
-                match judge_records(def, id, (x, early.index), (y, late.index), &clock) {
+                let judged = judge_records(def, id, (x, early.index), (y, late.index), &clock);
+                skews.add(
+                    judged.skew,
+                    || format!("{} vs {}", pointer(early.index, x), pointer(late.index, y)),
+                );
+                match judged.suspect {
                     Some(suspect) => suspect,
                     None => {
                         comparison.compared += 1;
@@ -186,10 +218,22 @@ pub fn compare(
         comparison.compared += 1;
         comparison.suspects.push(suspect);
     }
+    comparison
+        .informational
+        .extend(skews.violation((early.index, late.index), clock.tolerance_ms()));
     Ok(comparison)
 }
 
-/// The final verdict on a relation: the first comparison's confirmed violations, plus each
+/// "1 agent", "3 agents".
+pub(crate) fn agents(count: usize) -> String {
+    if count == 1 {
+        "1 agent".to_owned()
+    } else {
+        format!("{count} agents")
+    }
+}
+
+/// The final verdict on a relation: what the first comparison [`reported`](Comparison::reported), plus each
 /// suspect the re-asked comparison confirms. An agent's difference is confirmed when it shows
 /// again, implausibly or exactly alike; a presence difference when any agent's presence differs
 /// again (intermittent loss need not hit the same agent twice).
@@ -209,7 +253,7 @@ pub fn settle(
         .filter(|r| r.kind != SuspectKind::Presence)
         .map(|r| (r.agent_id, r))
         .collect();
-    let mut violations = first.confirmed.clone();
+    let mut violations = first.reported();
     for suspect in &first.suspects {
         let again = match suspect.kind {
             SuspectKind::Presence => presence_again,
@@ -426,6 +470,88 @@ mod tests {
         let c = run(&a, &b);
         assert_eq!(c.suspect_ids(), vec![101]);
         assert!(c.suspects[0].violation.message.contains("logonTime"));
+    }
+
+    /// `agent` with its logonTime moved by `by_ms` (another node's clock).
+    fn logged_on(id: i64, state: i64, state_time: i64, by_ms: i64) -> Value {
+        let mut record = agent(id, state, state_time);
+        record["logonTime"] = json!(1_700_000_000_000i64 + by_ms);
+        record
+    }
+
+    #[test]
+    fn nodes_whose_clocks_differ_within_the_tolerance_are_information() {
+        let a = exchange(
+            &[101, 102],
+            vec![agent(101, 1, 100), agent(102, 1, 100)],
+            0,
+            100,
+        );
+        // Either direction: 101 a node 900 ms ahead, 102 one 400 ms behind.
+        let b = exchange(
+            &[101, 102],
+            vec![logged_on(101, 1, 100, 900), logged_on(102, 1, 100, -400)],
+            200,
+            300,
+        );
+        let c = run(&a, &b);
+        assert_eq!((c.compared, c.suspects.len(), c.confirmed.len()), (2, 0, 0));
+        assert_eq!(c.informational.len(), 1);
+        let info = &c.informational[0];
+        assert_eq!((info.check.as_str(), info.clause.as_str()), ("CMS-REL-007", "notes:6.16"));
+        assert!(!info.is_failure());
+        assert!(
+            info.message.starts_with("nodes disagree by 900 ms: the logonTime of 2 signed-in agents"),
+            "{}",
+            info.message
+        );
+        assert_eq!(info.pointer, "#0/resultDesc/0 vs #1/resultDesc/0");
+        assert_eq!(info.value.as_deref(), Some("900 ms"));
+        // The information is reported with or without a re-ask.
+        assert_eq!(c.reported(), c.informational);
+        assert_eq!(settle(&c, &Comparison::default(), (2, 3)), c.informational);
+    }
+
+    #[test]
+    fn a_duration_going_back_within_the_tolerance_is_information() {
+        let a = exchange(&[101], vec![agent(101, 1, 100)], 0, 100);
+        let b = exchange(&[101], vec![agent(101, 1, 99)], 200, 300);
+        let c = run(&a, &b);
+        assert!(c.suspects.is_empty());
+        assert!(
+            c.informational[0]
+                .message
+                .starts_with("nodes disagree: currentStateTime went back by up to 1 s for 1 agent"),
+            "{}",
+            c.informational[0].message
+        );
+        // One node answering twice: nothing to say.
+        let same = exchange(&[101], vec![agent(101, 1, 100)], 200, 300);
+        assert!(run(&a, &same).informational.is_empty());
+    }
+
+    #[test]
+    fn beyond_the_tolerance_or_a_signed_out_sentinel_still_fails() {
+        let sentinel = |by_ms: i64| {
+            let mut record = agent(102, 0, 100);
+            record["logonTime"] = json!(4_294_967_295_000i64 + by_ms);
+            record
+        };
+        let a = exchange(&[101, 102], vec![agent(101, 1, 100), sentinel(0)], 0, 100);
+        let b = exchange(
+            &[101, 102],
+            vec![logged_on(101, 1, 100, -2_001), sentinel(1)],
+            200,
+            300,
+        );
+        let c = run(&a, &b);
+        assert_eq!(c.suspect_ids(), vec![101, 102]);
+        assert!(c.suspects.iter().all(|s| s.kind == SuspectKind::Implausible));
+        assert!(c.suspects.iter().all(|s| s.violation.message.contains("logonTime")));
+        assert!(c.informational.is_empty());
+        // Exactly the tolerance is still allowed.
+        let edge = exchange(&[101], vec![logged_on(101, 1, 100, 2_000)], 200, 300);
+        assert!(run(&a, &edge).suspects.is_empty());
     }
 
     #[test]

@@ -4,28 +4,78 @@
 
 use serde_json::{Map, Value};
 
+use super::skew::NodeSkew;
 use super::{FieldChange, Suspect, SuspectKind};
 use crate::checks::{CheckDef, Exchange, Violation};
 use crate::consistency::answer::{self, AGENTS_MEMBER, AgentId, AnsweredAgent};
 
 use crate::consistency::answer::{COUNTERS, STABLE_FIELDS};
+use crate::contract::Profile;
 
-/// Wall time between two exchanges, as far as the client can tell, in whole seconds.
+/// Wall time between two exchanges, as far as the client can tell, in whole seconds, and the
+/// tolerance for clocks that differ between the nodes answering (notes:6.16).
 pub(super) struct Clock {
     /// The most time that can have passed between the two snapshots, plus the tolerance.
     max_elapsed_s: i64,
     tolerance_s: i64,
+    tolerance_ms: i64,
+    /// What tells a signed-in agent: a state other than this one...
+    not_signed_in_state: i64,
+    /// ...and a `logonTime` before this instant (the 2106 sentinel and later mean signed out).
+    not_signed_in_from_ms: i64,
 }
 
 impl Clock {
-    pub(super) fn between(early: &Exchange, late: &Exchange, tolerance_ms: i64) -> Clock {
+    pub(super) fn between(
+        profile: &Profile,
+        early: &Exchange,
+        late: &Exchange,
+        tolerance_ms: i64,
+    ) -> Clock {
         let elapsed_ms = late.received_at_ms.saturating_sub(early.sent_at_ms).max(0);
         let tolerance_ms = tolerance_ms.max(0);
         Clock {
             max_elapsed_s: div_ceil(elapsed_ms.saturating_add(tolerance_ms), 1000),
             tolerance_s: div_ceil(tolerance_ms, 1000),
+            tolerance_ms,
+            not_signed_in_state: profile.not_signed_in_state,
+            not_signed_in_from_ms: profile.logon_time.not_signed_in_from_ms,
         }
     }
+
+    pub(super) fn tolerance_ms(&self) -> i64 {
+        self.tolerance_ms
+    }
+
+    fn signed_in(&self, record: &Map<String, Value>) -> bool {
+        answer::int(record, "currentState").is_some_and(|s| s != self.not_signed_in_state)
+            && answer::int(record, "logonTime").is_some_and(|t| t < self.not_signed_in_from_ms)
+    }
+}
+
+/// What one agent seen twice comes to: a difference to re-ask about, and the node skew that
+/// was allowed for.
+pub(super) struct Judgement {
+    pub suspect: Option<Suspect>,
+    pub skew: NodeSkew,
+}
+
+/// The `logonTime` difference of an agent signed in in both records, when it is within the
+/// tolerance: different nodes stamping the same sign-in with their own clocks. A signed-out
+/// agent's sentinel, or a larger difference, is not excused.
+fn logon_skew_ms(
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+    clock: &Clock,
+) -> Option<i64> {
+    if !(clock.signed_in(before) && clock.signed_in(after)) {
+        return None;
+    }
+    let was = answer::int(before, "logonTime")?;
+    let now = answer::int(after, "logonTime")?;
+    let apart = now.abs_diff(was);
+    (apart > 0 && apart <= clock.tolerance_ms.unsigned_abs())
+        .then(|| i64::try_from(apart).unwrap_or(i64::MAX))
 }
 
 fn div_ceil(n: i64, d: i64) -> i64 {
@@ -43,11 +93,16 @@ pub(super) fn judge_records(
     (x, xi): (&AnsweredAgent, usize),
     (y, yi): (&AnsweredAgent, usize),
     clock: &Clock,
-) -> Option<Suspect> {
+) -> Judgement {
     let (before, after) = (&x.record, &y.record);
+    let mut skew = NodeSkew::default();
+    if let Some(apart) = logon_skew_ms(before, after, clock) {
+        skew.logon_ms = apart;
+    }
     let changes: Vec<FieldChange> = STABLE_FIELDS
         .iter()
         .chain(COUNTERS)
+        .filter(|name| !(skew.logon_ms > 0 && **name == "logonTime"))
         .filter_map(|name| changed(before, after, name))
         .collect();
     let state_changed = changes.iter().any(|(n, _, _)| n == "currentState");
@@ -72,6 +127,9 @@ pub(super) fn judge_records(
             ));
         } else if shrank {
             transition = true;
+        } else if !state_changed && now < was {
+            // One node never lets a duration go back: two nodes' clocks do (notes:6.16).
+            skew.duration_back_s = was - now;
         } else if !state_changed && now - was > clock.max_elapsed_s {
             problems.push(format!(
                 "currentStateTime grew {was} → {now} s, more than the at most {} s that passed",
@@ -103,7 +161,10 @@ pub(super) fn judge_records(
         }
     }
     if problems.is_empty() && !transition {
-        return None;
+        return Judgement {
+            suspect: None,
+            skew,
+        };
     }
     let kind = if problems.is_empty() {
         SuspectKind::Transition
@@ -138,12 +199,15 @@ pub(super) fn judge_records(
         format!("agent {id}: {detail}"),
     )
     .with_value(value);
-    Some(Suspect {
-        agent_id: id,
-        kind,
-        changes,
-        violation,
-    })
+    Judgement {
+        suspect: Some(Suspect {
+            agent_id: id,
+            kind,
+            changes,
+            violation,
+        }),
+        skew,
+    }
 }
 
 fn changed(
