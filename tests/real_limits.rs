@@ -20,6 +20,9 @@ use tokio::runtime::Runtime;
 use cmsconform::contract::Contract;
 use cmsconform::mock::{self, MockConfig, RunningMock};
 
+/// The seed example's answer, a success.
+const SEED_ANSWER: &str = include_str!("../cases/fixtures/seed_example.response.json");
+
 /// The mock's default credentials.
 const AK: &str = "cmsconform-ak";
 const SK: &str = "cmsconform-local-sk";
@@ -301,8 +304,11 @@ fn a_case_refused_after_its_retries_is_skipped_not_failed() {
     let rt = runtime();
     let mock = start_mock(&rt);
     let marker = br#""extra":"x""#;
-    let (addr, proxy) = proxy(&rt, &mock, move |_, body| {
+    let marked = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&marked);
+    let (addr, _proxy) = proxy(&rt, &mock, move |_, body| {
         if body.windows(marker.len()).any(|w| w == marker) {
+            seen.fetch_add(1, Ordering::SeqCst);
             Plan::Refuse {
                 status: 429,
                 retry_after: Some("0".into()),
@@ -319,7 +325,7 @@ fn a_case_refused_after_its_retries_is_skipped_not_failed() {
     );
     assert_eq!(ran.code, Some(0), "{ran}");
     // Sent once and again three times, never more.
-    assert_eq!(proxy.arrivals.load(Ordering::SeqCst), 4, "{ran}");
+    assert_eq!(marked.load(Ordering::SeqCst), 4, "{ran}");
     let report = report(dir.path());
     let cases = report["cases"].as_array().cloned().unwrap_or_default();
     let case = cases
@@ -388,11 +394,22 @@ fn a_compression_bomb_stops_at_the_cap() {
         "the bomb fits the raw cap: {}",
         bomb.len()
     );
-    let addr = serve(&rt, bomb, |State(bomb), _request| {
+    // The first request (the run's credentials preflight) gets the seed's own answer; every
+    // later one the bomb.
+    let state = Arc::new((bomb, AtomicUsize::new(0)));
+    let addr = serve(&rt, state, |State(state), _request| {
         Box::pin(async move {
-            let mut answer = Response::new(Body::from(bomb));
+            let (bomb, arrivals) = &*state;
+            let first = arrivals.fetch_add(1, Ordering::SeqCst) == 0;
+            let mut answer = if first {
+                Response::new(Body::from(SEED_ANSWER))
+            } else {
+                Response::new(Body::from(bomb.clone()))
+            };
             let headers = answer.headers_mut();
-            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            if !first {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
             headers.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),

@@ -47,7 +47,10 @@ pub fn request(path: &str, home: HomePair) -> OutgoingRequest {
 /// Sends the preflight through `session` and judges it. An accepted signature (a success or a
 /// business failure) is kept in the session for the replay probe.
 pub async fn run(session: &Session, config: &RunConfig) -> Finding {
-    let exchange = session.client.send(&request(&config.path, config.home)).await;
+    let exchange = session
+        .client
+        .send(&request(&config.path, config.home))
+        .await;
     let context = Context {
         ak: &config.client.creds.ak,
         url: format!("{}{}", session.base_url, config.path),
@@ -74,11 +77,12 @@ pub struct Context<'a> {
 }
 
 /// The preflight's verdict on `exchange`. Pure.
-pub fn judge(contract: &crate::contract::Contract, exchange: &Exchange, context: &Context) -> Finding {
-    let pair = format!(
-        "ccId {}, vdn {}",
-        context.home.cc_id, context.home.vdn
-    );
+pub fn judge(
+    contract: &crate::contract::Contract,
+    exchange: &Exchange,
+    context: &Context,
+) -> Finding {
+    let pair = format!("ccId {}, vdn {}", context.home.cc_id, context.home.vdn);
     let received = match &exchange.response {
         Ok(received) => received,
         Err(failure) => {
@@ -171,8 +175,9 @@ fn clock(received: &Received, local_ms: i64) -> String {
     // Date has whole seconds: a clock in step reads 0 or 1 s behind.
     let difference = server_secs - local_ms.div_euclid(1000);
     match difference {
-        -1..=1 => "the server's Date header agrees with this machine's clock (within a second)"
-            .to_owned(),
+        -1..=1 => {
+            "the server's Date header agrees with this machine's clock (within a second)".to_owned()
+        }
         d if d > 0 => format!(
             "the server's Date header is {d} s ahead of this machine's clock (signatures carry \
              this machine's UTC time)"
@@ -305,7 +310,10 @@ mod tests {
         let mut unreachable = exchange(200, &[], "");
         unreachable.response = Err(TransportFailure::Connect("refused".into()));
         let message = fatal(judged(&unreachable));
-        assert!(message.contains("got no answer: connect failed: refused"), "{message}");
+        assert!(
+            message.contains("got no answer: connect failed: refused"),
+            "{message}"
+        );
         assert!(message.contains("https://cms.example:28080/p"));
     }
 }

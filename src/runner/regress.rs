@@ -57,7 +57,11 @@ pub fn shrink_failures(
             "regressions: {} shrunk {} in {}; to replay {} in later runs, copy {} into \
              {REGRESSIONS_DIR}/ (or pass --regressions DIR)",
             written.len(),
-            if written.len() == 1 { "failure" } else { "failures" },
+            if written.len() == 1 {
+                "failure"
+            } else {
+                "failures"
+            },
             dir.display(),
             if written.len() == 1 { "it" } else { "them" },
             if written.len() == 1 { "it" } else { "them" },
@@ -139,7 +143,9 @@ mod tests {
     #[test]
     fn a_written_regression_loads_back() {
         let contract = Contract::embedded("2025-11").unwrap();
-        let case = property::property_cases(&contract, 9, 1, crate::checks::HomePair::SEED).remove(0).clone();
+        let case = property::property_cases(&contract, 9, 1, crate::checks::HomePair::SEED)
+            .remove(0)
+            .clone();
         let mut case = case;
         case.id = regression_id("2025-11", 9, 0);
         case.profiles = Some(vec!["2025-11".into()]);
