@@ -54,7 +54,10 @@ fn bad_inputs_are_usage_errors_before_any_request() {
     std::fs::write(root.join("bad-baseline.json"), "{not json").unwrap();
     std::fs::create_dir(root.join("empty-schemas")).unwrap();
     let cases: &[(&[&str], &[&str])] = &[
-        (&["run", "--baseline", "no-such.json"], &["--baseline", "no-such.json"]),
+        (
+            &["run", "--baseline", "no-such.json"],
+            &["--baseline", "no-such.json"],
+        ),
         (
             &["run", "--baseline", "bad-baseline.json"],
             &["--baseline", "bad-baseline.json", "not valid JSON"],
@@ -113,7 +116,14 @@ fn cleartext_off_this_machine_is_warned_about() {
     let dir = tempfile::tempdir().unwrap();
     // --list sends nothing: the warning comes from the inputs, before any request.
     cmsconform(dir.path())
-        .args(["run", "--list", "--cases", "1", "--target", "http://192.0.2.1:28080"])
+        .args([
+            "run",
+            "--list",
+            "--cases",
+            "1",
+            "--target",
+            "http://192.0.2.1:28080",
+        ])
         .assert()
         .code(0)
         .stderr(predicate::str::contains(
@@ -157,18 +167,32 @@ fn shrunk_failures_go_to_the_report_dir_and_the_replayed_dir_is_only_read() {
     let before = std::fs::read_dir(&kept).unwrap().count();
     let run = cmsconform(root)
         .args(["run", "--target", &target, "--seed", "2", "--cases", "8"])
-        .args(["--report-dir", "out", "--no-relations", "--regressions", "kept"])
+        .args([
+            "--report-dir",
+            "out",
+            "--no-relations",
+            "--regressions",
+            "kept",
+        ])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("regression::kept_by_hand"))
-        .stdout(predicate::str::contains("copy them into cases/regressions/").or(
-            predicate::str::contains("copy it into cases/regressions/"),
-        ));
+        .stdout(
+            predicate::str::contains("copy them into cases/regressions/")
+                .or(predicate::str::contains("copy it into cases/regressions/")),
+        );
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
     let shrunk = root.join("out/regressions");
-    assert!(stdout.contains("shrunk and saved as out/regressions/"), "{stdout}");
+    assert!(
+        stdout.contains("shrunk and saved as out/regressions/"),
+        "{stdout}"
+    );
     assert!(std::fs::read_dir(&shrunk).unwrap().count() > 0);
-    assert_eq!(std::fs::read_dir(&kept).unwrap().count(), before, "--regressions is only read");
+    assert_eq!(
+        std::fs::read_dir(&kept).unwrap().count(),
+        before,
+        "--regressions is only read"
+    );
     assert!(!root.join("cases").exists(), "nothing written into cases/");
 }
 
@@ -185,5 +209,9 @@ fn without_a_report_nothing_is_shrunk_or_written_and_the_run_says_so() {
         .stdout(predicate::str::contains(
             "failing property cases not shrunk: --no-report",
         ));
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
 }

@@ -29,7 +29,8 @@ struct Balancer {
 /// Forwards the request as it came (method, path, headers including Host, body) to the next
 /// node, and its answer back as it came.
 async fn forward(State(balancer): State<Arc<Balancer>>, request: Request) -> Response {
-    let node = &balancer.nodes[balancer.next.fetch_add(1, Ordering::Relaxed) % balancer.nodes.len()];
+    let node =
+        &balancer.nodes[balancer.next.fetch_add(1, Ordering::Relaxed) % balancer.nodes.len()];
     let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_FORWARDED).await else {
         return status(StatusCode::PAYLOAD_TOO_LARGE);
@@ -130,7 +131,10 @@ fn two_nodes_with_clocks_900_ms_apart_are_conformant_and_reported() {
         .filter_map(|rest| rest.split(' ').next()?.parse().ok())
         .collect();
     assert!(!apart.is_empty(), "{stdout}");
-    assert!(apart.iter().all(|ms| (900..2_000).contains(ms)), "{apart:?}");
+    assert!(
+        apart.iter().all(|ms| (900..2_000).contains(ms)),
+        "{apart:?}"
+    );
     let report = std::fs::read_to_string(dir.path().join("out/report.json")).unwrap();
     assert!(report.contains("CMS-REL-007"));
 }
@@ -139,10 +143,14 @@ fn two_nodes_with_clocks_900_ms_apart_are_conformant_and_reported() {
 fn two_nodes_with_clocks_5_s_apart_fail_the_relations() {
     let (_runtime, _nodes, target) = balanced_nodes([0, 5_000]);
     let dir = tempfile::tempdir().unwrap();
-    run_against(&target, dir.path(), &["--cases", "8", "--discovery-budget", "0"])
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains("relation repetition ... FAILED"))
-        .stdout(predicate::str::contains("logonTime went"))
-        .stdout(predicate::str::contains("nodes disagree").not());
+    run_against(
+        &target,
+        dir.path(),
+        &["--cases", "8", "--discovery-budget", "0"],
+    )
+    .assert()
+    .code(1)
+    .stdout(predicate::str::contains("relation repetition ... FAILED"))
+    .stdout(predicate::str::contains("logonTime went"))
+    .stdout(predicate::str::contains("nodes disagree").not());
 }

@@ -396,10 +396,7 @@ mod tests {
         // A signed-out agent keeps the sentinel; the offset can be changed back.
         let seed_agent = |f: &Fleet| f.record(1, 170, 1099, 0).unwrap();
         assert_eq!(seed_agent(&skewed), seed_agent(&fleet));
-        assert_eq!(
-            skewed.with_clock_offset(0).started_ms(),
-            fleet.started_ms()
-        );
+        assert_eq!(skewed.with_clock_offset(0).started_ms(), fleet.started_ms());
     }
 
     #[test]

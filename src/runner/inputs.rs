@@ -179,14 +179,21 @@ mod tests {
     fn directories_are_named_with_their_flag() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope");
-        let err = existing_dir("--cases-dir", &missing).unwrap_err().to_string();
-        assert!(err.contains("--cases-dir") && err.contains("nope") && err.contains("does not exist"));
+        let err = existing_dir("--cases-dir", &missing)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--cases-dir") && err.contains("nope") && err.contains("does not exist")
+        );
         let file = dir.path().join("file");
         std::fs::write(&file, "x").unwrap();
         let err = existing_dir("--cases-dir", &file).unwrap_err().to_string();
         assert!(err.contains("is not a directory"), "{err}");
         let err = schemas(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("--schemas") && err.contains("holds no profile"), "{err}");
+        assert!(
+            err.contains("--schemas") && err.contains("holds no profile"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -195,10 +202,13 @@ mod tests {
         let nested = dir.path().join("a/b");
         writable_dir("--report-dir", &nested).unwrap();
         assert!(nested.is_dir());
-        assert_eq!(std::fs::read_dir(&nested).unwrap().count(), 0, "no probe left");
+        assert_eq!(
+            std::fs::read_dir(&nested).unwrap().count(),
+            0,
+            "no probe left"
+        );
         std::fs::write(dir.path().join("blocked"), "a file").unwrap();
-        let err = writable_dir("--report-dir", &dir.path().join("blocked/latest"))
-            .unwrap_err();
+        let err = writable_dir("--report-dir", &dir.path().join("blocked/latest")).unwrap_err();
         assert_eq!(err.exit_code(), crate::exit::USAGE);
         assert!(err.to_string().contains("--report-dir"), "{err}");
     }

@@ -57,7 +57,11 @@ pub fn shrink_failures(
             "regressions: {} shrunk {} in {}; to replay {} in later runs, copy {} into \
              {REGRESSIONS_DIR}/ (or pass --regressions DIR)",
             written.len(),
-            if written.len() == 1 { "failure" } else { "failures" },
+            if written.len() == 1 {
+                "failure"
+            } else {
+                "failures"
+            },
             dir.display(),
             if written.len() == 1 { "it" } else { "them" },
             if written.len() == 1 { "it" } else { "them" },

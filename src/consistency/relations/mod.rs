@@ -202,10 +202,9 @@ pub fn compare(
             (None, Some(y)) => presence(def, id, (y, late.index), early.index),
             (Some(x), Some(y)) => {
                 let judged = judge_records(def, id, (x, early.index), (y, late.index), &clock);
-                skews.add(
-                    judged.skew,
-                    || format!("{} vs {}", pointer(early.index, x), pointer(late.index, y)),
-                );
+                skews.add(judged.skew, || {
+                    format!("{} vs {}", pointer(early.index, x), pointer(late.index, y))
+                });
                 match judged.suspect {
                     Some(suspect) => suspect,
                     None => {
@@ -498,10 +497,14 @@ mod tests {
         assert_eq!((c.compared, c.suspects.len(), c.confirmed.len()), (2, 0, 0));
         assert_eq!(c.informational.len(), 1);
         let info = &c.informational[0];
-        assert_eq!((info.check.as_str(), info.clause.as_str()), ("CMS-REL-007", "notes:6.16"));
+        assert_eq!(
+            (info.check.as_str(), info.clause.as_str()),
+            ("CMS-REL-007", "notes:6.16")
+        );
         assert!(!info.is_failure());
         assert!(
-            info.message.starts_with("nodes disagree by 900 ms: the logonTime of 2 signed-in agents"),
+            info.message
+                .starts_with("nodes disagree by 900 ms: the logonTime of 2 signed-in agents"),
             "{}",
             info.message
         );
@@ -546,8 +549,16 @@ mod tests {
         );
         let c = run(&a, &b);
         assert_eq!(c.suspect_ids(), vec![101, 102]);
-        assert!(c.suspects.iter().all(|s| s.kind == SuspectKind::Implausible));
-        assert!(c.suspects.iter().all(|s| s.violation.message.contains("logonTime")));
+        assert!(
+            c.suspects
+                .iter()
+                .all(|s| s.kind == SuspectKind::Implausible)
+        );
+        assert!(
+            c.suspects
+                .iter()
+                .all(|s| s.violation.message.contains("logonTime"))
+        );
         assert!(c.informational.is_empty());
         // Exactly the tolerance is still allowed.
         let edge = exchange(&[101], vec![logged_on(101, 1, 100, 2_000)], 200, 300);
