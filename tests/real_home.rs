@@ -171,7 +171,12 @@ fn default_run(addr: SocketAddr, dir: &Path) -> Ran {
         .env("CMSCONFORM_LOG", "error")
         .env("CMSCONFORM_AK", "cmsconform-ak")
         .env("CMSCONFORM_SK", "cmsconform-local-sk")
-        .args(["run", "--target", &format!("http://{addr}"), "--no-progress"])
+        .args([
+            "run",
+            "--target",
+            &format!("http://{addr}"),
+            "--no-progress",
+        ])
         .arg("--report-dir")
         .arg(&reports)
         .output()
@@ -254,7 +259,11 @@ fn assert_conformant_with_unknown_centres(refusal: Refusal) {
         front.refused.load(Ordering::Relaxed) > 0,
         "the front refused nothing"
     );
-    for id in ["boundary::ccId::max", "boundary::vdn::min", "boundary::vdn::max"] {
+    for id in [
+        "boundary::ccId::max",
+        "boundary::vdn::min",
+        "boundary::vdn::max",
+    ] {
         let found = ran.checks(id);
         assert!(
             found.contains(&("CMS-HOST-001".into(), "info".into())),
@@ -311,16 +320,26 @@ fn a_refusal_beside_an_accepted_neighbour_is_a_boundary_fault() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let ran = default_run(addr, dir.path());
     assert_eq!(ran.code, Some(1), "{ran}");
-    assert_eq!(ran.case("boundary::ccId::max")["verdict"], "failed", "{ran}");
+    assert_eq!(
+        ran.case("boundary::ccId::max")["verdict"],
+        "failed",
+        "{ran}"
+    );
     let found = ran.checks("boundary::ccId::max");
     assert!(
         found.contains(&("CMS-HOST-002".into(), "failure".into())),
         "{found:?}"
     );
     assert_eq!(ran.case("boundary::ccId::max_minus_1")["verdict"], "passed");
-    assert!(ran.stdout.contains("boundary fault: boundary::ccId::max"), "{ran}");
+    assert!(
+        ran.stdout.contains("boundary fault: boundary::ccId::max"),
+        "{ran}"
+    );
     let cc_discovery = ran.relation_findings("discovery::ccId");
-    assert!(cc_discovery.contains("enforces max 65534"), "{cc_discovery}");
+    assert!(
+        cc_discovery.contains("enforces max 65534"),
+        "{cc_discovery}"
+    );
     // The other refusals stay information.
     assert_eq!(ran.case("boundary::vdn::max")["verdict"], "passed", "{ran}");
 }

@@ -136,7 +136,11 @@ fn describe(probes: &[Probe]) -> String {
 }
 
 /// The information a refusal as unknown gets, in place of "expected a success".
-pub fn refused_as_unknown(probes: &[Probe], home: HomePair, result_code: Option<&str>) -> Violation {
+pub fn refused_as_unknown(
+    probes: &[Probe],
+    home: HomePair,
+    result_code: Option<&str>,
+) -> Violation {
     let code = result_code.map_or(String::new(), |c| format!(" (resultCode {c})"));
     Violation::new(
         &UNHOSTED,
@@ -241,8 +245,14 @@ mod tests {
         let home = HomePair::SEED;
         let at = |body: Value| away_from_home(&body, home, profile);
         assert!(at(json!({"ccId": 1, "vdn": 170, "agentIds": [1]})).is_empty());
-        assert!(at(json!({"ccId": 0, "vdn": 5001})).is_empty(), "out of range");
-        assert!(at(json!({"ccId": "2", "vdn": 170})).is_empty(), "wrong type");
+        assert!(
+            at(json!({"ccId": 0, "vdn": 5001})).is_empty(),
+            "out of range"
+        );
+        assert!(
+            at(json!({"ccId": "2", "vdn": 170})).is_empty(),
+            "wrong type"
+        );
         assert_eq!(
             at(json!({"ccId": 65535, "vdn": 2})),
             vec![
@@ -351,7 +361,11 @@ mod tests {
         let empty = r#"{"result":"0","resultCode":"0100000","resultDatas":[],"resultDesc":[]}"#;
         let found = judged(away.clone(), invalid, home);
         assert_eq!(checks_of(&found), vec![(UNHOSTED.id, false)], "{found:?}");
-        assert!(found[0].message.contains("ccId 65535"), "{}", found[0].message);
+        assert!(
+            found[0].message.contains("ccId 65535"),
+            "{}",
+            found[0].message
+        );
         let found = judged(away.clone(), unknown, home);
         assert!(!found.iter().any(Violation::is_failure), "{found:?}");
         assert!(found.iter().any(|v| v.check == UNHOSTED.id));

@@ -100,7 +100,9 @@ mod tests {
         });
         let mut record: CaseRecord = serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"));
         if unhosted {
-            record.violations.push(Violation::new(&hosted::UNHOSTED, "", "refused"));
+            record
+                .violations
+                .push(Violation::new(&hosted::UNHOSTED, "", "refused"));
         }
         record
     }
@@ -118,7 +120,10 @@ mod tests {
         assert!(probe("boundary::ccId::min").is_none(), "the home ccId is 1");
         assert!(probe("boundary::ccId::min_plus_1").is_some());
         assert!(probe("boundary::vdn::min").is_some());
-        assert!(probe("boundary::ccId::max_plus_1").is_none(), "out of range");
+        assert!(
+            probe("boundary::ccId::max_plus_1").is_none(),
+            "out of range"
+        );
         assert!(probe("boundary::agentIds::len_1").is_none(), "at home");
     }
 

@@ -103,7 +103,9 @@ mod tests {
     #[test]
     fn a_written_regression_loads_back() {
         let contract = Contract::embedded("2025-11").unwrap();
-        let case = property::property_cases(&contract, 9, 1, crate::checks::HomePair::SEED).remove(0).clone();
+        let case = property::property_cases(&contract, 9, 1, crate::checks::HomePair::SEED)
+            .remove(0)
+            .clone();
         let mut case = case;
         case.id = regression_id("2025-11", 9, 0);
         case.profiles = Some(vec!["2025-11".into()]);

@@ -155,10 +155,7 @@ mod tests {
         let contract = Contract::embedded("2023-12").unwrap();
         let mut config = RunConfig::embedded(contract, 5, 0);
         let at_seed = assemble(&config).unwrap();
-        config.home = HomePair {
-            cc_id: 3,
-            vdn: 300,
-        };
+        config.home = HomePair { cc_id: 3, vdn: 300 };
         let moved = assemble(&config).unwrap();
         assert_eq!(at_seed.len(), moved.len());
         let body = |cases: &[Case], id: &str| {
@@ -166,7 +163,10 @@ mod tests {
             case.request.body.as_ref().map(JsonBody::value)
         };
         let seed_example = body(&moved, "hand::seed_example").unwrap();
-        assert_eq!((&seed_example["ccId"], &seed_example["vdn"]), (&3.into(), &300.into()));
+        assert_eq!(
+            (&seed_example["ccId"], &seed_example["vdn"]),
+            (&3.into(), &300.into())
+        );
         assert_eq!(seed_example["agentIds"], serde_json::json!([1031, 1099]));
         for case in at_seed.iter().filter(|c| c.family() == "hand") {
             let (before, after) = (body(&at_seed, &case.id), body(&moved, &case.id));
@@ -175,7 +175,12 @@ mod tests {
                     let c = cases.iter().find(|c| c.id == case.id).unwrap();
                     c.request.body_bytes()
                 };
-                assert_eq!(raw(&at_seed), raw(&moved), "{}: raw bodies are kept", case.id);
+                assert_eq!(
+                    raw(&at_seed),
+                    raw(&moved),
+                    "{}: raw bodies are kept",
+                    case.id
+                );
                 continue;
             };
             for (member, seed, home) in [("ccId", 1, 3), ("vdn", 170, 300)] {

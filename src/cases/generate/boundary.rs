@@ -348,7 +348,10 @@ mod tests {
                 }
             }
         }
-        let probe = cases.iter().find(|c| c.id == "boundary::ccId::max").unwrap();
+        let probe = cases
+            .iter()
+            .find(|c| c.id == "boundary::ccId::max")
+            .unwrap();
         let body = probe.request.body.as_ref().unwrap().value();
         assert_eq!((&body["ccId"], &body["vdn"]), (&json!(65535), &json!(4242)));
     }

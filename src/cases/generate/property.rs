@@ -457,17 +457,17 @@ mod tests {
     #[test]
     fn most_draws_are_at_the_home_pair_and_the_rest_span_the_ranges() {
         let contract = Contract::embedded("2025-11").unwrap();
-        let home = HomePair {
-            cc_id: 9,
-            vdn: 99,
-        };
+        let home = HomePair { cc_id: 9, vdn: 99 };
         let cases = property_cases(&contract, 4, 512, home);
         let pairs: Vec<(i64, i64)> = cases
             .iter()
             .filter(|c| c.expect == Expectation::One(Outcome::Accepted))
             .map(|c| {
                 let body = c.request.body.as_ref().unwrap().value();
-                (body["ccId"].as_i64().unwrap(), body["vdn"].as_i64().unwrap())
+                (
+                    body["ccId"].as_i64().unwrap(),
+                    body["vdn"].as_i64().unwrap(),
+                )
             })
             .collect();
         let at_home = pairs.iter().filter(|p| **p == (9, 99)).count();
