@@ -126,7 +126,11 @@ impl Session {
             base_url,
             target_label: target_label.clone(),
             path: config.path.clone(),
-            check_options: config.check_options,
+            // The run's home pair is the one the checks know (notes:6.15).
+            check_options: CheckOptions {
+                home: Some(config.home),
+                ..config.check_options
+            },
             redactor,
             // What a rerun command needs: `--cases` for property ids, `--target` for a server.
             meta: RunMeta {
