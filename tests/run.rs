@@ -54,11 +54,17 @@ fn the_faithful_mock_passes_under_every_profile() {
                 .cases
                 .iter()
                 .filter(|c| c.verdict == Verdict::Skipped)
-                .all(|c| c.error.as_deref().is_some_and(|e| e.contains("--auth-probes 2 spent"))),
+                .all(|c| c
+                    .error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("--auth-probes 2 spent"))),
             "{skipped:?}"
         );
         assert!(!skipped.contains(&"hand::auth_missing"), "{skipped:?}");
-        assert!(!skipped.contains(&"hand::auth_replay_other_body"), "{skipped:?}");
+        assert!(
+            !skipped.contains(&"hand::auth_replay_other_body"),
+            "{skipped:?}"
+        );
         assert!(skipped.contains(&"hand::invalid_utf8"), "{skipped:?}");
         assert_eq!(record.meta.seed, 11);
         assert_eq!(record.meta.profile, profile);

@@ -306,7 +306,9 @@ mod tests {
         assert!(!with(|r| r.auth = AuthMode::Replay));
         assert!(!with(|r| r.headers.drop.push("AUTHORIZATION".into())));
         assert!(!with(|r| {
-            r.headers.add.insert("Authorization".into(), "Bearer x".into());
+            r.headers
+                .add
+                .insert("Authorization".into(), "Bearer x".into());
         }));
         assert!(with(|r| r.headers.drop.push("content-type".into())));
         assert!(!with(|r| {

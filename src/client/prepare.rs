@@ -260,7 +260,10 @@ fn headers_to_send(
             AuthMode::ExpiredTimestamp => Some((config.creds.clone(), now_epoch_secs - EXPIRED_BY)),
             AuthMode::WrongAk => Some((unknown_access_key(&config.creds), now_epoch_secs)),
             AuthMode::Malformed => {
-                headers.push(("authorization".into(), malformed(&config.creds, now_epoch_secs)));
+                headers.push((
+                    "authorization".into(),
+                    malformed(&config.creds, now_epoch_secs),
+                ));
                 None
             }
         };

@@ -221,8 +221,7 @@ pub fn quiet_run_with(
 ) -> Result<Vec<CaseRecord>> {
     let cases = suite::assemble(config)?;
     let session = Session::start(config, runtime)?;
-    if let preflight::Finding::Fatal(message) = runtime.block_on(preflight::run(&session, config))
-    {
+    if let preflight::Finding::Fatal(message) = runtime.block_on(preflight::run(&session, config)) {
         if !options.despite_failed_preflight {
             return Err(Error::Runtime(message));
         }

@@ -47,7 +47,10 @@ pub fn request(path: &str, home: HomePair) -> OutgoingRequest {
 /// Sends the preflight through `session` and judges it. An accepted signature (a success or a
 /// business failure) is kept in the session for the replay probe.
 pub async fn run(session: &Session, config: &RunConfig) -> Finding {
-    let exchange = session.client.send(&request(&config.path, config.home)).await;
+    let exchange = session
+        .client
+        .send(&request(&config.path, config.home))
+        .await;
     let context = Context {
         ak: &config.client.creds.ak,
         url: format!("{}{}", session.base_url, config.path),
@@ -74,16 +77,17 @@ pub struct Context<'a> {
 }
 
 /// The preflight's verdict on `exchange`. Pure.
-pub fn judge(contract: &crate::contract::Contract, exchange: &Exchange, context: &Context) -> Finding {
-    let pair = format!(
-        "ccId {}, vdn {}",
-        context.home.cc_id, context.home.vdn
-    );
+pub fn judge(
+    contract: &crate::contract::Contract,
+    exchange: &Exchange,
+    context: &Context,
+) -> Finding {
+    let pair = format!("ccId {}, vdn {}", context.home.cc_id, context.home.vdn);
     let received = match &exchange.response {
         Ok(received) => received,
         Err(failure) => {
             return Finding::Fatal(format!(
-                "preflight: the signed request (the seed example's agents at {pair}) got no \
+                "target unusable: the preflight, one signed request (the seed example's agents at {pair}), got no \
                  answer: {}. Nothing else was sent.\nCheck that {} is the server's address and \
                  reachable (--target; TLS: --cacert, --insecure).",
                 context.redactor.scrub(&describe(failure)),
@@ -118,8 +122,8 @@ pub fn judge(contract: &crate::contract::Contract, exchange: &Exchange, context:
     let said = server_said(received, &context.redactor);
     let host = exchange.request.header("host").unwrap_or("");
     Finding::Fatal(format!(
-        "preflight: the signed request (the seed example's agents at {pair}) {what}. Nothing \
-         else was sent.{said}\nCheck:\n  \
+        "target unusable: the preflight, one signed request (the seed example's agents at {pair}), {what}. \
+         Nothing else was sent.{said}\nCheck:\n  \
          - the access key {ak:?} and its secret key (--ak/--sk or CMSCONFORM_AK/CMSCONFORM_SK) \
          are a pair the server issued;\n  \
          - the clock: {clock};\n  \
@@ -171,8 +175,9 @@ fn clock(received: &Received, local_ms: i64) -> String {
     // Date has whole seconds: a clock in step reads 0 or 1 s behind.
     let difference = server_secs - local_ms.div_euclid(1000);
     match difference {
-        -1..=1 => "the server's Date header agrees with this machine's clock (within a second)"
-            .to_owned(),
+        -1..=1 => {
+            "the server's Date header agrees with this machine's clock (within a second)".to_owned()
+        }
         d if d > 0 => format!(
             "the server's Date header is {d} s ahead of this machine's clock (signatures carry \
              this machine's UTC time)"
@@ -305,7 +310,10 @@ mod tests {
         let mut unreachable = exchange(200, &[], "");
         unreachable.response = Err(TransportFailure::Connect("refused".into()));
         let message = fatal(judged(&unreachable));
-        assert!(message.contains("got no answer: connect failed: refused"), "{message}");
+        assert!(
+            message.contains("got no answer: connect failed: refused"),
+            "{message}"
+        );
         assert!(message.contains("https://cms.example:28080/p"));
     }
 }

@@ -161,12 +161,18 @@ impl Session {
         if case.request.auth == AuthMode::Replay {
             let accepted = self.accepted.lock().map_err(|_| "not sent: lost state")?;
             let Some(accepted) = accepted.as_ref() else {
-                return Err("not sent: the preflight's signature was not accepted, so there is                             none to replay"
-                    .into());
+                return Err(
+                    "not sent: the preflight's signature was not accepted, so there is \
+                            none to replay"
+                        .into(),
+                );
             };
             if accepted.body == request.body {
-                return Err("not sent: the replay's body is the preflight's own, so its answer                             would prove nothing"
-                    .into());
+                return Err(
+                    "not sent: the replay's body is the preflight's own, so its answer \
+                            would prove nothing"
+                        .into(),
+                );
             }
             request
                 .header_edits
@@ -200,11 +206,15 @@ impl Session {
         };
         let reason = match received.status {
             403 => format!(
-                "HTTP 403 to {}: the server refuses this client (notes:3: the client IP is                  locked out after repeated authentication failures); no further requests were                  sent, so as not to prolong a lock-out",
+                "HTTP 403 to {}: the server refuses this client (notes:3: the client IP is \
+                 locked out after repeated authentication failures); no further requests were \
+                 sent, so as not to prolong a lock-out",
                 case.id
             ),
             401 if case.request.carries_own_signature() => format!(
-                "HTTP 401 to {}, a request with the run's own valid signature: the server no                  longer accepts the run's credentials (check the AK/SK, the clock, a proxy                  rewriting Host); no further requests were sent",
+                "HTTP 401 to {}, a request with the run's own valid signature: the server no \
+                 longer accepts the run's credentials (check the AK/SK, the clock, a proxy \
+                 rewriting Host); no further requests were sent",
                 case.id
             ),
             _ => return,

@@ -152,7 +152,10 @@ mod tests {
             ids
         };
         assert_eq!(ids(1), ["hand::auth_missing"]);
-        assert_eq!(ids(2), ["hand::auth_missing", "hand::auth_replay_other_body"]);
+        assert_eq!(
+            ids(2),
+            ["hand::auth_missing", "hand::auth_replay_other_body"]
+        );
         let five = ids(5);
         for id in [
             "hand::auth_expired_timestamp",

@@ -232,13 +232,26 @@ fn the_larger_budget_probes_are_each_refused_for_their_own_reason() {
     };
     let (expired, value) = header(AuthMode::ExpiredTimestamp);
     assert!(!verifies(&expired, &creds));
-    assert!(value.starts_with("auth-v2/ak-test/2023-12-18T08:00:00Z/host/"), "{value}");
+    assert!(
+        value.starts_with("auth-v2/ak-test/2023-12-18T08:00:00Z/host/"),
+        "{value}"
+    );
     let (wrong_ak, value) = header(AuthMode::WrongAk);
     assert!(!verifies(&wrong_ak, &creds));
-    assert!(value.starts_with("auth-v2/cmsconform-unknown-ak/"), "{value}");
+    assert!(
+        value.starts_with("auth-v2/cmsconform-unknown-ak/"),
+        "{value}"
+    );
     let (malformed, value) = header(AuthMode::Malformed);
     assert!(!verifies(&malformed, &creds));
-    assert_eq!(value, "auth-v2/ak-test/2023-12-19T08:00:00Z/host/not-a-signature");
+    assert_eq!(
+        value,
+        "auth-v2/ak-test/2023-12-19T08:00:00Z/host/not-a-signature"
+    );
     let (replay, _) = header(AuthMode::Replay);
-    assert_eq!(replay.header("authorization"), None, "the runner supplies the header");
+    assert_eq!(
+        replay.header("authorization"),
+        None,
+        "the runner supplies the header"
+    );
 }
