@@ -368,7 +368,8 @@ fn replay_is_caught(behaviour: Behaviour) {
     assert_eq!(ran.code, Some(1), "{ran}");
     let line = trial_line(&ran.stdout, "hand::auth_replay_other_body");
     assert!(line.ends_with("FAILED"), "{line}");
-    assert!(ran.stdout.contains("CMS-OUT-003"), "{ran}");
+    assert!(ran.stdout.contains("error[CMS-AUTH-001] notes:3"), "{ran}");
+    assert!(ran.stdout.contains("caches verified signatures"), "{ran}");
     let failed: Vec<&str> = ran
         .stdout
         .lines()

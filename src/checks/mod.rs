@@ -67,6 +67,7 @@ pub static CATALOGUE: &[&CheckDef] = &[
     &status::ALLOW_WRONG,
     &status::EMPTY_EITHER,
     &status::REJECTION_OTHER_4XX,
+    &status::REPLAY_ACCEPTED,
     &response::SCHEMA,
     &response::RESULT_CODE,
     &response::DATAS_DESC,

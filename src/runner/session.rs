@@ -252,7 +252,10 @@ impl Session {
         let exchange = self.client.send(&outgoing).await;
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         self.watch_for_refusal(case, &exchange);
-        let record = self.record(case, &exchange, duration_ms);
+        let mut record = self.record(case, &exchange, duration_ms);
+        if case.request.auth == AuthMode::Replay {
+            record.violations = checks::status::replay_findings(record.violations);
+        }
         if heavy {
             // A large answer's parse is freed now; handing its pages back keeps the run's peak
             // at one large answer rather than the allocator's high-water mark.
