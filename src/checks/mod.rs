@@ -76,6 +76,7 @@ pub static CATALOGUE: &[&CheckDef] = &[
     &status::COMPRESSED,
     &hosted::UNHOSTED,
     &hosted::BOUNDARY_FAULT,
+    &status::REPLAY_ACCEPTED,
     &response::SCHEMA,
     &response::RESULT_CODE,
     &response::DATAS_DESC,
