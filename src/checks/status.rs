@@ -141,6 +141,7 @@ check_def!(
     "A compressed answer (Content-Encoding gzip, deflate or br) is decoded, then judged"
 );
 
+check_def!(
     REPLAY_ACCEPTED,
     "CMS-AUTH-001",
     "notes:3",
