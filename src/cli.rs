@@ -155,9 +155,20 @@ pub struct RunArgs {
     /// Shrunk failures are written to <report-dir>/regressions/ instead.
     #[arg(long, env = "CMSCONFORM_REGRESSIONS", value_name = "DIR")]
     pub regressions: Option<PathBuf>,
-    /// Request budget for discovering the limits the server really enforces (0 = off).
-    #[arg(long, env = "CMSCONFORM_DISCOVERY_BUDGET", default_value_t = 64)]
+    /// Request budget of the discoveries: the fleet scan at the home pair spends from it first
+    /// (one full-length request per maxItems IDs of the profile's agent-ID ranges: 10 for
+    /// 2023-12, 165 for 2025-11), the limit discovery after the relations gets the rest
+    /// (0 = neither).
+    #[arg(long, env = "CMSCONFORM_DISCOVERY_BUDGET", default_value_t = 256)]
     pub discovery_budget: u32,
+    /// The agents the home call centre has, instead of discovering them: IDs and ranges such
+    /// as `1000-1199,2001`, or a file holding the same (commas, spaces or newlines between).
+    #[arg(long, env = "CMSCONFORM_AGENTS", value_name = "LIST|FILE")]
+    pub agents: Option<String>,
+    /// Warn when the agent rules judged fewer distinct agents than this (a conformant verdict
+    /// on almost no agent data is not a full one).
+    #[arg(long, env = "CMSCONFORM_MIN_AGENTS", default_value_t = 10)]
+    pub min_agents: u32,
     /// Leave out the consistency relations (notes:6.14) and the limit discovery.
     #[arg(long, env = "CMSCONFORM_NO_RELATIONS")]
     pub no_relations: bool,
@@ -237,6 +248,10 @@ pub struct MockArgs {
     /// Largest request body accepted (413 beyond).
     #[arg(long, env = "CMSCONFORM_MOCK_MAX_BODY", default_value = "1MiB", value_parser = parse_size)]
     pub max_body: usize,
+    /// A sparse call centre: agents exist only at these IDs (all of them, at every call
+    /// centre), e.g. 31200-31399 or 1000-1199,2001. Default: about nine IDs in ten exist.
+    #[arg(long, env = "CMSCONFORM_MOCK_FLEET", value_name = "RANGES")]
+    pub fleet: Option<String>,
     /// Print every fault and contract mutation, then exit.
     #[arg(long)]
     pub list_faults: bool,

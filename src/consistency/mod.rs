@@ -94,6 +94,9 @@ pub struct ConsistencyConfig {
     pub duplication_size: usize,
     /// Base URL written in the records' request URLs.
     pub base_url: String,
+    /// Agents known to exist at the pair (the run's fleet, sorted): the batch is made of them
+    /// first, topped up from the profile's ranges. Empty: the ranges alone.
+    pub fleet: Vec<i64>,
 }
 
 impl ConsistencyConfig {
@@ -137,6 +140,7 @@ impl ConsistencyConfig {
             sub_batch_size: 20,
             duplication_size: 100,
             base_url: base_url.into(),
+            fleet: Vec::new(),
         }
     }
 }

@@ -41,7 +41,7 @@ pub async fn run_relations<S: Sender>(
         .min(limits.max_items)
         .max(1);
     let (batch, batch_ex) = loop {
-        let ids = block(limits, size);
+        let ids = aimed_block(limits, size, &config.fleet);
         let exchange = sender.send(body(&ids)).await;
         let answered = answer::answer(contract, &exchange);
         let smallest = config.sub_batch_size.saturating_mul(2).max(2);
@@ -169,6 +169,28 @@ pub fn block(limits: &AgentIdLimits, count: usize) -> Vec<AgentId> {
         }
     }
     ids
+}
+
+/// `count` IDs for the big batch: the fleet's valid agents first (as many as fit), topped up
+/// with [`block`]'s IDs, all in ascending order. An empty fleet gives [`block`] itself.
+pub fn aimed_block(limits: &AgentIdLimits, count: usize, fleet: &[AgentId]) -> Vec<AgentId> {
+    let mut chosen: BTreeSet<AgentId> = fleet
+        .iter()
+        .copied()
+        .filter(|id| limits.contains(*id))
+        .take(count)
+        .collect();
+    if chosen.is_empty() {
+        return block(limits, count);
+    }
+    let missing = count.saturating_sub(chosen.len());
+    let filler: Vec<AgentId> = block(limits, count)
+        .into_iter()
+        .filter(|id| !chosen.contains(id))
+        .take(missing)
+        .collect();
+    chosen.extend(filler);
+    chosen.into_iter().collect()
 }
 
 /// Up to `count` IDs from `ordered`, those known to exist first, listed in `ordered`'s order.
@@ -345,6 +367,21 @@ mod tests {
         };
         assert_eq!(block(&limits, 2), vec![102, 200]);
         assert_eq!(block(&limits, 9), vec![102, 200, 201]);
+    }
+
+    #[test]
+    fn the_batch_is_made_of_the_fleet_first() {
+        let limits = AgentIdLimits {
+            max_items: 6,
+            ranges: vec![Range { min: 101, max: 200 }, Range { min: 300, max: 400 }],
+        };
+        assert_eq!(aimed_block(&limits, 3, &[]), block(&limits, 3));
+        assert_eq!(
+            aimed_block(&limits, 4, &[5, 350, 351]),
+            vec![102, 103, 350, 351],
+            "invalid fleet IDs are left out, the rest is topped up"
+        );
+        assert_eq!(aimed_block(&limits, 2, &[350, 351, 352]), vec![350, 351]);
     }
 
     #[test]

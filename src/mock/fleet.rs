@@ -4,7 +4,9 @@
 //! code, reason range and sentinel comes from the contract's profile.
 //!
 //! - Membership: about nine IDs in ten exist in any (ccId, vdn); the rest are unknown and left
-//!   out of answers (CONTRACT-NOTES 6.3).
+//!   out of answers (CONTRACT-NOTES 6.3). With a fleet (`mock --fleet 31200-31399`, a sparse
+//!   centre) agents exist only at those IDs, every one of them, at every call centre; the
+//!   seed's example agents too only when they lie inside.
 //! - States: spread over every state code of the profile; rest agents carry a rest reason,
 //!   not-signed-in agents the vendor's sentinels (2106 `logonTime`, `prevStateTime` 2^32-1,
 //!   `locationId` 65535, reason 65535 or a sign-out reason).
@@ -64,6 +66,8 @@ pub struct Fleet {
     pinned: HashMap<(i64, i64, i64), Pinned>,
     /// The (ccId, vdn) pairs holding pinned agents: most requests skip the map entirely.
     pinned_groups: Vec<(i64, i64)>,
+    /// When not empty, the only agent IDs that exist (see [`Fleet::with_only`]).
+    only: Vec<Range>,
 }
 
 /// SplitMix64: a fast, well-mixed hash; the fleet needs determinism, not cryptography.
@@ -139,6 +143,7 @@ impl Fleet {
             signed_in: states_signed_in,
             pinned_groups: pinned.keys().map(|&(cc, vdn, _)| (cc, vdn)).collect(),
             pinned,
+            only: Vec::new(),
         }
     }
 
@@ -150,6 +155,13 @@ impl Fleet {
             .saturating_sub(self.clock_offset_ms)
             .saturating_add(offset_ms);
         self.clock_offset_ms = offset_ms;
+        self
+    }
+
+    /// The same fleet where agents exist only at `ranges` (all of them, at every call centre):
+    /// a sparse centre. Empty ranges: the default membership.
+    pub fn with_only(mut self, ranges: Vec<Range>) -> Fleet {
+        self.only = ranges;
         self
     }
 
@@ -192,6 +204,10 @@ impl Fleet {
 
     /// The agent's record, or `None` when it does not exist in this (ccId, vdn).
     pub fn record(&self, cc: i64, vdn: i64, id: i64, elapsed: i64) -> Option<AgentRecord> {
+        let sparse = !self.only.is_empty();
+        if sparse && !self.only.iter().any(|r| r.contains(id)) {
+            return None;
+        }
         let maybe_pinned = self.pinned_groups.contains(&(cc, vdn));
         if let Some(pinned) = maybe_pinned
             .then(|| self.pinned.get(&(cc, vdn, id)))
@@ -202,7 +218,7 @@ impl Fleet {
             return Some(record);
         }
         let identity = self.identity(cc, vdn, id);
-        if below(identity, 10) == 0 {
+        if !sparse && below(identity, 10) == 0 {
             return None;
         }
         // Two mixed words feed every property (rotated per property): far cheaper than one

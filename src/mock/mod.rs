@@ -76,6 +76,9 @@ pub struct MockConfig {
     /// How far this mock's clock is ahead of the host's, ms (negative: behind): two mocks
     /// with different offsets are two nodes of a load-balanced deployment (notes:6.16).
     pub clock_offset_ms: i64,
+    /// `--fleet`: when not empty, agents exist only at these IDs (every one of them, at every
+    /// call centre), a sparse centre; empty: about nine IDs in ten exist everywhere.
+    pub fleet: Vec<crate::contract::Range>,
 }
 
 impl MockConfig {
@@ -96,6 +99,7 @@ impl MockConfig {
             max_connections: 256,
             connection_lifetime: Duration::from_secs(300),
             clock_offset_ms: 0,
+            fleet: Vec::new(),
         }
     }
 }
@@ -256,6 +260,10 @@ pub fn command(args: &MockArgs, global: &GlobalArgs) -> Result<i32> {
     config.faults = args.faults.clone();
     config.lockout = args.lockout.as_deref().map(parse_lockout).transpose()?;
     config.max_body = args.max_body;
+    if let Some(fleet) = &args.fleet {
+        config.fleet = crate::runner::fleet::ids::parse_ranges(fleet, "--fleet")
+            .map_err(|e| Error::Usage(e.to_string()))?;
+    }
 
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| Error::Runtime(format!("mock: cannot start the runtime: {e}")))?;
@@ -268,6 +276,9 @@ pub fn command(args: &MockArgs, global: &GlobalArgs) -> Result<i32> {
             println!("  secret key: the documented local default `{DEFAULT_SK}`");
         } else {
             println!("  secret key: as given (not shown)");
+        }
+        if let Some(fleet) = &args.fleet {
+            println!("  agents only at: {fleet}");
         }
         if !args.faults.is_empty() {
             println!("  faults on every request: {}", args.faults.join(","));

@@ -98,7 +98,8 @@ impl Shared {
         Ok(Shared {
             contract: config.contract.clone(),
             fleet: Fleet::new(config.contract.profile(), config.seed)
-                .with_clock_offset(config.clock_offset_ms),
+                .with_clock_offset(config.clock_offset_ms)
+                .with_only(config.fleet.clone()),
             fragments: Fragments::default(),
             fast_check: FastCheck::new(&config.contract),
             config,

@@ -25,8 +25,12 @@ fn summary(out: &mut String, record: &RunRecord) {
     let meta = &record.meta;
     let t = &meta.totals;
     let _ = writeln!(out, "# cmsconform report: {}\n", group::gate_label(record));
+    if let Some(warning) = &meta.agents.warning {
+        // In the verdict area: a conformant verdict on almost no agent data is not a full one.
+        let _ = writeln!(out, "> **warning:** {warning}\n");
+    }
     let _ = writeln!(out, "| | |\n|---|---|");
-    let rows: [(&str, String); 11] = [
+    let rows: [(&str, String); 12] = [
         ("Target", code(&meta.target)),
         ("Profile", code(&meta.profile)),
         ("Seed", meta.seed.to_string()),
@@ -51,6 +55,7 @@ fn summary(out: &mut String, record: &RunRecord) {
             ),
         ),
         ("Verdict", format!("**{}**", group::gate_label(record))),
+        ("Agents judged", agents_row(&meta.agents)),
         (
             "Started / finished",
             format!("{} / {}", meta.started_at, meta.finished_at),
@@ -74,6 +79,30 @@ fn summary(out: &mut String, record: &RunRecord) {
         let _ = writeln!(out, "| Rate limits (notes:6.17) | {text} |");
     }
     out.push('\n');
+}
+
+/// `200 of a fleet of 200 (discovered: 31200-31399, 10 of 10 scan requests), minimum 10`.
+fn agents_row(agents: &super::agents::AgentCoverage) -> String {
+    use super::agents::FleetSource;
+    let fleet = match agents.fleet_source {
+        FleetSource::Discovered => format!(
+            "of a fleet of {} (scanned: {}, {} of {} scan requests)",
+            agents.fleet_size,
+            code(&agents.fleet),
+            agents.scan_requests,
+            agents.full_scan_requests
+        ),
+        FleetSource::Given => format!(
+            "of a fleet of {} (given: {})",
+            agents.fleet_size,
+            code(&agents.fleet)
+        ),
+        FleetSource::None => "(fleet not scanned)".to_owned(),
+    };
+    format!(
+        "{} distinct agents {fleet}; minimum {}",
+        agents.judged_agents, agents.min_agents
+    )
 }
 
 fn failures(out: &mut String, record: &RunRecord) {

@@ -5,6 +5,7 @@
 //! [`ResponseRecord::from_received`], [`RunRecord::scrub`]). This module writes files only under
 //! the report directory it is given and never runs cases.
 
+pub mod agents;
 pub mod baseline;
 pub mod excerpt;
 pub mod group;
@@ -15,6 +16,7 @@ pub mod markdown;
 pub mod model;
 pub mod reproduce;
 
+pub use agents::{AgentCoverage, FleetSource};
 pub use model::*;
 
 use std::path::{Path, PathBuf};

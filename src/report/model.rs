@@ -114,6 +114,9 @@ pub struct RunMeta {
     /// Answers that said the server did not process the request (notes:6.17).
     #[serde(default)]
     pub rate_limits: RateLimits,
+    /// The agents the agent rules judged, against the fleet (issue 17).
+    #[serde(default)]
+    pub agents: super::agents::AgentCoverage,
 }
 
 /// What a run met of rate limits (notes:6.17): no verdicts, but why a run was slow or left

@@ -2,6 +2,7 @@
 //! the credentials, the seed and the client settings. Owns the rules of flag combinations
 //! (a remote target needs AK and SK); does no I/O beyond loading the contract.
 
+use std::collections::BTreeSet;
 use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
 
@@ -43,8 +44,17 @@ pub struct RunConfig {
     pub check_options: CheckOptions,
     /// Run the consistency relations (notes:6.14) after the cases.
     pub relations: bool,
-    /// Requests the limit discovery may send after the relations (0 = off).
+    /// Requests the fleet scan and then the limit discovery may send (0 = off).
     pub discovery_budget: u32,
+    /// `--agents`: the fleet as given; no scan is sent.
+    pub agents: Option<BTreeSet<i64>>,
+    /// Scan the home pair for its fleet before the cases (within `discovery_budget`).
+    pub scan_fleet: bool,
+    /// The agents the cases and relations aim at: the fleet found or given, empty before the
+    /// scan (and when none was found).
+    pub fleet: Vec<i64>,
+    /// `--min-agents`: fewer distinct agents judged than this is warned about.
+    pub min_agents: u32,
     /// `--cc-id` / `--vdn`: the call centre and VDN the target hosts (notes:6.15).
     pub home: HomePair,
     /// Allowance beyond elapsed wall time when durations are compared, ms.
@@ -97,6 +107,10 @@ impl RunConfig {
             },
             relations: true,
             discovery_budget: 0,
+            agents: None,
+            scan_fleet: false,
+            fleet: Vec::new(),
+            min_agents: 10,
             home: HomePair::SEED,
             relations_tolerance_ms: crate::consistency::relations::DEFAULT_TOLERANCE_MS,
             case_source: DataSource::cases(),
@@ -182,6 +196,12 @@ impl RunConfig {
             vdn: args.vdn,
         };
         check_home(&contract, home)?;
+        let agents = args
+            .agents
+            .as_deref()
+            .map(super::fleet::ids::read_agents)
+            .transpose()
+            .map_err(|e| Error::Usage(e.to_string()))?;
         Ok(RunConfig {
             contract,
             target,
@@ -202,6 +222,10 @@ impl RunConfig {
                 && args.skip.is_empty()
                 && !args.list,
             discovery_budget: args.discovery_budget,
+            scan_fleet: agents.is_none(),
+            fleet: agents.iter().flatten().copied().collect(),
+            agents,
+            min_agents: args.min_agents,
             home,
             relations_tolerance_ms: i64::try_from(args.relations_tolerance.as_millis())
                 .unwrap_or(i64::MAX),
@@ -242,6 +266,9 @@ fn command_line(args: &RunArgs, profile: &str, seed: u64) -> String {
     let mut line = format!("cmsconform run --profile {profile} --seed {seed}");
     if let Some(target) = &args.target {
         line.push_str(&format!(" --target {target}"));
+    }
+    if let Some(agents) = &args.agents {
+        line.push_str(&format!(" --agents {agents}"));
     }
     if args.property_cases != 256 {
         line.push_str(&format!(" --cases {}", args.property_cases));

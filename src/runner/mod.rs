@@ -4,6 +4,7 @@
 //! - [`config`]: flags → [`RunConfig`] (target, credentials, seed, client settings).
 //! - [`suite`]: which cases run, which authentication probes may be sent.
 //! - [`preflight`]: one signed request before any case; a refusal stops the run there.
+//! - [`fleet`]: the agents of the home pair, scanned (or given) before the cases, aimed at.
 //! - [`session`]: the target (embedded mock or remote) and one case → one record.
 //! - [`trials`]: the libtest-mimic harness and the progress bar.
 //! - [`record`]: the run record, totals and the summary line.
@@ -16,6 +17,7 @@
 //! and never interprets a response itself.
 
 pub mod config;
+pub mod fleet;
 pub mod hosted;
 pub mod inputs;
 pub mod preflight;
@@ -46,8 +48,8 @@ use crate::report::{self, CaseRecord, RunRecord, Verdict};
 /// `cmsconform run`.
 pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     inputs::check(args, global)?;
-    let config = RunConfig::from_args(args, global)?;
-    let cases = suite::assemble(&config)?;
+    let mut config = RunConfig::from_args(args, global)?;
+    let mut cases = suite::assemble(&config)?;
     // Generating the property cases churns through far more memory than the cases keep.
     crate::memory::release_free();
     let arguments = trials::arguments(args);
@@ -65,7 +67,6 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     };
     let seed = config.seed;
     say.line(&format!("seed: {seed} (rerun with --seed {seed})"));
-    let case_set_hash = suite::case_set_hash(&cases);
     let runtime = Arc::new(selftest::build_runtime()?);
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -81,10 +82,21 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         preflight::Finding::HomeRefused(warning) => eprintln!("{warning}"),
         preflight::Finding::Accepted => say.line("preflight: the run's signature was accepted"),
     }
+    let scan = runtime.block_on(fleet::scan(&session, &config));
+    say.line(&scan.summary(&config));
+    fleet::aim(&mut config, &scan);
+    if !config.fleet.is_empty() {
+        // The property cases draw from the fleet now known: same ids, aimed IDs.
+        cases = suite::assemble(&config)?;
+        crate::memory::release_free();
+    }
+    let case_set_hash = suite::case_set_hash(&cases);
     let selected = trials::selected(&arguments, &cases);
     let progress = trials::progress_bar(selected.len(), !args.no_progress);
     let probes = suite::allowed_probes(selected.into_iter(), config.auth_probes);
-    let suite_order: Vec<String> = cases.iter().map(|c| c.id.clone()).collect();
+    let suite_order: Vec<String> = (scan.records.iter().map(|r| r.id.clone()))
+        .chain(cases.iter().map(|c| c.id.clone()))
+        .collect();
     let hosting = hosted::probes_of(&config.contract, config.home, &cases);
     let mut records = trials::run(
         Arc::clone(&session),
@@ -95,6 +107,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         probes,
         config.auth_probes,
         progress,
+        scan.records.clone(),
     );
     order_like(&mut records, &suite_order);
     // The cases' large answers are freed by now: hand their pages back before the relations.
@@ -124,6 +137,8 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         clock.elapsed(),
     );
     record::add_relations(&mut record, relation_records);
+    record.meta.agents = scan.coverage(session.judged_agents(), config.min_agents);
+    say.line(&record.meta.agents.summary());
     record.meta.rate_limits = session.rate_limits();
     if let Some(line) = record.meta.rate_limits.summary() {
         say.line(&line);
@@ -149,6 +164,10 @@ fn finish(record: &RunRecord, unusable: Option<String>, say: record::Printer) ->
         ));
     }
     say.line(&record::summary_line(&record::summary_totals(record)));
+    if let Some(warning) = &record.meta.agents.warning {
+        // Last, where it is seen: a warning, not a failure.
+        eprintln!("warning: {warning}");
+    }
     if let Some(reason) = unusable {
         return Err(Error::Runtime(format!("target unusable: {reason}")));
     }
@@ -233,13 +252,35 @@ pub fn quiet_run_with(
     runtime: &Runtime,
     options: QuietOptions,
 ) -> Result<Vec<CaseRecord>> {
-    let cases = suite::assemble(config)?;
+    Ok(quiet_run_aimed(config, runtime, options)?.records)
+}
+
+/// What a quiet run established: every record (the fleet scan's first), the agents judged,
+/// and the configuration aimed at the fleet (for the relations after it).
+struct QuietRun {
+    records: Vec<CaseRecord>,
+    agents: report::AgentCoverage,
+    aimed: RunConfig,
+    case_set_hash: String,
+}
+
+/// The quiet run itself: preflight, fleet scan (when `config.scan_fleet` and a budget allow
+/// it, or `--agents`), then the suite aimed at the fleet.
+fn quiet_run_aimed(
+    config: &RunConfig,
+    runtime: &Runtime,
+    options: QuietOptions,
+) -> Result<QuietRun> {
     let session = Session::start(config, runtime)?;
     if let preflight::Finding::Fatal(message) = runtime.block_on(preflight::run(&session, config)) {
         if !options.despite_failed_preflight {
             return Err(Error::Runtime(message));
         }
     }
+    let scan = runtime.block_on(fleet::scan(&session, config));
+    let mut aimed = config.clone();
+    fleet::aim(&mut aimed, &scan);
+    let cases = suite::assemble(&aimed)?;
     let probes = suite::allowed_probes(cases.iter(), config.auth_probes);
     let reason = trials::probe_skip_reason(config.auth_probes);
     let mut order: Vec<&crate::cases::Case> = cases.iter().collect();
@@ -275,7 +316,15 @@ pub fn quiet_run_with(
     order_like(&mut records, &suite_order);
     let hosting = hosted::probes_of(&config.contract, config.home, &cases);
     hosted::apply_boundary_faults(&mut records, &hosting);
-    Ok(records)
+    let agents = scan.coverage(session.judged_agents(), config.min_agents);
+    let mut all = scan.records;
+    all.extend(records);
+    Ok(QuietRun {
+        records: all,
+        agents,
+        case_set_hash: suite::case_set_hash(&cases),
+        aimed,
+    })
 }
 
 /// The relations of `config` against a fresh session (selftest).
@@ -292,14 +341,13 @@ pub fn run_to_record(config: &RunConfig) -> Result<RunRecord> {
     let runtime = selftest::build_runtime()?;
     let started = SystemTime::now();
     let clock = Instant::now();
-    let cases = suite::assemble(config)?;
-    let records = quiet_run(config, &runtime)?;
+    let run = quiet_run_aimed(config, &runtime, QuietOptions::default())?;
     let relation_records = if config.relations {
-        quiet_relations(config, &runtime)?
+        quiet_relations(&run.aimed, &runtime)?
     } else {
         Vec::new()
     };
-    if let Some(reason) = no_answer(&records) {
+    if let Some(reason) = no_answer(&run.records) {
         return Err(Error::Runtime(format!("target unusable: {reason}")));
     }
     let label = match &config.target {
@@ -309,12 +357,13 @@ pub fn run_to_record(config: &RunConfig) -> Result<RunRecord> {
     let mut record = record::build(
         config,
         &label,
-        suite::case_set_hash(&cases),
-        records,
+        run.case_set_hash,
+        run.records,
         started,
         clock.elapsed(),
     );
     record::add_relations(&mut record, relation_records);
+    record.meta.agents = run.agents;
     report::complete(&mut record);
     Ok(record)
 }

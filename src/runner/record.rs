@@ -91,6 +91,7 @@ pub fn build(
         command: config.command_line.clone(),
         // The session's count is filled in by the caller that has one.
         rate_limits: report::RateLimits::default(),
+        agents: report::AgentCoverage::default(),
     };
     let coverage = report::coverage(config.contract.clauses(), &cases);
     RunRecord {

@@ -90,6 +90,7 @@ fn shrink_into(
             index,
             SHRINK_BUDGET,
             config.home,
+            &config.fleet,
             |drawn| {
                 let case = drawn.clone().into_case(&config.contract, id.clone());
                 runtime.block_on(session.execute(&case)).verdict == Verdict::Failed
@@ -143,7 +144,7 @@ mod tests {
     #[test]
     fn a_written_regression_loads_back() {
         let contract = Contract::embedded("2025-11").unwrap();
-        let case = property::property_cases(&contract, 9, 1, crate::checks::HomePair::SEED)
+        let case = property::property_cases(&contract, 9, 1, crate::checks::HomePair::SEED, &[])
             .remove(0)
             .clone();
         let mut case = case;

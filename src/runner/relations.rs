@@ -41,6 +41,7 @@ fn consistency_config(config: &RunConfig, base_url: &str) -> ConsistencyConfig {
     consistency.tolerance_ms = config.relations_tolerance_ms;
     consistency.seed = config.seed;
     consistency.discovery_budget = config.discovery_budget;
+    consistency.fleet = config.fleet.clone();
     consistency
 }
 

@@ -46,6 +46,8 @@ pub struct Session {
     /// The `Authorization` the server accepted in the preflight and the body it signed: what
     /// the replay probe sends again with another body.
     accepted: std::sync::Mutex<Option<AcceptedSignature>>,
+    /// The distinct agents the cases' answers held (see [`Session::judged_agents`]).
+    judged: super::fleet::AgentTally,
     /// Keeps the embedded mock serving until the session ends.
     _mock: Option<EmbeddedMock>,
 }
@@ -144,6 +146,7 @@ impl Session {
             in_flight: tokio::sync::Semaphore::new(IN_FLIGHT_REQUEST_BYTES),
             halt: std::sync::Mutex::new(None),
             accepted: std::sync::Mutex::new(None),
+            judged: super::fleet::AgentTally::default(),
             _mock: mock,
         })
     }
@@ -231,15 +234,31 @@ impl Session {
     /// Sends `case` (the client sends it again only after a 429, or a 503 with Retry-After)
     /// and judges the answer.
     pub async fn execute(&self, case: &Case) -> CaseRecord {
+        self.execute_observed(case).await.0
+    }
+
+    /// Distinct agents the judged answers of the cases held (success answers only).
+    pub fn judged_agents(&self) -> usize {
+        self.judged.count()
+    }
+
+    /// [`Session::execute`], also returning the agents its answer held when it was judged.
+    pub async fn execute_observed(&self, case: &Case) -> (CaseRecord, Vec<i64>) {
         if let Some(reason) = self.halted() {
-            return self.skipped(case, &format!("not sent: the run stopped after {reason}"));
+            return (
+                self.skipped(case, &format!("not sent: the run stopped after {reason}")),
+                Vec::new(),
+            );
         }
         if self.client.breaker_open() {
-            return self.skipped(case, "target unusable: the circuit breaker is open");
+            return (
+                self.skipped(case, "target unusable: the circuit breaker is open"),
+                Vec::new(),
+            );
         }
         let outgoing = match self.outgoing(case) {
             Ok(outgoing) => outgoing,
-            Err(reason) => return self.skipped(case, &reason),
+            Err(reason) => return (self.skipped(case, &reason), Vec::new()),
         };
         let weight = outgoing.body.len().clamp(1, IN_FLIGHT_REQUEST_BYTES);
         let heavy = weight == IN_FLIGHT_REQUEST_BYTES;
@@ -251,13 +270,17 @@ impl Session {
             .ok();
         // Another case may have stopped the run while this one waited for room.
         if let Some(reason) = self.halted() {
-            return self.skipped(case, &format!("not sent: the run stopped after {reason}"));
+            return (
+                self.skipped(case, &format!("not sent: the run stopped after {reason}")),
+                Vec::new(),
+            );
         }
         let started = Instant::now();
         let exchange = self.client.send(&outgoing).await;
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         self.watch_for_refusal(case, &exchange);
         let mut record = self.record(case, &exchange, duration_ms);
+        let answered = self.judged.observe(&self.contract, &exchange, record.verdict);
         if case.request.auth == AuthMode::Replay {
             record.violations = checks::status::replay_findings(record.violations);
         }
@@ -267,7 +290,7 @@ impl Session {
             drop(exchange);
             crate::memory::release_free();
         }
-        record
+        (record, answered)
     }
 
     /// The record of `case` judged on `exchange`.

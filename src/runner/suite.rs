@@ -38,6 +38,7 @@ pub fn assemble(config: &RunConfig) -> Result<Vec<Case>> {
         config.seed,
         count,
         config.home,
+        &config.fleet,
     ));
     Ok(cases)
 }

@@ -97,10 +97,19 @@ pub fn run(
     probes_allowed: HashSet<String>,
     probe_budget: u32,
     progress: Option<ProgressBar>,
+    executed: Vec<CaseRecord>,
 ) -> Vec<CaseRecord> {
     let mut to_execute = Vec::new();
-    let mut trials = Vec::with_capacity(cases.len());
-    let taken = Arc::new(Mutex::new(Vec::with_capacity(cases.len())));
+    let mut trials = Vec::with_capacity(cases.len() + executed.len());
+    let taken = Arc::new(Mutex::new(Vec::with_capacity(cases.len() + executed.len())));
+    // Cases sent before the trials (the fleet scan): shown as trials, kept whatever the filter.
+    for record in executed {
+        let outcome = outcome(&record);
+        trials.push(Trial::ignorable_test(record.id.clone(), move || outcome));
+        if let Ok(mut taken) = taken.lock() {
+            taken.push(record);
+        }
+    }
     for case in cases {
         let case = Arc::new(case);
         let (sender, receiver) = oneshot::channel::<CaseRecord>();

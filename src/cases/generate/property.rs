@@ -22,6 +22,8 @@ use crate::contract::{Contract, Range, Shape};
 pub(super) const SHORT_ARRAY: usize = 16;
 /// Draws at the home pair for each draw across the ccId and vdn ranges.
 const HOME_WEIGHT: u32 = 7;
+/// Agent IDs drawn from the fleet for each drawn anywhere in the ranges.
+const FLEET_WEIGHT: u32 = 3;
 /// Members that name something the target hosts (notes:6.15), drawn as one pair.
 const HOSTED_MEMBERS: [&str; 2] = ["ccId", "vdn"];
 /// Largest distance outside a range an out-of-range draw goes (shrinks toward the edge).
@@ -82,9 +84,16 @@ pub(super) fn runner_for(seed: u64) -> TestRunner {
     TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed32))
 }
 
-/// The `count` property cases of `seed`, in order, drawn around the run's `home` pair.
-pub fn property_cases(contract: &Contract, seed: u64, count: usize, home: HomePair) -> Vec<Case> {
-    let strategy = request_strategy(contract.request_shape(), home);
+/// The `count` property cases of `seed`, in order, drawn around the run's `home` pair and aimed
+/// at its `fleet` (the agents known to exist there; empty: the whole ID range alike).
+pub fn property_cases(
+    contract: &Contract,
+    seed: u64,
+    count: usize,
+    home: HomePair,
+    fleet: &[i64],
+) -> Vec<Case> {
+    let strategy = request_strategy(contract.request_shape(), home, fleet);
     let mut runner = runner_for(seed);
     (0..count)
         .filter_map(|index| {
@@ -94,8 +103,9 @@ pub fn property_cases(contract: &Contract, seed: u64, count: usize, home: HomePa
         .collect()
 }
 
-/// Two valid draws for one with a broken property.
-pub fn request_strategy(shape: &Shape, home: HomePair) -> BoxedStrategy<Drawn> {
+/// Two valid draws for one with a broken property. Agent IDs come from `fleet`
+/// [`FLEET_WEIGHT`] times in `FLEET_WEIGHT + 1` when it is not empty.
+pub fn request_strategy(shape: &Shape, home: HomePair, fleet: &[i64]) -> BoxedStrategy<Drawn> {
     let valid_clause = shape
         .properties
         .iter()
@@ -103,7 +113,7 @@ pub fn request_strategy(shape: &Shape, home: HomePair) -> BoxedStrategy<Drawn> {
         .or(shape.properties.first())
         .and_then(|(_, p, _)| p.clause.clone())
         .unwrap_or_else(|| REJECTION_CLAUSE.to_owned());
-    let valid = valid_object(shape, home)
+    let valid = valid_object(shape, home, fleet)
         .prop_map(move |body| Drawn {
             body: Value::Object(body),
             clause: valid_clause.clone(),
@@ -113,7 +123,7 @@ pub fn request_strategy(shape: &Shape, home: HomePair) -> BoxedStrategy<Drawn> {
     if shape.properties.is_empty() {
         return valid;
     }
-    prop_oneof![2 => valid, 1 => broken_object(shape, home)].boxed()
+    prop_oneof![2 => valid, 1 => broken_object(shape, home, fleet)].boxed()
 }
 
 fn is_hosted(name: &str, shape: &Shape) -> bool {
@@ -122,7 +132,11 @@ fn is_hosted(name: &str, shape: &Shape) -> bool {
 
 /// A valid body in schema order: ccId and vdn together at the home pair [`HOME_WEIGHT`] times
 /// in `HOME_WEIGHT + 1` (shrinking moves toward it), else each anywhere in its ranges.
-fn valid_object(shape: &Shape, home: HomePair) -> BoxedStrategy<Map<String, Value>> {
+fn valid_object(
+    shape: &Shape,
+    home: HomePair,
+    fleet: &[i64],
+) -> BoxedStrategy<Map<String, Value>> {
     let member = |name: &String, strategy: BoxedStrategy<Value>| {
         let name = name.clone();
         strategy.prop_map(move |v| (name.clone(), v)).boxed()
@@ -131,7 +145,7 @@ fn valid_object(shape: &Shape, home: HomePair) -> BoxedStrategy<Map<String, Valu
         .properties
         .iter()
         .filter(|(name, prop, _)| !is_hosted(name, prop))
-        .map(|(name, prop, _)| member(name, valid_value(name, prop, home)))
+        .map(|(name, prop, _)| member(name, valid_value(name, prop, home, fleet)))
         .collect();
     let hosted: Vec<_> = shape
         .properties
@@ -174,7 +188,7 @@ fn valid_integer(shape: &Shape) -> BoxedStrategy<i64> {
         .boxed()
 }
 
-fn valid_value(name: &str, shape: &Shape, home: HomePair) -> BoxedStrategy<Value> {
+fn valid_value(name: &str, shape: &Shape, home: HomePair, fleet: &[i64]) -> BoxedStrategy<Value> {
     if shape.is_integer() {
         return valid_integer(shape).prop_map(Value::from).boxed();
     }
@@ -183,7 +197,7 @@ fn valid_value(name: &str, shape: &Shape, home: HomePair) -> BoxedStrategy<Value
             let min = shape.min_items.unwrap_or(0);
             let max = shape.max_items.unwrap_or(SHORT_ARRAY.max(min)).max(min);
             let short = min..=max.min(min + SHORT_ARRAY);
-            let item = valid_integer(items);
+            let item = aimed_item(items, fleet);
             // Sizes are ranges (not one drawn length) so shrinking can delete items.
             let short_ids = prop::collection::vec(item.clone(), short.clone());
             let any_ids = prop::collection::vec(item.clone(), min..=max);
@@ -199,6 +213,22 @@ fn valid_value(name: &str, shape: &Shape, home: HomePair) -> BoxedStrategy<Value
         }
     }
     Just(filler_value(name, shape, home)).boxed()
+}
+
+/// An array item: an agent of the fleet most of the time (those are the agents the agent
+/// rules can judge), else any valid ID (unknown agents stay a tested case). An empty fleet
+/// draws exactly as before, so runs without one keep their cases.
+fn aimed_item(items: &Shape, fleet: &[i64]) -> BoxedStrategy<i64> {
+    let anywhere = valid_integer(items);
+    let fleet: Vec<i64> = fleet
+        .iter()
+        .copied()
+        .filter(|id| items.ranges.is_empty() || items.ranges.iter().any(|r| r.contains(*id)))
+        .collect();
+    if fleet.is_empty() {
+        return anywhere;
+    }
+    prop_oneof![FLEET_WEIGHT => prop::sample::select(fleet), 1 => anywhere].boxed()
 }
 
 /// Values outside every range of `shape`, each as (anchor, direction, offset) so shrinking
@@ -300,7 +330,7 @@ fn breakages(name: &str, shape: &Shape, home: HomePair) -> BoxedStrategy<Breakag
     prop::strategy::Union::new(options).boxed()
 }
 
-fn broken_object(shape: &Shape, home: HomePair) -> BoxedStrategy<Drawn> {
+fn broken_object(shape: &Shape, home: HomePair, fleet: &[i64]) -> BoxedStrategy<Drawn> {
     let choices: Vec<BoxedStrategy<Drawn>> = shape
         .properties
         .iter()
@@ -311,7 +341,7 @@ fn broken_object(shape: &Shape, home: HomePair) -> BoxedStrategy<Drawn> {
                 .clause
                 .clone()
                 .unwrap_or_else(|| REJECTION_CLAUSE.to_owned());
-            (valid_object(shape, home), breakages(&name, prop, home))
+            (valid_object(shape, home, fleet), breakages(&name, prop, home))
                 .prop_map(move |(mut body, breakage)| {
                     let what = apply(&mut body, &name, &prop_shape, breakage);
                     Drawn {

@@ -20,9 +20,10 @@ pub fn shrink(
     index: usize,
     budget: usize,
     home: HomePair,
+    fleet: &[i64],
     mut still_fails: impl FnMut(&Drawn) -> bool,
 ) -> Option<Drawn> {
-    let strategy = request_strategy(contract.request_shape(), home);
+    let strategy = request_strategy(contract.request_shape(), home, fleet);
     let mut runner = runner_for(seed);
     let mut tree = None;
     for _ in 0..=index {

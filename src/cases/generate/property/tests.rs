@@ -7,17 +7,17 @@ use crate::checks::{Expectation, Outcome};
 #[test]
 fn a_seed_reproduces_its_cases() {
     let contract = Contract::embedded("2025-11").unwrap();
-    let a = property_cases(&contract, 7, 64, HomePair::SEED);
-    let b = property_cases(&contract, 7, 64, HomePair::SEED);
+    let a = property_cases(&contract, 7, 64, HomePair::SEED, &[]);
+    let b = property_cases(&contract, 7, 64, HomePair::SEED, &[]);
     assert_eq!(a, b);
-    assert_ne!(a, property_cases(&contract, 8, 64, HomePair::SEED));
+    assert_ne!(a, property_cases(&contract, 8, 64, HomePair::SEED, &[]));
     assert_eq!(a[3].id, "property::0003");
 }
 
 #[test]
 fn draws_cover_valid_and_invalid_and_both_ranges() {
     let contract = Contract::embedded("2025-11").unwrap();
-    let cases = property_cases(&contract, 1, 256, HomePair::SEED);
+    let cases = property_cases(&contract, 1, 256, HomePair::SEED, &[]);
     let accepted = Expectation::One(Outcome::Accepted);
     let rejected = Expectation::One(Outcome::Rejected);
     assert!(cases.iter().any(|c| c.expect == accepted));
@@ -54,7 +54,7 @@ fn draws_cover_valid_and_invalid_and_both_ranges() {
 #[test]
 fn shrinking_finds_a_minimal_failure() {
     let contract = Contract::embedded("2023-12").unwrap();
-    let cases = property_cases(&contract, 3, 64, HomePair::SEED);
+    let cases = property_cases(&contract, 3, 64, HomePair::SEED, &[]);
     let index = cases
         .iter()
         .position(|c| {
@@ -73,7 +73,7 @@ fn shrinking_finds_a_minimal_failure() {
             .map_or(0, Vec::len)
             > 2
     };
-    let smallest = shrink(&contract, 3, index, 500, HomePair::SEED, fails).unwrap();
+    let smallest = shrink(&contract, 3, index, 500, HomePair::SEED, &[], fails).unwrap();
     assert_eq!(smallest.body["agentIds"].as_array().unwrap().len(), 3);
     // A failure that needs one particular agent shrinks to that agent alone.
     let wanted = cases[index].request.body.as_ref().unwrap().value()["agentIds"][2].clone();
@@ -83,7 +83,7 @@ fn shrinking_finds_a_minimal_failure() {
             .and_then(Value::as_array)
             .is_some_and(|ids| ids.contains(&wanted))
     };
-    let smallest = shrink(&contract, 3, index, 200, HomePair::SEED, needs_it).unwrap();
+    let smallest = shrink(&contract, 3, index, 200, HomePair::SEED, &[], needs_it).unwrap();
     assert_eq!(smallest.body["agentIds"], serde_json::json!([wanted]));
 }
 
@@ -91,7 +91,7 @@ fn shrinking_finds_a_minimal_failure() {
 fn most_draws_are_at_the_home_pair_and_the_rest_span_the_ranges() {
     let contract = Contract::embedded("2025-11").unwrap();
     let home = HomePair { cc_id: 9, vdn: 99 };
-    let cases = property_cases(&contract, 4, 512, home);
+    let cases = property_cases(&contract, 4, 512, home, &[]);
     let pairs: Vec<(i64, i64)> = cases
         .iter()
         .filter(|c| c.expect == Expectation::One(Outcome::Accepted))

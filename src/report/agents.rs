@@ -1,0 +1,118 @@
+//! What the agent rules judged: the distinct agents answered by the cases against the fleet
+//! the run found or was given, and the warning when that is too little for a conformant
+//! verdict to mean much about agent data. A warning, never a failure.
+
+use serde::{Deserialize, Serialize};
+
+/// Where the run's fleet came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FleetSource {
+    /// Scanned at the home pair before the cases.
+    Discovered,
+    /// `--agents`.
+    Given,
+    /// Neither (`--discovery-budget 0`, or a quiet run).
+    #[default]
+    None,
+}
+
+/// The agents behind the verdict.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentCoverage {
+    pub fleet_source: FleetSource,
+    /// Agents in the fleet found or given.
+    pub fleet_size: u64,
+    /// The fleet as ranges (`31200-31399`), shortened.
+    #[serde(default)]
+    pub fleet: String,
+    /// Scan requests sent, and how many a full scan of the profile takes.
+    pub scan_requests: u32,
+    pub full_scan_requests: u64,
+    /// Distinct agents answered by judged cases (the agent rules' material).
+    pub judged_agents: u64,
+    /// `--min-agents`.
+    pub min_agents: u32,
+    /// Set when the agent rules judged no agent, or fewer than `min_agents`.
+    #[serde(default)]
+    pub warning: Option<String>,
+}
+
+impl AgentCoverage {
+    pub fn new(
+        fleet_source: FleetSource,
+        fleet_size: usize,
+        fleet: String,
+        scan_requests: u32,
+        full_scan_requests: u64,
+        judged_agents: usize,
+        min_agents: u32,
+    ) -> Self {
+        let fleet_size = u64::try_from(fleet_size).unwrap_or(u64::MAX);
+        let judged_agents = u64::try_from(judged_agents).unwrap_or(u64::MAX);
+        AgentCoverage {
+            warning: warning(judged_agents, fleet_size, fleet_source, min_agents),
+            fleet_source,
+            fleet_size,
+            fleet,
+            scan_requests,
+            full_scan_requests,
+            judged_agents,
+            min_agents,
+        }
+    }
+
+    /// `agents judged: 200 distinct agents answered, of a fleet of 200 found at the home pair`.
+    pub fn summary(&self) -> String {
+        let fleet = match self.fleet_source {
+            FleetSource::Discovered => format!("of a fleet of {} found by the scan", self.fleet_size),
+            FleetSource::Given => format!("of a fleet of {} given by --agents", self.fleet_size),
+            FleetSource::None => "fleet not scanned".to_owned(),
+        };
+        format!(
+            "agents judged: {} distinct agents answered and judged by the agent rules, {fleet}",
+            self.judged_agents
+        )
+    }
+}
+
+/// The warning, when the agent data behind the verdict is too thin.
+fn warning(judged: u64, fleet: u64, source: FleetSource, min: u32) -> Option<String> {
+    let why = match source {
+        FleetSource::Discovered if fleet == 0 => {
+            " (the scan found no agent at the home pair: check --cc-id and --vdn, or name the \
+             agents with --agents)"
+        }
+        FleetSource::None => " (give the fleet with --agents, or allow the scan with --discovery-budget)",
+        _ => "",
+    };
+    if judged == 0 {
+        return Some(format!(
+            "the agent rules judged no agent: the verdict says nothing about agent data{why}"
+        ));
+    }
+    (judged < u64::from(min)).then(|| {
+        format!(
+            "the agent rules judged only {judged} distinct agents, fewer than --min-agents \
+             {min}: the verdict rests on little agent data{why}"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thin_agent_data_is_warned_about() {
+        let none = AgentCoverage::new(FleetSource::Discovered, 0, String::new(), 10, 10, 0, 10);
+        let text = none.warning.unwrap();
+        assert!(text.contains("judged no agent") && text.contains("--cc-id"), "{text}");
+        let few = AgentCoverage::new(FleetSource::Given, 3, "1-3".into(), 0, 0, 3, 10);
+        assert!(few.warning.unwrap().contains("only 3 distinct agents"));
+        let full = AgentCoverage::new(FleetSource::Discovered, 200, "1-200".into(), 10, 10, 200, 10);
+        assert_eq!(full.warning, None);
+        assert!(full.summary().contains("200 distinct agents"));
+        assert!(full.summary().contains("fleet of 200"));
+    }
+}
