@@ -368,6 +368,25 @@ mod tests {
     }
 
     #[test]
+    fn a_sparse_fleet_has_agents_only_at_its_ids_at_every_centre() {
+        let (_, fleet) = fleet();
+        let fleet = fleet.with_only(vec![Range {
+            min: 31200,
+            max: 31399,
+        }]);
+        let ids: Vec<i64> = (31000..31600).collect();
+        for (cc, vdn) in [(1, 170), (7, 3)] {
+            let answered: Vec<i64> = fleet
+                .answer(cc, vdn, &ids)
+                .iter()
+                .map(|r| r.agent_id)
+                .collect();
+            assert_eq!(answered, (31200..31400).collect::<Vec<_>>());
+        }
+        assert_eq!(fleet.record(1, 170, 1099, 0), None, "the seed's agents lie outside");
+    }
+
+    #[test]
     fn every_state_appears_and_records_validate() {
         let (contract, fleet) = fleet();
         let ids: Vec<i64> = (101..2101).collect();

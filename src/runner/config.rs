@@ -368,6 +368,22 @@ mod tests {
     }
 
     #[test]
+    fn agents_given_replace_the_scan_and_bad_ones_are_usage_errors() {
+        let config = parse(&["--agents", "1000-1002,7", "--no-report"]).unwrap();
+        assert_eq!(config.fleet, vec![7, 1000, 1001, 1002]);
+        assert!(!config.scan_fleet);
+        assert!(config.command_line.contains("--agents 1000-1002,7"));
+        let scanning = parse(&["--no-report"]).unwrap();
+        assert!(scanning.scan_fleet && scanning.fleet.is_empty());
+        assert_eq!(scanning.discovery_budget, 256);
+        assert_eq!(scanning.min_agents, 10);
+        let err = parse(&["--agents", "1000-1199, 2001-19x"]).unwrap_err();
+        assert!(matches!(err, Error::Usage(_)), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("--agents") && text.contains("2001-19x"), "{text}");
+    }
+
+    #[test]
     fn regressions_are_written_to_the_report_dir_and_read_from_cases() {
         let config = parse(&["--report-dir", "out/run"]).unwrap();
         assert_eq!(

@@ -116,3 +116,29 @@ fn most_draws_are_at_the_home_pair_and_the_rest_span_the_ranges() {
     let body = cases[0].request.body.as_ref().unwrap().text().to_owned();
     assert!(body.find("ccId") < body.find("vdn"), "{body}");
 }
+
+#[test]
+fn most_agent_ids_come_from_the_fleet_and_some_from_the_rest_of_the_range() {
+    let contract = Contract::embedded("2023-12").unwrap();
+    let fleet: Vec<i64> = (31200..31400).collect();
+    let cases = property_cases(&contract, 5, 256, HomePair::SEED, &fleet);
+    let ids: Vec<i64> = cases
+        .iter()
+        .filter(|c| c.expect == Expectation::One(Outcome::Accepted))
+        .filter_map(|c| c.request.body.as_ref().map(|b| b.value()))
+        .filter_map(|body| body["agentIds"].as_array().cloned())
+        .flatten()
+        .filter_map(|id| id.as_i64())
+        .collect();
+    let in_fleet = ids.iter().filter(|id| fleet.contains(id)).count();
+    // 3 in 4 expected; an unaimed draw would hit 200 of 59899 IDs almost never.
+    assert!(
+        in_fleet * 2 > ids.len() && in_fleet < ids.len(),
+        "{in_fleet} of {} in the fleet",
+        ids.len()
+    );
+    // Ids stay the same, so `--list` (before any scan) names the cases that run.
+    let unaimed = property_cases(&contract, 5, 256, HomePair::SEED, &[]);
+    let names = |cases: &[crate::cases::Case]| cases.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&cases), names(&unaimed));
+}
