@@ -172,6 +172,15 @@ fn fixture() -> (RunRecord, Vec<String>) {
             retries: 2,
             lowered_pace: Some(50.0),
         },
+        agents: cmsconform::report::AgentCoverage::new(
+            cmsconform::report::FleetSource::Discovered,
+            200,
+            "31200-31399".into(),
+            10,
+            10,
+            7,
+            10,
+        ),
     };
     let mut signed = Signed {
         redactor: Redactor::new().with(SK),
