@@ -176,7 +176,12 @@ fn run(addr: SocketAddr, dir: &Path, extra: &[&str]) -> Ran {
         .env("CMSCONFORM_LOG", "error")
         .env("CMSCONFORM_AK", "cmsconform-ak")
         .env("CMSCONFORM_SK", "cmsconform-local-sk")
-        .args(["run", "--target", &format!("http://{addr}"), "--no-progress"])
+        .args([
+            "run",
+            "--target",
+            &format!("http://{addr}"),
+            "--no-progress",
+        ])
         .args(extra)
         .arg("--report-dir")
         .arg(&reports)
@@ -247,7 +252,10 @@ fn an_impossible_state_on_an_agent_only_the_scan_finds_is_caught() {
     assert_eq!(scan_case["verdict"], "failed", "{ran}");
     let violations = scan_case["violations"].to_string();
     assert!(violations.contains("CMS-AGENT-008"), "{violations}");
-    assert!(violations.contains(&IMPOSSIBLE_STATE.to_string()), "{violations}");
+    assert!(
+        violations.contains(&IMPOSSIBLE_STATE.to_string()),
+        "{violations}"
+    );
     assert!(front.scanned(5) && front.scanned(9), "{ran}");
     assert_eq!(ran.agents()["fleet_size"], 200, "{ran}");
 }
@@ -259,7 +267,10 @@ fn the_sparse_centre_without_the_fault_is_conformant_and_says_what_was_judged() 
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let ran = run(addr, dir.path(), &[]);
     assert_eq!(ran.code, Some(0), "{ran}");
-    assert!((0..10).all(|i| front.scanned(i)), "the whole range is scanned");
+    assert!(
+        (0..10).all(|i| front.scanned(i)),
+        "the whole range is scanned"
+    );
     let agents = ran.agents();
     assert_eq!(agents["fleet_source"], "discovered", "{ran}");
     assert_eq!(agents["fleet_size"], 200, "{ran}");
@@ -268,7 +279,8 @@ fn the_sparse_centre_without_the_fault_is_conformant_and_says_what_was_judged() 
     assert_eq!(agents["judged_agents"], 200, "{ran}");
     assert_eq!(agents["warning"], Value::Null, "{ran}");
     assert!(
-        ran.stdout.contains("fleet: 200 agents found at ccId 1, vdn 170 (31200-31399)"),
+        ran.stdout
+            .contains("fleet: 200 agents found at ccId 1, vdn 170 (31200-31399)"),
         "{ran}"
     );
     assert!(
@@ -285,7 +297,11 @@ fn the_sparse_centre_without_the_fault_is_conformant_and_says_what_was_judged() 
     let aimed = ran
         .cases()
         .into_iter()
-        .filter(|c| c["id"].as_str().is_some_and(|id| id.starts_with("property::")))
+        .filter(|c| {
+            c["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("property::"))
+        })
         .count();
     assert!(aimed > 0, "{ran}");
     let scan_cases = ran
@@ -317,20 +333,22 @@ fn agents_given_send_no_scan_and_thin_agent_data_is_a_warning() {
     );
     assert_eq!(ran.code, Some(0), "a warning, not a failure: {ran}");
     assert!((0..10).all(|i| !front.scanned(i)), "a scan was sent: {ran}");
-    assert!(
-        ran.cases().iter().all(|c| c["family"] != "fleet"),
-        "{ran}"
-    );
+    assert!(ran.cases().iter().all(|c| c["family"] != "fleet"), "{ran}");
     let agents = ran.agents();
     assert_eq!(agents["fleet_source"], "given", "{ran}");
     assert_eq!(agents["fleet_size"], 200, "{ran}");
-    assert!(ran.stdout.contains("fleet: 200 agents given by --agents"), "{ran}");
     assert!(
-        ran.stderr
-            .contains("warning: the agent rules judged only"),
+        ran.stdout.contains("fleet: 200 agents given by --agents"),
         "{ran}"
     );
-    assert!(ran.markdown.contains("> **warning:** the agent rules judged only"));
+    assert!(
+        ran.stderr.contains("warning: the agent rules judged only"),
+        "{ran}"
+    );
+    assert!(
+        ran.markdown
+            .contains("> **warning:** the agent rules judged only")
+    );
 }
 
 #[test]
@@ -343,5 +361,8 @@ fn a_bad_agents_list_is_a_usage_error_naming_the_token() {
         .unwrap_or_else(|e| panic!("spawn: {e}"));
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--agents") && stderr.contains("20x1"), "{stderr}");
+    assert!(
+        stderr.contains("--agents") && stderr.contains("20x1"),
+        "{stderr}"
+    );
 }

@@ -383,7 +383,11 @@ mod tests {
                 .collect();
             assert_eq!(answered, (31200..31400).collect::<Vec<_>>());
         }
-        assert_eq!(fleet.record(1, 170, 1099, 0), None, "the seed's agents lie outside");
+        assert_eq!(
+            fleet.record(1, 170, 1099, 0),
+            None,
+            "the seed's agents lie outside"
+        );
     }
 
     #[test]

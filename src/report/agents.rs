@@ -65,7 +65,9 @@ impl AgentCoverage {
     /// `agents judged: 200 distinct agents answered, of a fleet of 200 found at the home pair`.
     pub fn summary(&self) -> String {
         let fleet = match self.fleet_source {
-            FleetSource::Discovered => format!("of a fleet of {} found by the scan", self.fleet_size),
+            FleetSource::Discovered => {
+                format!("of a fleet of {} found by the scan", self.fleet_size)
+            }
             FleetSource::Given => format!("of a fleet of {} given by --agents", self.fleet_size),
             FleetSource::None => "fleet not scanned".to_owned(),
         };
@@ -83,7 +85,9 @@ fn warning(judged: u64, fleet: u64, source: FleetSource, min: u32) -> Option<Str
             " (the scan found no agent at the home pair: check --cc-id and --vdn, or name the \
              agents with --agents)"
         }
-        FleetSource::None => " (give the fleet with --agents, or allow the scan with --discovery-budget)",
+        FleetSource::None => {
+            " (give the fleet with --agents, or allow the scan with --discovery-budget)"
+        }
         _ => "",
     };
     if judged == 0 {
@@ -107,10 +111,21 @@ mod tests {
     fn thin_agent_data_is_warned_about() {
         let none = AgentCoverage::new(FleetSource::Discovered, 0, String::new(), 10, 10, 0, 10);
         let text = none.warning.unwrap();
-        assert!(text.contains("judged no agent") && text.contains("--cc-id"), "{text}");
+        assert!(
+            text.contains("judged no agent") && text.contains("--cc-id"),
+            "{text}"
+        );
         let few = AgentCoverage::new(FleetSource::Given, 3, "1-3".into(), 0, 0, 3, 10);
         assert!(few.warning.unwrap().contains("only 3 distinct agents"));
-        let full = AgentCoverage::new(FleetSource::Discovered, 200, "1-200".into(), 10, 10, 200, 10);
+        let full = AgentCoverage::new(
+            FleetSource::Discovered,
+            200,
+            "1-200".into(),
+            10,
+            10,
+            200,
+            10,
+        );
         assert_eq!(full.warning, None);
         assert!(full.summary().contains("200 distinct agents"));
         assert!(full.summary().contains("fleet of 200"));

@@ -380,7 +380,10 @@ mod tests {
         let err = parse(&["--agents", "1000-1199, 2001-19x"]).unwrap_err();
         assert!(matches!(err, Error::Usage(_)), "{err}");
         let text = err.to_string();
-        assert!(text.contains("--agents") && text.contains("2001-19x"), "{text}");
+        assert!(
+            text.contains("--agents") && text.contains("2001-19x"),
+            "{text}"
+        );
     }
 
     #[test]

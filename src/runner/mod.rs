@@ -82,7 +82,12 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         preflight::Finding::HomeRefused(warning) => eprintln!("{warning}"),
         preflight::Finding::Accepted => say.line("preflight: the run's signature was accepted"),
     }
-    let scan = runtime.block_on(fleet::scan(&session, &config));
+    // A selection without property cases or relations (`--exact hand::...`) aims at nothing.
+    config.scan_fleet &= config.relations
+        || trials::selected(&arguments, &cases)
+            .iter()
+            .any(|c| c.origin == crate::cases::CaseOrigin::Property);
+    let mut scan = runtime.block_on(fleet::scan(&session, &config));
     say.line(&scan.summary(&config));
     fleet::aim(&mut config, &scan);
     if !config.fleet.is_empty() {
@@ -107,7 +112,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         probes,
         config.auth_probes,
         progress,
-        scan.records.clone(),
+        std::mem::take(&mut scan.records),
     );
     order_like(&mut records, &suite_order);
     // The cases' large answers are freed by now: hand their pages back before the relations.

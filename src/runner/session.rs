@@ -280,7 +280,9 @@ impl Session {
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         self.watch_for_refusal(case, &exchange);
         let mut record = self.record(case, &exchange, duration_ms);
-        let answered = self.judged.observe(&self.contract, &exchange, record.verdict);
+        let answered = self
+            .judged
+            .observe(&self.contract, &exchange, record.verdict);
         if case.request.auth == AuthMode::Replay {
             record.violations = checks::status::replay_findings(record.violations);
         }

@@ -132,11 +132,7 @@ fn is_hosted(name: &str, shape: &Shape) -> bool {
 
 /// A valid body in schema order: ccId and vdn together at the home pair [`HOME_WEIGHT`] times
 /// in `HOME_WEIGHT + 1` (shrinking moves toward it), else each anywhere in its ranges.
-fn valid_object(
-    shape: &Shape,
-    home: HomePair,
-    fleet: &[i64],
-) -> BoxedStrategy<Map<String, Value>> {
+fn valid_object(shape: &Shape, home: HomePair, fleet: &[i64]) -> BoxedStrategy<Map<String, Value>> {
     let member = |name: &String, strategy: BoxedStrategy<Value>| {
         let name = name.clone();
         strategy.prop_map(move |v| (name.clone(), v)).boxed()
@@ -341,7 +337,10 @@ fn broken_object(shape: &Shape, home: HomePair, fleet: &[i64]) -> BoxedStrategy<
                 .clause
                 .clone()
                 .unwrap_or_else(|| REJECTION_CLAUSE.to_owned());
-            (valid_object(shape, home, fleet), breakages(&name, prop, home))
+            (
+                valid_object(shape, home, fleet),
+                breakages(&name, prop, home),
+            )
                 .prop_map(move |(mut body, breakage)| {
                     let what = apply(&mut body, &name, &prop_shape, breakage);
                     Drawn {

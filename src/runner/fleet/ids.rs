@@ -231,8 +231,13 @@ mod tests {
             parse_agents(" ,\n# none"),
             Err(AgentsError::Empty { flag: "--agents" })
         );
-        let err = parse_ranges("31200-31x", "--fleet").unwrap_err().to_string();
-        assert!(err.starts_with("--fleet: ") && err.contains("31200-31x"), "{err}");
+        let err = parse_ranges("31200-31x", "--fleet")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("--fleet: ") && err.contains("31200-31x"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -247,16 +252,19 @@ mod tests {
 
     #[test]
     fn batches_cover_every_range_in_full_length_requests() {
-        let plan = BatchPlan::new(&[Range { min: 101, max: 59999 }], 6000);
+        let plan = BatchPlan::new(
+            &[Range {
+                min: 101,
+                max: 59999,
+            }],
+            6000,
+        );
         assert_eq!(plan.batches(), 10);
         assert_eq!(plan.batch(0).unwrap().len(), 6000);
         assert_eq!(plan.batch(0).unwrap()[0], 101);
         assert_eq!(plan.batch(9).unwrap().last(), Some(&59999));
         assert_eq!(plan.batch(10), None);
-        let two = BatchPlan::new(
-            &[Range { min: 70, max: 74 }, Range { min: 10, max: 12 }],
-            3,
-        );
+        let two = BatchPlan::new(&[Range { min: 70, max: 74 }, Range { min: 10, max: 12 }], 3);
         let all: Vec<Vec<i64>> = (0..two.batches()).filter_map(|i| two.batch(i)).collect();
         assert_eq!(all, vec![vec![10, 11, 12], vec![70, 71, 72], vec![73, 74]]);
         let spanning = BatchPlan::new(&[Range { min: 1, max: 2 }, Range { min: 5, max: 6 }], 3);

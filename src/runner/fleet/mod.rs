@@ -66,9 +66,14 @@ impl Scan {
             FleetSource::Given => {
                 format!("fleet: {count} agents given by --agents{listed}, no scan sent")
             }
-            FleetSource::None => "fleet: not scanned (--discovery-budget 0); the cases draw \
-                                  agent IDs from the whole range"
-                .to_owned(),
+            FleetSource::None => {
+                let why = if config.discovery_budget == 0 {
+                    "--discovery-budget 0"
+                } else {
+                    "the selection needs no fleet: no property case, no relation"
+                };
+                format!("fleet: not scanned ({why}); the cases draw agent IDs from the whole range")
+            }
             FleetSource::Discovered => {
                 let partial = if u64::from(self.spent) < self.full_scan {
                     format!(
@@ -82,11 +87,7 @@ impl Scan {
                 format!(
                     "fleet: {count} agents found at ccId {}, vdn {}{listed}; {} of {} scan \
                      requests spent from --discovery-budget {}{partial}",
-                    home.cc_id,
-                    home.vdn,
-                    self.spent,
-                    self.full_scan,
-                    config.discovery_budget
+                    home.cc_id, home.vdn, self.spent, self.full_scan, config.discovery_budget
                 )
             }
         }
@@ -182,11 +183,11 @@ pub async fn scan(session: &Session, config: &RunConfig) -> Scan {
         ..Scan::default()
     };
     for case in &cases {
-        let sent_before = session.halted().is_none() && !session.client.breaker_open();
-        let (record, answered) = session.execute_observed(case).await;
-        if sent_before && record.was_sent() {
+        // Once the run has stopped (401/403, the breaker), the rest are skipped, not spent.
+        if session.halted().is_none() && !session.client.breaker_open() {
             found.spent += 1;
         }
+        let (record, answered) = session.execute_observed(case).await;
         found.agents.extend(answered);
         found.records.push(record);
     }

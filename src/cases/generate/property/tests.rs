@@ -139,6 +139,7 @@ fn most_agent_ids_come_from_the_fleet_and_some_from_the_rest_of_the_range() {
     );
     // Ids stay the same, so `--list` (before any scan) names the cases that run.
     let unaimed = property_cases(&contract, 5, 256, HomePair::SEED, &[]);
-    let names = |cases: &[crate::cases::Case]| cases.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+    let names =
+        |cases: &[crate::cases::Case]| cases.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
     assert_eq!(names(&cases), names(&unaimed));
 }
