@@ -160,6 +160,7 @@ struct Ran {
     stderr: String,
     report: Value,
     markdown: String,
+    html: String,
 }
 
 /// The binary's run against `addr` with `extra` flags, from `dir`, reports in it.
@@ -197,6 +198,7 @@ fn run(addr: SocketAddr, dir: &Path, extra: &[&str]) -> Ran {
         report: serde_json::from_str(&read("report.json"))
             .unwrap_or_else(|e| panic!("report.json: {e}")),
         markdown: read("report.md"),
+        html: read("report.html"),
     }
 }
 
@@ -349,6 +351,12 @@ fn agents_given_send_no_scan_and_thin_agent_data_is_a_warning() {
         ran.markdown
             .contains("> **warning:** the agent rules judged only")
     );
+    assert!(
+        ran.html
+            .contains("class=\"agents-warning\"><strong>warning:</strong> the agent rules"),
+        "the verdict area of report.html"
+    );
+    assert!(ran.html.contains("<th>Agents judged</th>"));
 }
 
 #[test]
