@@ -380,10 +380,19 @@ fn a_bad_mock_fleet_is_a_usage_error_naming_the_token() {
     let mut cmd: Command = assert_cmd::cargo::cargo_bin_cmd!("cmsconform");
     let output = cmd
         .env_remove("CMSCONFORM_MOCK_FLEET")
-        .args(["mock", "--listen", "127.0.0.1:0", "--fleet", "31200-31399,x7"])
+        .args([
+            "mock",
+            "--listen",
+            "127.0.0.1:0",
+            "--fleet",
+            "31200-31399,x7",
+        ])
         .output()
         .unwrap_or_else(|e| panic!("spawn: {e}"));
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--fleet") && stderr.contains("x7"), "{stderr}");
+    assert!(
+        stderr.contains("--fleet") && stderr.contains("x7"),
+        "{stderr}"
+    );
 }
