@@ -76,6 +76,7 @@ pub static CATALOGUE: &[&CheckDef] = &[
     &status::COMPRESSED,
     &hosted::UNHOSTED,
     &hosted::BOUNDARY_FAULT,
+    &status::REPLAY_ACCEPTED,
     &response::SCHEMA,
     &response::RESULT_CODE,
     &response::DATAS_DESC,
@@ -355,7 +356,7 @@ pub fn assess(
     }
     let body = strict.value.as_ref().ok();
     let outcome = classify_parsed(profile, received, body);
-    let away = away_from_home(profile, &request, expect, options);
+    let away = hosted::expected_away(profile, request.body.as_ref(), expect, options.home);
     // notes:6.15: a business failure at a call centre or VDN other than the home pair is an
     // allowed answer to a valid request; the rejection rules judge its shape.
     let refused_as_unknown = away.is_some()
@@ -445,22 +446,6 @@ pub fn assess(
         observed: outcome,
         violations: cap_per_check(out, MAX_PER_CHECK),
     }
-}
-
-/// The home pair and the members of a request that leave it, for a case expected to succeed
-/// (a case that allows a rejection needs no widening).
-fn away_from_home(
-    profile: &Profile,
-    request: &RequestView,
-    expect: &Expectation,
-    options: &CheckOptions,
-) -> Option<(HomePair, Vec<hosted::Probe>)> {
-    let home = options.home?;
-    if !expect.allows(Outcome::Accepted) || expect.allows(Outcome::Rejected) {
-        return None;
-    }
-    let probes = hosted::away_from_home(request.body.as_ref()?, home, profile);
-    (!probes.is_empty()).then_some((home, probes))
 }
 
 /// Findings of one check kept per exchange: a rule broken on every one of 6000 agents is one

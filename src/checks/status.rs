@@ -141,6 +141,36 @@ check_def!(
     "A compressed answer (Content-Encoding gzip, deflate or br) is decoded, then judged"
 );
 
+check_def!(
+    REPLAY_ACCEPTED,
+    "CMS-AUTH-001",
+    "notes:3",
+    Failure,
+    "An Authorization accepted a moment ago, sent again with another body, is refused (HTTP 401)"
+);
+
+/// The replay probe's findings: the 401 it expected and did not get means the server took a
+/// signature it had verified for another body, so it caches verified signatures (a replay
+/// hole) or its signature does not cover the body. Said under its own id; the rest as it was.
+pub fn replay_findings(violations: Vec<Violation>) -> Vec<Violation> {
+    violations
+        .into_iter()
+        .map(|v| {
+            if v.check != EXPECTED_401.id {
+                return v;
+            }
+            let message = format!(
+                "{}: the server accepted the Authorization it had just verified for another \
+                 body (it caches verified signatures, or the signature does not cover the body)",
+                v.message
+            );
+            let mut replayed = Violation::new(&REPLAY_ACCEPTED, v.pointer, message);
+            replayed.value = v.value;
+            replayed
+        })
+        .collect()
+}
+
 /// A transport failure is a failure, citing "never a hang" where the deadline passed.
 pub fn check_transport(failure: &TransportFailure) -> Violation {
     match failure {

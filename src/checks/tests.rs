@@ -225,6 +225,22 @@ fn authentication() {
         &options(),
     );
     assert_eq!(failures(&found), ["CMS-OUT-003"]);
+    // The replay probe says the same under its own id; a 401 or a lock-out stays as it was.
+    let replayed = status::replay_findings(found);
+    assert_eq!(failures(&replayed), ["CMS-AUTH-001"]);
+    assert!(
+        replayed[0]
+            .message
+            .starts_with("expected HTTP 401, got a success")
+    );
+    assert!(replayed[0].message.contains("caches verified signatures"));
+    let locked = judge(
+        &seed(),
+        &exchange(seed_request(), 403, b""),
+        &unauth,
+        &options(),
+    );
+    assert_eq!(ids(&status::replay_findings(locked)), ["CMS-OUT-004"]);
 }
 
 #[test]

@@ -219,10 +219,10 @@ pub struct QuietOptions {
 }
 
 /// Runs the whole suite of `config` concurrently without libtest output, reports or
-/// regressions, and returns the case records in suite order (selftest, tests). A target that
-/// answered nothing is not an error here: selftest counts it as a caught mutation. The
-/// preflight goes first, as in `run`: when it fails, the error says why and nothing else is
-/// sent (unless [`QuietOptions::despite_failed_preflight`]).
+/// regressions, and returns the case records in suite order (selftest, tests). The preflight
+/// goes first, as in `run`: when it fails, the error says why and nothing else is sent. With
+/// [`QuietOptions::despite_failed_preflight`] the suite goes out all the same, and a target that
+/// answered nothing is not an error: selftest counts it as a caught mutation.
 pub fn quiet_run(config: &RunConfig, runtime: &Runtime) -> Result<Vec<CaseRecord>> {
     quiet_run_with(config, runtime, QuietOptions::default())
 }

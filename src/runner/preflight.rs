@@ -87,7 +87,7 @@ pub fn judge(
         Ok(received) => received,
         Err(failure) => {
             return Finding::Fatal(format!(
-                "preflight: the signed request (the seed example's agents at {pair}) got no \
+                "target unusable: the preflight, one signed request (the seed example's agents at {pair}), got no \
                  answer: {}. Nothing else was sent.\nCheck that {} is the server's address and \
                  reachable (--target; TLS: --cacert, --insecure).",
                 context.redactor.scrub(&describe(failure)),
@@ -122,8 +122,8 @@ pub fn judge(
     let said = server_said(received, &context.redactor);
     let host = exchange.request.header("host").unwrap_or("");
     Finding::Fatal(format!(
-        "preflight: the signed request (the seed example's agents at {pair}) {what}. Nothing \
-         else was sent.{said}\nCheck:\n  \
+        "target unusable: the preflight, one signed request (the seed example's agents at {pair}), {what}. \
+         Nothing else was sent.{said}\nCheck:\n  \
          - the access key {ak:?} and its secret key (--ak/--sk or CMSCONFORM_AK/CMSCONFORM_SK) \
          are a pair the server issued;\n  \
          - the clock: {clock};\n  \

@@ -126,7 +126,11 @@ impl Session {
             base_url,
             target_label: target_label.clone(),
             path: config.path.clone(),
-            check_options: config.check_options,
+            // The run's home pair is the one the checks know (notes:6.15).
+            check_options: CheckOptions {
+                home: Some(config.home),
+                ..config.check_options
+            },
             redactor,
             // What a rerun command needs: `--cases` for property ids, `--target` for a server.
             meta: RunMeta {
@@ -161,12 +165,18 @@ impl Session {
         if case.request.auth == AuthMode::Replay {
             let accepted = self.accepted.lock().map_err(|_| "not sent: lost state")?;
             let Some(accepted) = accepted.as_ref() else {
-                return Err("not sent: the preflight's signature was not accepted, so there is                             none to replay"
-                    .into());
+                return Err(
+                    "not sent: the preflight's signature was not accepted, so there is \
+                            none to replay"
+                        .into(),
+                );
             };
             if accepted.body == request.body {
-                return Err("not sent: the replay's body is the preflight's own, so its answer                             would prove nothing"
-                    .into());
+                return Err(
+                    "not sent: the replay's body is the preflight's own, so its answer \
+                            would prove nothing"
+                        .into(),
+                );
             }
             request
                 .header_edits
@@ -200,11 +210,15 @@ impl Session {
         };
         let reason = match received.status {
             403 => format!(
-                "HTTP 403 to {}: the server refuses this client (notes:3: the client IP is                  locked out after repeated authentication failures); no further requests were                  sent, so as not to prolong a lock-out",
+                "HTTP 403 to {}: the server refuses this client (notes:3: the client IP is \
+                 locked out after repeated authentication failures); no further requests were \
+                 sent, so as not to prolong a lock-out",
                 case.id
             ),
             401 if case.request.carries_own_signature() => format!(
-                "HTTP 401 to {}, a request with the run's own valid signature: the server no                  longer accepts the run's credentials (check the AK/SK, the clock, a proxy                  rewriting Host); no further requests were sent",
+                "HTTP 401 to {}, a request with the run's own valid signature: the server no \
+                 longer accepts the run's credentials (check the AK/SK, the clock, a proxy \
+                 rewriting Host); no further requests were sent",
                 case.id
             ),
             _ => return,
@@ -243,7 +257,10 @@ impl Session {
         let exchange = self.client.send(&outgoing).await;
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         self.watch_for_refusal(case, &exchange);
-        let record = self.record(case, &exchange, duration_ms);
+        let mut record = self.record(case, &exchange, duration_ms);
+        if case.request.auth == AuthMode::Replay {
+            record.violations = checks::status::replay_findings(record.violations);
+        }
         if heavy {
             // A large answer's parse is freed now; handing its pages back keeps the run's peak
             // at one large answer rather than the allocator's high-water mark.

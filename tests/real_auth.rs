@@ -1,0 +1,519 @@
+//! Authentication against servers that behave like real deployments (issue 14): the crate's mock
+//! on 127.0.0.1:0, behind a small recording proxy where a test needs to count what reached the
+//! server or to make the server misbehave (cache verified signatures, accept a signature made
+//! over another body, start refusing the run's credentials). Each test drives the binary.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tokio::runtime::Runtime;
+
+use cmsconform::auth::{self, Credentials, VerifyInput};
+use cmsconform::contract::Contract;
+use cmsconform::mock::{self, MockConfig};
+
+/// How the proxy in front of the mock behaves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Behaviour {
+    /// Forwards every request as it came.
+    Faithful,
+    /// Remembers every `Authorization` the mock accepted; when one comes again it signs the
+    /// request anew (correctly) before forwarding: a server that caches verified signatures.
+    CachesSignatures,
+    /// A signature that does not verify over this request's body but does over the body of a
+    /// request accepted before is taken as valid (re-signed before forwarding): a server whose
+    /// check does not bind the signature to the body it came with.
+    BodyBlind,
+    /// Answers 401 to everything after this many requests: a server that stops accepting the
+    /// run's credentials mid-run.
+    RefusesAfter(usize),
+}
+
+/// One request as the proxy saw it, and the status it answered.
+#[derive(Clone, Debug)]
+struct Seen {
+    authorization: Option<String>,
+    status: u16,
+}
+
+struct Proxy {
+    behaviour: Behaviour,
+    upstream: String,
+    http: reqwest::Client,
+    creds: Credentials,
+    seen: Mutex<Vec<Seen>>,
+    /// `Authorization` values and bodies the mock accepted (answered other than 401).
+    accepted: Mutex<Vec<(String, Vec<u8>)>>,
+}
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"))
+}
+
+/// The mock (local default credentials, `lockout`) behind a proxy; returns the proxy.
+fn serve(
+    runtime: &Runtime,
+    behaviour: Behaviour,
+    lockout: Option<(u32, Duration)>,
+) -> (SocketAddr, Arc<Proxy>) {
+    let contract = Contract::embedded("2023-12").unwrap_or_else(|e| panic!("{e}"));
+    let mut config = MockConfig::new(contract);
+    config.lockout = lockout;
+    let creds = config.creds.clone();
+    let running = runtime
+        .block_on(mock::spawn(config, "127.0.0.1:0"))
+        .unwrap_or_else(|e| panic!("mock: {e}"));
+    let proxy = Arc::new(Proxy {
+        behaviour,
+        upstream: running.base_url(),
+        http: reqwest::Client::new(),
+        creds,
+        seen: Mutex::new(Vec::new()),
+        accepted: Mutex::new(Vec::new()),
+    });
+    // The mock serves as long as the runtime runs.
+    std::mem::forget(running);
+    let app = axum::Router::new()
+        .fallback(forward)
+        .with_state(Arc::clone(&proxy));
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("addr: {e}"));
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    (addr, proxy)
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Does `authorization` verify for this request had it carried `body`?
+fn verifies(proxy: &Proxy, authorization: &str, request: &Request, body: &[u8]) -> bool {
+    let headers = request.headers();
+    let lookup = |name: &str| header(headers, name);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    auth::verify(
+        Some(authorization),
+        &proxy.creds,
+        &VerifyInput {
+            method: request.method().as_str(),
+            path: request.uri().path(),
+            query: request.uri().query(),
+            header: &lookup,
+            body,
+            now_epoch_secs: now,
+            max_skew_secs: 15 * 60,
+        },
+    )
+    .is_ok()
+}
+
+/// A correct signature (over `host`) for this request and `body`.
+fn sign_anew(proxy: &Proxy, request: &Request, body: &[u8]) -> String {
+    let host = header(request.headers(), "host").unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    auth::authorization(
+        &proxy.creds,
+        &auth::format_timestamp(now),
+        &auth::SigningInput {
+            method: request.method().as_str(),
+            path: request.uri().path(),
+            query: request.uri().query(),
+            headers: &[("host", &host)],
+            body,
+        },
+    )
+}
+
+async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 8 << 20)
+        .await
+        .unwrap_or_default();
+    let request = Request::from_parts(parts, axum::body::Body::empty());
+    let given = header(request.headers(), "authorization");
+    let count = proxy.seen.lock().map_or(0, |s| s.len());
+    if let Behaviour::RefusesAfter(n) = proxy.behaviour {
+        if count >= n {
+            record(&proxy, given, 401);
+            let body = r#"{"status":401,"error":"Unauthorized","message":"refused"}"#;
+            return (StatusCode::UNAUTHORIZED, body).into_response();
+        }
+    }
+    let mut authorization = given.clone();
+    if let Some(value) = &given {
+        let accepted = proxy.accepted.lock().map(|a| a.clone()).unwrap_or_default();
+        let resign = match proxy.behaviour {
+            Behaviour::CachesSignatures => accepted.iter().any(|(a, _)| a == value),
+            Behaviour::BodyBlind => {
+                !verifies(&proxy, value, &request, &body)
+                    && accepted
+                        .iter()
+                        .any(|(_, other)| verifies(&proxy, value, &request, other))
+            }
+            _ => false,
+        };
+        if resign {
+            authorization = Some(sign_anew(&proxy, &request, &body));
+        }
+    }
+    let url = format!("{}{}", proxy.upstream, request.uri());
+    let mut upstream = proxy.http.request(request.method().clone(), url);
+    for (name, value) in request.headers() {
+        let skipped = ["content-length", "authorization", "connection"];
+        if !skipped.contains(&name.as_str()) {
+            upstream = upstream.header(name, value);
+        }
+    }
+    if let Some(value) = &authorization {
+        upstream = upstream.header("authorization", value);
+    }
+    let answer = match upstream.body(body.clone()).send().await {
+        Ok(answer) => answer,
+        Err(_) => return StatusCode::BAD_GATEWAY.into_response(),
+    };
+    let status = answer.status().as_u16();
+    if status != 401 {
+        if let (Some(value), Ok(mut accepted)) = (&given, proxy.accepted.lock()) {
+            accepted.push((value.clone(), body.to_vec()));
+        }
+    }
+    record(&proxy, given, status);
+    let mut response = Response::builder().status(status);
+    for (name, value) in answer.headers() {
+        if !["content-length", "transfer-encoding", "connection"].contains(&name.as_str()) {
+            response = response.header(name, value);
+        }
+    }
+    let bytes: Bytes = answer.bytes().await.unwrap_or_default();
+    response
+        .body(axum::body::Body::from(bytes))
+        .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
+}
+
+fn record(proxy: &Proxy, authorization: Option<String>, status: u16) {
+    if let Ok(mut seen) = proxy.seen.lock() {
+        seen.push(Seen {
+            authorization,
+            status,
+        });
+    }
+}
+
+fn seen(proxy: &Proxy) -> Vec<Seen> {
+    proxy.seen.lock().map(|s| s.clone()).unwrap_or_default()
+}
+
+struct Ran {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Display for Ran {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// `run --target URL` from `dir` with the mock's keys (or `sk`), reports in `dir/reports`.
+fn run(dir: &Path, addr: SocketAddr, sk: &str, extra: &[&str]) -> Ran {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("cmsconform");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("CMSCONFORM_") {
+            cmd.env_remove(name);
+        }
+    }
+    let output = cmd
+        .current_dir(dir)
+        .env("CMSCONFORM_LOG", "error")
+        .env("CMSCONFORM_AK", auth::DEFAULT_AK)
+        .env("CMSCONFORM_SK", sk)
+        .args(["run", "--no-progress", "--cases", "8", "--seed", "5"])
+        .arg("--target")
+        .arg(format!("http://{addr}"))
+        .arg("--report-dir")
+        .arg(dir.join("reports"))
+        .args(extra)
+        .output()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    Ran {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
+}
+
+/// Every file below `dir`, as text.
+fn files_below(dir: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_below(&path));
+        } else {
+            let text = std::fs::read(&path).unwrap_or_default();
+            found.push((
+                path.display().to_string(),
+                String::from_utf8_lossy(&text).into_owned(),
+            ));
+        }
+    }
+    found
+}
+
+/// The line libtest printed for `id`.
+fn trial_line<'a>(stdout: &'a str, id: &str) -> &'a str {
+    let prefix = format!("test {id} ");
+    stdout
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no trial {id} in\n{stdout}"))
+}
+
+#[test]
+fn a_default_run_stays_under_a_lock_out_after_three_bad_auth_requests() {
+    let runtime = runtime();
+    let (addr, proxy) = serve(
+        &runtime,
+        Behaviour::Faithful,
+        Some((3, Duration::from_secs(60))),
+    );
+    let dir = tempdir();
+    let ran = run(dir.path(), addr, auth::DEFAULT_SK, &[]);
+    assert_eq!(ran.code, Some(0), "{ran}");
+    let seen = seen(&proxy);
+    assert!(seen.len() > 100, "{} requests", seen.len());
+    assert!(seen.iter().all(|s| s.status != 403), "{ran}");
+    let refused = seen.iter().filter(|s| s.status == 401).count();
+    assert_eq!(refused, 2, "the budget: no header, the replay");
+    assert!(trial_line(&ran.stdout, "hand::auth_replay_other_body").ends_with("ok"));
+    assert!(trial_line(&ran.stdout, "hand::invalid_utf8").contains("--auth-probes 2 spent"));
+}
+
+#[test]
+fn a_wrong_secret_sends_one_request_and_stops_with_what_to_check() {
+    let runtime = runtime();
+    let (addr, proxy) = serve(&runtime, Behaviour::Faithful, None);
+    let dir = tempdir();
+    let wrong_sk = "not-the-secret-key-0123";
+    let ran = run(dir.path(), addr, wrong_sk, &[]);
+    assert_eq!(ran.code, Some(3), "{ran}");
+    assert_eq!(seen(&proxy).len(), 1, "only the preflight: {ran}");
+    for wanted in [
+        "preflight",
+        "HTTP 401",
+        "--ak/--sk",
+        "the clock",
+        "Host",
+        "the path",
+    ] {
+        assert!(ran.stderr.contains(wanted), "{wanted:?}: {ran}");
+    }
+    assert!(
+        ran.stderr.contains("agrees with this machine's clock"),
+        "the mock's Date is read: {ran}"
+    );
+    let signature = seen(&proxy)[0]
+        .authorization
+        .clone()
+        .and_then(|a| a.rsplit('/').next().map(str::to_owned))
+        .unwrap_or_default();
+    assert_eq!(signature.len(), 64);
+    let output = format!("{}{}", ran.stdout, ran.stderr);
+    assert!(!output.contains(wrong_sk) && !output.contains(&signature));
+    assert!(!ran.stdout.contains("test result"), "no case ran: {ran}");
+    assert!(!dir.path().join("reports").exists(), "no report");
+    assert!(!dir.path().join("cases").exists(), "no regressions");
+}
+
+/// A server that accepts the replayed `Authorization` fails the replay probe, and the replayed
+/// signature is in no output and no report.
+fn replay_is_caught(behaviour: Behaviour) {
+    let runtime = runtime();
+    let (addr, proxy) = serve(&runtime, behaviour, None);
+    let dir = tempdir();
+    let ran = run(dir.path(), addr, auth::DEFAULT_SK, &[]);
+    assert_eq!(ran.code, Some(1), "{ran}");
+    let line = trial_line(&ran.stdout, "hand::auth_replay_other_body");
+    assert!(line.ends_with("FAILED"), "{line}");
+    assert!(ran.stdout.contains("error[CMS-AUTH-001] notes:3"), "{ran}");
+    assert!(ran.stdout.contains("caches verified signatures"), "{ran}");
+    let failed: Vec<&str> = ran
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("test ") && l.ends_with("FAILED"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    // The preflight's header, the one replayed.
+    let replayed = seen(&proxy)[0].authorization.clone().unwrap_or_default();
+    let signature = replayed.rsplit('/').next().unwrap_or_default().to_owned();
+    assert_eq!(signature.len(), 64, "{replayed}");
+    // The preflight and the replay (and hand::seed_example, when signed in the same second).
+    let sent_with_it = seen(&proxy)
+        .iter()
+        .filter(|s| s.authorization.as_deref() == Some(&replayed))
+        .count();
+    assert!(sent_with_it >= 2, "{sent_with_it}");
+    assert!(!ran.stdout.contains(&signature) && !ran.stderr.contains(&signature));
+    let reports = files_below(&dir.path().join("reports"));
+    assert!(!reports.is_empty());
+    for (file, text) in &reports {
+        assert!(
+            !text.contains(&signature),
+            "{file} holds the replayed signature"
+        );
+    }
+    let json = reports
+        .iter()
+        .find(|(file, _)| file.ends_with(".json") && file.contains("report"))
+        .map(|(_, text)| text.clone())
+        .unwrap_or_default();
+    assert!(
+        json.contains("hand::auth_replay_other_body"),
+        "a case record like others"
+    );
+}
+
+#[test]
+fn a_server_that_caches_verified_signatures_fails_the_replay() {
+    replay_is_caught(Behaviour::CachesSignatures);
+}
+
+#[test]
+fn a_server_that_does_not_bind_the_signature_to_the_body_fails_the_replay() {
+    replay_is_caught(Behaviour::BodyBlind);
+}
+
+/// Copies `from` into `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
+    for entry in std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+    {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
+
+#[test]
+fn a_case_file_that_drops_authorization_spends_the_budget() {
+    let runtime = runtime();
+    let (addr, proxy) = serve(&runtime, Behaviour::Faithful, None);
+    let dir = tempdir();
+    let cases = dir.path().join("cases");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/hand"),
+        &cases.join("hand"),
+    );
+    let dropping = r#"{
+      "id": "hand::aaa_drops_authorization",
+      "title": "A signed case whose header edits drop Authorization",
+      "clause": "notes:3",
+      "request": {
+        "headers": {"drop": ["AUTHORIZATION"]},
+        "body": {"ccId": 1, "vdn": 170, "agentIds": [1031]}
+      },
+      "expect": "unauthenticated"
+    }"#;
+    std::fs::write(cases.join("hand/aaa_drops_authorization.json"), dropping)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cases_dir = cases.display().to_string();
+    let ran = run(
+        dir.path(),
+        addr,
+        auth::DEFAULT_SK,
+        &["--cases-dir", &cases_dir],
+    );
+    assert_eq!(ran.code, Some(0), "{ran}");
+    let line = trial_line(&ran.stdout, "hand::aaa_drops_authorization");
+    assert!(
+        line.contains("ignored (not sent: --auth-probes 2 spent"),
+        "{line}"
+    );
+    let seen = seen(&proxy);
+    let without = seen.iter().filter(|s| s.authorization.is_none()).count();
+    assert_eq!(without, 1, "only hand::auth_missing went without a header");
+    assert_eq!(seen.iter().filter(|s| s.status == 401).count(), 2);
+    // With a budget for it, it is sent and judged like any probe.
+    let ran = run(
+        dir.path(),
+        addr,
+        auth::DEFAULT_SK,
+        &["--cases-dir", &cases_dir, "--auth-probes", "8", "hand::"],
+    );
+    assert!(
+        trial_line(&ran.stdout, "hand::aaa_drops_authorization").ends_with("ok"),
+        "{ran}"
+    );
+}
+
+#[test]
+fn a_401_to_the_runs_own_signature_mid_run_stops_the_run() {
+    const ANSWERED: usize = 40;
+    let runtime = runtime();
+    let (addr, proxy) = serve(&runtime, Behaviour::RefusesAfter(ANSWERED), None);
+    let dir = tempdir();
+    let ran = run(dir.path(), addr, auth::DEFAULT_SK, &[]);
+    assert_eq!(ran.code, Some(3), "{ran}");
+    assert!(
+        ran.stderr.contains("target unusable: HTTP 401 to "),
+        "{ran}"
+    );
+    assert!(
+        ran.stderr.contains("the run's own valid signature"),
+        "{ran}"
+    );
+    let sent = seen(&proxy).len();
+    // What was in flight when the first 401 came back still arrives; nothing after it.
+    assert!(sent <= ANSWERED + 8, "{sent} requests reached the server");
+    let stopped = ran
+        .stdout
+        .lines()
+        .filter(|l| l.contains("ignored (not sent: the run stopped after HTTP 401 to"))
+        .count();
+    assert!(
+        stopped >= 40,
+        "{stopped} cases skipped with the reason\n{ran}"
+    );
+    assert!(
+        !ran.stdout.contains("relation "),
+        "the relations are not sent: {ran}"
+    );
+}
