@@ -56,6 +56,20 @@ fn is_preflight(requests: &AtomicUsize) -> bool {
     requests.fetch_add(1, Ordering::SeqCst) == 0
 }
 
+/// Reads requests from `stream`, answering the preflight with [`PREFLIGHT_ANSWER`]; true once a
+/// later request has been read, false at the end of the connection.
+async fn next_case_request(stream: &mut TcpStream, requests: &AtomicUsize) -> bool {
+    while read_request(stream).await.is_some() {
+        if !is_preflight(requests) {
+            return true;
+        }
+        if stream.write_all(PREFLIGHT_ANSWER).await.is_err() {
+            return false;
+        }
+    }
+    false
+}
+
 /// Exit 3 at the preflight, which names `cause`: nothing else was sent, no case ran.
 fn assert_stopped_at_preflight(ran: &Ran, cause: &str) {
     assert_eq!(ran.code, Some(3), "{ran}");
@@ -80,13 +94,7 @@ fn answering_server(runtime: &Runtime, body: Vec<u8>) -> SocketAddr {
         let body = Arc::clone(&body);
         let requests = Arc::clone(&requests);
         async move {
-            while read_request(&mut stream).await.is_some() {
-                if is_preflight(&requests) {
-                    if stream.write_all(PREFLIGHT_ANSWER).await.is_err() {
-                        return;
-                    }
-                    continue;
-                }
+            while next_case_request(&mut stream, &requests).await {
                 let head = format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json;charset=UTF-8\r\n\
                      Content-Length: {}\r\n\r\n",
@@ -199,18 +207,11 @@ fn a_garbage_server_stops_the_run_at_the_breaker() {
     let addr = raw_server(&rt, move |mut stream| {
         let requests = Arc::clone(&requests);
         async move {
-            while read_request(&mut stream).await.is_some() {
-                if is_preflight(&requests) {
-                    if stream.write_all(PREFLIGHT_ANSWER).await.is_err() {
-                        return;
-                    }
-                    continue;
-                }
+            if next_case_request(&mut stream, &requests).await {
                 let _ = stream
                     .write_all(b"\x00\x01garbage\xff\xfe not http\r\n\r\n")
                     .await;
                 let _ = stream.shutdown().await;
-                return;
             }
         }
     });
@@ -229,13 +230,7 @@ fn bodies_beyond_max_body_fail_every_case_in_bounded_time() {
     let addr = raw_server(&rt, move |mut stream| {
         let requests = Arc::clone(&requests);
         async move {
-            while read_request(&mut stream).await.is_some() {
-                if is_preflight(&requests) {
-                    if stream.write_all(PREFLIGHT_ANSWER).await.is_err() {
-                        return;
-                    }
-                    continue;
-                }
+            while next_case_request(&mut stream, &requests).await {
                 let head = format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json;charset=UTF-8\r\n\
                  Content-Length: {ANNOUNCED}\r\n\r\n{{\"result\":\"0\",\"resultDatas\":[\""
@@ -330,13 +325,7 @@ fn a_redirect_fails_the_cases_and_the_other_host_gets_nothing() {
         let requests = Arc::clone(&requests);
         async move {
             let mut n = 0usize;
-            while read_request(&mut stream).await.is_some() {
-                if is_preflight(&requests) {
-                    if stream.write_all(PREFLIGHT_ANSWER).await.is_err() {
-                        return;
-                    }
-                    continue;
-                }
+            while next_case_request(&mut stream, &requests).await {
                 n += 1;
                 let to = if n % 2 == 0 { &other } else { &location };
                 let head =
