@@ -396,7 +396,11 @@ mod tests {
             no_answer(&[not_sent.clone(), refused.clone(), refused]).as_deref(),
             Some("none of 2 requests got an answer (connect failed: refused)")
         );
-        assert_eq!(no_answer(std::slice::from_ref(&not_sent)), None, "nothing went out");
+        assert_eq!(
+            no_answer(std::slice::from_ref(&not_sent)),
+            None,
+            "nothing went out"
+        );
         let mut limited = record("hand::d", "skipped", true, Some("rate-limited: HTTP 429"));
         limited.response = Some(crate::report::ResponseRecord::default());
         assert_eq!(
