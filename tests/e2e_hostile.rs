@@ -6,82 +6,25 @@
 //! Servers may sleep or hold a connection to misbehave; the tests never sleep to wait.
 
 mod common;
-use common::read_request;
+use common::binary::{Ran, cmsconform, files_below, report_json, run, trial_counts};
+use common::{read_request, runtime};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
 
 use cmsconform::auth::Credentials;
-use cmsconform::contract::Contract;
-use cmsconform::mock::{self, MockConfig};
+use cmsconform::mock;
 
 /// The whole run's allowance: breaker × timeout is 1.5 s; the rest covers process start and a
-/// loaded 2-core machine. Generous on purpose: the point is "not every case's deadline".
-const RUN_BOUND: Duration = Duration::from_secs(15);
-
-/// The binary in `dir`, with no CMSCONFORM_* variable inherited from the environment.
-fn cmsconform(dir: &Path) -> Command {
-    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("cmsconform");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CMSCONFORM_") {
-            cmd.env_remove(name);
-        }
-    }
-    // Quiet unless a test asks for more with --log (the flag wins over the variable).
-    cmd.current_dir(dir).env("CMSCONFORM_LOG", "error");
-    cmd
-}
-
-struct Ran {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    took: Duration,
-}
-
-fn run(cmd: &mut Command) -> Ran {
-    let started = Instant::now();
-    let output = cmd.output().unwrap_or_else(|e| panic!("spawn: {e}"));
-    Ran {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        took: started.elapsed(),
-    }
-}
-
-impl std::fmt::Display for Ran {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {:?} after {:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.took, self.stdout, self.stderr
-        )
-    }
-}
-
-/// libtest's closing counts: (passed, failed, ignored).
-fn trial_counts(stdout: &str) -> (usize, usize, usize) {
-    let line = stdout
-        .lines()
-        .rfind(|l| l.starts_with("test result:"))
-        .unwrap_or_else(|| panic!("no libtest summary in\n{stdout}"));
-    let count = |word: &str| -> usize {
-        line.split(';')
-            .find(|part| part.trim_end().ends_with(word))
-            .and_then(|part| part.split_whitespace().rev().nth(1))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("no {word} count in {line:?}"))
-    };
-    (count("passed"), count("failed"), count("ignored"))
-}
+/// loaded 2-core machine (15 s was exceeded at a load average of 9). Generous on purpose: the
+/// point is "not every case's deadline", which would be minutes.
+const RUN_BOUND: Duration = Duration::from_secs(60);
 
 /// A server on `runtime` that hands every connection to `serve`, each on its own task.
 fn raw_server<F, Fut>(runtime: &Runtime, serve: F) -> SocketAddr
@@ -113,6 +56,20 @@ fn is_preflight(requests: &AtomicUsize) -> bool {
     requests.fetch_add(1, Ordering::SeqCst) == 0
 }
 
+/// Reads requests from `stream`, answering the preflight with [`PREFLIGHT_ANSWER`]; true once a
+/// later request has been read, false at the end of the connection.
+async fn next_case_request(stream: &mut TcpStream, requests: &AtomicUsize) -> bool {
+    while read_request(stream).await.is_some() {
+        if !is_preflight(requests) {
+            return true;
+        }
+        if stream.write_all(PREFLIGHT_ANSWER).await.is_err() {
+            return false;
+        }
+    }
+    false
+}
+
 /// Exit 3 at the preflight, which names `cause`: nothing else was sent, no case ran.
 fn assert_stopped_at_preflight(ran: &Ran, cause: &str) {
     assert_eq!(ran.code, Some(3), "{ran}");
@@ -137,13 +94,7 @@ fn answering_server(runtime: &Runtime, body: Vec<u8>) -> SocketAddr {
         let body = Arc::clone(&body);
         let requests = Arc::clone(&requests);
         async move {
-            while read_request(&mut stream).await.is_some() {
-                if is_preflight(&requests) {
-                    if stream.write_all(PREFLIGHT_ANSWER).await.is_err() {
-                        return;
-                    }
-                    continue;
-                }
+            while next_case_request(&mut stream, &requests).await {
                 let head = format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json;charset=UTF-8\r\n\
                      Content-Length: {}\r\n\r\n",
@@ -157,14 +108,6 @@ fn answering_server(runtime: &Runtime, body: Vec<u8>) -> SocketAddr {
             }
         }
     })
-}
-
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("runtime: {e}"))
 }
 
 fn url(addr: SocketAddr) -> String {
@@ -264,18 +207,11 @@ fn a_garbage_server_stops_the_run_at_the_breaker() {
     let addr = raw_server(&rt, move |mut stream| {
         let requests = Arc::clone(&requests);
         async move {
-            while read_request(&mut stream).await.is_some() {
-                if is_preflight(&requests) {
-                    if stream.write_all(PREFLIGHT_ANSWER).await.is_err() {
-                        return;
-                    }
-                    continue;
-                }
+            if next_case_request(&mut stream, &requests).await {
                 let _ = stream
                     .write_all(b"\x00\x01garbage\xff\xfe not http\r\n\r\n")
                     .await;
                 let _ = stream.shutdown().await;
-                return;
             }
         }
     });
@@ -294,13 +230,7 @@ fn bodies_beyond_max_body_fail_every_case_in_bounded_time() {
     let addr = raw_server(&rt, move |mut stream| {
         let requests = Arc::clone(&requests);
         async move {
-            while read_request(&mut stream).await.is_some() {
-                if is_preflight(&requests) {
-                    if stream.write_all(PREFLIGHT_ANSWER).await.is_err() {
-                        return;
-                    }
-                    continue;
-                }
+            while next_case_request(&mut stream, &requests).await {
                 let head = format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json;charset=UTF-8\r\n\
                  Content-Length: {ANNOUNCED}\r\n\r\n{{\"result\":\"0\",\"resultDatas\":[\""
@@ -349,12 +279,6 @@ fn bodies_beyond_max_body_fail_every_case_in_bounded_time() {
     assert!(ran.stdout.contains("65536"), "the cap is not named: {ran}");
 }
 
-fn report_json(dir: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(dir.join("report.json"))
-        .unwrap_or_else(|e| panic!("report.json: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("report.json: {e}"))
-}
-
 /// The report's cases that were sent (not skipped).
 fn sent_cases(report: &serde_json::Value) -> Vec<&serde_json::Value> {
     let cases: Vec<&serde_json::Value> = report["cases"]
@@ -401,13 +325,7 @@ fn a_redirect_fails_the_cases_and_the_other_host_gets_nothing() {
         let requests = Arc::clone(&requests);
         async move {
             let mut n = 0usize;
-            while read_request(&mut stream).await.is_some() {
-                if is_preflight(&requests) {
-                    if stream.write_all(PREFLIGHT_ANSWER).await.is_err() {
-                        return;
-                    }
-                    continue;
-                }
+            while next_case_request(&mut stream, &requests).await {
                 n += 1;
                 let to = if n % 2 == 0 { &other } else { &location };
                 let head =
@@ -560,24 +478,6 @@ fn a_self_signed_target_is_unusable_and_the_fix_is_named() {
 const SENTINEL_SK: &str = "SK-SENTINEL-7f3a9c";
 const SENTINEL_AK: &str = "ak-sentinel";
 
-/// Every file below `dir`, as (path, lossy text).
-fn files_below(dir: &Path) -> Vec<(PathBuf, String)> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(next) = pending.pop() {
-        for entry in std::fs::read_dir(&next).unwrap_or_else(|e| panic!("{next:?}: {e}")) {
-            let path = entry.unwrap_or_else(|e| panic!("{next:?}: {e}")).path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-                found.push((path, String::from_utf8_lossy(&bytes).into_owned()));
-            }
-        }
-    }
-    found
-}
-
 /// Panics naming `place` if `text` holds the SK or a whole auth-v2 signature.
 fn assert_no_secret(place: &str, text: &str) {
     use predicates::Predicate;
@@ -593,7 +493,7 @@ fn assert_no_secret(place: &str, text: &str) {
 #[test]
 fn no_output_path_carries_the_secret_or_a_signature() {
     let rt = runtime();
-    let mut config = MockConfig::new(Contract::embedded("2023-12").unwrap());
+    let mut config = common::mock_config();
     config.creds = Credentials::new(SENTINEL_AK, SENTINEL_SK);
     // A mutated mock, so failing cases (curl lines, excerpts, regressions) are written too.
     let fault = mock::mutations()
@@ -601,9 +501,7 @@ fn no_output_path_carries_the_secret_or_a_signature() {
         .unwrap_or_else(|| panic!("the mock has mutations"))
         .name;
     config.faults = vec![fault.to_owned()];
-    let running = rt
-        .block_on(mock::spawn(config, "127.0.0.1:0"))
-        .unwrap_or_else(|e| panic!("mock: {e}"));
+    let running = common::spawn_mock(&rt, config);
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = cmsconform(dir.path());
     cmd.args(["--log", "trace", "run", "--target", &running.base_url()])
@@ -793,13 +691,10 @@ fn fifty_slowloris_clients_neither_block_a_signed_request_nor_outlive_the_header
     // Long enough that an answer within it proves the slow clients did not hold it up.
     const HEADER_TIMEOUT: Duration = Duration::from_secs(2);
     let rt = runtime();
-    let contract = Contract::embedded("2023-12").unwrap();
-    let path = contract.profile().path.clone();
-    let mut config = MockConfig::new(contract);
+    let mut config = common::mock_config();
+    let path = config.contract.profile().path.clone();
     config.header_read_timeout = HEADER_TIMEOUT;
-    let running = rt
-        .block_on(mock::spawn(config, "127.0.0.1:0"))
-        .unwrap_or_else(|e| panic!("mock: {e}"));
+    let running = common::spawn_mock(&rt, config);
     let addr = running.addr;
     rt.block_on(async move {
         let opened = Instant::now();

@@ -3,20 +3,20 @@
 //! server or to make the server misbehave (cache verified signatures, accept a signature made
 //! over another body, start refusing the run's credentials). Each test drives the binary.
 
+mod common;
+use common::binary::{Ran, files_below, signed_with, trial_line};
+use common::{runtime, tempdir};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::runtime::Runtime;
 
 use cmsconform::auth::{self, Credentials, VerifyInput};
-use cmsconform::contract::Contract;
-use cmsconform::mock::{self, MockConfig};
 
 /// How the proxy in front of the mock behaves.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -52,31 +52,20 @@ struct Proxy {
     accepted: Mutex<Vec<(String, Vec<u8>)>>,
 }
 
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("runtime: {e}"))
-}
-
 /// The mock (local default credentials, `lockout`) behind a proxy; returns the proxy.
 fn serve(
     runtime: &Runtime,
     behaviour: Behaviour,
     lockout: Option<(u32, Duration)>,
 ) -> (SocketAddr, Arc<Proxy>) {
-    let contract = Contract::embedded("2023-12").unwrap_or_else(|e| panic!("{e}"));
-    let mut config = MockConfig::new(contract);
+    let mut config = common::mock_config();
     config.lockout = lockout;
     let creds = config.creds.clone();
-    let running = runtime
-        .block_on(mock::spawn(config, "127.0.0.1:0"))
-        .unwrap_or_else(|e| panic!("mock: {e}"));
+    let running = common::spawn_mock(runtime, config);
     let proxy = Arc::new(Proxy {
         behaviour,
         upstream: running.base_url(),
-        http: reqwest::Client::new(),
+        http: common::proxy::client(),
         creds,
         seen: Mutex::new(Vec::new()),
         accepted: Mutex::new(Vec::new()),
@@ -86,14 +75,7 @@ fn serve(
     let app = axum::Router::new()
         .fallback(forward)
         .with_state(Arc::clone(&proxy));
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("addr: {e}"));
-    runtime.spawn(async move { axum::serve(listener, app).await });
-    (addr, proxy)
+    (common::proxy::serve(runtime, app), proxy)
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -177,38 +159,27 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
             authorization = Some(sign_anew(&proxy, &request, &body));
         }
     }
-    let url = format!("{}{}", proxy.upstream, request.uri());
-    let mut upstream = proxy.http.request(request.method().clone(), url);
-    for (name, value) in request.headers() {
-        let skipped = ["content-length", "authorization", "connection"];
-        if !skipped.contains(&name.as_str()) {
-            upstream = upstream.header(name, value);
-        }
-    }
+    let mut upstream = common::proxy::outgoing(
+        &proxy.http,
+        request.method().clone(),
+        format!("{}{}", proxy.upstream, request.uri()),
+        request.headers(),
+        &["content-length", "authorization", "connection"],
+    );
     if let Some(value) = &authorization {
         upstream = upstream.header("authorization", value);
     }
-    let answer = match upstream.body(body.clone()).send().await {
-        Ok(answer) => answer,
-        Err(_) => return StatusCode::BAD_GATEWAY.into_response(),
+    let Some(answer) = common::proxy::relay(upstream.body(body.clone())).await else {
+        return StatusCode::BAD_GATEWAY.into_response();
     };
-    let status = answer.status().as_u16();
+    let status = answer.status.as_u16();
     if status != 401 {
         if let (Some(value), Ok(mut accepted)) = (&given, proxy.accepted.lock()) {
             accepted.push((value.clone(), body.to_vec()));
         }
     }
     record(&proxy, given, status);
-    let mut response = Response::builder().status(status);
-    for (name, value) in answer.headers() {
-        if !["content-length", "transfer-encoding", "connection"].contains(&name.as_str()) {
-            response = response.header(name, value);
-        }
-    }
-    let bytes: Bytes = answer.bytes().await.unwrap_or_default();
-    response
-        .body(axum::body::Body::from(bytes))
-        .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
+    answer.into_response()
 }
 
 fn record(proxy: &Proxy, authorization: Option<String>, status: u16) {
@@ -224,82 +195,17 @@ fn seen(proxy: &Proxy) -> Vec<Seen> {
     proxy.seen.lock().map(|s| s.clone()).unwrap_or_default()
 }
 
-struct Ran {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Ran {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
 /// `run --target URL` from `dir` with the mock's keys (or `sk`), reports in `dir/reports`.
 fn run(dir: &Path, addr: SocketAddr, sk: &str, extra: &[&str]) -> Ran {
-    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("cmsconform");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CMSCONFORM_") {
-            cmd.env_remove(name);
-        }
-    }
-    let output = cmd
-        .current_dir(dir)
-        .env("CMSCONFORM_LOG", "error")
-        .env("CMSCONFORM_AK", auth::DEFAULT_AK)
-        .env("CMSCONFORM_SK", sk)
-        .args(["run", "--no-progress", "--cases", "8", "--seed", "5"])
-        .arg("--target")
-        .arg(format!("http://{addr}"))
-        .arg("--report-dir")
-        .arg(dir.join("reports"))
-        .args(extra)
-        .output()
-        .unwrap_or_else(|e| panic!("spawn: {e}"));
-    Ran {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn tempdir() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
-}
-
-/// Every file below `dir`, as text.
-fn files_below(dir: &Path) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files_below(&path));
-        } else {
-            let text = std::fs::read(&path).unwrap_or_default();
-            found.push((
-                path.display().to_string(),
-                String::from_utf8_lossy(&text).into_owned(),
-            ));
-        }
-    }
-    found
-}
-
-/// The line libtest printed for `id`.
-fn trial_line<'a>(stdout: &'a str, id: &str) -> &'a str {
-    let prefix = format!("test {id} ");
-    stdout
-        .lines()
-        .find(|l| l.starts_with(&prefix))
-        .unwrap_or_else(|| panic!("no trial {id} in\n{stdout}"))
+    common::binary::run(
+        signed_with(dir, sk)
+            .args(["run", "--no-progress", "--cases", "8", "--seed", "5"])
+            .arg("--target")
+            .arg(format!("http://{addr}"))
+            .arg("--report-dir")
+            .arg(dir.join("reports"))
+            .args(extra),
+    )
 }
 
 #[test]
@@ -354,7 +260,12 @@ fn a_wrong_secret_sends_one_request_and_stops_with_what_to_check() {
     let output = format!("{}{}", ran.stdout, ran.stderr);
     assert!(!output.contains(wrong_sk) && !output.contains(&signature));
     assert!(!ran.stdout.contains("test result"), "no case ran: {ran}");
-    assert!(!dir.path().join("reports").exists(), "no report");
+    // The report directory was created and proved writable before the first request; no
+    // report was written into it.
+    let written: Vec<_> = std::fs::read_dir(dir.path().join("reports"))
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(written.is_empty(), "no report: {written:?}");
     assert!(!dir.path().join("cases").exists(), "no regressions");
 }
 
@@ -392,11 +303,13 @@ fn replay_is_caught(behaviour: Behaviour) {
     for (file, text) in &reports {
         assert!(
             !text.contains(&signature),
-            "{file} holds the replayed signature"
+            "{} holds the replayed signature",
+            file.display()
         );
     }
     let json = reports
         .iter()
+        .map(|(file, text)| (file.display().to_string(), text))
         .find(|(file, _)| file.ends_with(".json") && file.contains("report"))
         .map(|(_, text)| text.clone())
         .unwrap_or_default();

@@ -6,12 +6,13 @@
 //! refuses what it does not host. A default run against each is conformant and says so as
 //! information; the same server with one real boundary fault is caught.
 
+mod common;
+use common::{runtime, tempdir};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use assert_cmd::Command;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
@@ -21,7 +22,7 @@ use tokio::runtime::Runtime;
 use tower::ServiceExt;
 
 use cmsconform::contract::{Contract, SchemaKind};
-use cmsconform::mock::{self, MockConfig};
+use cmsconform::mock;
 
 /// How the front answers a valid request at a call centre or VDN it does not host.
 #[derive(Debug, Clone, Copy)]
@@ -118,9 +119,9 @@ async fn front(State(front): State<Arc<Front>>, request: Request) -> Response {
 /// The front and its mock serving on `runtime`; returns its address and the refusal counter.
 fn serve(runtime: &Runtime, hosting: Hosting) -> (SocketAddr, Arc<Front>) {
     // The default profile, as the default run uses.
-    let contract = Contract::embedded("2023-12").unwrap_or_else(|e| panic!("contract: {e}"));
-    let mock = mock::router(MockConfig::new(contract.clone()))
-        .unwrap_or_else(|e| panic!("mock router: {e}"));
+    let config = common::mock_config();
+    let contract = config.contract.clone();
+    let mock = mock::router(config).unwrap_or_else(|e| panic!("mock router: {e}"));
     let state = Arc::new(Front {
         mock,
         contract,
@@ -130,24 +131,7 @@ fn serve(runtime: &Runtime, hosting: Hosting) -> (SocketAddr, Arc<Front>) {
     let app = axum::Router::new()
         .fallback(front)
         .with_state(Arc::clone(&state));
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("addr: {e}"));
-    runtime.spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (addr, state)
-}
-
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("runtime: {e}"))
+    (common::proxy::serve(runtime, app), state)
 }
 
 struct Ran {
@@ -159,35 +143,23 @@ struct Ran {
 
 /// The binary's default run against `addr`, from a fresh directory, reports in it.
 fn default_run(addr: SocketAddr, dir: &Path) -> Ran {
-    let mut cmd: Command = assert_cmd::cargo::cargo_bin_cmd!("cmsconform");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CMSCONFORM_") {
-            cmd.env_remove(name);
-        }
-    }
     let reports = dir.join("reports");
-    let output = cmd
-        .current_dir(dir)
-        .env("CMSCONFORM_LOG", "error")
-        .env("CMSCONFORM_AK", "cmsconform-ak")
-        .env("CMSCONFORM_SK", "cmsconform-local-sk")
-        .args([
-            "run",
-            "--target",
-            &format!("http://{addr}"),
-            "--no-progress",
-        ])
-        .arg("--report-dir")
-        .arg(&reports)
-        .output()
-        .unwrap_or_else(|e| panic!("spawn: {e}"));
-    let text = std::fs::read_to_string(reports.join("report.json"))
-        .unwrap_or_else(|e| panic!("report.json: {e}"));
+    let ran = common::binary::run(
+        common::binary::signed(dir)
+            .args([
+                "run",
+                "--target",
+                &format!("http://{addr}"),
+                "--no-progress",
+            ])
+            .arg("--report-dir")
+            .arg(&reports),
+    );
     Ran {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        report: serde_json::from_str(&text).unwrap_or_else(|e| panic!("report.json: {e}")),
+        code: ran.code,
+        stdout: ran.stdout,
+        stderr: ran.stderr,
+        report: common::binary::report_json(&reports),
     }
 }
 
@@ -252,7 +224,7 @@ impl std::fmt::Display for Ran {
 fn assert_conformant_with_unknown_centres(refusal: Refusal) {
     let runtime = runtime();
     let (addr, front) = serve(&runtime, Hosting::only_home(refusal));
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let dir = tempdir();
     let ran = default_run(addr, dir.path());
     assert_eq!(ran.code, Some(0), "{refusal:?}: {ran}");
     assert!(
@@ -317,7 +289,7 @@ fn a_refusal_beside_an_accepted_neighbour_is_a_boundary_fault() {
         ..Hosting::only_home(Refusal::InvalidParameter)
     };
     let (addr, _front) = serve(&runtime, hosting);
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let dir = tempdir();
     let ran = default_run(addr, dir.path());
     assert_eq!(ran.code, Some(1), "{ran}");
     assert_eq!(
@@ -352,7 +324,7 @@ fn an_accepted_out_of_range_centre_is_still_caught() {
         ..Hosting::only_home(Refusal::CallFailed)
     };
     let (addr, _front) = serve(&runtime, hosting);
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let dir = tempdir();
     let ran = default_run(addr, dir.path());
     assert_eq!(ran.code, Some(1), "{ran}");
     let found = ran.checks("boundary::ccId::max_plus_1");

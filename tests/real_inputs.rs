@@ -3,45 +3,25 @@
 //! into its report directory: shrunk regressions go to `<report-dir>/regressions/`, and
 //! `cases/regressions/` (or `--regressions DIR`) is only read.
 
+mod common;
+use common::binary::signed as cmsconform;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-use cmsconform::contract::Contract;
-use cmsconform::mock::{self, MockConfig, RunningMock};
-
-fn cmsconform(dir: &std::path::Path) -> Command {
-    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("cmsconform");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CMSCONFORM_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.current_dir(dir)
-        .arg("--log")
-        .arg("error")
-        .env("CMSCONFORM_AK", cmsconform::auth::DEFAULT_AK)
-        .env("CMSCONFORM_SK", cmsconform::auth::DEFAULT_SK);
-    cmd
-}
+use cmsconform::mock::RunningMock;
 
 /// A loopback server that counts the requests it receives and answers each with a 500.
 fn counting_server() -> (tokio::runtime::Runtime, String, Arc<AtomicUsize>) {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let runtime = common::runtime();
     let hits = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&hits);
-    let url = runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let app = axum::Router::new().fallback(move || {
-            counted.fetch_add(1, Ordering::SeqCst);
-            async { axum::http::StatusCode::INTERNAL_SERVER_ERROR }
-        });
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        url
+    let app = axum::Router::new().fallback(move || {
+        counted.fetch_add(1, Ordering::SeqCst);
+        async { axum::http::StatusCode::INTERNAL_SERVER_ERROR }
     });
+    let url = format!("http://{}", common::proxy::serve(&runtime, app));
     (runtime, url, hits)
 }
 
@@ -142,12 +122,10 @@ fn cleartext_off_this_machine_is_warned_about() {
 
 /// A mock whose every success lacks a field: valid property cases fail and are shrunk.
 fn mutated_mock() -> (tokio::runtime::Runtime, RunningMock) {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let mut config = MockConfig::new(Contract::embedded("2023-12").unwrap());
+    let runtime = common::runtime();
+    let mut config = common::mock_config();
     config.faults = vec!["drop-field".to_owned()];
-    let running = runtime
-        .block_on(mock::spawn(config, "127.0.0.1:0"))
-        .unwrap();
+    let running = common::spawn_mock(&runtime, config);
     (runtime, running)
 }
 

@@ -3,18 +3,19 @@
 //! the next node in turn, as an L7 balancer does. A default run against it is conformant and
 //! says how far the nodes disagree; clocks further apart than the tolerance fail the relations.
 
+mod common;
+use common::proxy::status_only;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use assert_cmd::Command;
-use axum::body::{Body, to_bytes};
+use axum::body::to_bytes;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use predicates::prelude::*;
 
-use cmsconform::contract::Contract;
-use cmsconform::mock::{self, MockConfig, RunningMock};
+use cmsconform::mock::RunningMock;
 
 /// The largest request the proxy forwards (the contract's body cap is 1 MiB; the harness's
 /// oversized-body cases stay well under this).
@@ -33,83 +34,49 @@ async fn forward(State(balancer): State<Arc<Balancer>>, request: Request) -> Res
         &balancer.nodes[balancer.next.fetch_add(1, Ordering::Relaxed) % balancer.nodes.len()];
     let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_FORWARDED).await else {
-        return status(StatusCode::PAYLOAD_TOO_LARGE);
+        return status_only(StatusCode::PAYLOAD_TOO_LARGE);
     };
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut outgoing = balancer
-        .client
-        .request(parts.method, format!("{node}{path}"))
-        .body(body);
-    for (name, value) in &parts.headers {
-        if name != "content-length" && name != "connection" {
-            outgoing = outgoing.header(name, value);
-        }
+    let outgoing = common::proxy::outgoing(
+        &balancer.client,
+        parts.method,
+        format!("{node}{path}"),
+        &parts.headers,
+        &["content-length", "connection"],
+    );
+    match common::proxy::relay(outgoing.body(body)).await {
+        Some(answer) => answer.into_response(),
+        None => status_only(StatusCode::BAD_GATEWAY),
     }
-    let Ok(answer) = outgoing.send().await else {
-        return status(StatusCode::BAD_GATEWAY);
-    };
-    let mut response = Response::builder().status(answer.status());
-    for (name, value) in answer.headers() {
-        if name != "content-length" && name != "transfer-encoding" && name != "connection" {
-            response = response.header(name, value);
-        }
-    }
-    match answer.bytes().await {
-        Ok(bytes) => response
-            .body(Body::from(bytes))
-            .unwrap_or_else(|_| status(StatusCode::BAD_GATEWAY)),
-        Err(_) => status(StatusCode::BAD_GATEWAY),
-    }
-}
-
-fn status(code: StatusCode) -> Response {
-    let mut response = Response::new(Body::empty());
-    *response.status_mut() = code;
-    response
 }
 
 /// Two nodes whose clocks are `offsets_ms` apart from the host's, behind a round-robin proxy,
 /// all serving until the returned runtime is dropped. Returns the proxy's base URL.
 fn balanced_nodes(offsets_ms: [i64; 2]) -> (tokio::runtime::Runtime, Vec<RunningMock>, String) {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (nodes, url) = runtime.block_on(async {
-        let mut nodes = Vec::new();
-        for offset in offsets_ms {
+    let runtime = common::runtime();
+    let nodes: Vec<RunningMock> = offsets_ms
+        .into_iter()
+        .map(|offset| {
             // Same contract, credentials and seed: the same fleet, only the clock differs.
-            let mut config = MockConfig::new(Contract::embedded("2023-12").unwrap());
+            let mut config = common::mock_config();
             config.clock_offset_ms = offset;
-            nodes.push(mock::spawn(config, "127.0.0.1:0").await.unwrap());
-        }
-        let balancer = Arc::new(Balancer {
-            nodes: nodes.iter().map(RunningMock::base_url).collect(),
-            next: AtomicUsize::new(0),
-            client: reqwest::Client::builder()
-                .no_proxy()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let app = axum::Router::new().fallback(forward).with_state(balancer);
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        (nodes, url)
+            common::spawn_mock(&runtime, config)
+        })
+        .collect();
+    let balancer = Arc::new(Balancer {
+        nodes: nodes.iter().map(RunningMock::base_url).collect(),
+        next: AtomicUsize::new(0),
+        client: common::proxy::client(),
     });
+    let app = axum::Router::new().fallback(forward).with_state(balancer);
+    let url = format!("http://{}", common::proxy::serve(&runtime, app));
     (runtime, nodes, url)
 }
 
 fn run_against(target: &str, dir: &std::path::Path, extra: &[&str]) -> Command {
-    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("cmsconform");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CMSCONFORM_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.current_dir(dir)
-        .args(["--log", "error", "run", "--target", target, "--no-progress"])
+    let mut cmd = common::binary::signed(dir);
+    cmd.args(["--log", "error", "run", "--target", target, "--no-progress"])
         .args(["--report-dir", "out"])
-        .env("CMSCONFORM_AK", cmsconform::auth::DEFAULT_AK)
-        .env("CMSCONFORM_SK", cmsconform::auth::DEFAULT_SK)
         .args(extra);
     cmd
 }

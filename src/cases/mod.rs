@@ -49,6 +49,23 @@ pub struct HeaderEdits {
     pub drop: Vec<String>,
 }
 
+impl HeaderEdits {
+    /// True when these edits add, replace or drop `Authorization` (any letter case): the
+    /// request then no longer carries the harness's own signature.
+    pub fn touch_authorization(&self) -> bool {
+        self.add
+            .keys()
+            .chain(&self.drop)
+            .any(|name| name.trim().eq_ignore_ascii_case("authorization"))
+    }
+}
+
+/// [`CaseRequest::carries_own_signature`] for a request already laid out as bytes (what the
+/// client sees): signed by the harness, no edit of `Authorization`, a UTF-8 body.
+pub fn carries_own_signature(auth: AuthMode, edits: &HeaderEdits, body: &[u8]) -> bool {
+    auth == AuthMode::Signed && !edits.touch_authorization() && std::str::from_utf8(body).is_ok()
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CaseRequest {
@@ -102,11 +119,7 @@ impl CaseRequest {
     /// Signing "the way such a server reads it" would guess at one decoder; the budget does not
     /// guess, and the answer is judged the same either way (a refusal, notes:6.1).
     pub fn carries_own_signature(&self) -> bool {
-        let authorization = |name: &String| name.eq_ignore_ascii_case("authorization");
-        self.auth == AuthMode::Signed
-            && !self.headers.add.keys().any(authorization)
-            && !self.headers.drop.iter().any(authorization)
-            && self.body_is_utf8()
+        self.auth == AuthMode::Signed && !self.headers.touch_authorization() && self.body_is_utf8()
     }
 
     /// A JSON or raw text body is UTF-8 by construction; only a base64 body may not be.

@@ -160,7 +160,7 @@ impl Client {
     /// A send so lasts at most `(1 + MAX_RETRIES) × (timeout + MAX_WAIT)` plus its turns at the
     /// rate limit.
     pub async fn send(&self, request: &OutgoingRequest) -> Exchange {
-        let retried = retry::is_retried(request.auth, &request.header_edits);
+        let retried = retry::is_retried(request);
         let mut attempt = 0;
         loop {
             let (exchange, started) = self.send_once(request).await;

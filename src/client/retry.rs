@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use crate::cases::{AuthMode, HeaderEdits};
+use super::OutgoingRequest;
 use crate::checks::{Exchange, Received};
 
 /// Sends after the first, at most.
@@ -21,14 +21,9 @@ pub const MAX_WAIT: Duration = Duration::from_secs(5);
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(1);
 
 /// True when a refusal of this request for rate is sent again: it carries the harness's own
-/// valid signature, which no header edit adds, replaces or drops.
-pub fn is_retried(auth: AuthMode, edits: &HeaderEdits) -> bool {
-    let touches_authorization = edits
-        .add
-        .keys()
-        .chain(edits.drop.iter())
-        .any(|name| name.trim().eq_ignore_ascii_case("authorization"));
-    auth == AuthMode::Signed && !touches_authorization
+/// valid signature (the one rule of the bad-auth budget, so a probe is never sent twice).
+pub fn is_retried(request: &OutgoingRequest) -> bool {
+    crate::cases::carries_own_signature(request.auth, &request.header_edits, &request.body)
 }
 
 /// A 429, or a 503 that carries `Retry-After`: the server did not process the request.
@@ -109,6 +104,7 @@ impl Counters {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cases::{AuthMode, HeaderEdits};
     use crate::checks::{SentRequest, TransportFailure};
 
     fn answer(status: u16, retry_after: Option<&str>) -> Received {
@@ -149,6 +145,14 @@ mod tests {
 
     #[test]
     fn only_the_harness_own_signature_is_retried() {
+        let is_retried = |auth, header_edits: &HeaderEdits| {
+            is_retried(&OutgoingRequest {
+                auth,
+                header_edits: header_edits.clone(),
+                body: b"{}".to_vec(),
+                ..OutgoingRequest::default()
+            })
+        };
         let none = HeaderEdits::default();
         assert!(is_retried(AuthMode::Signed, &none));
         assert!(!is_retried(AuthMode::None, &none));
@@ -168,6 +172,14 @@ mod tests {
             ..HeaderEdits::default()
         };
         assert!(is_retried(AuthMode::Signed, &content_type));
+        let not_utf8 = OutgoingRequest {
+            body: vec![0xff, 0xfe],
+            ..OutgoingRequest::default()
+        };
+        assert!(
+            !super::is_retried(&not_utf8),
+            "a body a server may decode: a probe"
+        );
     }
 
     #[test]

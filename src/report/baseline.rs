@@ -30,9 +30,9 @@ struct AcceptedList {
 /// The case ids a baseline file accepts.
 pub fn read_accepted(file: &Path) -> Result<Vec<String>> {
     let bytes = std::fs::read(file)
-        .map_err(|e| Error::Usage(format!("baseline {}: {e}", file.display())))?;
+        .map_err(|e| Error::Usage(format!("--baseline {}: {e}", file.display())))?;
     parse_accepted(&bytes)
-        .map_err(|why| Error::Usage(format!("baseline {}: {why}", file.display())))
+        .map_err(|why| Error::Usage(format!("--baseline {}: {why}", file.display())))
 }
 
 fn parse_accepted(bytes: &[u8]) -> std::result::Result<Vec<String>, String> {

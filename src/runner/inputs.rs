@@ -28,11 +28,8 @@ pub fn check(args: &RunArgs, global: &GlobalArgs) -> Result<()> {
         existing_dir("--regressions", dir)?;
     }
     if let Some(file) = &args.baseline {
-        crate::report::baseline::read_accepted(file).map_err(|e| match e {
-            // `read_accepted` says "baseline FILE: why"; name the flag.
-            Error::Usage(why) => Error::Usage(format!("--{why}")),
-            other => other,
-        })?;
+        // Read again when the run ends; read now so a wrong path costs no requests.
+        crate::report::baseline::read_accepted(file)?;
     }
     if let Some(host) = args.target.as_deref().and_then(cleartext_host) {
         eprintln!(

@@ -196,7 +196,30 @@ pub fn unusable_reason(session: &Session, records: &[CaseRecord]) -> Option<Stri
             first_error(records)
         ));
     }
-    no_answer(records)
+    no_answer(records).or_else(|| nothing_judged(records))
+}
+
+/// "no case could be judged (...)" when answers came back and every case ended without a
+/// verdict: each one refused for rate after its retries (notes:6.17), say. Exit 0 would call
+/// such a target conformant on no evidence.
+fn nothing_judged(records: &[CaseRecord]) -> Option<String> {
+    let judged = records.iter().any(|r| r.verdict != Verdict::Skipped);
+    let attempted: Vec<&CaseRecord> = records
+        .iter()
+        .filter(|r| r.verdict == Verdict::Skipped && r.response.is_some())
+        .collect();
+    if judged || attempted.is_empty() {
+        return None;
+    }
+    let first = attempted
+        .iter()
+        .find_map(|r| r.error.clone())
+        .unwrap_or_else(|| "no verdict".into());
+    Some(format!(
+        "no case could be judged: {} requests went out and none got an answer that could be \
+         judged ({first})",
+        attempted.len()
+    ))
 }
 
 /// "none of N requests got an answer (...)" when requests went out and not one was answered.
@@ -269,6 +292,10 @@ mod tests {
         record
     }
 
+    fn pass_again() -> CaseRecord {
+        record("hand::e", "passed", false, None)
+    }
+
     #[test]
     fn a_pass_that_kept_no_exchange_still_counts_as_answered() {
         // Without reports a pass keeps no request or answer; it was sent and answered all the same.
@@ -280,6 +307,21 @@ mod tests {
             no_answer(&[not_sent.clone(), refused.clone(), refused]).as_deref(),
             Some("none of 2 requests got an answer (connect failed: refused)")
         );
-        assert_eq!(no_answer(&[not_sent]), None, "nothing went out");
+        assert_eq!(
+            no_answer(std::slice::from_ref(&not_sent)),
+            None,
+            "nothing went out"
+        );
+        let mut limited = record("hand::d", "skipped", true, Some("rate-limited: HTTP 429"));
+        limited.response = Some(crate::report::ResponseRecord::default());
+        assert_eq!(
+            nothing_judged(&[limited.clone(), not_sent.clone()]).as_deref(),
+            Some(
+                "no case could be judged: 1 requests went out and none got an answer that could \
+                 be judged (rate-limited: HTTP 429)"
+            )
+        );
+        assert_eq!(nothing_judged(&[limited.clone(), pass_again()]), None);
+        assert_eq!(nothing_judged(&[not_sent]), None, "nothing was answered");
     }
 }

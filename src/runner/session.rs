@@ -305,9 +305,15 @@ impl Session {
             return record;
         }
         // A 429 (or 503 with Retry-After) left after the client's retries: no verdict.
-        let retried = client::is_retried(case.request.auth, &case.request.headers);
+        let retried = case.request.carries_own_signature();
         if let Some(reason) = client::rate_refusal_reason(exchange, retried) {
             record.request = Some(self.request_record(exchange));
+            // The refusal is kept: it is what the server answered, and it tells a run whose
+            // every case was refused for rate from one that sent nothing.
+            if let Ok(received) = &exchange.response {
+                let redactor = report::redactor_for(&self.redactor, &exchange.request);
+                record.response = Some(ResponseRecord::from_received(received, &redactor));
+            }
             record.error = Some(reason);
             return record;
         }

@@ -1,6 +1,40 @@
-//! Helpers shared by the integration tests that play misbehaving servers on raw sockets.
+//! Helpers shared by the integration tests. Each test crate compiles this module on its own and
+//! uses only part of it, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+pub mod binary;
+pub mod proxy;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::runtime::Runtime;
+
+use cmsconform::contract::Contract;
+use cmsconform::mock::{self, MockConfig, RunningMock};
+
+/// A runtime owned by the test, so its servers serve while the binary runs.
+pub fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"))
+}
+
+/// A mock configuration for the default profile (2023-12), as the default run uses.
+pub fn mock_config() -> MockConfig {
+    MockConfig::new(Contract::embedded("2023-12").unwrap_or_else(|e| panic!("contract: {e}")))
+}
+
+/// The crate's mock with `config` on 127.0.0.1:0, serving on `runtime`.
+pub fn spawn_mock(runtime: &Runtime, config: MockConfig) -> RunningMock {
+    runtime
+        .block_on(mock::spawn(config, "127.0.0.1:0"))
+        .unwrap_or_else(|e| panic!("mock: {e}"))
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
+}
 
 /// Reads one HTTP request (head and Content-Length body); returns the head, `None` on EOF.
 pub async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<String> {
