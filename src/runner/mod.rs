@@ -43,7 +43,7 @@ use crate::cli::{GlobalArgs, RunArgs, SelftestArgs};
 use crate::contract::Contract;
 use crate::error::{Error, Result};
 use crate::exit;
-use crate::report::{self, CaseRecord, RunRecord};
+use crate::report::{self, CaseRecord, RunRecord, Verdict};
 
 /// `cmsconform run`.
 pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
