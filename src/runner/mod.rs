@@ -6,7 +6,8 @@
 //! - [`preflight`]: one signed request before any case; a refusal stops the run there.
 //! - [`fleet`]: the agents of the home pair, scanned (or given) before the cases, aimed at.
 //! - [`session`]: the target (embedded mock or remote) and one case → one record.
-//! - [`trials`]: the libtest-mimic harness and the progress bar.
+//! - [`trials`]: the libtest-mimic harness.
+//! - [`progress`]: a bar per phase on stderr that never overwrites a line.
 //! - [`record`]: the run record, totals and the summary line.
 //! - [`inputs`]: paths, the selection and the cleartext warning, checked before any request.
 //! - [`hosted`]: refusals as unknown turned boundary faults by a neighbour's acceptance.
@@ -22,6 +23,7 @@ pub mod fleet;
 pub mod hosted;
 pub mod inputs;
 pub mod preflight;
+pub mod progress;
 pub mod quiet;
 pub mod record;
 pub mod regress;
@@ -65,6 +67,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     let say = record::Printer {
         to_stderr: args.format == crate::cli::TrialFormat::Json,
     };
+    let progress = progress::Progress::for_terminals(!args.no_progress);
     let seed = config.seed;
     say.line(&format!("seed: {seed} (rerun with --seed {seed})"));
     let runtime = Arc::new(selftest::build_runtime()?);
@@ -87,7 +90,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         || trials::selected(&arguments, &cases)
             .iter()
             .any(|c| c.origin == crate::cases::CaseOrigin::Property);
-    let mut scan = runtime.block_on(fleet::scan(&session, &config));
+    let mut scan = runtime.block_on(fleet::scan(&session, &config, &progress));
     say.line(&scan.summary(&config));
     fleet::aim(&mut config, &scan);
     if !config.fleet.is_empty() {
@@ -97,7 +100,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     }
     let case_set_hash = suite::case_set_hash(&cases);
     let selected = trials::selected(&arguments, &cases);
-    let progress = trials::progress_bar(selected.len(), !args.no_progress);
+    let trials_bar = progress.trials(selected.len());
     let probes = suite::allowed_probes(selected.into_iter(), config.auth_probes);
     let suite_order: Vec<String> = (scan.records.iter().map(|r| r.id.clone()))
         .chain(cases.iter().map(|c| c.id.clone()))
@@ -111,7 +114,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         cases,
         probes,
         config.auth_probes,
-        progress,
+        trials_bar,
         std::mem::take(&mut scan.records),
     );
     order_like(&mut records, &suite_order);
@@ -127,7 +130,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         say.line(&format!("boundary fault: {id}\n    {finding}"));
     }
     let relation_records = if config.relations && unusable.is_none() {
-        let found = relations::run(&config, &session, &runtime);
+        let found = relations::run(&config, &session, &runtime, &progress);
         relations::print(&found, say);
         found
     } else {

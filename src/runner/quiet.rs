@@ -66,7 +66,7 @@ fn quiet_run_aimed(
             return Err(Error::Runtime(message));
         }
     }
-    let scan = runtime.block_on(fleet::scan(&session, config));
+    let scan = runtime.block_on(fleet::scan(&session, config, &super::progress::Progress::off()));
     let mut aimed = config.clone();
     fleet::aim(&mut aimed, &scan);
     let cases = suite::assemble(&aimed)?;
@@ -122,7 +122,12 @@ pub fn quiet_relations(
     runtime: &Runtime,
 ) -> Result<Vec<crate::report::RelationRecord>> {
     let session = Session::start(config, runtime)?;
-    Ok(relations::run(config, &session, runtime))
+    Ok(relations::run(
+        config,
+        &session,
+        runtime,
+        &super::progress::Progress::off(),
+    ))
 }
 
 /// Like [`quiet_run`] on a runtime of its own, returning the whole run record.

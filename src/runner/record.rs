@@ -14,12 +14,15 @@ pub struct Printer {
 }
 
 impl Printer {
+    /// Above the progress bar, if one is drawn (see [`super::progress::above_bar`]).
     pub fn line(&self, text: &str) {
-        if self.to_stderr {
-            eprintln!("{text}");
-        } else {
-            println!("{text}");
-        }
+        super::progress::above_bar(|| {
+            if self.to_stderr {
+                eprintln!("{text}");
+            } else {
+                println!("{text}");
+            }
+        });
     }
 }
 

@@ -6,21 +6,42 @@
 use tokio::runtime::Runtime;
 
 use super::config::RunConfig;
+use super::progress::{Counted, Progress};
 use super::session::Session;
 use crate::cases::generate::filler_value;
 use crate::consistency::{self, ClientSender, ConsistencyConfig};
 use crate::report::{RelationRecord, Verdict};
 
-/// Sends the relations' requests and returns their records (secrets already redacted).
-pub fn run(config: &RunConfig, session: &Session, runtime: &Runtime) -> Vec<RelationRecord> {
+/// Sends the relations' requests, then the limit discovery's, each phase with a spinner on a
+/// terminal, and returns their records (secrets already redacted).
+pub fn run(
+    config: &RunConfig,
+    session: &Session,
+    runtime: &Runtime,
+    progress: &Progress,
+) -> Vec<RelationRecord> {
     let consistency_config = consistency_config(config, &session.base_url);
     let sender = ClientSender::new(&session.client, config.path.clone());
-    runtime.block_on(consistency::run_all(
-        &config.contract,
-        &sender,
+    let (contract, redactor) = (&config.contract, session.redactor());
+    // The two halves of `consistency::run_all`, apart so that each has its own spinner.
+    let phase = progress.phase("relations");
+    let counted = Counted::new(&sender, &phase);
+    let mut records = runtime.block_on(consistency::run_relations(
+        contract,
+        &counted,
         &consistency_config,
-        session.redactor(),
-    ))
+        redactor,
+    ));
+    drop(phase);
+    let phase = progress.phase("limit discovery");
+    let counted = Counted::new(&sender, &phase);
+    records.extend(runtime.block_on(consistency::discover_limits(
+        contract,
+        &counted,
+        &consistency_config,
+        redactor,
+    )));
+    records
 }
 
 fn consistency_config(config: &RunConfig, base_url: &str) -> ConsistencyConfig {

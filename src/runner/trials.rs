@@ -2,18 +2,19 @@
 //! and `--format` behave as in `cargo test`. The cases run as one task on the run's one-thread
 //! runtime; libtest reports them in suite order on the same thread, each trial driving the
 //! runtime until its case's [`CaseRecord`] is in (`--test-threads` sets how many cases are in
-//! flight). libtest's output goes to stdout, the progress bar to stderr.
+//! flight). libtest's output goes to stdout, the progress bar (when [`super::progress`] allows
+//! one: never on the terminal libtest writes to) to stderr.
 
 use std::collections::HashSet;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use libtest_mimic::{Arguments, Completion, Failed, FormatSetting, Trial};
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
+use super::progress::Phase;
 use super::session::{Session, failure_message};
 use crate::cases::Case;
 use crate::cli::{RunArgs, TrialFormat};
@@ -55,21 +56,6 @@ pub fn list(arguments: &Arguments, cases: &[Case]) -> std::io::Result<()> {
     out.flush()
 }
 
-/// A progress bar on stderr, only for a person watching a terminal.
-pub fn progress_bar(total: usize, wanted: bool) -> Option<ProgressBar> {
-    if !wanted || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = ProgressBar::with_draw_target(
-        Some(u64::try_from(total).unwrap_or(u64::MAX)),
-        ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} cases {elapsed}") {
-        bar.set_style(style);
-    }
-    Some(bar)
-}
-
 /// Why a probe beyond the budget is not sent.
 pub fn probe_skip_reason(budget: u32) -> String {
     format!(
@@ -96,9 +82,10 @@ pub fn run(
     cases: Vec<Case>,
     probes_allowed: HashSet<String>,
     probe_budget: u32,
-    progress: Option<ProgressBar>,
+    progress: Phase,
     executed: Vec<CaseRecord>,
 ) -> Vec<CaseRecord> {
+    let progress = Arc::new(progress);
     let mut to_execute = Vec::new();
     let mut trials = Vec::with_capacity(cases.len() + executed.len());
     let taken = Arc::new(Mutex::new(Vec::with_capacity(cases.len() + executed.len())));
@@ -117,7 +104,7 @@ pub fn run(
             to_execute.push((Arc::clone(&case), sender));
         }
         let taken = Arc::clone(&taken);
-        let progress = progress.clone();
+        let progress = Arc::clone(&progress);
         let runtime = Arc::clone(runtime);
         trials.push(Trial::ignorable_test(case.id.clone(), move || {
             // Cases finish while earlier trials drive the runtime: most records are in already.
@@ -132,9 +119,7 @@ pub fn run(
                     "not executed: the run stopped early",
                 ));
             };
-            if let Some(bar) = &progress {
-                bar.inc(1);
-            }
+            progress.advance();
             let outcome = outcome(&record);
             if let Ok(mut taken) = taken.lock() {
                 taken.push(record);
@@ -171,9 +156,8 @@ pub fn run(
     let _conclusion = libtest_mimic::run(&libtest_arguments, trials);
     executing.abort();
     let _stopped = runtime.block_on(executing);
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
+    // libtest has dropped the trials and their handles: this last one clears the bar.
+    drop(progress);
     let mut taken = match taken.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),

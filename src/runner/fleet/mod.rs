@@ -14,6 +14,7 @@ use std::sync::Mutex;
 use serde_json::json;
 
 use super::config::RunConfig;
+use super::progress::Progress;
 use super::session::Session;
 use crate::cases::generate::expectation_of;
 use crate::cases::{Case, CaseOrigin, CaseRequest};
@@ -168,8 +169,8 @@ fn scan_case(
 }
 
 /// Sends the scan one request at a time (each is full-length and runs alone anyway) and keeps
-/// the agents answered. `--agents` (or a zero budget) sends nothing.
-pub async fn scan(session: &Session, config: &RunConfig) -> Scan {
+/// the agents answered, with a bar on a terminal. `--agents` (or a zero budget) sends nothing.
+pub async fn scan(session: &Session, config: &RunConfig, progress: &Progress) -> Scan {
     if let Some(given) = &config.agents {
         return Scan::given(given);
     }
@@ -177,6 +178,7 @@ pub async fn scan(session: &Session, config: &RunConfig) -> Scan {
         return Scan::default();
     }
     let (cases, full_scan) = plan(config);
+    let bar = progress.bar("fleet scan requests", cases.len());
     let mut found = Scan {
         source: FleetSource::Discovered,
         full_scan,
@@ -190,6 +192,7 @@ pub async fn scan(session: &Session, config: &RunConfig) -> Scan {
         let (record, answered) = session.execute_observed(case).await;
         found.agents.extend(answered);
         found.records.push(record);
+        bar.advance();
     }
     found
 }

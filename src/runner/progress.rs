@@ -1,0 +1,242 @@
+//! Progress for a person watching a terminal: one bar or spinner at a time on stderr, per phase
+//! of a run (the fleet scan, the cases, the relations, the limit discovery), cleared when the
+//! phase ends. Owns when a bar may be drawn and the rule that keeps it from erasing output:
+//! every line the harness prints goes through [`above_bar`], which lifts the visible bar out of
+//! the way (indicatif's `suspend`) and draws it again below the line.
+//!
+//! libtest-mimic writes `test NAME ... ok` to stdout itself, in two writes with the case's
+//! run in between, so its lines cannot go through the bar. When stdout is a terminal too the
+//! bar is off during the trials: libtest's own lines are the progress there. It must not
+//! reach into the consistency module: the relations are counted here, at their [`Sender`].
+
+use std::future::Future;
+use std::io::IsTerminal;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::Value;
+
+use crate::checks::Exchange;
+use crate::consistency::Sender;
+
+/// The bar drawn now, if any: what [`above_bar`] suspends.
+static VISIBLE: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// How often a phase's spinner and clock are redrawn while its requests are out.
+const REDRAW: Duration = Duration::from_millis(120);
+
+/// Which progress a run may draw, decided once from the flags and the terminals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// Bars for the phases outside the trials (stderr is a terminal, progress wanted).
+    phases: bool,
+    /// The bar during the trials (also: stdout is not a terminal libtest's lines share).
+    trials: bool,
+}
+
+impl Progress {
+    /// No progress at all (`--no-progress`, the quiet runs, tests).
+    pub fn off() -> Progress {
+        Progress::default()
+    }
+
+    /// What `--no-progress` and the terminals allow: nothing unless stderr is a terminal, and
+    /// no bar during the trials when stdout is one as well (libtest would be overwritten).
+    pub fn decide(wanted: bool, stdout_terminal: bool, stderr_terminal: bool) -> Progress {
+        let phases = wanted && stderr_terminal;
+        Progress {
+            phases,
+            trials: phases && !stdout_terminal,
+        }
+    }
+
+    /// [`Progress::decide`] for this process's stdout and stderr.
+    pub fn for_terminals(wanted: bool) -> Progress {
+        Progress::decide(
+            wanted,
+            std::io::stdout().is_terminal(),
+            std::io::stderr().is_terminal(),
+        )
+    }
+
+    /// A spinner for a phase of unknown length: `label`, the requests counted, the time.
+    pub fn phase(&self, label: &str) -> Phase {
+        if !self.phases {
+            return Phase::hidden();
+        }
+        let template = format!("{{spinner}} {label}: {{pos}} requests {{elapsed}}");
+        Phase::show(ProgressBar::no_length(), &template, true)
+    }
+
+    /// A bar for a phase of `total` requests (the fleet scan).
+    pub fn bar(&self, label: &str, total: usize) -> Phase {
+        if !self.phases {
+            return Phase::hidden();
+        }
+        let template = format!("{{bar:40}} {{pos}}/{{len}} {label} {{elapsed}}");
+        Phase::show(ProgressBar::new(to_u64(total)), &template, true)
+    }
+
+    /// The bar of the trials: only when libtest's stdout is not the same terminal.
+    pub fn trials(&self, total: usize) -> Phase {
+        if !self.trials {
+            return Phase::hidden();
+        }
+        // No redraw thread: the bar moves as records arrive, on the trials' own thread.
+        Phase::show(
+            ProgressBar::new(to_u64(total)),
+            "{bar:40} {pos}/{len} cases {elapsed}",
+            false,
+        )
+    }
+}
+
+/// One phase's bar, visible (or hidden) until dropped; dropping it clears it.
+#[derive(Debug)]
+pub struct Phase {
+    bar: ProgressBar,
+}
+
+impl Phase {
+    /// Draws nothing; [`Phase::advance`] is free.
+    pub fn hidden() -> Phase {
+        Phase {
+            bar: ProgressBar::hidden(),
+        }
+    }
+
+    fn show(bar: ProgressBar, template: &str, redraw: bool) -> Phase {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style);
+        }
+        if redraw {
+            bar.enable_steady_tick(REDRAW);
+        }
+        *VISIBLE.lock().unwrap_or_else(PoisonError::into_inner) = Some(bar.clone());
+        Phase { bar }
+    }
+
+    /// One more request answered, or case judged.
+    pub fn advance(&self) {
+        self.bar.inc(1);
+    }
+
+    /// How many steps were counted (the tests' view of a hidden phase).
+    pub fn position(&self) -> u64 {
+        self.bar.position()
+    }
+}
+
+impl Drop for Phase {
+    fn drop(&mut self) {
+        if self.bar.is_hidden() {
+            return;
+        }
+        let mut visible = VISIBLE.lock().unwrap_or_else(PoisonError::into_inner);
+        *visible = None;
+        drop(visible);
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Runs `print` with the visible bar, if any, lifted out of the way: the bar is cleared, the
+/// lines are written, the bar is drawn again below them. Every line the harness prints while a
+/// phase may be running goes through here.
+pub fn above_bar<R>(print: impl FnOnce() -> R) -> R {
+    // Cloned out first: the bar's own lock is held while `print` runs, this one is not.
+    let visible = VISIBLE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    match visible {
+        Some(bar) => bar.suspend(print),
+        None => print(),
+    }
+}
+
+/// A [`Sender`] that advances a phase once per answered request: the relations and the limit
+/// discovery are counted from the runner's side, the consistency module knows nothing of bars.
+pub struct Counted<'a, S> {
+    inner: &'a S,
+    phase: &'a Phase,
+}
+
+impl<'a, S: Sender> Counted<'a, S> {
+    pub fn new(inner: &'a S, phase: &'a Phase) -> Self {
+        Counted { inner, phase }
+    }
+}
+
+impl<S: Sender> Sender for Counted<'_, S> {
+    fn send(&self, body: Value) -> impl Future<Output = Exchange> + Send {
+        let sent = self.inner.send(body);
+        let phase = self.phase;
+        async move {
+            let exchange = sent.await;
+            phase.advance();
+            exchange
+        }
+    }
+}
+
+fn to_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bar_only_on_a_terminal_and_never_over_libtest_on_the_same_one() {
+        let shown = |p: Progress| (p.phases, p.trials);
+        // (wanted, stdout a terminal, stderr a terminal) → (phases, trials)
+        assert_eq!(shown(Progress::decide(true, true, true)), (true, false));
+        assert_eq!(shown(Progress::decide(true, false, true)), (true, true));
+        assert_eq!(shown(Progress::decide(true, true, false)), (false, false));
+        assert_eq!(shown(Progress::decide(true, false, false)), (false, false));
+        assert_eq!(shown(Progress::decide(false, true, true)), (false, false));
+        assert_eq!(shown(Progress::decide(false, false, true)), (false, false));
+        assert_eq!(Progress::off(), Progress::decide(false, false, false));
+    }
+
+    #[test]
+    fn a_hidden_phase_counts_and_prints_pass_straight_through() {
+        let phase = Progress::off().phase("relations");
+        phase.advance();
+        phase.advance();
+        assert_eq!(phase.position(), 2);
+        assert_eq!(above_bar(|| 7), 7);
+    }
+
+    struct Echo;
+
+    impl Sender for Echo {
+        fn send(&self, body: Value) -> impl Future<Output = Exchange> + Send {
+            std::future::ready(Exchange {
+                request: crate::checks::SentRequest {
+                    body: body.to_string().into_bytes(),
+                    ..crate::checks::SentRequest::default()
+                },
+                response: Ok(crate::checks::Received::default()),
+                sent_at_ms: 0,
+                received_at_ms: 0,
+            })
+        }
+    }
+
+    #[test]
+    fn the_counted_sender_advances_once_per_request_and_passes_the_exchange_on() {
+        let phase = Phase::hidden();
+        let counted = Counted::new(&Echo, &phase);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let first = runtime.block_on(counted.send(serde_json::json!(1)));
+        let _second = runtime.block_on(counted.send(serde_json::json!(2)));
+        assert_eq!(first.request.body, b"1");
+        assert_eq!(phase.position(), 2);
+    }
+}
