@@ -115,6 +115,8 @@ impl Phase {
             bar.enable_steady_tick(REDRAW);
         }
         *VISIBLE.lock().unwrap_or_else(PoisonError::into_inner) = Some(bar.clone());
+        // Drawn now, not at the first step: a person sees at once what the run is waiting on.
+        bar.tick();
         Phase { bar }
     }
 
