@@ -7,7 +7,8 @@ pub fn init(filter: &str) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Above a progress bar when one is drawn, so that neither erases the other.
+        .with_writer(|| crate::runner::progress::StderrAboveBar)
         // Colour codes only for a person at a terminal, never in a CI log or a redirected file.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)

@@ -192,7 +192,12 @@ fn every_trial_line_arrives_whole_on_a_terminal_and_the_bars_are_cleared() {
 
     let running: usize = screen
         .iter()
-        .find_map(|l| l.strip_prefix("running ")?.strip_suffix(" tests")?.parse().ok())
+        .find_map(|l| {
+            l.strip_prefix("running ")?
+                .strip_suffix(" tests")?
+                .parse()
+                .ok()
+        })
         .unwrap_or_else(|| panic!("no `running N tests` line:\n{shown}"));
     let trial_lines: Vec<&String> = screen.iter().filter(|l| is_whole_trial_line(l)).collect();
     assert_eq!(trial_lines.len(), running, "{shown}");
@@ -209,26 +214,35 @@ fn every_trial_line_arrives_whole_on_a_terminal_and_the_bars_are_cleared() {
             "a line lost its start: {line:?}"
         );
     }
-    assert!(screen.iter().any(|l| l.starts_with("relation ") && l.ends_with(" ... ok")));
+    assert!(
+        screen
+            .iter()
+            .any(|l| l.starts_with("relation ") && l.ends_with(" ... ok"))
+    );
     assert!(screen.iter().any(|l| l.starts_with("seed: 1 ")), "{shown}");
 
     // The phases drew their bars, and each was cleared when its phase ended.
     let raw_text = String::from_utf8_lossy(&raw);
     for bar in ["fleet scan requests", "relations:", "limit discovery:"] {
         assert!(raw_text.contains(bar), "no {bar:?} bar drawn");
-        assert!(!shown.contains(bar), "the {bar:?} bar was left on screen:\n{shown}");
+        assert!(
+            !shown.contains(bar),
+            "the {bar:?} bar was left on screen:\n{shown}"
+        );
     }
     // libtest shares the terminal: no bar during the trials.
-    assert!(!raw_text.contains(" cases "), "a bar was drawn over the trials");
+    assert!(
+        !raw_text.contains(" cases "),
+        "a bar was drawn over the trials"
+    );
 }
 
 #[test]
 fn with_stdout_in_a_file_the_trials_bar_is_drawn_on_the_terminal_and_cleared() {
     let dir = tempfile::tempdir().unwrap();
     let binary = env!("CARGO_BIN_EXE_cmsconform");
-    let script = format!(
-        "exec '{binary}' run --seed 1 --cases 2 --no-report --no-relations > out.txt"
-    );
+    let script =
+        format!("exec '{binary}' run --seed 1 --cases 2 --no-report --no-relations > out.txt");
     let (raw, code) = run_on_a_terminal(dir.path(), "/bin/sh", &["-c", &script]);
     let screen = Screen::render(&raw);
     assert_eq!(code, 0, "{}", screen.join("\n"));
@@ -240,7 +254,14 @@ fn with_stdout_in_a_file_the_trials_bar_is_drawn_on_the_terminal_and_cleared() {
     );
     let out = std::fs::read_to_string(dir.path().join("out.txt")).unwrap();
     assert!(!out.contains('\x1b'), "escapes in the file");
-    let trials = out.lines().filter(|l| l.starts_with("test ") && !l.starts_with("test result")).count();
+    let trials = out
+        .lines()
+        .filter(|l| l.starts_with("test ") && !l.starts_with("test result"))
+        .count();
     assert!(trials > 50);
-    assert!(out.lines().filter(|l| l.starts_with("test ") && !l.starts_with("test result")).all(is_whole_trial_line));
+    assert!(
+        out.lines()
+            .filter(|l| l.starts_with("test ") && !l.starts_with("test result"))
+            .all(is_whole_trial_line)
+    );
 }

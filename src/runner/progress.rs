@@ -2,7 +2,9 @@
 //! of a run (the fleet scan, the cases, the relations, the limit discovery), cleared when the
 //! phase ends. Owns when a bar may be drawn and the rule that keeps it from erasing output:
 //! every line the harness prints goes through [`above_bar`], which lifts the visible bar out of
-//! the way (indicatif's `suspend`) and draws it again below the line.
+//! the way (indicatif's `suspend`) and draws it again below the line, and so does the log
+//! ([`StderrAboveBar`]). The other warnings (`eprintln!`) are printed between the phases, when
+//! no bar is drawn.
 //!
 //! libtest-mimic writes `test NAME ... ok` to stdout itself, in two writes with the case's
 //! run in between, so its lines cannot go through the bar. When stdout is a terminal too the
@@ -96,6 +98,8 @@ impl Progress {
 #[derive(Debug)]
 pub struct Phase {
     bar: ProgressBar,
+    /// Drawn, and so the bar [`above_bar`] suspends.
+    shown: bool,
 }
 
 impl Phase {
@@ -103,6 +107,7 @@ impl Phase {
     pub fn hidden() -> Phase {
         Phase {
             bar: ProgressBar::hidden(),
+            shown: false,
         }
     }
 
@@ -117,7 +122,7 @@ impl Phase {
         *VISIBLE.lock().unwrap_or_else(PoisonError::into_inner) = Some(bar.clone());
         // Drawn now, not at the first step: a person sees at once what the run is waiting on.
         bar.tick();
-        Phase { bar }
+        Phase { bar, shown: true }
     }
 
     /// One more request answered, or case judged.
@@ -133,7 +138,7 @@ impl Phase {
 
 impl Drop for Phase {
     fn drop(&mut self) {
-        if self.bar.is_hidden() {
+        if !self.shown {
             return;
         }
         let mut visible = VISIBLE.lock().unwrap_or_else(PoisonError::into_inner);
@@ -155,6 +160,19 @@ pub fn above_bar<R>(print: impl FnOnce() -> R) -> R {
     match visible {
         Some(bar) => bar.suspend(print),
         None => print(),
+    }
+}
+
+/// Standard error for the log: each write goes above the bar (see [`crate::logging`]).
+pub struct StderrAboveBar;
+
+impl std::io::Write for StderrAboveBar {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        above_bar(|| std::io::stderr().write(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
     }
 }
 

@@ -66,7 +66,11 @@ fn quiet_run_aimed(
             return Err(Error::Runtime(message));
         }
     }
-    let scan = runtime.block_on(fleet::scan(&session, config, &super::progress::Progress::off()));
+    let scan = runtime.block_on(fleet::scan(
+        &session,
+        config,
+        &super::progress::Progress::off(),
+    ));
     let mut aimed = config.clone();
     fleet::aim(&mut aimed, &scan);
     let cases = suite::assemble(&aimed)?;
