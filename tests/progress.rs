@@ -3,6 +3,8 @@
 //! cursor moves, erased lines). Every `test NAME ... ok` line must stand whole on the screen,
 //! every bar must be gone at the end, and the run must exit 0.
 
+#![cfg(unix)]
+
 use std::io::{ErrorKind, Read};
 use std::path::Path;
 
