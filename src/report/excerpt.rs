@@ -1,6 +1,13 @@
 //! Body excerpts for humans: JSON re-indented without reparsing a single number or string (a
-//! float parse would silently change the very value a report must show), and the span of the
-//! value a JSON pointer names, so the HTML report can highlight it. Pure text work; no I/O.
+//! float parse would silently change the very value a report must show), an excerpt of a large
+//! answer focused on the values its findings point at ([`focused`]: the start for context, then
+//! the path to each value, siblings left out and counted), and the span of the value a JSON
+//! pointer names in any of these texts, even cut ([`locate`]), so the HTML report highlights
+//! exactly that value. Pure text work; no I/O.
+
+mod locate;
+
+pub use locate::locate;
 
 use std::ops::Range;
 
@@ -20,6 +27,23 @@ pub fn pretty_prefix(text: &str, limit: usize) -> Option<(String, bool)> {
     printer.limit = limit;
     printer.value(0)?;
     Some((printer.out, printer.stopped))
+}
+
+/// `text` re-indented with everything printed while the output is under `context` bytes, and
+/// after that only what leads to the values at `pointers`: each value whole, with the other
+/// members of the object holding it. What is left out becomes a line `… N elements left out`
+/// (or `members`), which [`locate`] counts, so pointers still resolve in the result. `None`
+/// when `text` is not JSON or no pointer points into a body.
+pub fn focused(text: &str, pointers: &[&str], context: usize) -> Option<String> {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+    let mut printer = Printer::new(text, pointers);
+    if !printer.tracking() {
+        return None;
+    }
+    printer.out = String::with_capacity(context * 2 + 1024);
+    printer.focus = Some(context);
+    printer.value(0)?;
+    Some(printer.out)
 }
 
 /// A re-indented body and, when asked for, where the pointed-at value sits in it.
@@ -74,6 +98,8 @@ struct Printer<'a> {
     /// Output length after which printing stops (`stopped` is set).
     limit: usize,
     stopped: bool,
+    /// [`focused`]: output length after which only what leads to a target is printed.
+    focus: Option<usize>,
 }
 
 impl<'a> Printer<'a> {
@@ -87,6 +113,7 @@ impl<'a> Printer<'a> {
             spans: vec![None; pointers.len()],
             limit: usize::MAX,
             stopped: false,
+            focus: None,
         }
     }
 
@@ -131,14 +158,8 @@ impl<'a> Printer<'a> {
                 self.out.push_str(token);
             }
             _ => {
-                let begin = self.pos;
-                while !matches!(
-                    self.peek(),
-                    None | Some(b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
-                ) {
-                    self.pos += 1;
-                }
-                self.out.push_str(self.src.get(begin..self.pos)?);
+                let token = self.scalar_token()?;
+                self.out.push_str(token);
             }
         }
         for (target, span) in self.targets.iter().zip(self.spans.iter_mut()) {
@@ -147,6 +168,25 @@ impl<'a> Printer<'a> {
             }
         }
         Some(())
+    }
+
+    /// Whether [`focused`] prints the member or element at `self.path` (already pushed): while
+    /// under the context budget, on the way to a target, inside one, or beside it in its object.
+    fn keeps(&self, in_object: bool) -> bool {
+        let Some(context) = self.focus else {
+            return true;
+        };
+        if self.out.len() < context {
+            return true;
+        }
+        let path = &self.path;
+        self.targets.iter().flatten().any(|target| {
+            target.starts_with(path)
+                || path.starts_with(target)
+                || (in_object
+                    && path.len() == target.len()
+                    && path[..path.len() - 1] == target[..target.len() - 1])
+        })
     }
 
     fn container(&mut self, indent: usize, close: u8, is_object: bool) -> Option<()> {
@@ -159,32 +199,43 @@ impl<'a> Printer<'a> {
             return Some(());
         }
         let mut index = 0usize;
+        let mut printed_any = false;
+        let mut left_out = 0usize;
         loop {
-            self.newline(indent + 1);
             self.skip_ws();
             let tracking = self.tracking();
-            let segment = if is_object {
+            let (key, segment) = if is_object {
                 let raw = self.string_token()?;
-                self.out.push_str(raw);
-                self.out.push_str(": ");
                 self.skip_ws();
                 if self.peek()? != b':' {
                     return None;
                 }
                 self.pos += 1;
-                match tracking {
+                let segment = match tracking {
                     true => serde_json::from_str::<String>(raw).ok()?,
                     false => String::new(),
-                }
+                };
+                (Some(raw), segment)
             } else if tracking {
-                index.to_string()
+                (None, index.to_string())
             } else {
-                String::new()
+                (None, String::new())
             };
             if tracking {
                 self.path.push(segment);
             }
-            self.value(indent + 1)?;
+            if self.keeps(is_object) {
+                self.left_out(indent + 1, &mut left_out, &mut printed_any, is_object);
+                self.item_start(indent + 1, &mut printed_any);
+                if let Some(raw) = key {
+                    self.out.push_str(raw);
+                    self.out.push_str(": ");
+                }
+                self.value(indent + 1)?;
+            } else {
+                self.skip_value()?;
+                left_out += 1;
+            }
             if tracking {
                 self.path.pop();
             }
@@ -194,12 +245,10 @@ impl<'a> Printer<'a> {
             index += 1;
             self.skip_ws();
             match self.peek()? {
-                b',' => {
-                    self.pos += 1;
-                    self.out.push(',');
-                }
+                b',' => self.pos += 1,
                 c if c == close => {
                     self.pos += 1;
+                    self.left_out(indent + 1, &mut left_out, &mut printed_any, is_object);
                     self.newline(indent);
                     self.out.push(close as char);
                     return Some(());
@@ -207,6 +256,78 @@ impl<'a> Printer<'a> {
                 _ => return None,
             }
         }
+    }
+
+    /// Starts the next item of a container: the comma after the previous one, a new line.
+    fn item_start(&mut self, indent: usize, printed_any: &mut bool) {
+        if *printed_any {
+            self.out.push(',');
+        }
+        *printed_any = true;
+        self.newline(indent);
+    }
+
+    /// The line that counts the items [`focused`] left out since the last one printed.
+    fn left_out(&mut self, indent: usize, count: &mut usize, printed_any: &mut bool, members: bool) {
+        if *count == 0 {
+            return;
+        }
+        self.item_start(indent, printed_any);
+        let noun = match (members, *count == 1) {
+            (true, true) => "member",
+            (true, false) => "members",
+            (false, true) => "element",
+            (false, false) => "elements",
+        };
+        self.out.push_str(&format!("{} {count} {noun} left out", locate::LEFT_OUT));
+        *count = 0;
+    }
+
+    /// Moves past the value at `pos` without printing it (the text is valid JSON).
+    fn skip_value(&mut self) -> Option<()> {
+        self.skip_ws();
+        match self.peek()? {
+            b'"' => {
+                self.string_token()?;
+            }
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                loop {
+                    match self.peek()? {
+                        b'"' => {
+                            self.string_token()?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.pos += 1;
+                                return Some(());
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.pos += 1;
+                }
+            }
+            _ => {
+                self.scalar_token()?;
+            }
+        }
+        Some(())
+    }
+
+    /// A number, `true`, `false` or `null` at `pos`.
+    fn scalar_token(&mut self) -> Option<&'a str> {
+        let begin = self.pos;
+        while !matches!(
+            self.peek(),
+            None | Some(b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
+        ) {
+            self.pos += 1;
+        }
+        self.src.get(begin..self.pos)
     }
 
     /// The raw string token at `pos`, quotes and escapes included.
@@ -276,5 +397,28 @@ mod tests {
         // Idempotent on its own output.
         let once = pretty(r#"{"a":[1,{"b":null}]}"#).unwrap();
         assert_eq!(pretty(&once).unwrap(), once);
+    }
+
+    #[test]
+    fn focused_keeps_the_start_the_path_and_the_target_object() {
+        let items: Vec<String> = (0..50)
+            .map(|i| format!("{{\"agentId\":{i},\"agentRelease\":{}}}", i % 3))
+            .collect();
+        let body = format!(
+            "{{\"resultCode\":\"0100000\",\"resultDatas\":[{}],\"resultDesc\":[1,2]}}",
+            items.join(",")
+        );
+        let text = focused(&body, &["/resultDatas/40/agentRelease"], 120).unwrap();
+        assert!(text.contains("\"agentId\": 40"), "{text}");
+        assert!(!text.contains("\"agentId\": 39"), "{text}");
+        assert!(text.contains("… 1 member left out"), "{text}");
+        assert!(text.contains("elements left out,\n    {"), "{text}");
+        let span = locate(&text, &["/resultDatas/40/agentRelease", "/resultDatas/1/agentId"]);
+        assert_eq!(&text[span[0].clone().unwrap()], "1");
+        assert_eq!(&text[span[1].clone().unwrap()], "1");
+        // Without a pointer into the body there is nothing to focus on.
+        assert_eq!(focused(&body, &["status"], 120), None);
+        // Unfocused printing is unchanged by the focus machinery.
+        assert_eq!(pretty(&body).unwrap(), layout(&body, None).unwrap().text);
     }
 }
