@@ -42,6 +42,8 @@ pub fn focused(text: &str, pointers: &[&str], context: usize) -> Option<String> 
     }
     printer.out = String::with_capacity(context * 2 + 1024);
     printer.focus = Some(context);
+    // The excerpt keeps a few kilobytes: printing stops well after that.
+    printer.limit = context + 16 * 1024;
     printer.value(0)?;
     Some(printer.out)
 }

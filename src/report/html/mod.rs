@@ -6,11 +6,14 @@
 
 use serde::Serialize;
 
-use super::excerpt;
 use super::group::{self, CheckGroup};
 use super::model::{CaseRecord, RunRecord, Verdict};
 use crate::checks::{Expectation, Outcome, Severity};
 use crate::error::{Error, Result};
+
+pub mod highlight;
+
+use highlight::Highlighted;
 
 const TEMPLATE: &str = include_str!("report.html");
 
@@ -106,7 +109,7 @@ struct CaseView<'a> {
     findings: Vec<FindingView>,
     error: Option<&'a str>,
     status: Option<u16>,
-    excerpt: Option<ExcerptView>,
+    excerpt: Option<Highlighted>,
     request: Option<String>,
     reproduce: Option<&'a super::model::Reproduction>,
 }
@@ -115,20 +118,6 @@ struct CaseView<'a> {
 struct FindingView {
     text: String,
     failure: bool,
-}
-
-/// An answer excerpt cut into plain and highlighted pieces; each is escaped by the template.
-#[derive(Serialize, Debug, PartialEq)]
-struct ExcerptView {
-    /// The pointers whose values are highlighted.
-    pointers: Vec<String>,
-    pieces: Vec<Piece>,
-}
-
-#[derive(Serialize, Debug, PartialEq)]
-struct Piece {
-    text: String,
-    marked: bool,
 }
 
 fn page(record: &RunRecord) -> Page<'_> {
@@ -266,70 +255,18 @@ fn case_view(case: &CaseRecord) -> CaseView<'_> {
     }
 }
 
-/// The answer excerpt with every offending value marked: located structurally at its JSON
-/// pointer, else (a cut or non-JSON body) by its rendered text.
-fn excerpt_view(case: &CaseRecord) -> Option<ExcerptView> {
+/// The answer excerpt with every offending value marked (failures first).
+fn excerpt_view(case: &CaseRecord) -> Option<Highlighted> {
     let body = &case.response.as_ref()?.body_excerpt;
     if body.is_empty() {
         return None;
     }
-    let mut findings: Vec<_> = case.failures().collect();
-    findings.extend(case.violations.iter().filter(|v| !v.is_failure()));
-    // A finding about the whole body (pointer "") would mark everything: nothing to point at.
-    findings.retain(|v| !v.pointer.is_empty());
-    let pointers: Vec<&str> = findings.iter().map(|v| v.pointer.as_str()).collect();
-    let mut marks: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
-    let text = match excerpt::layout_many(body, &pointers) {
-        Some((text, spans)) => {
-            for (span, pointer) in spans.into_iter().zip(&pointers) {
-                if let Some(span) = span {
-                    marks.push((span, pointer));
-                }
-            }
-            text
-        }
-        None => {
-            for v in &findings {
-                let Some(value) = v.value.as_deref().filter(|v| !v.is_empty()) else {
-                    continue;
-                };
-                if let Some(start) = body.find(value) {
-                    marks.push((start..start + value.len(), &v.pointer));
-                }
-            }
-            body.clone()
-        }
-    };
-    // Outer spans first; a span inside (or overlapping) an earlier one is already marked.
-    marks.sort_by_key(|(span, _)| (span.start, std::cmp::Reverse(span.end)));
-    let mut pieces = Vec::new();
-    let mut shown = Vec::new();
-    let mut at = 0;
-    for (span, pointer) in marks {
-        if span.start < at {
-            continue;
-        }
-        pieces.push(Piece {
-            text: text[at..span.start].to_owned(),
-            marked: false,
-        });
-        pieces.push(Piece {
-            text: text[span.clone()].to_owned(),
-            marked: true,
-        });
-        if !shown.iter().any(|p| p == pointer) {
-            shown.push(pointer.to_owned());
-        }
-        at = span.end;
-    }
-    pieces.push(Piece {
-        text: text[at..].to_owned(),
-        marked: false,
-    });
-    Some(ExcerptView {
-        pointers: shown,
-        pieces,
-    })
+    let findings: Vec<(&str, Option<&str>)> = case
+        .failures()
+        .chain(case.violations.iter().filter(|v| !v.is_failure()))
+        .map(|v| (v.pointer.as_str(), v.value.as_deref()))
+        .collect();
+    Some(highlight::highlight(body, &findings))
 }
 
 fn verdict_label(verdict: Verdict) -> &'static str {
