@@ -1,6 +1,7 @@
-//! `report.html`: one self-contained page (CSS and the outcome filter script inline, no external
-//! resource) with the summary, the per-clause coverage table, failures by check, and each
-//! failed case's answer excerpt with the offending value highlighted. The template
+//! `report.html`: one self-contained page (CSS, inline SVG pictures and the outcome filter script
+//! inline, no external resource) for a person: the verdict and the grouped failures first, then
+//! the pictures ([`charts`]), the run details, the per-clause coverage table, and each case,
+//! a failed case with its answer excerpt and the offending value highlighted ([`highlight`]). The template
 //! (`report.html`, next to this file) is rendered by minijinja with HTML auto-escaping, so
 //! nothing a server sent can become markup. This module only prepares the view data.
 
@@ -11,6 +12,7 @@ use super::model::{CaseRecord, RunRecord, Verdict};
 use crate::checks::{Expectation, Outcome, Severity};
 use crate::error::{Error, Result};
 
+pub mod charts;
 pub mod highlight;
 
 use highlight::Highlighted;
@@ -49,6 +51,7 @@ struct Page<'a> {
     baseline: Option<&'a super::model::BaselineSummary>,
     outcomes: Vec<OutcomeCount>,
     cases: Vec<CaseView<'a>>,
+    charts: charts::Charts,
 }
 
 #[derive(Serialize)]
@@ -154,10 +157,7 @@ fn page(record: &RunRecord) -> Page<'_> {
         duration: format!("{:.1} s", record.meta.duration_ms / 1000.0),
         gaps: coverage.iter().filter(|c| c.gap).count(),
         coverage,
-        groups: group::by_check(record, Severity::Failure)
-            .iter()
-            .map(group_view)
-            .collect(),
+        groups: failure_groups(record),
         relations: record
             .relations
             .iter()
@@ -180,7 +180,17 @@ fn page(record: &RunRecord) -> Page<'_> {
         baseline: record.baseline.as_ref(),
         outcomes,
         cases: record.cases.iter().map(case_view).collect(),
+        charts: charts::charts(&record.cases, &record.coverage),
     }
+}
+
+/// The failures as the page shows them, first after the verdict: the one function that
+/// decides how findings are grouped for `report.html` (the template draws whatever it returns).
+fn failure_groups(record: &RunRecord) -> Vec<GroupView> {
+    group::by_check(record, Severity::Failure)
+        .iter()
+        .map(group_view)
+        .collect()
 }
 
 fn group_view(g: &CheckGroup<'_>) -> GroupView {
