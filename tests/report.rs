@@ -691,6 +691,41 @@ fn html_is_self_contained_escaped_and_highlights_values() {
     assert_eq!(html.matches("<mark>11</mark>").count(), 3);
 }
 
+#[test]
+fn html_puts_the_verdict_and_failures_first_and_draws_titled_svg() {
+    let (record, _) = fixture();
+    let html = report::html::render(&record).unwrap();
+    let at = |needle: &str| {
+        html.find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing"))
+    };
+    // Verdict, failures, pictures, run details, coverage, cases: in reading order.
+    let order = [
+        "class=\"verdict bad\"",
+        "<h2 id=\"failures\">",
+        "<h2 id=\"pictures\">",
+        "<h2 id=\"summary\">",
+        "<h2 id=\"coverage\">",
+        "<h2 id=\"cases\">",
+    ];
+    let positions: Vec<usize> = order.iter().map(|n| at(n)).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    // Three pictures, inline, each with a title; every shape and group carries its own.
+    assert_eq!(html.matches("<svg role=\"img\"").count(), 3);
+    let svg = &html[at("<h2 id=\"pictures\">")..at("<h2 id=\"summary\">")];
+    for rect in svg.split("<rect ").skip(1) {
+        let element = &rect[..rect.find("</rect>").expect("rect closed")];
+        assert!(element.contains("<title>"), "untitled shape: {element}");
+    }
+    // The clause strip: one cell per clause, a gap shown as such, text labels beside colour.
+    let cells = svg.matches("<text class=\"clause\"").count();
+    assert_eq!(cells, record.coverage.len());
+    assert!(svg.contains("<rect class=\"gap\""));
+    assert!(svg.contains("not reached"));
+    assert!(svg.contains("p50 "));
+    assert!(!svg.contains("<script"));
+}
+
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     ["chromium", "chromium-browser", "google-chrome"]

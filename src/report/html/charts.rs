@@ -10,7 +10,7 @@ use crate::report::group;
 use crate::report::model::{CaseRecord, ClauseCoverage, Verdict};
 
 /// Width of the drawing area of a bar, in SVG units (the label column is left of it).
-const BAR_WIDTH: f64 = 600.0;
+const BAR_WIDTH: f64 = 560.0;
 /// Height of one bar row.
 pub const ROW_HEIGHT: f64 = 22.0;
 /// Width of one clause cell in the strip.
@@ -255,8 +255,8 @@ mod tests {
         let boundary = &charts.outcomes[0];
         assert_eq!(boundary.family, "boundary");
         assert_eq!(boundary.label, "2 passed, 1 failed");
-        assert_eq!(boundary.segments[1].x, 400.0);
-        assert_eq!(boundary.segments[1].width, 200.0);
+        assert_eq!(boundary.segments[1].x, round(BAR_WIDTH * 2.0 / 3.0));
+        assert_eq!(boundary.segments[1].width, round(BAR_WIDTH / 3.0));
         assert_eq!(charts.outcomes[2].label, "1 skipped");
         let results: Vec<&str> = charts.clauses.iter().map(|c| c.result).collect();
         assert_eq!(results, ["passed", "failed", "gap"]);
@@ -264,7 +264,7 @@ mod tests {
         // The skipped family has no latency; the slowest answer spans the whole width.
         assert_eq!(charts.latency.len(), 2);
         assert_eq!(charts.latency[1].max, BAR_WIDTH);
-        assert_eq!(charts.latency[0].p50, 8.0);
+        assert_eq!(charts.latency[0].p50, round(BAR_WIDTH / 75.0));
         assert_eq!(charts.latency[0].label, "p50 4.0 ms, p90 6.0 ms, max 6.0 ms");
         assert_eq!(charts.latency_max, "300.0 ms");
     }
