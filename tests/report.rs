@@ -1017,7 +1017,7 @@ fn every_failing_value_of_a_6000_agent_answer_is_the_one_highlighted() {
             "{}",
             violation.pointer
         );
-        assert_eq!(shown.pointers, [violation.pointer.clone()]);
+        assert_eq!(shown.pointers, [violation.pointer.as_str()]);
     }
     // A case failing on many agents: its first eight values, all in its one excerpt.
     let first: Vec<&Violation> = violations.iter().take(8).collect();

@@ -270,7 +270,13 @@ impl<'a> Printer<'a> {
     }
 
     /// The line that counts the items [`focused`] left out since the last one printed.
-    fn left_out(&mut self, indent: usize, count: &mut usize, printed_any: &mut bool, members: bool) {
+    fn left_out(
+        &mut self,
+        indent: usize,
+        count: &mut usize,
+        printed_any: &mut bool,
+        members: bool,
+    ) {
         if *count == 0 {
             return;
         }
@@ -281,7 +287,8 @@ impl<'a> Printer<'a> {
             (false, true) => "element",
             (false, false) => "elements",
         };
-        self.out.push_str(&format!("{} {count} {noun} left out", locate::LEFT_OUT));
+        self.out
+            .push_str(&format!("{} {count} {noun} left out", locate::LEFT_OUT));
         *count = 0;
     }
 
@@ -415,7 +422,10 @@ mod tests {
         assert!(!text.contains("\"agentId\": 39"), "{text}");
         assert!(text.contains("… 1 member left out"), "{text}");
         assert!(text.contains("elements left out,\n    {"), "{text}");
-        let span = locate(&text, &["/resultDatas/40/agentRelease", "/resultDatas/1/agentId"]);
+        let span = locate(
+            &text,
+            &["/resultDatas/40/agentRelease", "/resultDatas/1/agentId"],
+        );
         assert_eq!(&text[span[0].clone().unwrap()], "1");
         assert_eq!(&text[span[1].clone().unwrap()], "1");
         // Without a pointer into the body there is nothing to focus on.

@@ -371,7 +371,11 @@ mod tests {
         let reached: Vec<&str> = row("notes:6.14").cases.iter().map(|c| &**c).collect();
         assert_eq!(
             reached,
-            ["relation:permutation", "relation:sub-batch::head", "relation:duplication"]
+            [
+                "relation:permutation",
+                "relation:sub-batch::head",
+                "relation:duplication"
+            ]
         );
         // The duplication relation failed notes:6.3, not notes:6.14.
         assert_eq!(row("notes:6.14").failed, 0);

@@ -181,7 +181,10 @@ mod tests {
     #[test]
     fn a_string_cut_inside_and_foreign_pointers_give_nothing() {
         assert_eq!(locate("{\"a\": \"01000", &["/a"]), vec![None]);
-        assert_eq!(locate("{\"a\": 1}", &["status", "header:x"]), vec![None, None]);
+        assert_eq!(
+            locate("{\"a\": 1}", &["status", "header:x"]),
+            vec![None, None]
+        );
         assert_eq!(locate("<html>1</html>", &["/a"]), vec![None]);
     }
 }

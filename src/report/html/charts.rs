@@ -166,7 +166,10 @@ fn clause_cells(coverage: &[ClauseCoverage]) -> Vec<ClauseCell> {
             let (result, detail) = if row.cases.is_empty() {
                 ("gap", "not reached".to_owned())
             } else if row.failed > 0 {
-                ("failed", format!("failed in {} of {}", row.failed, row.cases.len()))
+                (
+                    "failed",
+                    format!("failed in {} of {}", row.failed, row.cases.len()),
+                )
             } else {
                 ("passed", format!("passed in {}", row.cases.len()))
             };
@@ -201,7 +204,11 @@ fn latency_bars(cases: &[CaseRecord], families: &[&str]) -> (Vec<LatencyBar>, f6
         })
         .collect();
     let slowest = stats.iter().map(|(_, s)| s[2]).fold(0.0, f64::max);
-    let scale = if slowest > 0.0 { BAR_WIDTH / slowest } else { 0.0 };
+    let scale = if slowest > 0.0 {
+        BAR_WIDTH / slowest
+    } else {
+        0.0
+    };
     let bars = stats
         .iter()
         .enumerate()
@@ -265,7 +272,10 @@ mod tests {
         assert_eq!(charts.latency.len(), 2);
         assert_eq!(charts.latency[1].max, BAR_WIDTH);
         assert_eq!(charts.latency[0].p50, round(BAR_WIDTH / 75.0));
-        assert_eq!(charts.latency[0].label, "p50 4.0 ms, p90 6.0 ms, max 6.0 ms");
+        assert_eq!(
+            charts.latency[0].label,
+            "p50 4.0 ms, p90 6.0 ms, max 6.0 ms"
+        );
         assert_eq!(charts.latency_max, "300.0 ms");
     }
 }

@@ -58,10 +58,11 @@ pub fn highlight(body: &str, findings: &[(&str, Option<&str>)]) -> Highlighted {
     for (span, pointer) in spans.into_iter().zip(&pointers) {
         match span {
             Some(span) => marks.push((span, *pointer)),
-            None if looks_like_json && pointer.starts_with('/') => {
-                if !missing.iter().any(|m| m == pointer) {
-                    missing.push((*pointer).to_owned());
-                }
+            None if looks_like_json
+                && pointer.starts_with('/')
+                && !missing.iter().any(|m| m == pointer) =>
+            {
+                missing.push((*pointer).to_owned());
             }
             None => {}
         }
@@ -116,7 +117,10 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_json_is_searched_by_text() {
-        let shown = highlight("<h1>error 500</h1>", &[("/x", Some("500")), ("", Some("h1"))]);
+        let shown = highlight(
+            "<h1>error 500</h1>",
+            &[("/x", Some("500")), ("", Some("h1"))],
+        );
         assert_eq!(shown.marked().collect::<Vec<_>>(), ["500"]);
         assert!(shown.missing.is_empty());
     }
