@@ -276,7 +276,13 @@ fn excerpt_view(case: &CaseRecord) -> Option<Highlighted> {
         .chain(case.violations.iter().filter(|v| !v.is_failure()))
         .map(|v| (v.pointer.as_str(), v.value.as_deref()))
         .collect();
-    Some(highlight::highlight(body, &findings))
+    let mut shown = highlight::highlight(body, &findings);
+    // Only a failing value missing from the excerpt is worth a word; information findings
+    // often point at a whole array.
+    shown
+        .missing
+        .retain(|pointer| case.failures().any(|v| v.pointer == *pointer));
+    Some(shown)
 }
 
 fn verdict_label(verdict: Verdict) -> &'static str {
