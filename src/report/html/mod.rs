@@ -112,6 +112,8 @@ struct CaseView<'a> {
     findings: Vec<FindingView>,
     error: Option<&'a str>,
     status: Option<u16>,
+    /// The answer's size when the excerpt holds only part of it.
+    cut_from: Option<usize>,
     excerpt: Option<Highlighted>,
     request: Option<String>,
     reproduce: Option<&'a super::model::Reproduction>,
@@ -250,6 +252,11 @@ fn case_view(case: &CaseRecord) -> CaseView<'_> {
             .collect(),
         error: case.error.as_deref(),
         status: case.response.as_ref().map(|r| r.status),
+        cut_from: case
+            .response
+            .as_ref()
+            .filter(|r| r.body_bytes > super::model::MAX_EXCERPT_BYTES)
+            .map(|r| r.body_bytes),
         excerpt: if detailed { excerpt_view(case) } else { None },
         request: case.request.as_ref().map(|r| {
             let headers: Vec<String> = r.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
