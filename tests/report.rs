@@ -691,6 +691,41 @@ fn html_is_self_contained_escaped_and_highlights_values() {
     assert_eq!(html.matches("<mark>11</mark>").count(), 3);
 }
 
+#[test]
+fn html_puts_the_verdict_and_failures_first_and_draws_titled_svg() {
+    let (record, _) = fixture();
+    let html = report::html::render(&record).unwrap();
+    let at = |needle: &str| {
+        html.find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing"))
+    };
+    // Verdict, failures, pictures, run details, coverage, cases: in reading order.
+    let order = [
+        "class=\"verdict bad\"",
+        "<h2 id=\"failures\">",
+        "<h2 id=\"pictures\">",
+        "<h2 id=\"summary\">",
+        "<h2 id=\"coverage\">",
+        "<h2 id=\"cases\">",
+    ];
+    let positions: Vec<usize> = order.iter().map(|n| at(n)).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    // Three pictures, inline, each with a title; every shape and group carries its own.
+    assert_eq!(html.matches("<svg role=\"img\"").count(), 3);
+    let svg = &html[at("<h2 id=\"pictures\">")..at("<h2 id=\"summary\">")];
+    for rect in svg.split("<rect ").skip(1) {
+        let element = &rect[..rect.find("</rect>").expect("rect closed")];
+        assert!(element.contains("<title>"), "untitled shape: {element}");
+    }
+    // The clause strip: one cell per clause, a gap shown as such, text labels beside colour.
+    let cells = svg.matches("<text class=\"clause\"").count();
+    assert_eq!(cells, record.coverage.len());
+    assert!(svg.contains("<rect class=\"gap\""));
+    assert!(svg.contains("not reached"));
+    assert!(svg.contains("p50 "));
+    assert!(!svg.contains("<script"));
+}
+
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     ["chromium", "chromium-browser", "google-chrome"]
@@ -922,4 +957,75 @@ fn diff_command_exit_codes() {
     let out = run(&[&diff_fixture("expected.md"), &new]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected.md"));
+}
+
+/// A fleet answer of `n` agents shaped like the mock's, whose compatibility copy differs from
+/// `resultDesc` (agentRelease + 1) at every index `differs` picks.
+fn fleet_answer(n: usize, differs: impl Fn(usize) -> bool) -> String {
+    let agent = |i: usize, release: usize| {
+        serde_json::json!({
+            "prevState": i % 11, "agentId": 30101 + i, "logonTime": 1796205105738u64 + i as u64,
+            "agentRelease": release, "locationId": i % 17, "currentPrivateCallNum": i % 4,
+            "currentStateTime": 9688 + i, "currentStateReason": 65535, "prevStateTime": 1238,
+            "currentState": 3
+        })
+    };
+    let desc: Vec<_> = (0..n).map(|i| agent(i, i % 40)).collect();
+    let datas: Vec<_> = (0..n)
+        .map(|i| agent(i, i % 40 + usize::from(differs(i))))
+        .collect();
+    serde_json::json!({
+        "result": "0", "resultCode": "0100000", "resultDatas": datas, "resultDesc": desc
+    })
+    .to_string()
+}
+
+#[test]
+fn every_failing_value_of_a_6000_agent_answer_is_the_one_highlighted() {
+    // Early indices (inside a plain prefix excerpt) and late ones (far past it); their values
+    // (1, 2, ...) also occur as digits of resultCode "0100000" and of every logonTime.
+    let differs = |i: usize| i < 3 || i % 97 == 5 || i == 5999;
+    let body = fleet_answer(6000, differs);
+    let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let violations = cmsconform::checks::response::check_datas_equal_desc(&parsed);
+    assert_eq!(violations.len(), (0..6000).filter(|&i| differs(i)).count());
+    let received = Received {
+        status: 200,
+        headers: Vec::new(),
+        body: body.into_bytes(),
+        truncated: false,
+    };
+    let redactor = Redactor::new();
+    let highlighted = |pointers: &[&Violation]| {
+        let focus: Vec<&str> = pointers.iter().map(|v| v.pointer.as_str()).collect();
+        let record = ResponseRecord::from_received_at(&received, &redactor, &focus);
+        let excerpt = report::lay_out_excerpt(&record.body_excerpt).unwrap_or(record.body_excerpt);
+        assert!(excerpt.len() < report::MAX_EXCERPT_BYTES + 64, "{excerpt}");
+        let findings: Vec<(&str, Option<&str>)> = pointers
+            .iter()
+            .map(|v| (v.pointer.as_str(), v.value.as_deref()))
+            .collect();
+        report::html::highlight::highlight(&excerpt, &findings)
+    };
+    // One section per failing value, as a case failing on one agent shows it.
+    for violation in &violations {
+        let expected = parsed.pointer(&violation.pointer).unwrap().to_string();
+        let shown = highlighted(&[violation]);
+        assert_eq!(
+            shown.marked().collect::<Vec<_>>(),
+            [expected.as_str()],
+            "{}",
+            violation.pointer
+        );
+        assert_eq!(shown.pointers, [violation.pointer.as_str()]);
+    }
+    // A case failing on many agents: its first eight values, all in its one excerpt.
+    let first: Vec<&Violation> = violations.iter().take(8).collect();
+    let shown = highlighted(&first);
+    let expected: Vec<String> = first
+        .iter()
+        .map(|v| parsed.pointer(&v.pointer).unwrap().to_string())
+        .collect();
+    assert_eq!(shown.marked().collect::<Vec<_>>(), expected);
+    assert!(shown.missing.is_empty());
 }

@@ -1,8 +1,18 @@
 //! Body excerpts for humans: JSON re-indented without reparsing a single number or string (a
-//! float parse would silently change the very value a report must show), and the span of the
-//! value a JSON pointer names, so the HTML report can highlight it. Pure text work; no I/O.
+//! float parse would silently change the very value a report must show), an excerpt of a large
+//! answer focused on the values its findings point at ([`focused`]: the start for context, then
+//! the path to each value, siblings left out and counted), and the span of the value a JSON
+//! pointer names in any of these texts, even cut ([`locate`]), so the HTML report highlights
+//! exactly that value. Pure text work; no I/O.
+
+mod locate;
+mod printer;
+
+pub use locate::locate;
 
 use std::ops::Range;
+
+use printer::Printer;
 
 /// `text` re-indented (two spaces) when it is valid JSON; `None` otherwise.
 pub fn pretty(text: &str) -> Option<String> {
@@ -20,6 +30,25 @@ pub fn pretty_prefix(text: &str, limit: usize) -> Option<(String, bool)> {
     printer.limit = limit;
     printer.value(0)?;
     Some((printer.out, printer.stopped))
+}
+
+/// `text` re-indented with everything printed while the output is under `context` bytes, and
+/// after that only what leads to the values at `pointers`: each value whole, with the other
+/// members of the object holding it. What is left out becomes a line `… N elements left out`
+/// (or `members`), which [`locate`] counts, so pointers still resolve in the result. `None`
+/// when `text` is not JSON or no pointer points into a body.
+pub fn focused(text: &str, pointers: &[&str], context: usize) -> Option<String> {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+    let mut printer = Printer::new(text, pointers);
+    if !printer.tracking() {
+        return None;
+    }
+    printer.out = String::with_capacity(context * 2 + 1024);
+    printer.focus = Some(context);
+    // The excerpt keeps a few kilobytes: printing stops well after that.
+    printer.limit = context + 16 * 1024;
+    printer.value(0)?;
+    Some(printer.out)
 }
 
 /// A re-indented body and, when asked for, where the pointed-at value sits in it.
@@ -61,172 +90,6 @@ pub fn pointer_tokens(pointer: &str) -> Option<Vec<String>> {
             .map(|t| t.replace("~1", "/").replace("~0", "~"))
             .collect(),
     )
-}
-
-struct Printer<'a> {
-    src: &'a str,
-    pos: usize,
-    out: String,
-    /// The path to the value being printed; kept only when there are targets to find.
-    path: Vec<String>,
-    targets: Vec<Option<Vec<String>>>,
-    spans: Vec<Option<Range<usize>>>,
-    /// Output length after which printing stops (`stopped` is set).
-    limit: usize,
-    stopped: bool,
-}
-
-impl<'a> Printer<'a> {
-    fn new(src: &'a str, pointers: &[&str]) -> Printer<'a> {
-        Printer {
-            src,
-            pos: 0,
-            out: String::with_capacity(src.len() + src.len() / 2),
-            path: Vec::new(),
-            targets: pointers.iter().map(|p| pointer_tokens(p)).collect(),
-            spans: vec![None; pointers.len()],
-            limit: usize::MAX,
-            stopped: false,
-        }
-    }
-
-    fn tracking(&self) -> bool {
-        self.targets.iter().any(Option::is_some)
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.src.as_bytes().get(self.pos).copied()
-    }
-
-    fn skip_ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
-            self.pos += 1;
-        }
-    }
-
-    fn newline(&mut self, indent: usize) {
-        self.out.push('\n');
-        for _ in 0..indent {
-            self.out.push_str("  ");
-        }
-    }
-
-    fn value(&mut self, indent: usize) -> Option<()> {
-        // serde_json validated the text without a depth limit: a hostile body nested 200,000
-        // deep would overflow the stack here (and re-indent to gigabytes). Shown raw instead.
-        if indent > crate::checks::json::MAX_DEPTH {
-            return None;
-        }
-        if self.out.len() >= self.limit {
-            self.stopped = true;
-            return Some(());
-        }
-        self.skip_ws();
-        let start = self.out.len();
-        match self.peek()? {
-            b'{' => self.container(indent, b'}', true)?,
-            b'[' => self.container(indent, b']', false)?,
-            b'"' => {
-                let token = self.string_token()?;
-                self.out.push_str(token);
-            }
-            _ => {
-                let begin = self.pos;
-                while !matches!(
-                    self.peek(),
-                    None | Some(b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
-                ) {
-                    self.pos += 1;
-                }
-                self.out.push_str(self.src.get(begin..self.pos)?);
-            }
-        }
-        for (target, span) in self.targets.iter().zip(self.spans.iter_mut()) {
-            if span.is_none() && target.as_ref() == Some(&self.path) {
-                *span = Some(start..self.out.len());
-            }
-        }
-        Some(())
-    }
-
-    fn container(&mut self, indent: usize, close: u8, is_object: bool) -> Option<()> {
-        self.out.push(if is_object { '{' } else { '[' });
-        self.pos += 1;
-        self.skip_ws();
-        if self.peek()? == close {
-            self.pos += 1;
-            self.out.push(close as char);
-            return Some(());
-        }
-        let mut index = 0usize;
-        loop {
-            self.newline(indent + 1);
-            self.skip_ws();
-            let tracking = self.tracking();
-            let segment = if is_object {
-                let raw = self.string_token()?;
-                self.out.push_str(raw);
-                self.out.push_str(": ");
-                self.skip_ws();
-                if self.peek()? != b':' {
-                    return None;
-                }
-                self.pos += 1;
-                match tracking {
-                    true => serde_json::from_str::<String>(raw).ok()?,
-                    false => String::new(),
-                }
-            } else if tracking {
-                index.to_string()
-            } else {
-                String::new()
-            };
-            if tracking {
-                self.path.push(segment);
-            }
-            self.value(indent + 1)?;
-            if tracking {
-                self.path.pop();
-            }
-            if self.stopped {
-                return Some(());
-            }
-            index += 1;
-            self.skip_ws();
-            match self.peek()? {
-                b',' => {
-                    self.pos += 1;
-                    self.out.push(',');
-                }
-                c if c == close => {
-                    self.pos += 1;
-                    self.newline(indent);
-                    self.out.push(close as char);
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    /// The raw string token at `pos`, quotes and escapes included.
-    fn string_token(&mut self) -> Option<&'a str> {
-        let bytes = self.src.as_bytes();
-        let begin = self.pos;
-        if bytes.get(begin) != Some(&b'"') {
-            return None;
-        }
-        let mut i = begin + 1;
-        loop {
-            match bytes.get(i)? {
-                b'\\' => i += 2,
-                b'"' => break,
-                _ => i += 1,
-            }
-        }
-        self.pos = i + 1;
-        self.src.get(begin..=i)
-    }
 }
 
 #[cfg(test)]
@@ -276,5 +139,31 @@ mod tests {
         // Idempotent on its own output.
         let once = pretty(r#"{"a":[1,{"b":null}]}"#).unwrap();
         assert_eq!(pretty(&once).unwrap(), once);
+    }
+
+    #[test]
+    fn focused_keeps_the_start_the_path_and_the_target_object() {
+        let items: Vec<String> = (0..50)
+            .map(|i| format!("{{\"agentId\":{i},\"agentRelease\":{}}}", i % 3))
+            .collect();
+        let body = format!(
+            "{{\"resultCode\":\"0100000\",\"resultDatas\":[{}],\"resultDesc\":[1,2]}}",
+            items.join(",")
+        );
+        let text = focused(&body, &["/resultDatas/40/agentRelease"], 120).unwrap();
+        assert!(text.contains("\"agentId\": 40"), "{text}");
+        assert!(!text.contains("\"agentId\": 39"), "{text}");
+        assert!(text.contains("… 1 member left out"), "{text}");
+        assert!(text.contains("elements left out,\n    {"), "{text}");
+        let span = locate(
+            &text,
+            &["/resultDatas/40/agentRelease", "/resultDatas/1/agentId"],
+        );
+        assert_eq!(&text[span[0].clone().unwrap()], "1");
+        assert_eq!(&text[span[1].clone().unwrap()], "1");
+        // Without a pointer into the body there is nothing to focus on.
+        assert_eq!(focused(&body, &["status"], 120), None);
+        // Unfocused printing is unchanged by the focus machinery.
+        assert_eq!(pretty(&body).unwrap(), layout(&body, None).unwrap().text);
     }
 }

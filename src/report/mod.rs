@@ -162,8 +162,13 @@ pub fn coverage(clauses: &crate::contract::Clauses, cases: &[CaseRecord]) -> Vec
             if case.verdict != Verdict::Skipped {
                 reached.push(std::sync::Arc::clone(&id));
             }
+            // A failure counts under the clause its violation cites; a case that failed with no
+            // finding (no answer came) under its own clause.
             let failed_here = case.verdict == Verdict::Failed
-                && (case.clause == *clause || case.failures().any(|v| v.clause == *clause));
+                && match case.failures().next() {
+                    Some(_) => case.failures().any(|v| v.clause == *clause),
+                    None => case.clause == *clause,
+                };
             if failed_here {
                 *failed += 1;
             }
@@ -177,17 +182,43 @@ pub fn coverage(clauses: &crate::contract::Clauses, cases: &[CaseRecord]) -> Vec
     rows
 }
 
-/// Adds what the relations reached to a coverage table (from [`coverage`]): a relation reaches
-/// the clauses its findings cite, and is listed there as `relation:NAME`.
+/// The clauses a relation exercises whether it passes or fails, by the start of its name
+/// (`sub-batch::head`, `discovery::ccId`): the clauses of the checks it runs.
+const RELATION_CLAUSES: &[(&str, &[&str])] = &[
+    ("sub-batch", &["notes:6.14"]),
+    ("permutation", &["notes:6.14"]),
+    ("duplication", &["notes:6.14", "notes:6.3"]),
+    ("repetition", &["notes:6.14", "notes:6.16"]),
+    ("discovery", &["notes:6.1"]),
+];
+
+/// Adds what the relations reached to a coverage table (from [`coverage`]): a relation that ran
+/// reaches the clauses it exercises ([`RELATION_CLAUSES`]) and those its findings cite, and is
+/// listed there as `relation:NAME`. It counts as failed only under the clauses its failures
+/// cite. A skipped relation reaches nothing.
 pub fn add_relation_coverage(coverage: &mut Vec<ClauseCoverage>, relations: &[RelationRecord]) {
     for relation in relations {
         let name = format!("relation:{}", relation.relation);
-        for violation in &relation.violations {
-            let index = match coverage.iter().position(|r| r.clause == violation.clause) {
+        let family = relation.relation.split("::").next().unwrap_or_default();
+        let exercised = RELATION_CLAUSES
+            .iter()
+            .filter(|(prefix, _)| *prefix == family)
+            .flat_map(|(_, clauses)| clauses.iter().copied())
+            .filter(|_| relation.verdict != Verdict::Skipped);
+        let cited = relation.violations.iter().map(|v| v.clause.as_str());
+        let mut reached: Vec<&str> = Vec::new();
+        for clause in exercised.chain(cited) {
+            if !reached.contains(&clause) {
+                reached.push(clause);
+            }
+        }
+        let explained = relation.violations.iter().any(|v| v.is_failure());
+        for clause in reached {
+            let index = match coverage.iter().position(|r| r.clause == clause) {
                 Some(i) => i,
                 None => {
                     coverage.push(ClauseCoverage {
-                        clause: violation.clause.clone(),
+                        clause: clause.to_owned(),
                         title: "(not in the clause catalogue)".to_owned(),
                         cases: Vec::new(),
                         failed: 0,
@@ -199,12 +230,20 @@ pub fn add_relation_coverage(coverage: &mut Vec<ClauseCoverage>, relations: &[Re
             let row = &mut coverage[index];
             if !row.cases.iter().any(|c| **c == *name) {
                 row.cases.push(std::sync::Arc::from(name.as_str()));
-                if relation.verdict == Verdict::Failed {
+                // Under the clauses its failures cite; with none (no answer), where it ran.
+                let failed_here = !explained
+                    || relation
+                        .violations
+                        .iter()
+                        .any(|v| v.is_failure() && v.clause == clause);
+                if relation.verdict == Verdict::Failed && failed_here {
                     row.failed += 1;
                 }
             }
-            if !row.checks.contains(&violation.check) {
-                row.checks.push(violation.check.clone());
+            for violation in relation.violations.iter().filter(|v| v.clause == clause) {
+                if !row.checks.contains(&violation.check) {
+                    row.checks.push(violation.check.clone());
+                }
             }
         }
     }
@@ -285,13 +324,64 @@ mod tests {
             .map(|r| r.clause.as_str())
             .collect();
         assert_eq!(tail, ["x:alpha", "x:zeta"]);
+        // The case's own clause is reached; its failures count where they cite.
         assert_eq!(
             row("x:zeta").map(|r| (r.failed, r.title.as_str())),
-            Some((1, "(not in the clause catalogue)"))
+            Some((0, "(not in the clause catalogue)"))
         );
+        assert_eq!(row("x:alpha").map(|r| r.failed), Some(1));
         assert_eq!(
             row("x:alpha").map(|r| r.checks.clone()),
             Some(vec!["X-1".to_owned()])
         );
+    }
+
+    fn relation(name: &str, verdict: &str, violations: serde_json::Value) -> RelationRecord {
+        serde_json::from_value(json!({"relation": name, "verdict": verdict,
+                                      "violations": violations}))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    #[test]
+    fn failures_count_under_the_cited_clause_and_relations_reach_6_14_when_they_pass() {
+        let contract = crate::contract::Contract::embedded("2023-12").unwrap();
+        let cases = [case(
+            "fleet::0001",
+            "seed:table2:agentIds",
+            "failed",
+            json!([violation("CMS-RESP-003", "notes:6.5")]),
+        )];
+        let mut rows = coverage(contract.clauses(), &cases);
+        let relations = [
+            relation("permutation", "passed", json!([])),
+            relation("sub-batch::head", "passed", json!([])),
+            relation(
+                "duplication",
+                "failed",
+                json!([violation("CMS-REL-004", "notes:6.3")]),
+            ),
+            relation("repetition", "skipped", json!([])),
+        ];
+        add_relation_coverage(&mut rows, &relations);
+        let row = |clause: &str| rows.iter().find(|r| r.clause == clause).unwrap();
+        assert_eq!(row("notes:6.5").failed, 1);
+        // Reached by the case, but not what it broke.
+        assert_eq!(row("seed:table2:agentIds").failed, 0);
+        assert_eq!(row("seed:table2:agentIds").cases.len(), 1);
+        let reached: Vec<&str> = row("notes:6.14").cases.iter().map(|c| &**c).collect();
+        assert_eq!(
+            reached,
+            [
+                "relation:permutation",
+                "relation:sub-batch::head",
+                "relation:duplication"
+            ]
+        );
+        // The duplication relation failed notes:6.3, not notes:6.14.
+        assert_eq!(row("notes:6.14").failed, 0);
+        assert_eq!(row("notes:6.3").failed, 1);
+        assert_eq!(row("notes:6.3").checks, ["CMS-REL-004"]);
+        // A skipped relation reaches nothing.
+        assert!(row("notes:6.16").cases.is_empty());
     }
 }

@@ -292,6 +292,9 @@ impl RunRecord {
 /// Longest body excerpt kept in a report.
 pub const MAX_EXCERPT_BYTES: usize = 4096;
 
+/// How much of a large answer's start a focused excerpt keeps before the pointed-at values.
+const FOCUS_CONTEXT_BYTES: usize = 1200;
+
 impl RequestRecord {
     /// The record of a request as sent to `base_url`, with secrets redacted.
     pub fn from_sent(
@@ -316,14 +319,27 @@ impl ResponseRecord {
         received: &crate::checks::Received,
         redactor: &crate::redact::Redactor,
     ) -> Self {
+        Self::from_received_at(received, redactor, &[])
+    }
+
+    /// [`Self::from_received`] with a large JSON answer's excerpt focused on the values at
+    /// `pointers` (the findings'), so the report shows them rather than only the answer's start.
+    pub fn from_received_at(
+        received: &crate::checks::Received,
+        redactor: &crate::redact::Redactor,
+        pointers: &[&str],
+    ) -> Self {
         let text = lossy_text(&received.body);
         // Only the excerpt is kept, so only a little more than it is laid out and scrubbed: the
         // margin keeps a secret that straddles the cut whole for the scrub. A short body is
         // kept as sent and laid out when reports are made (`lay_out_excerpt`): most records
         // are never shown one by one.
         let enough = MAX_EXCERPT_BYTES + redactor.longest() + 8;
+        let focused = || super::excerpt::focused(&text, pointers, FOCUS_CONTEXT_BYTES);
         let body_excerpt = if text.len() <= MAX_EXCERPT_BYTES {
             redactor.scrub(&text)
+        } else if let Some(focused) = focused() {
+            excerpt_text(&redactor.scrub(&focused))
         } else {
             match super::excerpt::pretty_prefix(&text, enough) {
                 Some((pretty, false)) => excerpt_text(&redactor.scrub(&pretty)),

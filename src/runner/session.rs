@@ -4,6 +4,9 @@
 
 use std::time::Instant;
 
+/// The failing values an excerpt is focused on; an excerpt holds a few before it is cut.
+const FOCUSED_POINTERS: usize = 8;
+
 use tokio::runtime::Runtime;
 
 use super::config::{RunConfig, Target};
@@ -339,7 +342,17 @@ impl Session {
         if keep_exchange {
             record.request = Some(self.request_record(exchange));
             if let Ok(received) = &exchange.response {
-                record.response = Some(ResponseRecord::from_received(received, &redactor));
+                // The excerpt of a large answer shows what the failures point at.
+                let pointers: Vec<&str> = record
+                    .violations
+                    .iter()
+                    .filter(|v| v.is_failure())
+                    .map(|v| v.pointer.as_str())
+                    .take(FOCUSED_POINTERS)
+                    .collect();
+                record.response = Some(ResponseRecord::from_received_at(
+                    received, &redactor, &pointers,
+                ));
             }
         }
         for violation in &mut record.violations {

@@ -1,16 +1,21 @@
-//! `report.html`: one self-contained page (CSS and the outcome filter script inline, no external
-//! resource) with the summary, the per-clause coverage table, failures by check, and each
-//! failed case's answer excerpt with the offending value highlighted. The template
+//! `report.html`: one self-contained page (CSS, inline SVG pictures and the outcome filter script
+//! inline, no external resource) for a person: the verdict and the grouped failures first, then
+//! the pictures ([`charts`]), the run details, the per-clause coverage table, and each case,
+//! a failed case with its answer excerpt and the offending value highlighted ([`highlight`]). The template
 //! (`report.html`, next to this file) is rendered by minijinja with HTML auto-escaping, so
 //! nothing a server sent can become markup. This module only prepares the view data.
 
 use serde::Serialize;
 
-use super::excerpt;
 use super::group::{self, CheckGroup};
 use super::model::{CaseRecord, RunRecord, Verdict};
 use crate::checks::{Expectation, Outcome, Severity};
 use crate::error::{Error, Result};
+
+pub mod charts;
+pub mod highlight;
+
+use highlight::Highlighted;
 
 const TEMPLATE: &str = include_str!("report.html");
 
@@ -46,6 +51,7 @@ struct Page<'a> {
     baseline: Option<&'a super::model::BaselineSummary>,
     outcomes: Vec<OutcomeCount>,
     cases: Vec<CaseView<'a>>,
+    charts: charts::Charts,
 }
 
 #[derive(Serialize)]
@@ -106,7 +112,9 @@ struct CaseView<'a> {
     findings: Vec<FindingView>,
     error: Option<&'a str>,
     status: Option<u16>,
-    excerpt: Option<ExcerptView>,
+    /// The answer's size when the excerpt holds only part of it.
+    cut_from: Option<usize>,
+    excerpt: Option<Highlighted>,
     request: Option<String>,
     reproduce: Option<&'a super::model::Reproduction>,
 }
@@ -115,20 +123,6 @@ struct CaseView<'a> {
 struct FindingView {
     text: String,
     failure: bool,
-}
-
-/// An answer excerpt cut into plain and highlighted pieces; each is escaped by the template.
-#[derive(Serialize, Debug, PartialEq)]
-struct ExcerptView {
-    /// The pointers whose values are highlighted.
-    pointers: Vec<String>,
-    pieces: Vec<Piece>,
-}
-
-#[derive(Serialize, Debug, PartialEq)]
-struct Piece {
-    text: String,
-    marked: bool,
 }
 
 fn page(record: &RunRecord) -> Page<'_> {
@@ -165,10 +159,7 @@ fn page(record: &RunRecord) -> Page<'_> {
         duration: format!("{:.1} s", record.meta.duration_ms / 1000.0),
         gaps: coverage.iter().filter(|c| c.gap).count(),
         coverage,
-        groups: group::by_check(record, Severity::Failure)
-            .iter()
-            .map(group_view)
-            .collect(),
+        groups: failure_groups(record),
         relations: record
             .relations
             .iter()
@@ -191,7 +182,17 @@ fn page(record: &RunRecord) -> Page<'_> {
         baseline: record.baseline.as_ref(),
         outcomes,
         cases: record.cases.iter().map(case_view).collect(),
+        charts: charts::charts(&record.cases, &record.coverage),
     }
+}
+
+/// The failures as the page shows them, first after the verdict: the one function that
+/// decides how findings are grouped for `report.html` (the template draws whatever it returns).
+fn failure_groups(record: &RunRecord) -> Vec<GroupView> {
+    group::by_check(record, Severity::Failure)
+        .iter()
+        .map(group_view)
+        .collect()
 }
 
 fn group_view(g: &CheckGroup<'_>) -> GroupView {
@@ -251,6 +252,11 @@ fn case_view(case: &CaseRecord) -> CaseView<'_> {
             .collect(),
         error: case.error.as_deref(),
         status: case.response.as_ref().map(|r| r.status),
+        cut_from: case
+            .response
+            .as_ref()
+            .filter(|r| r.body_bytes > super::model::MAX_EXCERPT_BYTES)
+            .map(|r| r.body_bytes),
         excerpt: if detailed { excerpt_view(case) } else { None },
         request: case.request.as_ref().map(|r| {
             let headers: Vec<String> = r.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
@@ -266,70 +272,24 @@ fn case_view(case: &CaseRecord) -> CaseView<'_> {
     }
 }
 
-/// The answer excerpt with every offending value marked: located structurally at its JSON
-/// pointer, else (a cut or non-JSON body) by its rendered text.
-fn excerpt_view(case: &CaseRecord) -> Option<ExcerptView> {
+/// The answer excerpt with every offending value marked (failures first).
+fn excerpt_view(case: &CaseRecord) -> Option<Highlighted> {
     let body = &case.response.as_ref()?.body_excerpt;
     if body.is_empty() {
         return None;
     }
-    let mut findings: Vec<_> = case.failures().collect();
-    findings.extend(case.violations.iter().filter(|v| !v.is_failure()));
-    // A finding about the whole body (pointer "") would mark everything: nothing to point at.
-    findings.retain(|v| !v.pointer.is_empty());
-    let pointers: Vec<&str> = findings.iter().map(|v| v.pointer.as_str()).collect();
-    let mut marks: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
-    let text = match excerpt::layout_many(body, &pointers) {
-        Some((text, spans)) => {
-            for (span, pointer) in spans.into_iter().zip(&pointers) {
-                if let Some(span) = span {
-                    marks.push((span, pointer));
-                }
-            }
-            text
-        }
-        None => {
-            for v in &findings {
-                let Some(value) = v.value.as_deref().filter(|v| !v.is_empty()) else {
-                    continue;
-                };
-                if let Some(start) = body.find(value) {
-                    marks.push((start..start + value.len(), &v.pointer));
-                }
-            }
-            body.clone()
-        }
-    };
-    // Outer spans first; a span inside (or overlapping) an earlier one is already marked.
-    marks.sort_by_key(|(span, _)| (span.start, std::cmp::Reverse(span.end)));
-    let mut pieces = Vec::new();
-    let mut shown = Vec::new();
-    let mut at = 0;
-    for (span, pointer) in marks {
-        if span.start < at {
-            continue;
-        }
-        pieces.push(Piece {
-            text: text[at..span.start].to_owned(),
-            marked: false,
-        });
-        pieces.push(Piece {
-            text: text[span.clone()].to_owned(),
-            marked: true,
-        });
-        if !shown.iter().any(|p| p == pointer) {
-            shown.push(pointer.to_owned());
-        }
-        at = span.end;
-    }
-    pieces.push(Piece {
-        text: text[at..].to_owned(),
-        marked: false,
-    });
-    Some(ExcerptView {
-        pointers: shown,
-        pieces,
-    })
+    let findings: Vec<(&str, Option<&str>)> = case
+        .failures()
+        .chain(case.violations.iter().filter(|v| !v.is_failure()))
+        .map(|v| (v.pointer.as_str(), v.value.as_deref()))
+        .collect();
+    let mut shown = highlight::highlight(body, &findings);
+    // Only a failing value missing from the excerpt is worth a word; information findings
+    // often point at a whole array.
+    shown
+        .missing
+        .retain(|pointer| case.failures().any(|v| v.pointer == *pointer));
+    Some(shown)
 }
 
 fn verdict_label(verdict: Verdict) -> &'static str {
