@@ -321,6 +321,7 @@ impl Session {
             checks::assess(&self.contract, exchange, &case.expect, &self.check_options);
         record.observed = assessment.observed;
         record.violations = assessment.violations;
+        attribute_agents(&mut record.violations, exchange);
         let failed = exchange.response.is_err() || record.violations.iter().any(|v| v.is_failure());
         record.verdict = if failed {
             Verdict::Failed
@@ -398,6 +399,20 @@ impl Session {
             baselined: false,
             reproduce: None,
         }
+    }
+}
+
+/// Names the agent each finding about an agent object is about (reports count agents per
+/// finding group). The answer is parsed again only when a finding points into one.
+fn attribute_agents(violations: &mut [checks::Violation], exchange: &Exchange) {
+    if !checks::wants_agents(violations) {
+        return;
+    }
+    let Ok(received) = &exchange.response else {
+        return;
+    };
+    if let Ok(answer) = serde_json::from_slice::<serde_json::Value>(&received.body) {
+        checks::attribute_agents(violations, &answer);
     }
 }
 
