@@ -33,9 +33,11 @@ fn agent_of(pointer: &str, answer: &Value) -> Option<i64> {
 pub fn wants_agents(violations: &[Violation]) -> bool {
     violations.iter().any(|v| {
         v.agent.is_none()
-            && AGENT_ARRAYS
-                .iter()
-                .any(|array| v.pointer.strip_prefix('/').is_some_and(|p| p.starts_with(array)))
+            && AGENT_ARRAYS.iter().any(|array| {
+                v.pointer
+                    .strip_prefix('/')
+                    .is_some_and(|p| p.starts_with(array))
+            })
     })
 }
 
@@ -73,10 +75,7 @@ mod tests {
         assert!(wants_agents(&violations));
         attribute_agents(&mut violations, &answer);
         let agents: Vec<Option<i64>> = violations.iter().map(|v| v.agent).collect();
-        assert_eq!(
-            agents,
-            [Some(102), Some(103), None, None, None, None, None]
-        );
+        assert_eq!(agents, [Some(102), Some(103), None, None, None, None, None]);
         assert!(!wants_agents(&violations[4..6]));
     }
 }

@@ -293,6 +293,35 @@ pub fn outcome_label(case: &CaseRecord) -> &'static str {
     }
 }
 
+/// The cases' totals in the words of the console's last line (`cases: ...`): `161 passed, 195
+/// failed, 5 skipped`, the failed count as libtest counts it, with the baselined ones named.
+pub fn cases_summary(totals: &super::model::Totals) -> String {
+    let mut line = format!("{} passed, {} failed", totals.passed, totals.failed);
+    if totals.baselined > 0 {
+        line.push_str(&format!(" ({} accepted by the baseline)", totals.baselined));
+    }
+    if totals.skipped > 0 {
+        line.push_str(&format!(", {} skipped", totals.skipped));
+    }
+    line
+}
+
+/// The relations' totals in the words of the console's last line (`relations: ...`):
+/// `10 passed, 0 failed`, with `, N skipped` when any were.
+pub fn relations_summary(relations: &[super::model::RelationRecord]) -> String {
+    let count = |verdict: Verdict| relations.iter().filter(|r| r.verdict == verdict).count();
+    let mut line = format!(
+        "{} passed, {} failed",
+        count(Verdict::Passed),
+        count(Verdict::Failed)
+    );
+    let skipped = count(Verdict::Skipped);
+    if skipped > 0 {
+        line.push_str(&format!(", {skipped} skipped"));
+    }
+    line
+}
+
 /// The run's verdict for a human.
 pub fn gate_label(record: &RunRecord) -> &'static str {
     if record.conformant() {
@@ -434,6 +463,9 @@ mod tests {
         assert_eq!(g.rows[0].cases.len(), 2);
         let info = by_check(&record, Severity::Info);
         assert_eq!(info.len(), 1);
-        assert_eq!((info[0].agents, info[0].values.clone()), (0, ValueSummary::None));
+        assert_eq!(
+            (info[0].agents, info[0].values.clone()),
+            (0, ValueSummary::None)
+        );
     }
 }

@@ -426,19 +426,36 @@ pub fn describe(failure: &TransportFailure) -> String {
     }
 }
 
-/// What a failed trial prints: each failing violation, then the transport error if any.
+/// What a failed trial prints: one line naming each failing check at each pointer pattern
+/// (`CMS-RESP-003 /resultDatas/*/agentRelease (40 findings)`), then the transport error if any.
+/// The values, the example and its rerun line come once per group at the end of the run
+/// ([`super::record::failure_summary`]), not once per case.
 pub fn failure_message(record: &CaseRecord) -> String {
-    let mut lines: Vec<String> = record
-        .violations
-        .iter()
-        .filter(|v| v.is_failure())
-        .map(ToString::to_string)
+    let mut patterns: Vec<(&str, String, usize)> = Vec::new();
+    for violation in record.violations.iter().filter(|v| v.is_failure()) {
+        let pattern = report::group::fold_pointer(&violation.pointer);
+        match patterns
+            .iter_mut()
+            .find(|(check, p, _)| *check == violation.check && *p == pattern)
+        {
+            Some(entry) => entry.2 += 1,
+            None => patterns.push((&violation.check, pattern, 1)),
+        }
+    }
+    let mut parts: Vec<String> = patterns
+        .into_iter()
+        .map(|(check, pattern, count)| {
+            let at = if pattern.is_empty() {
+                "<body>"
+            } else {
+                &pattern
+            };
+            let noun = if count == 1 { "finding" } else { "findings" };
+            format!("{check} {at} ({count} {noun})")
+        })
         .collect();
     if let Some(error) = &record.error {
-        lines.push(error.clone());
+        parts.push(error.replace(['\n', '\r'], " "));
     }
-    if let Some(repro) = &record.reproduce {
-        lines.push(format!("rerun: {}", repro.command));
-    }
-    lines.join("\n")
+    parts.join("; ")
 }
