@@ -79,6 +79,7 @@ fn violation(
         pointer: pointer.into(),
         value: value.map(str::to_owned),
         message: message.into(),
+        agent: None,
     }
 }
 

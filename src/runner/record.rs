@@ -121,7 +121,13 @@ pub fn failure_summary(record: &RunRecord) -> Vec<String> {
                 .unwrap_or_default();
             lines.push(format!(
                 "    example {}{agent} at {}: {}{value}",
-                example.id, finding.pointer, finding.message
+                example.id,
+                if finding.pointer.is_empty() {
+                    "<body>"
+                } else {
+                    &finding.pointer
+                },
+                finding.message
             ));
             if let Some(reproduce) = &example.reproduce {
                 lines.push(format!("    rerun: {}", reproduce.command));
