@@ -44,10 +44,7 @@ fn one_defect_is_one_entry_in_report_md_and_one_block_on_the_console() {
         markdown.lines().count()
     );
     let failures = section(&markdown, "## Failures");
-    let entries: Vec<&str> = failures
-        .lines()
-        .filter(|l| l.starts_with("### "))
-        .collect();
+    let entries: Vec<&str> = failures.lines().filter(|l| l.starts_with("### ")).collect();
     assert_eq!(
         entries
             .iter()
@@ -70,10 +67,9 @@ fn one_defect_is_one_entry_in_report_md_and_one_block_on_the_console() {
     );
 
     // The groups report.json's findings make, against the console's summary.
-    let json: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("out/report.json")).unwrap(),
-    )
-    .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
     let groups: BTreeSet<(String, String)> = json["cases"]
         .as_array()
         .unwrap()

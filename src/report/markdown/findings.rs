@@ -95,16 +95,19 @@ fn example(out: &mut String, case: &CaseRecord, pointer: &str) {
             "- Answer: HTTP {}, {} bytes",
             response.status, response.body_bytes
         );
+        let into_body =
+            super::super::excerpt::pointer_tokens(pointer).is_some_and(|t| !t.is_empty());
         match answer_lines(&response.body_excerpt, pointer) {
             Some(lines) => {
-                let _ = writeln!(
+                let _ = write!(
                     out,
                     ", at {}:\n{}",
-                    code(pattern_label(pointer)),
+                    code(pointer),
                     indent(&fenced("json", &lines))
                 );
             }
-            None => out.push_str(" (the value is past the recorded excerpt)\n"),
+            None if into_body => out.push_str(" (the value is past the recorded excerpt)\n"),
+            None => out.push('\n'),
         }
     } else if let Some(error) = &case.error {
         let _ = writeln!(out, "- No answer: {}", code(error));
@@ -216,6 +219,11 @@ fn answer_lines(excerpt: &str, pointer: &str) -> Option<String> {
     let at = locate(excerpt, &tokens)?;
     let lines: Vec<&str> = excerpt.lines().collect();
     let line = excerpt[..at].matches('\n').count();
+    let line_start = excerpt[..at].rfind('\n').map_or(0, |i| i + 1);
+    if lines.get(line).is_some_and(|l| l.len() > MAX_LINE_CHARS) {
+        // A compact body: a window of the one long line around the value.
+        return Some(window(excerpt, line_start, at));
+    }
     let from = line.saturating_sub(ANSWER_CONTEXT_LINES);
     let to = (line + ANSWER_CONTEXT_LINES + 1).min(lines.len());
     let shown = &lines[from..to];
@@ -231,6 +239,32 @@ fn answer_lines(excerpt: &str, pointer: &str) -> Option<String> {
             .map(|l| l.get(margin..).unwrap_or(l.trim_start()))
             .collect::<Vec<_>>()
             .join("\n"),
+    )
+}
+
+/// A line of the answer longer than this is shown as a window around the value.
+const MAX_LINE_CHARS: usize = 160;
+
+/// Characters shown on either side of the value's start in a window.
+const WINDOW_CHARS: usize = 60;
+
+/// The characters of the line starting at `line_start` around byte `at`, `…` marking cuts.
+fn window(text: &str, line_start: usize, at: usize) -> String {
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let before: Vec<(usize, char)> = text[line_start..at].char_indices().collect();
+    let from = before
+        .len()
+        .checked_sub(WINDOW_CHARS)
+        .map_or(line_start, |i| line_start + before[i].0);
+    let to = text[at..line_end]
+        .char_indices()
+        .nth(WINDOW_CHARS)
+        .map_or(line_end, |(i, _)| at + i);
+    format!(
+        "{}{}{}",
+        if from > line_start { "…" } else { "" },
+        &text[from..to],
+        if to < line_end { "…" } else { "" }
     )
 }
 
@@ -333,6 +367,15 @@ mod tests {
         assert!(answer_lines(excerpt, "/resultDesc/0").is_none());
         assert!(answer_lines(excerpt, "header:content-type").is_none());
         assert!(answer_lines(excerpt, "").is_none());
+        let compact = format!(
+            "{{\"pad\":\"{}\",\"resultDesc\":[{{\"agentId\":1,\"state\":11}}],\"tail\":\"{}\"}}",
+            "p".repeat(100),
+            "t".repeat(100)
+        );
+        let shown = answer_lines(&compact, "/resultDesc/0/state").unwrap();
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        assert!(shown.contains("\"agentId\":1,\"state\":11}]"), "{shown}");
+        assert_eq!(shown.chars().count(), 2 * WINDOW_CHARS + 2);
     }
 
     #[test]
