@@ -1,5 +1,6 @@
 //! Outcome collection: the run's [`RunRecord`] assembled from the case records, its totals,
-//! the RFC 3339 times, and the one summary line a CI log ends with. Pure.
+//! the RFC 3339 times, the grouped failure summary printed after libtest's output, and the one
+//! line a CI log ends with. Pure.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
