@@ -158,6 +158,40 @@ pub fn failure_summary(record: &RunRecord) -> Vec<String> {
     lines
 }
 
+/// What a failed trial prints: one line naming each failing check at each pointer pattern
+/// (`CMS-RESP-003 /resultDatas/*/agentRelease (40 findings)`), then the transport error if any.
+/// The values, the example and its rerun line come once per group at the end of the run
+/// ([`failure_summary`]), not once per case.
+pub fn failure_message(record: &CaseRecord) -> String {
+    let mut patterns: Vec<(&str, String, usize)> = Vec::new();
+    for violation in record.violations.iter().filter(|v| v.is_failure()) {
+        let pattern = report::group::fold_pointer(&violation.pointer);
+        match patterns
+            .iter_mut()
+            .find(|(check, p, _)| *check == violation.check && *p == pattern)
+        {
+            Some(entry) => entry.2 += 1,
+            None => patterns.push((&violation.check, pattern, 1)),
+        }
+    }
+    let mut parts: Vec<String> = patterns
+        .into_iter()
+        .map(|(check, pattern, count)| {
+            let at = if pattern.is_empty() {
+                "<body>"
+            } else {
+                &pattern
+            };
+            let noun = if count == 1 { "finding" } else { "findings" };
+            format!("{check} {at} ({count} {noun})")
+        })
+        .collect();
+    if let Some(error) = &record.error {
+        parts.push(error.replace(['\n', '\r'], " "));
+    }
+    parts.join("; ")
+}
+
 /// `2026-11-25T19:04:22Z`.
 pub fn rfc3339(time: SystemTime) -> String {
     let secs = time
@@ -249,6 +283,32 @@ mod tests {
              relations: 1 passed, 1 failed"
         );
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn a_failed_trial_prints_one_line_of_checks_at_pointer_patterns() {
+        let record: CaseRecord = serde_json::from_value(serde_json::json!({
+            "id": "p", "title": "p", "family": "property", "clause": "notes:6.5",
+            "verdict": "failed", "expected": "accepted", "duration_ms": 1.0,
+            "error": "timed out:\n10s",
+            "violations": [
+                {"check": "CMS-RESP-003", "clause": "notes:6.5", "severity": "failure",
+                 "pointer": "/resultDatas/0/agentRelease", "message": "m"},
+                {"check": "CMS-INFO-001", "clause": "notes:6.5", "severity": "info",
+                 "pointer": "/resultDesc", "message": "i"},
+                {"check": "CMS-RESP-003", "clause": "notes:6.5", "severity": "failure",
+                 "pointer": "/resultDatas/7/agentRelease", "message": "m"},
+                {"check": "CMS-HTTP-006", "clause": "notes:6.1", "severity": "failure",
+                 "pointer": "", "message": "m"}
+            ],
+            "reproduce": {"curl": "c", "auth_note": "n", "command": "cmsconform run --exact p"}
+        }))
+        .unwrap();
+        assert_eq!(
+            failure_message(&record),
+            "CMS-RESP-003 /resultDatas/*/agentRelease (2 findings); \
+             CMS-HTTP-006 <body> (1 finding); timed out: 10s"
+        );
     }
 
     #[test]

@@ -16,6 +16,9 @@ use crate::mock::{self, MockConfig, RunningMock};
 use crate::redact::Redactor;
 use crate::report::{self, CaseRecord, RequestRecord, ResponseRecord, RunMeta, Verdict};
 
+/// What a failed trial prints (it lives with the run's other summaries).
+pub use super::record::failure_message;
+
 /// Request body bytes in flight at most. An answer grows with the IDs asked for (about 400
 /// bytes of JSON and 3 KB parsed per agent), so this bounds the answers held at once whatever
 /// `-j` is: one full-length request, or many small ones. A request this large or larger is
@@ -424,38 +427,4 @@ pub fn describe(failure: &TransportFailure) -> String {
         TransportFailure::Protocol(d) => format!("protocol error: {d}"),
         TransportFailure::NotSent(d) => format!("not sent: {d}"),
     }
-}
-
-/// What a failed trial prints: one line naming each failing check at each pointer pattern
-/// (`CMS-RESP-003 /resultDatas/*/agentRelease (40 findings)`), then the transport error if any.
-/// The values, the example and its rerun line come once per group at the end of the run
-/// ([`super::record::failure_summary`]), not once per case.
-pub fn failure_message(record: &CaseRecord) -> String {
-    let mut patterns: Vec<(&str, String, usize)> = Vec::new();
-    for violation in record.violations.iter().filter(|v| v.is_failure()) {
-        let pattern = report::group::fold_pointer(&violation.pointer);
-        match patterns
-            .iter_mut()
-            .find(|(check, p, _)| *check == violation.check && *p == pattern)
-        {
-            Some(entry) => entry.2 += 1,
-            None => patterns.push((&violation.check, pattern, 1)),
-        }
-    }
-    let mut parts: Vec<String> = patterns
-        .into_iter()
-        .map(|(check, pattern, count)| {
-            let at = if pattern.is_empty() {
-                "<body>"
-            } else {
-                &pattern
-            };
-            let noun = if count == 1 { "finding" } else { "findings" };
-            format!("{check} {at} ({count} {noun})")
-        })
-        .collect();
-    if let Some(error) = &record.error {
-        parts.push(error.replace(['\n', '\r'], " "));
-    }
-    parts.join("; ")
 }
