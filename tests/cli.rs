@@ -40,7 +40,7 @@ fn exit_0_against_the_embedded_mock() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("seed: 5 (rerun with --seed 5)"))
-        .stdout(predicate::str::is_match(r"(?m)^\d+ passed, 0 failed(, \d+ skipped)?$").unwrap());
+        .stdout(predicate::str::is_match(r"(?m)^cases: \d+ passed, 0 failed(, \d+ skipped)?(; relations: \d+ passed, 0 failed)?$").unwrap());
 }
 
 #[test]
@@ -64,7 +64,7 @@ fn exit_1_against_a_mutated_mock_and_the_regression_is_replayed() {
     run(&[])
         .assert()
         .code(1)
-        .stdout(predicate::str::is_match(r"(?m)^\d+ passed, [1-9]\d* failed").unwrap())
+        .stdout(predicate::str::is_match(r"(?m)^cases: \d+ passed, [1-9]\d* failed").unwrap())
         .stdout(predicate::str::contains(cmsconform::auth::DEFAULT_SK).not())
         // A failure's rerun line reaches the same server with the same draw of cases.
         .stdout(predicate::str::contains(
@@ -166,7 +166,7 @@ fn list_and_filters_behave_like_cargo_test() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("test boundary::ccId::max ... ok"))
-        .stdout(predicate::str::is_match(r"(?m)^1 passed, 0 failed$").unwrap());
+        .stdout(predicate::str::is_match(r"(?m)^cases: 1 passed, 0 failed$").unwrap());
     cmsconform(dir.path())
         .args([
             "run",

@@ -79,6 +79,7 @@ fn violation(
         pointer: pointer.into(),
         value: value.map(str::to_owned),
         message: message.into(),
+        agent: None,
     }
 }
 
@@ -458,8 +459,17 @@ fn junit_snapshot() {
 
 #[test]
 fn json_validates_against_its_schema_and_reads_back() {
-    let (record, _) = fixture();
+    let (mut record, _) = fixture();
+    // A finding about an agent object names the agent (`agent`, omitted when none).
+    let state = record
+        .cases
+        .iter_mut()
+        .flat_map(|c| c.violations.iter_mut())
+        .find(|v| v.check == "FX-STATE-001")
+        .expect("the fixture has a state finding");
+    state.agent = Some(1031);
     let text = report::json::render(&record).unwrap();
+    assert_eq!(text.matches("\"agent\":").count(), 1, "{text}");
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     let validator = standalone_validator(&DataSource::schemas(), "report.schema.json")
         .expect("report.schema.json compiles");
@@ -480,6 +490,22 @@ fn json_validates_against_its_schema_and_reads_back() {
     let mut broken = value.clone();
     broken["cases"][0]["verdict"] = "maybe".into();
     assert!(!validator.is_valid(&broken));
+    let with_agent = serde_json::to_value(&record.cases).unwrap();
+    let at = with_agent
+        .as_array()
+        .and_then(|cases| {
+            cases.iter().enumerate().find_map(|(i, c)| {
+                c["violations"]
+                    .as_array()?
+                    .iter()
+                    .position(|v| v.get("agent").is_some())
+                    .map(|j| (i, j))
+            })
+        })
+        .expect("a violation with an agent");
+    let mut broken = value.clone();
+    broken["cases"][at.0]["violations"][at.1]["agent"] = "1031".into();
+    assert!(!validator.is_valid(&broken), "agent must be an integer");
 }
 
 /// Attributes of an element, as a CI parser reads them.

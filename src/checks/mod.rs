@@ -7,11 +7,13 @@
 //! - [`response`]: body envelope, schema conformance, rejection shape.
 //! - [`agents`]: the agent objects of a success.
 //! - [`command`]: `cmsconform check`.
+//! - [`attribute_agents`]: which agent a finding's pointer lands in.
 //!
 //! [`classify`] and [`judge`] tie one exchange to these rules. A multi-exchange check (notes:6.14)
 //! lives in its own submodule and speaks the same [`Violation`], prefixing pointers with `#n`.
 
 pub mod agents;
+mod attribute;
 pub mod command;
 pub mod hosted;
 pub mod json;
@@ -20,6 +22,7 @@ pub mod response;
 pub mod sample;
 pub mod status;
 
+pub use attribute::{attribute_agents, wants_agents};
 pub use command::command;
 pub use hosted::HomePair;
 pub use model::{

@@ -55,6 +55,11 @@ pub struct Violation {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub value: Option<String>,
     pub message: String,
+    /// The `agentId` of the agent object the pointer lands in (`/resultDatas/N/...`,
+    /// `/resultDesc/N/...`), filled from the answer after judging ([`super::attribute_agents`]):
+    /// the pointer alone names an agent only through the answer.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub agent: Option<i64>,
 }
 
 impl Violation {
@@ -70,6 +75,7 @@ impl Violation {
             pointer: pointer.into(),
             value: None,
             message: message.into(),
+            agent: None,
         }
     }
 

@@ -1,18 +1,37 @@
-//! Findings deduplicated for humans: one group per check id, one row per distinct (pointer,
-//! value, message) with every case that showed it. The Markdown and HTML reports render these;
-//! this module only arranges data.
+//! Findings grouped for humans: one defect, one entry. A group is one check id and one pointer
+//! pattern (array indices folded to `*`: `/resultDatas/*/agentRelease`), whatever the values:
+//! how many cases, answers and agents it touched, the values it saw, and one example case (the
+//! first in suite order) for its request, answer and reproduction. The Markdown and HTML
+//! reports and the console summary render these; this module only arranges data.
+
+use std::collections::BTreeSet;
 
 use super::model::{CaseRecord, RunRecord, Verdict};
 use crate::checks::{Severity, Violation};
 
-/// Every finding of one check across the run.
+/// Every finding of one check at one pointer pattern across the run.
 #[derive(Debug)]
 pub struct CheckGroup<'a> {
     pub check: &'a str,
+    /// The pointer with every all-digit segment folded to `*` (see [`fold_pointer`]).
+    pub pattern: String,
     /// The clauses its findings cited (one, unless the check serves several).
     pub clauses: Vec<&'a str>,
-    /// The check's one-line title from the catalogue, when it is there.
+    /// The check's one-line title from the catalogue (its rule), when it is there.
     pub title: Option<&'static str>,
+    /// The cases that showed it, in suite order; the first is the group's example.
+    pub cases: Vec<&'a CaseRecord>,
+    /// Cases among [`CheckGroup::cases`] whose answer was recorded.
+    pub answers: usize,
+    /// Distinct agents (`agentId`) its findings landed in; 0 when they name none.
+    pub agents: usize,
+    /// Findings in all (one case may show several, one per array item).
+    pub findings: usize,
+    pub values: ValueSummary,
+    /// The example case's first finding of this group.
+    pub example_finding: &'a Violation,
+    /// Distinct (pointer, value, message) findings with their cases, for renderers that list
+    /// them one by one (report.json keeps every finding anyway).
     pub rows: Vec<Row<'a>>,
 }
 
@@ -25,69 +44,225 @@ pub struct Row<'a> {
     pub cases: Vec<&'a CaseRecord>,
 }
 
+/// The values a group's findings reported.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueSummary {
+    /// No finding carried a value.
+    None,
+    /// Every value is a JSON number: the smallest and largest as rendered, and how many
+    /// distinct values lie between (inclusive).
+    Numbers {
+        min: String,
+        max: String,
+        distinct: usize,
+    },
+    /// The first distinct values in suite order, and how many more there are.
+    Listed { shown: Vec<String>, more: usize },
+}
+
+/// Distinct values listed before the rest is only counted.
+pub const MAX_SHOWN_VALUES: usize = 5;
+
 impl CheckGroup<'_> {
+    /// Distinct cases that showed the group.
     pub fn case_count(&self) -> usize {
-        let mut ids: Vec<&str> = self
-            .rows
-            .iter()
-            .flat_map(|r| r.cases.iter().map(|c| c.id.as_str()))
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids.len()
+        self.cases.len()
+    }
+
+    /// The group's example: the first case in suite order that showed it.
+    pub fn example(&self) -> Option<&CaseRecord> {
+        self.cases.first().copied()
     }
 }
 
-/// The findings of `severity` in failed cases (failures) or in any case (information), grouped
-/// by check id in id order.
+impl std::fmt::Display for ValueSummary {
+    /// `34..61 (28 distinct)`, `"0100001", "x" and 3 more`, or nothing.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValueSummary::None => Ok(()),
+            ValueSummary::Numbers { min, max, distinct } if *distinct == 1 => {
+                debug_assert_eq!(min, max);
+                write!(f, "{min}")
+            }
+            ValueSummary::Numbers { min, max, distinct } => {
+                write!(f, "{min}..{max} ({distinct} distinct)")
+            }
+            ValueSummary::Listed { shown, more } => {
+                write!(f, "{}", shown.join(", "))?;
+                if *more > 0 {
+                    write!(f, " and {more} more")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `/resultDatas/3/agentRelease` → `/resultDatas/*/agentRelease`; `#1/resultDesc/0` →
+/// `#1/resultDesc/*` (the exchange prefix names which request, not an array item).
+pub fn fold_pointer(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .map(|segment| {
+            if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The distinct values in first-seen order, summarized.
+pub fn summarize_values<'v>(values: impl IntoIterator<Item = &'v str>) -> ValueSummary {
+    let mut distinct: Vec<&str> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for value in values {
+        if seen.insert(value) {
+            distinct.push(value);
+        }
+    }
+    if distinct.is_empty() {
+        return ValueSummary::None;
+    }
+    let numbers: Option<Vec<(f64, &str)>> = distinct
+        .iter()
+        .map(|v| as_number(v).map(|n| (n, *v)))
+        .collect();
+    if let Some(numbers) = numbers {
+        let min = numbers.iter().min_by(|a, b| a.0.total_cmp(&b.0));
+        let max = numbers.iter().max_by(|a, b| a.0.total_cmp(&b.0));
+        if let (Some(min), Some(max)) = (min, max) {
+            return ValueSummary::Numbers {
+                min: min.1.to_owned(),
+                max: max.1.to_owned(),
+                distinct: distinct.len(),
+            };
+        }
+    }
+    ValueSummary::Listed {
+        shown: distinct
+            .iter()
+            .take(MAX_SHOWN_VALUES)
+            .map(|v| (*v).to_owned())
+            .collect(),
+        more: distinct.len().saturating_sub(MAX_SHOWN_VALUES),
+    }
+}
+
+/// A value rendered as a JSON number (`35`, `-1.5e3`), not a string holding digits.
+fn as_number(value: &str) -> Option<f64> {
+    match serde_json::from_str::<serde_json::Value>(value) {
+        Ok(serde_json::Value::Number(n)) => n.as_f64(),
+        _ => None,
+    }
+}
+
+/// The findings of `severity` in failed cases (failures) or in any case (information), one
+/// group per check id and pointer pattern, in (check id, pattern) order.
 pub fn by_check(record: &RunRecord, severity: Severity) -> Vec<CheckGroup<'_>> {
-    let mut groups: Vec<CheckGroup<'_>> = Vec::new();
+    let mut builders: Vec<Builder<'_>> = Vec::new();
+    let mut index: std::collections::HashMap<(&str, String), usize> =
+        std::collections::HashMap::new();
     for case in &record.cases {
         if severity == Severity::Failure && case.verdict != Verdict::Failed {
             continue;
         }
         for violation in case.violations.iter().filter(|v| v.severity == severity) {
-            let group = match groups.iter().position(|g| g.check == violation.check) {
-                Some(i) => &mut groups[i],
+            let key = (violation.check.as_str(), fold_pointer(&violation.pointer));
+            let at = match index.get(&key) {
+                Some(&at) => at,
                 None => {
-                    groups.push(CheckGroup {
-                        check: &violation.check,
-                        clauses: Vec::new(),
-                        title: check_title(&violation.check),
-                        rows: Vec::new(),
-                    });
-                    let last = groups.len() - 1;
-                    &mut groups[last]
+                    builders.push(Builder::new(key.1.clone(), violation));
+                    index.insert(key, builders.len() - 1);
+                    builders.len() - 1
                 }
             };
-            if !group.clauses.contains(&violation.clause.as_str()) {
-                group.clauses.push(&violation.clause);
-            }
-            add_row(group, case, violation);
+            builders[at].add(case, violation);
         }
     }
-    groups.sort_by(|a, b| a.check.cmp(b.check));
+    let mut groups: Vec<CheckGroup<'_>> = builders.into_iter().map(Builder::finish).collect();
+    groups.sort_by(|a, b| (a.check, &a.pattern).cmp(&(b.check, &b.pattern)));
     groups
 }
 
-fn add_row<'a>(group: &mut CheckGroup<'a>, case: &'a CaseRecord, violation: &'a Violation) {
-    let same = |r: &Row<'_>| {
-        r.pointer == violation.pointer
-            && r.value == violation.value.as_deref()
-            && r.message == violation.message
-    };
-    match group.rows.iter_mut().find(|r| same(r)) {
-        Some(row) => {
-            if !row.cases.iter().any(|c| c.id == case.id) {
-                row.cases.push(case);
+/// A group while findings are added.
+struct Builder<'a> {
+    group: CheckGroup<'a>,
+    agents: BTreeSet<i64>,
+    values: Vec<&'a str>,
+    /// Where each distinct (pointer, value, message) sits in the rows.
+    rows_at: std::collections::HashMap<RowKey<'a>, usize>,
+}
+
+type RowKey<'a> = (&'a str, Option<&'a str>, &'a str);
+
+impl<'a> Builder<'a> {
+    fn new(pattern: String, violation: &'a Violation) -> Self {
+        Builder {
+            group: CheckGroup {
+                check: &violation.check,
+                pattern,
+                clauses: Vec::new(),
+                title: check_title(&violation.check),
+                cases: Vec::new(),
+                answers: 0,
+                agents: 0,
+                findings: 0,
+                values: ValueSummary::None,
+                example_finding: violation,
+                rows: Vec::new(),
+            },
+            agents: BTreeSet::new(),
+            values: Vec::new(),
+            rows_at: std::collections::HashMap::new(),
+        }
+    }
+
+    fn add(&mut self, case: &'a CaseRecord, violation: &'a Violation) {
+        let group = &mut self.group;
+        group.findings += 1;
+        if !group.clauses.contains(&violation.clause.as_str()) {
+            group.clauses.push(&violation.clause);
+        }
+        // Cases arrive in suite order, each with all its findings at once.
+        if group.cases.last().is_none_or(|last| last.id != case.id) {
+            group.cases.push(case);
+            if case.response.is_some() {
+                group.answers += 1;
             }
         }
-        None => group.rows.push(Row {
-            pointer: &violation.pointer,
-            value: violation.value.as_deref(),
-            message: &violation.message,
-            cases: vec![case],
-        }),
+        self.agents.extend(violation.agent);
+        self.values.extend(violation.value.as_deref());
+        let key = (
+            violation.pointer.as_str(),
+            violation.value.as_deref(),
+            violation.message.as_str(),
+        );
+        match self.rows_at.get(&key) {
+            Some(&at) => {
+                let row = &mut group.rows[at];
+                if row.cases.last().is_none_or(|last| last.id != case.id) {
+                    row.cases.push(case);
+                }
+            }
+            None => {
+                self.rows_at.insert(key, group.rows.len());
+                group.rows.push(Row {
+                    pointer: key.0,
+                    value: key.1,
+                    message: key.2,
+                    cases: vec![case],
+                });
+            }
+        }
+    }
+
+    fn finish(mut self) -> CheckGroup<'a> {
+        self.group.agents = self.agents.len();
+        self.group.values = summarize_values(self.values);
+        self.group
     }
 }
 
@@ -118,6 +293,35 @@ pub fn outcome_label(case: &CaseRecord) -> &'static str {
     }
 }
 
+/// The cases' totals in the words of the console's last line (`cases: ...`): `161 passed, 195
+/// failed, 5 skipped`, the failed count as libtest counts it, with the baselined ones named.
+pub fn cases_summary(totals: &super::model::Totals) -> String {
+    let mut line = format!("{} passed, {} failed", totals.passed, totals.failed);
+    if totals.baselined > 0 {
+        line.push_str(&format!(" ({} accepted by the baseline)", totals.baselined));
+    }
+    if totals.skipped > 0 {
+        line.push_str(&format!(", {} skipped", totals.skipped));
+    }
+    line
+}
+
+/// The relations' totals in the words of the console's last line (`relations: ...`):
+/// `10 passed, 0 failed`, with `, N skipped` when any were.
+pub fn relations_summary(relations: &[super::model::RelationRecord]) -> String {
+    let count = |verdict: Verdict| relations.iter().filter(|r| r.verdict == verdict).count();
+    let mut line = format!(
+        "{} passed, {} failed",
+        count(Verdict::Passed),
+        count(Verdict::Failed)
+    );
+    let skipped = count(Verdict::Skipped);
+    if skipped > 0 {
+        line.push_str(&format!(", {skipped} skipped"));
+    }
+    line
+}
+
 /// The run's verdict for a human.
 pub fn gate_label(record: &RunRecord) -> &'static str {
     if record.conformant() {
@@ -126,3 +330,6 @@ pub fn gate_label(record: &RunRecord) -> &'static str {
         "NOT CONFORMANT"
     }
 }
+
+#[cfg(test)]
+mod tests;

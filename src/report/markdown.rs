@@ -1,23 +1,27 @@
-//! `report.md`: the document a vendor archives and signs. A summary table, then failures grouped
-//! by check and deduplicated (offending values and pointers, not whole bodies), information
-//! findings, relation findings, the baseline, clause coverage with its gaps, and a reproduction
-//! for every failed case. Server text is confined to code spans or escaped table cells.
+//! `report.md`: the document a vendor archives and signs. A summary table, then failures with
+//! one entry per defect (a check at a pointer pattern, see [`super::group`]) and its example
+//! case, information findings grouped the same way, relation findings, the baseline, clause
+//! coverage with its gaps, and the reproduction of each group's example (report.json keeps
+//! every case's). Server text is confined to code spans or escaped table cells.
+
+mod findings;
 
 use std::fmt::Write;
 
-use super::group::{self, CheckGroup};
+use super::group;
 use super::model::{RunRecord, Verdict};
 use crate::checks::Severity;
 
 pub fn render(record: &RunRecord) -> String {
     let mut out = String::new();
+    let groups = group::by_check(record, Severity::Failure);
     summary(&mut out, record);
-    failures(&mut out, record);
+    failures(&mut out, record, &groups);
     information(&mut out, record);
     relations(&mut out, record);
     baseline(&mut out, record);
     coverage(&mut out, record);
-    reproductions(&mut out, record);
+    findings::reproductions(&mut out, &groups, &group::unexplained_failures(record));
     out
 }
 
@@ -35,25 +39,8 @@ fn summary(out: &mut String, record: &RunRecord) {
         ("Profile", code(&meta.profile)),
         ("Seed", meta.seed.to_string()),
         ("Property cases", meta.property_cases.to_string()),
-        (
-            "Cases",
-            format!(
-                "{} total: {} passed, {} failed ({} baselined), {} skipped",
-                t.total, t.passed, t.failed, t.baselined, t.skipped
-            ),
-        ),
-        (
-            "Relations",
-            format!(
-                "{} checked, {} failed",
-                record.relations.len(),
-                record
-                    .relations
-                    .iter()
-                    .filter(|r| r.verdict == Verdict::Failed)
-                    .count()
-            ),
-        ),
+        ("Cases", group::cases_summary(t)),
+        ("Relations", group::relations_summary(&record.relations)),
         ("Verdict", format!("**{}**", group::gate_label(record))),
         ("Agents judged", agents_row(&meta.agents)),
         (
@@ -105,15 +92,14 @@ fn agents_row(agents: &super::agents::AgentCoverage) -> String {
     )
 }
 
-fn failures(out: &mut String, record: &RunRecord) {
-    let groups = group::by_check(record, Severity::Failure);
+fn failures(out: &mut String, record: &RunRecord, groups: &[group::CheckGroup<'_>]) {
     let unexplained = group::unexplained_failures(record);
     let _ = writeln!(out, "## Failures\n");
     if groups.is_empty() && unexplained.is_empty() {
         let _ = writeln!(out, "None.\n");
         return;
     }
-    findings(out, &groups, MAX_FAILURE_ROWS);
+    findings::entries(out, groups, true);
     if !unexplained.is_empty() {
         let _ = writeln!(out, "### No answer judged\n");
         let _ = writeln!(out, "| Case | Clause | Why |\n|---|---|---|");
@@ -140,60 +126,7 @@ fn information(out: &mut String, record: &RunRecord) {
         out,
         "## Information (allowed by the contract, not failing)\n"
     );
-    findings(out, &groups, MAX_INFO_ROWS);
-}
-
-/// Distinct failure rows per check: the pattern shows in the first few dozen; the
-/// per-case sections and report.json keep the rest.
-const MAX_FAILURE_ROWS: usize = 25;
-
-/// Information is context, not a to-do list: past this many distinct rows per check the rest
-/// is counted (report.json keeps every finding).
-const MAX_INFO_ROWS: usize = 8;
-
-fn findings(out: &mut String, groups: &[CheckGroup<'_>], max_rows: usize) {
-    for g in groups {
-        let title = g.title.map(|t| format!(": {t}")).unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "### {} ({}){title}\n\n{} case(s), {} distinct finding(s).\n",
-            g.check,
-            g.clauses.join(", "),
-            g.case_count(),
-            g.rows.len()
-        );
-        let _ = writeln!(
-            out,
-            "| Pointer | Value | Message | Cases |\n|---|---|---|---|"
-        );
-        for row in g.rows.iter().take(max_rows) {
-            let cases: Vec<String> = row
-                .cases
-                .iter()
-                .map(|c| format!("{}{}", code(&c.id), baselined_mark(c.baselined)))
-                .collect();
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                code(if row.pointer.is_empty() {
-                    "<body>"
-                } else {
-                    row.pointer
-                }),
-                row.value.map(code).unwrap_or_default(),
-                cell(row.message),
-                cases.join(", ")
-            );
-        }
-        if g.rows.len() > max_rows {
-            let _ = writeln!(
-                out,
-                "\n… and {} more distinct finding(s) of this kind: see report.json.",
-                g.rows.len() - max_rows
-            );
-        }
-        out.push('\n');
-    }
+    findings::entries(out, &groups, false);
 }
 
 fn relations(out: &mut String, record: &RunRecord) {
@@ -278,43 +211,6 @@ fn coverage(out: &mut String, record: &RunRecord) {
         );
     }
     out.push('\n');
-}
-
-fn reproductions(out: &mut String, record: &RunRecord) {
-    let failed: Vec<_> = record
-        .cases
-        .iter()
-        .filter(|c| c.verdict == Verdict::Failed)
-        .collect();
-    if failed.is_empty() {
-        return;
-    }
-    let _ = writeln!(out, "## Reproduction\n");
-    // The note is the same for every request signed the same way: say it once.
-    let shared_note = failed
-        .iter()
-        .find_map(|c| c.reproduce.as_ref())
-        .map(|r| r.auth_note.clone());
-    if let Some(note) = &shared_note {
-        let _ = writeln!(out, "{note}\n");
-    }
-    for case in failed {
-        let _ = writeln!(
-            out,
-            "### {}{}\n",
-            code(&case.id),
-            baselined_mark(case.baselined)
-        );
-        let Some(reproduce) = &case.reproduce else {
-            let _ = writeln!(out, "No request was recorded for this case.\n");
-            continue;
-        };
-        let _ = writeln!(out, "Rerun alone:\n\n{}", fenced("sh", &reproduce.command));
-        let _ = writeln!(out, "By hand:\n\n{}", fenced("sh", &reproduce.curl));
-        if shared_note.as_deref() != Some(reproduce.auth_note.as_str()) {
-            let _ = writeln!(out, "{}\n", reproduce.auth_note);
-        }
-    }
 }
 
 fn verdict_label(verdict: Verdict) -> &'static str {

@@ -171,7 +171,10 @@ fn finish(record: &RunRecord, unusable: Option<String>, say: record::Printer) ->
             record.meta.totals.baselined
         ));
     }
-    say.line(&record::summary_line(&record::summary_totals(record)));
+    for line in record::failure_summary(record) {
+        say.line(&line);
+    }
+    say.line(&record::final_line(record));
     if let Some(warning) = &record.meta.agents.warning {
         // Last, where it is seen: a warning, not a failure.
         eprintln!("warning: {warning}");

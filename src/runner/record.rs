@@ -1,5 +1,6 @@
 //! Outcome collection: the run's [`RunRecord`] assembled from the case records, its totals,
-//! the RFC 3339 times, and the one summary line a CI log ends with. Pure.
+//! the RFC 3339 times, the grouped failure summary printed after libtest's output, and the one
+//! line a CI log ends with. Pure.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -37,28 +38,161 @@ pub fn add_relations(record: &mut RunRecord, relations: Vec<RelationRecord>) {
     record.relations = relations;
 }
 
-/// The totals the summary line shows: the cases, and each relation counted like a case.
-pub fn summary_totals(record: &RunRecord) -> Totals {
-    let mut totals = record.meta.totals.clone();
-    for relation in &record.relations {
-        totals.total += 1;
-        match relation.verdict {
-            Verdict::Passed => totals.passed += 1,
-            Verdict::Failed => totals.failed += 1,
-            Verdict::Skipped => totals.skipped += 1,
-        }
-    }
-    totals
-}
-
-/// `N passed, N failed`, with `, N skipped` when any were.
-pub fn summary_line(totals: &Totals) -> String {
-    let failing = totals.failed.saturating_sub(totals.baselined);
-    let mut line = format!("{} passed, {failing} failed", totals.passed);
-    if totals.skipped > 0 {
-        line.push_str(&format!(", {} skipped", totals.skipped));
+/// The line a run ends with: `cases: 161 passed, 195 failed, 5 skipped; relations: 10 passed,
+/// 0 failed`. The cases' counts are libtest's own (its `test result:` line counts cases only;
+/// skipped is its `ignored`), the relations are labelled apart, and report.md's summary uses
+/// the same words ([`report::group::cases_summary`]).
+pub fn final_line(record: &RunRecord) -> String {
+    let mut line = format!(
+        "cases: {}",
+        report::group::cases_summary(&record.meta.totals)
+    );
+    if !record.relations.is_empty() {
+        line.push_str("; relations: ");
+        line.push_str(&report::group::relations_summary(&record.relations));
     }
     line
+}
+
+/// The failures once per group, the way nextest ends a run: one block per check and pointer
+/// pattern with its counts, values and the rerun line of its example, then failed relations by
+/// name (their findings were printed with them). Empty when nothing failed.
+pub fn failure_summary(record: &RunRecord) -> Vec<String> {
+    let groups = report::group::by_check(record, crate::checks::Severity::Failure);
+    let unexplained = report::group::unexplained_failures(record);
+    let failed_relations: Vec<&RelationRecord> = record
+        .relations
+        .iter()
+        .filter(|r| r.verdict == Verdict::Failed)
+        .collect();
+    if groups.is_empty() && unexplained.is_empty() && failed_relations.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![
+        String::new(),
+        format!(
+            "failures: {} group(s) of findings, {} case(s) without an answer judged, {} relation(s)",
+            groups.len(),
+            unexplained.len(),
+            failed_relations.len()
+        ),
+    ];
+    for g in &groups {
+        let at = if g.pattern.is_empty() {
+            "<body>"
+        } else {
+            &g.pattern
+        };
+        let title = g.title.map(|t| format!(": {t}")).unwrap_or_default();
+        lines.push(String::new());
+        lines.push(format!(
+            "error[{}] {} at {at}{title}",
+            g.check,
+            g.clauses.join(", ")
+        ));
+        let agents = if g.agents > 0 {
+            format!(", {} agent(s)", g.agents)
+        } else {
+            String::new()
+        };
+        let values = g.values.to_string();
+        let values = if values.is_empty() {
+            values
+        } else {
+            format!("; values: {values}")
+        };
+        let baselined = if g.cases.iter().all(|c| c.baselined) {
+            " (all accepted by the baseline)"
+        } else {
+            ""
+        };
+        lines.push(format!(
+            "    {} case(s), {} answer(s){agents}, {} finding(s){values}{baselined}",
+            g.case_count(),
+            g.answers,
+            g.findings
+        ));
+        if let Some(example) = g.example() {
+            let finding = g.example_finding;
+            let agent = finding
+                .agent
+                .map(|id| format!(", agent {id}"))
+                .unwrap_or_default();
+            let value = finding
+                .value
+                .as_deref()
+                .map(|v| format!(" (value: {v})"))
+                .unwrap_or_default();
+            lines.push(format!(
+                "    example {}{agent} at {}: {}{value}",
+                example.id,
+                if finding.pointer.is_empty() {
+                    "<body>"
+                } else {
+                    &finding.pointer
+                },
+                finding.message
+            ));
+            if let Some(reproduce) = &example.reproduce {
+                lines.push(format!("    rerun: {}", reproduce.command));
+            }
+        }
+    }
+    for case in unexplained {
+        lines.push(String::new());
+        lines.push(format!(
+            "error: {} had no answer judged: {}",
+            case.id,
+            case.error.as_deref().unwrap_or("failed without a finding")
+        ));
+        if let Some(reproduce) = &case.reproduce {
+            lines.push(format!("    rerun: {}", reproduce.command));
+        }
+    }
+    for relation in failed_relations {
+        lines.push(String::new());
+        lines.push(format!(
+            "error: relation {} failed ({} finding(s), printed above)",
+            relation.relation,
+            relation.violations.len()
+        ));
+    }
+    lines.push(String::new());
+    lines
+}
+
+/// What a failed trial prints: one line naming each failing check at each pointer pattern
+/// (`CMS-RESP-003 /resultDatas/*/agentRelease (40 findings)`), then the transport error if any.
+/// The values, the example and its rerun line come once per group at the end of the run
+/// ([`failure_summary`]), not once per case.
+pub fn failure_message(record: &CaseRecord) -> String {
+    let mut patterns: Vec<(&str, String, usize)> = Vec::new();
+    for violation in record.violations.iter().filter(|v| v.is_failure()) {
+        let pattern = report::group::fold_pointer(&violation.pointer);
+        match patterns
+            .iter_mut()
+            .find(|(check, p, _)| *check == violation.check && *p == pattern)
+        {
+            Some(entry) => entry.2 += 1,
+            None => patterns.push((&violation.check, pattern, 1)),
+        }
+    }
+    let mut parts: Vec<String> = patterns
+        .into_iter()
+        .map(|(check, pattern, count)| {
+            let at = if pattern.is_empty() {
+                "<body>"
+            } else {
+                &pattern
+            };
+            let noun = if count == 1 { "finding" } else { "findings" };
+            format!("{check} {at} ({count} {noun})")
+        })
+        .collect();
+    if let Some(error) = &record.error {
+        parts.push(error.replace(['\n', '\r'], " "));
+    }
+    parts.join("; ")
 }
 
 /// `2026-11-25T19:04:22Z`.
@@ -110,18 +244,105 @@ pub fn build(
 mod tests {
     use super::*;
 
+    fn run_record(totals: Totals, relations: &[Verdict]) -> RunRecord {
+        RunRecord {
+            meta: RunMeta {
+                totals,
+                ..RunMeta::default()
+            },
+            cases: Vec::new(),
+            relations: relations
+                .iter()
+                .enumerate()
+                .map(|(i, verdict)| RelationRecord {
+                    relation: format!("r{i}"),
+                    verdict: *verdict,
+                    violations: Vec::new(),
+                    exchanges: Vec::new(),
+                    findings: Vec::new(),
+                })
+                .collect(),
+            coverage: Vec::new(),
+            baseline: None,
+        }
+    }
+
     #[test]
-    fn summary_mentions_skipped_only_when_any() {
+    fn the_final_line_counts_cases_as_libtest_does_and_relations_apart() {
         let mut t = Totals {
             passed: 3,
             failed: 1,
             ..Totals::default()
         };
-        assert_eq!(summary_line(&t), "3 passed, 1 failed");
+        assert_eq!(
+            final_line(&run_record(t.clone(), &[])),
+            "cases: 3 passed, 1 failed"
+        );
         t.skipped = 2;
-        assert_eq!(summary_line(&t), "3 passed, 1 failed, 2 skipped");
         t.baselined = 1;
-        assert_eq!(summary_line(&t), "3 passed, 0 failed, 2 skipped");
+        assert_eq!(
+            final_line(&run_record(t, &[Verdict::Passed, Verdict::Failed])),
+            "cases: 3 passed, 1 failed (1 accepted by the baseline), 2 skipped; \
+             relations: 1 passed, 1 failed"
+        );
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn a_failed_trial_prints_one_line_of_checks_at_pointer_patterns() {
+        let record: CaseRecord = serde_json::from_value(serde_json::json!({
+            "id": "p", "title": "p", "family": "property", "clause": "notes:6.5",
+            "verdict": "failed", "expected": "accepted", "duration_ms": 1.0,
+            "error": "timed out:\n10s",
+            "violations": [
+                {"check": "CMS-RESP-003", "clause": "notes:6.5", "severity": "failure",
+                 "pointer": "/resultDatas/0/agentRelease", "message": "m"},
+                {"check": "CMS-INFO-001", "clause": "notes:6.5", "severity": "info",
+                 "pointer": "/resultDesc", "message": "i"},
+                {"check": "CMS-RESP-003", "clause": "notes:6.5", "severity": "failure",
+                 "pointer": "/resultDatas/7/agentRelease", "message": "m"},
+                {"check": "CMS-HTTP-006", "clause": "notes:6.1", "severity": "failure",
+                 "pointer": "", "message": "m"}
+            ],
+            "reproduce": {"curl": "c", "auth_note": "n", "command": "cmsconform run --exact p"}
+        }))
+        .unwrap();
+        assert_eq!(
+            failure_message(&record),
+            "CMS-RESP-003 /resultDatas/*/agentRelease (2 findings); \
+             CMS-HTTP-006 <body> (1 finding); timed out: 10s"
+        );
+    }
+
+    #[test]
+    fn the_failure_summary_has_one_block_per_group() {
+        let case = |id: &str, index: usize| -> CaseRecord {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "title": id, "family": "property", "clause": "notes:6.5",
+                "verdict": "failed", "expected": "accepted", "duration_ms": 1.0,
+                "violations": [{"check": "CMS-RESP-003", "clause": "notes:6.5",
+                    "severity": "failure", "pointer": format!("/resultDatas/{index}/agentRelease"),
+                    "value": "35", "message": "differs", "agent": 101}],
+                "reproduce": {"curl": "curl", "auth_note": "n",
+                    "command": format!("cmsconform run --exact {id}")}
+            }))
+            .unwrap()
+        };
+        let mut record = run_record(Totals::default(), &[Verdict::Passed]);
+        assert!(failure_summary(&record).is_empty());
+        record.cases = vec![case("property::0001", 0), case("property::0002", 3)];
+        let lines = failure_summary(&record);
+        let blocks = lines.iter().filter(|l| l.starts_with("error[")).count();
+        assert_eq!(blocks, 1, "{lines:#?}");
+        let reruns: Vec<&String> = lines.iter().filter(|l| l.contains("rerun:")).collect();
+        assert_eq!(reruns, ["    rerun: cmsconform run --exact property::0001"]);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l
+                    .starts_with("error[CMS-RESP-003] notes:6.5 at /resultDatas/*/agentRelease")),
+            "{lines:#?}"
+        );
+        assert!(lines.iter().any(|l| l.contains("2 case(s), 0 answer(s), 1 agent(s), 2 finding(s); values: 35")), "{lines:#?}");
     }
 }

@@ -19,6 +19,9 @@ use crate::mock::{self, MockConfig, RunningMock};
 use crate::redact::Redactor;
 use crate::report::{self, CaseRecord, RequestRecord, ResponseRecord, RunMeta, Verdict};
 
+/// What a failed trial prints (it lives with the run's other summaries).
+pub use super::record::failure_message;
+
 /// Request body bytes in flight at most. An answer grows with the IDs asked for (about 400
 /// bytes of JSON and 3 KB parsed per agent), so this bounds the answers held at once whatever
 /// `-j` is: one full-length request, or many small ones. A request this large or larger is
@@ -324,6 +327,7 @@ impl Session {
             checks::assess(&self.contract, exchange, &case.expect, &self.check_options);
         record.observed = assessment.observed;
         record.violations = assessment.violations;
+        attribute_agents(&mut record.violations, exchange);
         let failed = exchange.response.is_err() || record.violations.iter().any(|v| v.is_failure());
         record.verdict = if failed {
             Verdict::Failed
@@ -414,6 +418,20 @@ impl Session {
     }
 }
 
+/// Names the agent each finding about an agent object is about (reports count agents per
+/// finding group). The answer is parsed again only when a finding points into one.
+fn attribute_agents(violations: &mut [checks::Violation], exchange: &Exchange) {
+    if !checks::wants_agents(violations) {
+        return;
+    }
+    let Ok(received) = &exchange.response else {
+        return;
+    };
+    if let Ok(answer) = serde_json::from_slice::<serde_json::Value>(&received.body) {
+        checks::attribute_agents(violations, &answer);
+    }
+}
+
 /// One line on why no answer was judged.
 pub fn describe(failure: &TransportFailure) -> String {
     match failure {
@@ -422,21 +440,4 @@ pub fn describe(failure: &TransportFailure) -> String {
         TransportFailure::Protocol(d) => format!("protocol error: {d}"),
         TransportFailure::NotSent(d) => format!("not sent: {d}"),
     }
-}
-
-/// What a failed trial prints: each failing violation, then the transport error if any.
-pub fn failure_message(record: &CaseRecord) -> String {
-    let mut lines: Vec<String> = record
-        .violations
-        .iter()
-        .filter(|v| v.is_failure())
-        .map(ToString::to_string)
-        .collect();
-    if let Some(error) = &record.error {
-        lines.push(error.clone());
-    }
-    if let Some(repro) = &record.reproduce {
-        lines.push(format!("rerun: {}", repro.command));
-    }
-    lines.join("\n")
 }
