@@ -64,18 +64,34 @@ struct CoverageRow {
     gap: bool,
 }
 
+/// One defect: a check at a pointer pattern, with what it touched and one example case.
 #[derive(Serialize)]
 struct GroupView {
     check: String,
+    /// The pointer with array indices folded to `*` (`/resultDatas/*/agentRelease`).
+    pattern: String,
     clause: String,
     title: Option<&'static str>,
+    /// `195 cases, 195 answers, 178 agents, 195 findings`.
+    touched: String,
+    /// `34..61 (28 distinct)`, or a few values; empty when no finding carried one.
+    values: String,
+    /// The example case (first in suite order): its id, its section's anchor, its rerun line.
+    example: Option<ExampleView>,
     rows: Vec<RowView>,
     /// Distinct rows past [`MAX_GROUP_ROWS`], left to report.json.
     more_rows: usize,
 }
 
-/// Distinct failure rows shown per check; the pattern shows long before this.
-const MAX_GROUP_ROWS: usize = 25;
+#[derive(Serialize)]
+struct ExampleView {
+    id: String,
+    anchor: String,
+    rerun: String,
+}
+
+/// Distinct findings listed per group, folded under the group's summary.
+const MAX_GROUP_ROWS: usize = 10;
 
 #[derive(Serialize)]
 struct RowView {
@@ -191,15 +207,44 @@ fn page(record: &RunRecord) -> Page<'_> {
 fn failure_groups(record: &RunRecord) -> Vec<GroupView> {
     group::by_check(record, Severity::Failure)
         .iter()
-        .map(group_view)
+        .map(|g| group_view(record, g))
         .collect()
 }
 
-fn group_view(g: &CheckGroup<'_>) -> GroupView {
+fn group_view(record: &RunRecord, g: &CheckGroup<'_>) -> GroupView {
+    let example = g.example().map(|case| ExampleView {
+        id: case.id.clone(),
+        // The case sections are numbered in record order from 1 (`case-N` in the template).
+        anchor: record
+            .cases
+            .iter()
+            .position(|c| c.id == case.id)
+            .map(|i| format!("case-{}", i + 1))
+            .unwrap_or_default(),
+        rerun: case
+            .reproduce
+            .as_ref()
+            .map(|r| r.command.clone())
+            .unwrap_or_default(),
+    });
     GroupView {
         check: g.check.to_owned(),
+        pattern: if g.pattern.is_empty() {
+            "<body>".to_owned()
+        } else {
+            g.pattern.clone()
+        },
         clause: g.clauses.join(", "),
         title: g.title,
+        touched: format!(
+            "{} cases, {} answers, {} agents, {} findings",
+            g.case_count(),
+            g.answers,
+            g.agents,
+            g.findings
+        ),
+        values: g.values.to_string(),
+        example,
         more_rows: g.rows.len().saturating_sub(MAX_GROUP_ROWS),
         rows: g
             .rows
