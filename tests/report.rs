@@ -149,6 +149,8 @@ fn case(meta: &RunMeta, signed: &mut Signed, spec: CaseSpec<'_>) -> CaseRecord {
         duration_ms: spec.duration_ms,
         baselined: false,
         reproduce,
+        request_hash: (spec.verdict != Verdict::Skipped)
+            .then(|| report::identity::request_hash(&sent)),
     }
 }
 
@@ -425,6 +427,7 @@ fn fixture() -> (RunRecord, Vec<String>) {
     let mut coverage = report::coverage(contract.clauses(), &cases);
     report::add_relation_coverage(&mut coverage, &relations);
     let mut record = RunRecord {
+        format_version: report::FORMAT_VERSION,
         coverage,
         meta,
         cases,

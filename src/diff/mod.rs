@@ -13,6 +13,7 @@
 //! new/old ratio, and a last line with the exit status. `--format json` prints [`RunDiff`] with
 //! the same content. Relations take part as `relation:NAME`.
 
+pub mod pairing;
 pub mod render;
 pub mod shape;
 
@@ -25,6 +26,7 @@ use crate::cli::{DiffArgs, DiffFormat};
 use crate::error::{Error, Result};
 use crate::exit;
 use crate::report::{CaseRecord, RunRecord, Totals, Verdict};
+pub use pairing::Matching;
 pub use render::{render_json, render_markdown};
 pub use shape::{ShapeChange, TypeChange};
 
@@ -33,6 +35,10 @@ pub use shape::{ShapeChange, TypeChange};
 pub struct RunDiff {
     pub old: RunSummary,
     pub new: RunSummary,
+    /// How cases were paired: by request hash, or by id (a report without hashes).
+    pub matched_by: Matching,
+    /// The runs have different seeds: generated ids name other requests.
+    pub seeds_differ: bool,
     /// Failing now, not failing before (or not there before), and not baselined.
     pub new_failures: Vec<Failing>,
     /// Failed before, pass now.
@@ -58,7 +64,11 @@ pub struct RunSummary {
 /// A failing case (or relation, as `relation:NAME`) and the checks that failed it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Failing {
+    /// Its id in the new run.
     pub id: String,
+    /// Its id in the old run, when the same request had another one there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_id: Option<String>,
     pub checks: Vec<String>,
     /// Its verdict in the old run; `None` when it was not there.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,67 +115,50 @@ pub fn command(args: &DiffArgs) -> Result<i32> {
     })
 }
 
-/// Reads a report.json; a missing or foreign file is a usage error naming it (exit 2).
+/// Reads a report.json; a missing or foreign file, or one of a newer format than this harness
+/// knows, is a usage error naming it (exit 2).
 pub fn read_report(path: &Path) -> Result<RunRecord> {
     let bytes =
         std::fs::read(path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    let not_a_report = |e: serde_json::Error| {
         Error::Usage(format!(
             "{}: not a cmsconform report.json: {e}",
             path.display()
         ))
-    })
+    };
+    // The version first: a newer format may not even parse as this one.
+    let version: FormatProbe = serde_json::from_slice(&bytes).map_err(not_a_report)?;
+    crate::report::check_format_version(version.format_version.as_ref())
+        .map_err(|why| Error::Usage(format!("{}: {why}", path.display())))?;
+    serde_json::from_slice(&bytes).map_err(not_a_report)
 }
 
-/// One judged item of a run: a case, or a relation as `relation:NAME`.
-struct Item<'a> {
-    verdict: Verdict,
-    baselined: bool,
-    checks: Vec<String>,
-    case: Option<&'a CaseRecord>,
+/// Only the `formatVersion` of a report (anything else is skipped unread).
+#[derive(serde::Deserialize)]
+struct FormatProbe {
+    #[serde(rename = "formatVersion", default)]
+    format_version: Option<serde_json::Value>,
 }
 
-fn items(record: &RunRecord) -> BTreeMap<String, Item<'_>> {
-    let mut map = BTreeMap::new();
-    for case in &record.cases {
-        let mut checks: Vec<String> = case.failures().map(|v| v.check.clone()).collect();
-        checks.dedup();
-        map.insert(
-            case.id.clone(),
-            Item {
-                verdict: case.verdict,
-                baselined: case.baselined,
-                checks,
-                case: Some(case),
-            },
-        );
+/// The checks that failed a case, each once.
+fn failing_checks(case: &CaseRecord) -> Vec<String> {
+    let mut checks: Vec<String> = Vec::new();
+    for v in case.failures() {
+        if !checks.contains(&v.check) {
+            checks.push(v.check.clone());
+        }
     }
-    for relation in &record.relations {
-        let checks = relation
-            .violations
-            .iter()
-            .filter(|v| v.is_failure())
-            .map(|v| v.check.clone())
-            .collect();
-        map.insert(
-            format!("relation:{}", relation.relation),
-            Item {
-                verdict: relation.verdict,
-                baselined: false,
-                checks,
-                case: None,
-            },
-        );
-    }
-    map
+    checks
 }
 
 pub fn compare(old: &RunRecord, old_file: &str, new: &RunRecord, new_file: &str) -> RunDiff {
-    let old_items = items(old);
-    let new_items = items(new);
+    let seeds_differ = old.meta.seed != new.meta.seed;
+    let (matching, pairs) = pairing::pair(&old.cases, &new.cases, !seeds_differ);
     let mut diff = RunDiff {
         old: summary(old, old_file),
         new: summary(new, new_file),
+        matched_by: matching,
+        seeds_differ,
         new_failures: Vec::new(),
         fixed: Vec::new(),
         still_failing: Vec::new(),
@@ -174,44 +167,91 @@ pub fn compare(old: &RunRecord, old_file: &str, new: &RunRecord, new_file: &str)
         shape_changes: Vec::new(),
         latency: latency(old, new),
     };
-    for (id, now) in &new_items {
-        let before = old_items.get(id);
-        if before.is_none() && now.case.is_some() {
-            diff.added.push(id.clone());
-        }
-        let failing = |checks: &[String], was: Option<Verdict>| Failing {
-            id: id.clone(),
-            checks: checks.to_vec(),
+    for pair in &pairs {
+        let (before, now) = match (pair.old, pair.new) {
+            (Some(before), None) => {
+                diff.removed.push(before.id.clone());
+                continue;
+            }
+            (None, Some(now)) => {
+                diff.added.push(now.id.clone());
+                (None, now)
+            }
+            (Some(before), Some(now)) => (Some(before), now),
+            (None, None) => continue,
+        };
+        let old_id = before.map(|b| b.id.clone()).filter(|id| *id != now.id);
+        let failing = |was: Option<Verdict>| Failing {
+            id: now.id.clone(),
+            old_id: old_id.clone(),
+            checks: failing_checks(now),
             was,
             baselined: now.baselined,
         };
         match (before.map(|b| b.verdict), now.verdict) {
             (Some(Verdict::Failed), Verdict::Failed) => {
-                diff.still_failing
-                    .push(failing(&now.checks, Some(Verdict::Failed)));
+                diff.still_failing.push(failing(Some(Verdict::Failed)));
             }
-            (was, Verdict::Failed) => diff.new_failures.push(failing(&now.checks, was)),
-            (Some(Verdict::Failed), Verdict::Passed) => diff.fixed.push(id.clone()),
-            (Some(Verdict::Passed), Verdict::Passed) => {
-                if let Some(change) = before.and_then(|b| shape_change(id, b, now)) {
+            (was, Verdict::Failed) => diff.new_failures.push(failing(was)),
+            (Some(Verdict::Failed), Verdict::Passed) => diff.fixed.push(match &old_id {
+                Some(old_id) => format!("{} (old id {old_id})", now.id),
+                None => now.id.clone(),
+            }),
+            (Some(Verdict::Passed), Verdict::Passed) if pair.same_request => {
+                if let Some(change) = before.and_then(|b| shape_change(&now.id, b, now)) {
                     diff.shape_changes.push(change);
                 }
             }
             _ => {}
         }
     }
-    diff.removed = old_items
-        .iter()
-        .filter(|(id, item)| item.case.is_some() && !new_items.contains_key(*id))
-        .map(|(id, _)| id.clone())
-        .collect();
+    compare_relations(old, new, &mut diff);
+    diff.new_failures.sort_by(|a, b| a.id.cmp(&b.id));
+    diff.still_failing.sort_by(|a, b| a.id.cmp(&b.id));
+    diff.fixed.sort();
+    diff.added.sort();
+    diff.removed.sort();
+    diff.shape_changes.sort_by(|a, b| a.case.cmp(&b.case));
     diff
 }
 
-fn shape_change(id: &str, old: &Item<'_>, new: &Item<'_>) -> Option<ShapeChange> {
-    let body = |item: &Item<'_>| {
-        item.case
-            .and_then(|c| c.response.as_ref())
+/// Relations are named, not generated: they pair by name, as `relation:NAME`.
+fn compare_relations(old: &RunRecord, new: &RunRecord, diff: &mut RunDiff) {
+    for relation in &new.relations {
+        let id = format!("relation:{}", relation.relation);
+        let was = old
+            .relations
+            .iter()
+            .find(|r| r.relation == relation.relation)
+            .map(|r| r.verdict);
+        let checks = relation
+            .violations
+            .iter()
+            .filter(|v| v.is_failure())
+            .map(|v| v.check.clone())
+            .collect();
+        let failing = |was| Failing {
+            id: id.clone(),
+            old_id: None,
+            checks,
+            was,
+            baselined: false,
+        };
+        match (was, relation.verdict) {
+            (Some(Verdict::Failed), Verdict::Failed) => {
+                diff.still_failing.push(failing(Some(Verdict::Failed)));
+            }
+            (was, Verdict::Failed) => diff.new_failures.push(failing(was)),
+            (Some(Verdict::Failed), Verdict::Passed) => diff.fixed.push(id),
+            _ => {}
+        }
+    }
+}
+
+fn shape_change(id: &str, old: &CaseRecord, new: &CaseRecord) -> Option<ShapeChange> {
+    let body = |case: &CaseRecord| {
+        case.response
+            .as_ref()
             .and_then(|r| shape::signature(&r.body_excerpt))
     };
     shape::compare(id, &body(old)?, &body(new)?)

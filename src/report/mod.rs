@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod excerpt;
 pub mod group;
 pub mod html;
+pub mod identity;
 pub mod json;
 pub mod junit;
 pub mod markdown;
