@@ -200,7 +200,7 @@ mod tests {
                 (s("property::0002"), s("property::0001"), true),
                 (None, s("property::0002"), false),
                 (s("hand::x"), s("hand::x"), true),
-                (s("hand::skipped"), s("hand::skipped"), false),
+                (s("hand::skipped"), s("hand::skipped"), true),
                 (s("property::0001"), None, false),
             ]
         );

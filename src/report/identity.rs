@@ -71,12 +71,12 @@ fn authorization_form(value: &str) -> String {
     }
 }
 
-/// JSON with sorted keys when the body parses (serde_json's map is ordered), else the bytes.
+/// JSON with sorted keys when the body parses, else the bytes.
 fn canonical_body(body: &[u8]) -> Vec<u8> {
     match serde_json::from_slice::<Value>(body) {
         Ok(value) => {
             let mut text = b"json:".to_vec();
-            text.extend_from_slice(value.to_string().as_bytes());
+            write_sorted(&value, &mut text);
             text
         }
         Err(_) => {
@@ -84,6 +84,38 @@ fn canonical_body(body: &[u8]) -> Vec<u8> {
             raw.extend_from_slice(body);
             raw
         }
+    }
+}
+
+/// `value` as compact JSON with every object's keys sorted (serde_json keeps insertion order
+/// when a dependency enables `preserve_order`).
+fn write_sorted(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push(b'{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(Value::String(key.clone()).to_string().as_bytes());
+                out.push(b':');
+                write_sorted(&map[key.as_str()], out);
+            }
+            out.push(b'}');
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_sorted(item, out);
+            }
+            out.push(b']');
+        }
+        scalar => out.extend_from_slice(scalar.to_string().as_bytes()),
     }
 }
 
@@ -146,6 +178,8 @@ mod tests {
         );
         assert_eq!(request_hash(&one), request_hash(&two));
         assert_eq!(request_hash(&one).len(), 64);
+        let nested = |body| request_hash(&sent(&[], body));
+        assert_eq!(nested(r#"{"b":[{"y":1,"x":2}],"a":0}"#), nested(r#"{"a":0,"b":[{"x":2,"y":1}]}"#));
     }
 
     #[test]
