@@ -154,7 +154,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     }
     if !args.no_report {
         report::complete(&mut record);
-        report::write_all(&record, &args.report_dir)?;
+        report::write_all_with(&record, &args.report_dir, args.junit_output)?;
         say.line(&format!("reports: {}", args.report_dir.display()));
     }
     finish(&record, unusable, say)
