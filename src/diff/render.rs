@@ -66,11 +66,7 @@ pub fn render_markdown(diff: &RunDiff) -> String {
                 .as_ref()
                 .map(|id| format!(" (old id `{id}`)"))
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "- `{}`{old_id}{was}{baselined}: {checks}",
-                f.id
-            );
+            let _ = writeln!(out, "- `{}`{old_id}{was}{baselined}: {checks}", f.id);
         }
         out.push('\n');
     };
@@ -138,7 +134,10 @@ pub fn render_markdown(diff: &RunDiff) -> String {
 
 /// The line at the top when cases were not simply paired by id under one seed.
 fn matching_note(diff: &RunDiff) -> Option<String> {
-    let seeds = format!("seeds differ (old {}, new {})", diff.old.seed, diff.new.seed);
+    let seeds = format!(
+        "seeds differ (old {}, new {})",
+        diff.old.seed, diff.new.seed
+    );
     match (diff.matched_by, diff.seeds_differ) {
         (Matching::Request, true) => Some(format!(
             "**The {seeds}.** Cases are paired by their request, not by id: a generated case \

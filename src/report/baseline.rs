@@ -185,7 +185,8 @@ pub fn apply(record: &mut RunRecord, file: &str, accepted: &Accepted) {
                 } else {
                     Vec::new()
                 };
-                let covered = |group: &String| chosen.iter().any(|&i| entries[i].groups.contains(group));
+                let covered =
+                    |group: &String| chosen.iter().any(|&i| entries[i].groups.contains(group));
                 if groups.iter().all(covered) {
                     chosen
                 } else {
@@ -279,7 +280,11 @@ mod tests {
             vec![
                 case("hand::a", "h1", &[("CMS-A", "")]),
                 case("hand::w", "h2", &[("CMS-A", "/x")]),
-                case("property::0001", "p1", &[(release, "/resultDatas/3/agentRelease")]),
+                case(
+                    "property::0001",
+                    "p1",
+                    &[(release, "/resultDatas/3/agentRelease")],
+                ),
                 case("property::0002", "p2", &[]),
             ],
         );
@@ -293,7 +298,11 @@ mod tests {
                 // The same request with one more defect: not accepted.
                 case("hand::w", "h2", &[("CMS-A", "/x"), ("CMS-B", "/y")]),
                 // Another seed's request, with a defect its family showed: accepted.
-                case("property::0001", "p9", &[(release, "/resultDatas/0/agentRelease")]),
+                case(
+                    "property::0001",
+                    "p9",
+                    &[(release, "/resultDatas/0/agentRelease")],
+                ),
                 // Another defect: not accepted.
                 case("property::0002", "p8", &[("CMS-NEW", "/resultCode")]),
             ],
@@ -325,8 +334,7 @@ mod tests {
 
     #[test]
     fn a_newer_report_format_is_refused() {
-        let err = parse_accepted(br#"{"formatVersion": 99, "meta": {}, "cases": []}"#)
-            .unwrap_err();
+        let err = parse_accepted(br#"{"formatVersion": 99, "meta": {}, "cases": []}"#).unwrap_err();
         assert!(err.contains("formatVersion 99"), "{err}");
     }
 }

@@ -138,7 +138,11 @@ pub fn pointer_pattern(pointer: &str) -> String {
 
 /// `CHECK pattern`: one defect, whichever case, agent or array index showed it.
 pub fn finding_group(violation: &Violation) -> String {
-    format!("{} {}", violation.check, pointer_pattern(&violation.pointer))
+    format!(
+        "{} {}",
+        violation.check,
+        pointer_pattern(&violation.pointer)
+    )
 }
 
 #[cfg(test)]
@@ -170,7 +174,10 @@ mod tests {
         );
         let two = sent(
             &[
-                ("authorization", "auth-v2/other/2026-12-01T10:00:00Z/host/def"),
+                (
+                    "authorization",
+                    "auth-v2/other/2026-12-01T10:00:00Z/host/def",
+                ),
                 ("content-type", "application/json"),
                 ("host", "127.0.0.1:5111"),
             ],
@@ -179,7 +186,10 @@ mod tests {
         assert_eq!(request_hash(&one), request_hash(&two));
         assert_eq!(request_hash(&one).len(), 64);
         let nested = |body| request_hash(&sent(&[], body));
-        assert_eq!(nested(r#"{"b":[{"y":1,"x":2}],"a":0}"#), nested(r#"{"a":0,"b":[{"x":2,"y":1}]}"#));
+        assert_eq!(
+            nested(r#"{"b":[{"y":1,"x":2}],"a":0}"#),
+            nested(r#"{"a":0,"b":[{"x":2,"y":1}]}"#)
+        );
     }
 
     #[test]

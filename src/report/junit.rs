@@ -139,7 +139,11 @@ fn test_case(case: &CaseRecord, output: JunitOutput) -> TestCase {
     test_case
         .set_classname(format!("cmsconform.{}", case.family))
         .set_time(seconds(case.duration_ms));
-    if let Some(reproduce) = case.reproduce.as_ref().filter(|_| output.shows(case.verdict)) {
+    if let Some(reproduce) = case
+        .reproduce
+        .as_ref()
+        .filter(|_| output.shows(case.verdict))
+    {
         test_case.set_system_out(format!(
             "case: {}\nrerun: {}\ncurl: {}\nauth: {}\n",
             case.id, reproduce.command, reproduce.curl, reproduce.auth_note

@@ -35,7 +35,11 @@ pub fn write_all(record: &RunRecord, dir: &Path) -> Result<()> {
 }
 
 /// [`write_all`] with the testcases `junit_output` says carry `system-out`.
-pub fn write_all_with(record: &RunRecord, dir: &Path, junit_output: junit::JunitOutput) -> Result<()> {
+pub fn write_all_with(
+    record: &RunRecord,
+    dir: &Path,
+    junit_output: junit::JunitOutput,
+) -> Result<()> {
     // Render everything first: a rendering failure must not cost the previous run.
     let rendered = [
         json::render(record)?,

@@ -140,6 +140,7 @@ impl Session {
                 seed: config.seed,
                 property_cases: config.property_cases,
                 target: target_label,
+                command: config.command_line.clone(),
                 ..RunMeta::default()
             },
             record_passing_exchanges: config.record_passing_exchanges,
