@@ -8,14 +8,15 @@ mod common;
 
 use std::path::Path;
 
-use common::binary::{run, signed, Ran};
+use common::binary::{Ran, run, signed};
 use serde_json::Value;
 
 /// One run of the suite against `target` with `seed`, its reports in `dir/out`.
 fn suite(dir: &Path, target: &str, seed: &str, out: &str, extra: &[&str]) -> Ran {
     let mut cmd = signed(dir);
     cmd.args(["run", "--target", target, "--seed", seed, "--cases", "8"])
-        .args(["--no-relations", "--no-progress", "--report-dir", out])
+        .args(["--no-relations", "--no-progress", "--agents", "1000-1010"])
+        .args(["--report-dir", out])
         .args(extra);
     run(&mut cmd)
 }
@@ -90,7 +91,10 @@ fn a_baseline_and_a_diff_survive_a_new_seed() {
     assert!(totals["failed"].as_u64().unwrap_or(0) > 0, "{second}");
     assert_eq!(totals["baselined"], totals["failed"], "{second}");
     // Property ids name other requests under seed 12, so some were accepted by defect.
-    let accepted = two["baseline"]["accepted"].as_array().cloned().unwrap_or_default();
+    let accepted = two["baseline"]["accepted"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert!(
         accepted
             .iter()
@@ -104,7 +108,8 @@ fn a_baseline_and_a_diff_survive_a_new_seed() {
     let head: String = md.stdout.lines().take(4).collect::<Vec<_>>().join("\n");
     assert!(head.contains("seeds differ (old 11, new 12)"), "{head}");
     let json = diff(dir, "one/report.json", "two/report.json", "json");
-    let diffed: Value = serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let diffed: Value =
+        serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {json}"));
     assert_eq!(diffed["matched_by"], "request");
     assert_eq!(diffed["seeds_differ"], true);
     assert_eq!(diffed["shape_changes"], serde_json::json!([]), "{json}");
@@ -115,7 +120,10 @@ fn a_baseline_and_a_diff_survive_a_new_seed() {
         .flatten()
         .filter_map(|f| f["id"].as_str())
         .collect();
-    assert!(still.iter().any(|id| !id.starts_with("property::")), "{json}");
+    assert!(
+        still.iter().any(|id| !id.starts_with("property::")),
+        "{json}"
+    );
 
     // junit.xml agrees with report.json; passing cases carry no system-out.
     let xml = std::fs::read_to_string(dir.join("two/junit.xml")).unwrap_or_default();
@@ -131,7 +139,10 @@ fn a_baseline_and_a_diff_survive_a_new_seed() {
     assert_eq!(all.code, Some(1), "{all}");
     let xml = std::fs::read_to_string(dir.join("three/junit.xml")).unwrap_or_default();
     all.stdout.clear();
-    assert!(xml.matches("<system-out>").count() > not_passed, "--junit-output all");
+    assert!(
+        xml.matches("<system-out>").count() > not_passed,
+        "--junit-output all"
+    );
 
     // A report of a newer format is refused, naming the file.
     let mut newer = two.clone();

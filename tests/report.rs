@@ -168,7 +168,8 @@ fn fixture() -> (RunRecord, Vec<String>) {
         finished_at: "2026-01-02T03:04:09Z".into(),
         duration_ms: 4000.0,
         totals: Totals::default(),
-        command: "cmsconform run --target https://cms.example:28080 --seed 42 --cases 16".into(),
+        command: "cmsconform run --profile 2023-12 --seed 42 --target https://cms.example:28080 --cases 16"
+            .into(),
         rate_limits: cmsconform::report::RateLimits {
             refusals: 3,
             retries: 2,
@@ -464,6 +465,7 @@ fn json_validates_against_its_schema_and_reads_back() {
     let (record, _) = fixture();
     let text = report::json::render(&record).unwrap();
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(value["formatVersion"], report::FORMAT_VERSION);
     let validator = standalone_validator(&DataSource::schemas(), "report.schema.json")
         .expect("report.schema.json compiles");
     let errors: Vec<String> = validator
@@ -600,7 +602,13 @@ fn junit_has_the_structure_jenkins_and_gitlab_read() {
         "message=\"FX-TYPE-002 seed:table4 at /resultDesc/0/logonTime: logonTime must be an integer (+3 more)\""
     ));
     assert!(xml.contains("error[FX-STATE-001] notes:5 at /resultDesc/0/currentState"));
-    assert!(xml.contains("rerun: cmsconform run --profile 2023-12 --seed 42 --cases 16"));
+    assert!(xml.contains(
+        "rerun: cmsconform run --profile 2023-12 --seed 42 --target https://cms.example:28080 --cases 16 --exact"
+    ));
+    // A passing testcase carries no system-out unless asked (the passing relation's findings).
+    assert!(!xml.contains("answers agree for 2 orders"));
+    let all = report::junit::render_with(&record, report::junit::JunitOutput::All).unwrap();
+    assert!(all.contains("<system-out>answers agree for 2 orders of the same ids</system-out>"));
 }
 
 #[test]

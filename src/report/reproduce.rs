@@ -70,16 +70,22 @@ pub fn auth_note(request: &RequestRecord) -> String {
 /// The run's own command line (`meta.command`: every flag that changes what is sent or how it
 /// is judged) with `--exact 'ID'`; from the profile, seed and target when the record has none.
 pub fn rerun_command(meta: &RunMeta, case_id: &str) -> String {
-    let mut command = if meta.command.starts_with("cmsconform run") {
+    let has = |command: &str, flag: &str| command.split(' ').any(|word| word == flag);
+    let own = |command: &str| {
+        command.starts_with("cmsconform run ")
+            && has(command, "--profile")
+            && has(command, "--seed")
+    };
+    let mut command = if own(&meta.command) {
         meta.command.clone()
     } else {
+        // A record without a full command line (an older report, a test's).
         format!(
             "cmsconform run --profile {} --seed {}",
             shell_quote(&meta.profile),
             meta.seed
         )
     };
-    let has = |command: &str, flag: &str| command.split(' ').any(|word| word == flag);
     if case_id.starts_with("property::") && !has(&command, "--cases") {
         // Property case ids depend on how many were generated.
         command.push_str(&format!(" --cases {}", meta.property_cases));
