@@ -3,10 +3,16 @@
 //! cases passing in both runs, changes in the answer's shape ([`shape`]); the median latency per
 //! family. Reads two report files and prints; it never runs a case.
 //!
+//! Cases are paired by their request hash, not their generated id ([`pairing`]): under another
+//! seed `property::0033` is another request. The output says at the top when the seeds differ,
+//! and shapes are compared only between the same requests. Reports without hashes (format 1)
+//! are paired by id; a report of a newer `formatVersion` is a usage error naming the file.
+//!
 //! Exit codes: 1 when the new run has failures the old one did not (baselined ones excepted),
 //! 0 otherwise, 2 when a report cannot be read or is not a cmsconform report.
 //!
-//! `--format md` prints a header table (report, start, target, profile/seed, totals of each run)
+//! `--format md` prints a note when the seeds differ or ids were paired, a header table (report,
+//! start, target, profile/seed, totals of each run)
 //! and the sections `New failures`, `Fixed`, `Still failing`, `Cases added`, `Cases removed`,
 //! `Shape changes in cases passing in both runs` (per case: `appeared`/`disappeared` pointers
 //! with their types, `type changed`, `resultCode`), `Latency per family (median ms)` with the
