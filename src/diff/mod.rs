@@ -335,4 +335,61 @@ mod tests {
         assert_eq!(median(&[4.0, 1.0]), Some(2.5));
         assert_eq!(median(&[]), None);
     }
+
+    fn run(seed: u64, cases: &[(&str, &str, &str)]) -> RunRecord {
+        let cases: Vec<serde_json::Value> = cases
+            .iter()
+            .map(|(id, verdict, hash)| {
+                serde_json::json!({
+                    "id": id, "title": id, "family": id.split("::").next(), "clause": "c",
+                    "verdict": verdict, "expected": "accepted", "duration_ms": 1.0,
+                    "request_hash": hash,
+                    "violations": if *verdict == "failed" { serde_json::json!([{"check": "CMS-X",
+                        "clause": "c", "severity": "failure", "pointer": "", "message": "m"}]) }
+                        else { serde_json::json!([]) },
+                })
+            })
+            .collect();
+        let json = serde_json::json!({
+            "formatVersion": 2,
+            "meta": {"harness_version": "0", "profile": "2023-12", "target": "t", "seed": seed,
+                "property_cases": 4, "schema_hash": "", "case_set_hash": "", "started_at": "",
+                "finished_at": "", "duration_ms": 0.0, "command": "",
+                "totals": {"total": 0, "passed": 0, "failed": 0, "skipped": 0}},
+            "cases": cases,
+        });
+        serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn another_seed_pairs_by_request_and_says_so() {
+        let old = run(
+            1,
+            &[
+                ("hand::a", "failed", "h1"),
+                ("property::0001", "passed", "p1"),
+                ("property::0002", "failed", "p2"),
+            ],
+        );
+        let new = run(
+            2,
+            &[
+                ("hand::a", "failed", "h1"),
+                ("property::0001", "passed", "p9"),
+                ("property::0002", "passed", "p1"),
+            ],
+        );
+        let diff = compare(&old, "old.json", &new, "new.json");
+        assert!(diff.seeds_differ);
+        assert_eq!(diff.matched_by, Matching::Request);
+        let ids = |list: &[Failing]| list.iter().map(|f| f.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&diff.still_failing), ["hand::a"]);
+        assert!(diff.new_failures.is_empty() && diff.fixed.is_empty());
+        assert_eq!(diff.added, ["property::0001"]);
+        assert_eq!(diff.removed, ["property::0002"]);
+        let md = render_markdown(&diff);
+        assert!(md.contains("**The seeds differ (old 1, new 2).**"), "{md}");
+        assert!(md.contains("- 1 `property::` cases (another seed draws other requests)"));
+        assert!(!md.contains("`property::0001`"), "{md}");
+    }
 }

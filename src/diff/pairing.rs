@@ -9,7 +9,7 @@ use crate::report::CaseRecord;
 
 /// Families whose requests come from the seed: under another seed an id of theirs names
 /// another request, so without a request hash it is not known to be the same one.
-const SEEDED_FAMILIES: &[&str] = &["property"];
+pub const SEEDED_FAMILIES: &[&str] = &["property"];
 
 /// How the cases of two runs were paired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

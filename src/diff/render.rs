@@ -73,8 +73,13 @@ pub fn render_markdown(diff: &RunDiff) -> String {
     failing_list(&mut out, "New failures", &diff.new_failures);
     id_list(&mut out, "Fixed", &diff.fixed);
     failing_list(&mut out, "Still failing", &diff.still_failing);
-    id_list(&mut out, "Cases added", &diff.added);
-    id_list(&mut out, "Cases removed", &diff.removed);
+    let drawn = if diff.seeds_differ {
+        "another seed draws other requests"
+    } else {
+        ""
+    };
+    case_list(&mut out, "Cases added", &diff.added, drawn);
+    case_list(&mut out, "Cases removed", &diff.removed, drawn);
 
     let _ = writeln!(
         out,
@@ -155,6 +160,33 @@ fn matching_note(diff: &RunDiff) -> Option<String> {
         ),
         (Matching::Request, false) => None,
     }
+}
+
+/// [`id_list`], but when `drawn` says why, a seeded family's cases are one counted line: under
+/// another seed every one of them is another request (the JSON output lists them all).
+fn case_list(out: &mut String, title: &str, ids: &[String], drawn: &str) {
+    if drawn.is_empty() {
+        return id_list(out, title, ids);
+    }
+    let seeded = |id: &&String| {
+        let family = id.split("::").next().unwrap_or_default();
+        super::pairing::SEEDED_FAMILIES.contains(&family)
+    };
+    let (generated, named): (Vec<&String>, Vec<&String>) = ids.iter().partition(seeded);
+    let _ = writeln!(out, "## {title} ({})\n", ids.len());
+    for family in super::pairing::SEEDED_FAMILIES {
+        let count = generated
+            .iter()
+            .filter(|id| id.starts_with(&format!("{family}::")))
+            .count();
+        if count > 0 {
+            let _ = writeln!(out, "- {count} `{family}::` cases ({drawn})");
+        }
+    }
+    for id in named {
+        let _ = writeln!(out, "- `{id}`");
+    }
+    out.push('\n');
 }
 
 fn id_list(out: &mut String, title: &str, ids: &[String]) {

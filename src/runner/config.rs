@@ -265,7 +265,8 @@ fn check_home(contract: &Contract, home: HomePair) -> Result<()> {
 /// The command line that sends the same requests and judges them the same way: every such
 /// flag that differs from its default, values shell-quoted. Never a secret (`--ak`/`--sk` and
 /// environment values stay out: a rerun takes them from the environment again), nor what only
-/// selects, paces or presents (filters, `-j`, `--rate-limit`, `--format`, the report directory).
+/// selects, paces or presents (filters, `-j`, `--rate-limit`, `--format`, the report directory),
+/// nor `--baseline`: a rerun of a failure must show it failing (report.json names the baseline).
 fn command_line(args: &RunArgs, global: &GlobalArgs, profile: &str, seed: u64) -> String {
     use crate::cli::{parse_duration, parse_size};
     use crate::report::reproduce::shell_quote;
@@ -336,9 +337,6 @@ fn command_line(args: &RunArgs, global: &GlobalArgs, profile: &str, seed: u64) -
     }
     if let Some(dir) = &args.regressions {
         flag("--regressions", path(dir));
-    }
-    if let Some(file) = &args.baseline {
-        flag("--baseline", path(file));
     }
     if args.insecure {
         flags.push("--insecure".to_owned());
