@@ -87,30 +87,21 @@ fn by_id(old: &[CaseRecord], new: &[CaseRecord]) -> BTreeMap<usize, usize> {
 
 /// new index → old index, by request hash. Several cases may send one request (a probe and a
 /// case the same body): within a hash, equal ids pair first, the rest in order. A case with no
-/// hash (it was not sent) pairs by id with an unpaired case that has none either.
+/// hash (not sent in that run: skipped) pairs by id with a case left unpaired.
 fn by_request(old: &[CaseRecord], new: &[CaseRecord]) -> BTreeMap<usize, usize> {
     let mut old_by_hash: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    let mut old_unhashed: BTreeMap<&str, usize> = BTreeMap::new();
     for (o, case) in old.iter().enumerate() {
-        match &case.request_hash {
-            Some(hash) => old_by_hash.entry(hash).or_default().push(o),
-            None => {
-                old_unhashed.insert(&case.id, o);
-            }
+        if let Some(hash) = &case.request_hash {
+            old_by_hash.entry(hash).or_default().push(o);
         }
     }
     let mut new_by_hash: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    let mut partner = BTreeMap::new();
     for (n, case) in new.iter().enumerate() {
-        match &case.request_hash {
-            Some(hash) => new_by_hash.entry(hash).or_default().push(n),
-            None => {
-                if let Some(o) = old_unhashed.remove(case.id.as_str()) {
-                    partner.insert(n, o);
-                }
-            }
+        if let Some(hash) = &case.request_hash {
+            new_by_hash.entry(hash).or_default().push(n);
         }
     }
+    let mut partner = BTreeMap::new();
     for (hash, news) in new_by_hash {
         let Some(olds) = old_by_hash.get_mut(hash) else {
             continue;
@@ -125,6 +116,25 @@ fn by_request(old: &[CaseRecord], new: &[CaseRecord]) -> BTreeMap<usize, usize> 
             }
         }
         for (n, o) in left.into_iter().zip(olds.drain(..)) {
+            partner.insert(n, o);
+        }
+    }
+    let paired: BTreeSet<usize> = partner.values().copied().collect();
+    let mut old_left: BTreeMap<&str, usize> = old
+        .iter()
+        .enumerate()
+        .filter(|(o, _)| !paired.contains(o))
+        .map(|(o, case)| (case.id.as_str(), o))
+        .collect();
+    for (n, case) in new.iter().enumerate() {
+        if partner.contains_key(&n) {
+            continue;
+        }
+        let Some(&o) = old_left.get(case.id.as_str()) else {
+            continue;
+        };
+        if case.request_hash.is_none() || old[o].request_hash.is_none() {
+            old_left.remove(case.id.as_str());
             partner.insert(n, o);
         }
     }
@@ -184,12 +194,14 @@ mod tests {
             case("property::0002", Some("b")),
             case("hand::x", Some("c")),
             case("hand::skipped", None),
+            case("hand::probe", Some("d")),
         ];
         let new = [
             case("property::0001", Some("b")),
             case("property::0002", Some("z")),
             case("hand::x", Some("c")),
             case("hand::skipped", None),
+            case("hand::probe", None),
         ];
         let (matching, pairs) = pair(&old, &new, false);
         assert_eq!(matching, Matching::Request);
@@ -201,6 +213,7 @@ mod tests {
                 (None, s("property::0002"), false),
                 (s("hand::x"), s("hand::x"), true),
                 (s("hand::skipped"), s("hand::skipped"), true),
+                (s("hand::probe"), s("hand::probe"), true),
                 (s("property::0001"), None, false),
             ]
         );
