@@ -131,7 +131,7 @@ fn parse_accepted(bytes: &[u8]) -> std::result::Result<Accepted, String> {
         return Ok(Accepted::ids(&list.accepted));
     }
     if value.get("meta").is_some() && value.get("cases").is_some() {
-        super::model::check_format_version(value.get("formatVersion"))?;
+        super::format::check_format_version(value.get("formatVersion"))?;
         let report: RunRecord = serde_json::from_value(value)
             .map_err(|e| format!("not a cmsconform report.json: {e}"))?;
         return Ok(Accepted::of_report(&report));

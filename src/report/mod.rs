@@ -8,6 +8,7 @@
 pub mod agents;
 pub mod baseline;
 pub mod excerpt;
+pub mod format;
 pub mod group;
 pub mod html;
 pub mod identity;
@@ -18,6 +19,7 @@ pub mod model;
 pub mod reproduce;
 
 pub use agents::{AgentCoverage, FleetSource};
+pub use format::{FORMAT_VERSION, check_format_version};
 pub use model::*;
 
 use std::path::{Path, PathBuf};

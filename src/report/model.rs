@@ -203,37 +203,11 @@ pub struct ClauseCoverage {
     pub checks: Vec<String>,
 }
 
-/// The `formatVersion` this harness writes into report.json. 1 (implied when the field is
-/// missing): the first format; 2: cases carry `request_hash`.
-pub const FORMAT_VERSION: u32 = 2;
-
-fn first_format() -> u32 {
-    1
-}
-
-/// Whether this harness reads a report whose `formatVersion` is `version` (`None`: the field is
-/// missing, format 1). The error says why not, for a message that names the file.
-pub fn check_format_version(version: Option<&serde_json::Value>) -> Result<(), String> {
-    let Some(version) = version else {
-        return Ok(());
-    };
-    match version.as_u64() {
-        Some(v) if (1..=u64::from(FORMAT_VERSION)).contains(&v) => Ok(()),
-        Some(v) if v > u64::from(FORMAT_VERSION) => Err(format!(
-            "report formatVersion {v} is newer than this cmsconform reads (up to \
-             {FORMAT_VERSION}): use the cmsconform that wrote it, or a newer one"
-        )),
-        _ => Err(format!(
-            "unknown report formatVersion {version} (this cmsconform reads 1 to {FORMAT_VERSION})"
-        )),
-    }
-}
-
 /// Everything a run produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
-    /// Which report.json format this is ([`FORMAT_VERSION`] when this harness wrote it).
-    #[serde(rename = "formatVersion", default = "first_format")]
+    /// Which report.json format this is ([`super::FORMAT_VERSION`] when this harness wrote it).
+    #[serde(rename = "formatVersion", default = "super::format::first_format")]
     pub format_version: u32,
     pub meta: RunMeta,
     pub cases: Vec<CaseRecord>,

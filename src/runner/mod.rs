@@ -17,6 +17,7 @@
 //! It reaches other modules only through their public APIs (checks, client, mock, report)
 //! and never interprets a response itself.
 
+mod command_line;
 pub mod config;
 pub mod fleet;
 pub mod hosted;
