@@ -198,6 +198,15 @@ pub struct RunArgs {
     /// way, is information (notes:6.16); raise it for nodes whose clocks differ more.
     #[arg(long, env = "CMSCONFORM_RELATIONS_TOLERANCE", default_value = "2s", value_parser = parse_duration)]
     pub relations_tolerance: Duration,
+    /// Which junit.xml testcases carry `system-out` (the reproduction): `failures` (failed,
+    /// baselined and skipped cases) or `all` (passing ones too).
+    #[arg(
+        long,
+        env = "CMSCONFORM_JUNIT_OUTPUT",
+        value_enum,
+        default_value = "failures"
+    )]
+    pub junit_output: crate::report::junit::JunitOutput,
     /// No progress bar even on a terminal.
     #[arg(long, env = "CMSCONFORM_NO_PROGRESS")]
     pub no_progress: bool,

@@ -71,7 +71,7 @@ fn exit_1_against_a_mutated_mock_and_the_regression_is_replayed() {
             "rerun: cmsconform run --profile 2023-12 --seed 2 ",
         ))
         .stdout(predicate::str::contains(format!(
-            "--target {target} --exact"
+            "--target {target} --cases 8 --exact"
         )));
     // Shrunk property failures go to the report directory, never into cases/ unasked.
     assert!(!dir.path().join("cases").exists());

@@ -150,6 +150,8 @@ fn case(meta: &RunMeta, signed: &mut Signed, spec: CaseSpec<'_>) -> CaseRecord {
         duration_ms: spec.duration_ms,
         baselined: false,
         reproduce,
+        request_hash: (spec.verdict != Verdict::Skipped)
+            .then(|| report::identity::request_hash(&sent)),
     }
 }
 
@@ -167,7 +169,8 @@ fn fixture() -> (RunRecord, Vec<String>) {
         finished_at: "2026-01-02T03:04:09Z".into(),
         duration_ms: 4000.0,
         totals: Totals::default(),
-        command: "cmsconform run --target https://cms.example:28080 --seed 42 --cases 16".into(),
+        command: "cmsconform run --profile 2023-12 --seed 42 --target https://cms.example:28080 --cases 16"
+            .into(),
         rate_limits: cmsconform::report::RateLimits {
             refusals: 3,
             retries: 2,
@@ -426,6 +429,7 @@ fn fixture() -> (RunRecord, Vec<String>) {
     let mut coverage = report::coverage(contract.clauses(), &cases);
     report::add_relation_coverage(&mut coverage, &relations);
     let mut record = RunRecord {
+        format_version: report::FORMAT_VERSION,
         coverage,
         meta,
         cases,
@@ -471,6 +475,7 @@ fn json_validates_against_its_schema_and_reads_back() {
     let text = report::json::render(&record).unwrap();
     assert_eq!(text.matches("\"agent\":").count(), 1, "{text}");
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(value["formatVersion"], report::FORMAT_VERSION);
     let validator = standalone_validator(&DataSource::schemas(), "report.schema.json")
         .expect("report.schema.json compiles");
     let errors: Vec<String> = validator
@@ -623,7 +628,13 @@ fn junit_has_the_structure_jenkins_and_gitlab_read() {
         "message=\"FX-TYPE-002 seed:table4 at /resultDesc/0/logonTime: logonTime must be an integer (+3 more)\""
     ));
     assert!(xml.contains("error[FX-STATE-001] notes:5 at /resultDesc/0/currentState"));
-    assert!(xml.contains("rerun: cmsconform run --profile 2023-12 --seed 42 --cases 16"));
+    assert!(xml.contains(
+        "rerun: cmsconform run --profile 2023-12 --seed 42 --target https://cms.example:28080 --cases 16 --exact"
+    ));
+    // A passing testcase carries no system-out unless asked (the passing relation's findings).
+    assert!(!xml.contains("answers agree for 2 orders"));
+    let all = report::junit::render_with(&record, report::junit::JunitOutput::All).unwrap();
+    assert!(all.contains("<system-out>answers agree for 2 orders of the same ids</system-out>"));
 }
 
 #[test]

@@ -3,16 +3,23 @@
 //! cases passing in both runs, changes in the answer's shape ([`shape`]); the median latency per
 //! family. Reads two report files and prints; it never runs a case.
 //!
+//! Cases are paired by their request hash, not their generated id ([`pairing`]): under another
+//! seed `property::0033` is another request. The output says at the top when the seeds differ,
+//! and shapes are compared only between the same requests. Reports without hashes (format 1)
+//! are paired by id; a report of a newer `formatVersion` is a usage error naming the file.
+//!
 //! Exit codes: 1 when the new run has failures the old one did not (baselined ones excepted),
 //! 0 otherwise, 2 when a report cannot be read or is not a cmsconform report.
 //!
-//! `--format md` prints a header table (report, start, target, profile/seed, totals of each run)
+//! `--format md` prints a note when the seeds differ or ids were paired, a header table (report,
+//! start, target, profile/seed, totals of each run)
 //! and the sections `New failures`, `Fixed`, `Still failing`, `Cases added`, `Cases removed`,
 //! `Shape changes in cases passing in both runs` (per case: `appeared`/`disappeared` pointers
 //! with their types, `type changed`, `resultCode`), `Latency per family (median ms)` with the
 //! new/old ratio, and a last line with the exit status. `--format json` prints [`RunDiff`] with
 //! the same content. Relations take part as `relation:NAME`.
 
+pub mod pairing;
 pub mod render;
 pub mod shape;
 
@@ -25,6 +32,7 @@ use crate::cli::{DiffArgs, DiffFormat};
 use crate::error::{Error, Result};
 use crate::exit;
 use crate::report::{CaseRecord, RunRecord, Totals, Verdict};
+pub use pairing::Matching;
 pub use render::{render_json, render_markdown};
 pub use shape::{ShapeChange, TypeChange};
 
@@ -33,6 +41,10 @@ pub use shape::{ShapeChange, TypeChange};
 pub struct RunDiff {
     pub old: RunSummary,
     pub new: RunSummary,
+    /// How cases were paired: by request hash, or by id (a report without hashes).
+    pub matched_by: Matching,
+    /// The runs have different seeds: generated ids name other requests.
+    pub seeds_differ: bool,
     /// Failing now, not failing before (or not there before), and not baselined.
     pub new_failures: Vec<Failing>,
     /// Failed before, pass now.
@@ -58,7 +70,11 @@ pub struct RunSummary {
 /// A failing case (or relation, as `relation:NAME`) and the checks that failed it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Failing {
+    /// Its id in the new run.
     pub id: String,
+    /// Its id in the old run, when the same request had another one there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_id: Option<String>,
     pub checks: Vec<String>,
     /// Its verdict in the old run; `None` when it was not there.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,67 +121,50 @@ pub fn command(args: &DiffArgs) -> Result<i32> {
     })
 }
 
-/// Reads a report.json; a missing or foreign file is a usage error naming it (exit 2).
+/// Reads a report.json; a missing or foreign file, or one of a newer format than this harness
+/// knows, is a usage error naming it (exit 2).
 pub fn read_report(path: &Path) -> Result<RunRecord> {
     let bytes =
         std::fs::read(path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    let not_a_report = |e: serde_json::Error| {
         Error::Usage(format!(
             "{}: not a cmsconform report.json: {e}",
             path.display()
         ))
-    })
+    };
+    // The version first: a newer format may not even parse as this one.
+    let version: FormatProbe = serde_json::from_slice(&bytes).map_err(not_a_report)?;
+    crate::report::check_format_version(version.format_version.as_ref())
+        .map_err(|why| Error::Usage(format!("{}: {why}", path.display())))?;
+    serde_json::from_slice(&bytes).map_err(not_a_report)
 }
 
-/// One judged item of a run: a case, or a relation as `relation:NAME`.
-struct Item<'a> {
-    verdict: Verdict,
-    baselined: bool,
-    checks: Vec<String>,
-    case: Option<&'a CaseRecord>,
+/// Only the `formatVersion` of a report (anything else is skipped unread).
+#[derive(serde::Deserialize)]
+struct FormatProbe {
+    #[serde(rename = "formatVersion", default)]
+    format_version: Option<serde_json::Value>,
 }
 
-fn items(record: &RunRecord) -> BTreeMap<String, Item<'_>> {
-    let mut map = BTreeMap::new();
-    for case in &record.cases {
-        let mut checks: Vec<String> = case.failures().map(|v| v.check.clone()).collect();
-        checks.dedup();
-        map.insert(
-            case.id.clone(),
-            Item {
-                verdict: case.verdict,
-                baselined: case.baselined,
-                checks,
-                case: Some(case),
-            },
-        );
+/// The checks that failed a case, each once.
+fn failing_checks(case: &CaseRecord) -> Vec<String> {
+    let mut checks: Vec<String> = Vec::new();
+    for v in case.failures() {
+        if !checks.contains(&v.check) {
+            checks.push(v.check.clone());
+        }
     }
-    for relation in &record.relations {
-        let checks = relation
-            .violations
-            .iter()
-            .filter(|v| v.is_failure())
-            .map(|v| v.check.clone())
-            .collect();
-        map.insert(
-            format!("relation:{}", relation.relation),
-            Item {
-                verdict: relation.verdict,
-                baselined: false,
-                checks,
-                case: None,
-            },
-        );
-    }
-    map
+    checks
 }
 
 pub fn compare(old: &RunRecord, old_file: &str, new: &RunRecord, new_file: &str) -> RunDiff {
-    let old_items = items(old);
-    let new_items = items(new);
+    let seeds_differ = old.meta.seed != new.meta.seed;
+    let (matching, pairs) = pairing::pair(&old.cases, &new.cases, !seeds_differ);
     let mut diff = RunDiff {
         old: summary(old, old_file),
         new: summary(new, new_file),
+        matched_by: matching,
+        seeds_differ,
         new_failures: Vec::new(),
         fixed: Vec::new(),
         still_failing: Vec::new(),
@@ -174,44 +173,91 @@ pub fn compare(old: &RunRecord, old_file: &str, new: &RunRecord, new_file: &str)
         shape_changes: Vec::new(),
         latency: latency(old, new),
     };
-    for (id, now) in &new_items {
-        let before = old_items.get(id);
-        if before.is_none() && now.case.is_some() {
-            diff.added.push(id.clone());
-        }
-        let failing = |checks: &[String], was: Option<Verdict>| Failing {
-            id: id.clone(),
-            checks: checks.to_vec(),
+    for pair in &pairs {
+        let (before, now) = match (pair.old, pair.new) {
+            (Some(before), None) => {
+                diff.removed.push(before.id.clone());
+                continue;
+            }
+            (None, Some(now)) => {
+                diff.added.push(now.id.clone());
+                (None, now)
+            }
+            (Some(before), Some(now)) => (Some(before), now),
+            (None, None) => continue,
+        };
+        let old_id = before.map(|b| b.id.clone()).filter(|id| *id != now.id);
+        let failing = |was: Option<Verdict>| Failing {
+            id: now.id.clone(),
+            old_id: old_id.clone(),
+            checks: failing_checks(now),
             was,
             baselined: now.baselined,
         };
         match (before.map(|b| b.verdict), now.verdict) {
             (Some(Verdict::Failed), Verdict::Failed) => {
-                diff.still_failing
-                    .push(failing(&now.checks, Some(Verdict::Failed)));
+                diff.still_failing.push(failing(Some(Verdict::Failed)));
             }
-            (was, Verdict::Failed) => diff.new_failures.push(failing(&now.checks, was)),
-            (Some(Verdict::Failed), Verdict::Passed) => diff.fixed.push(id.clone()),
-            (Some(Verdict::Passed), Verdict::Passed) => {
-                if let Some(change) = before.and_then(|b| shape_change(id, b, now)) {
+            (was, Verdict::Failed) => diff.new_failures.push(failing(was)),
+            (Some(Verdict::Failed), Verdict::Passed) => diff.fixed.push(match &old_id {
+                Some(old_id) => format!("{} (old id {old_id})", now.id),
+                None => now.id.clone(),
+            }),
+            (Some(Verdict::Passed), Verdict::Passed) if pair.same_request => {
+                if let Some(change) = before.and_then(|b| shape_change(&now.id, b, now)) {
                     diff.shape_changes.push(change);
                 }
             }
             _ => {}
         }
     }
-    diff.removed = old_items
-        .iter()
-        .filter(|(id, item)| item.case.is_some() && !new_items.contains_key(*id))
-        .map(|(id, _)| id.clone())
-        .collect();
+    compare_relations(old, new, &mut diff);
+    diff.new_failures.sort_by(|a, b| a.id.cmp(&b.id));
+    diff.still_failing.sort_by(|a, b| a.id.cmp(&b.id));
+    diff.fixed.sort();
+    diff.added.sort();
+    diff.removed.sort();
+    diff.shape_changes.sort_by(|a, b| a.case.cmp(&b.case));
     diff
 }
 
-fn shape_change(id: &str, old: &Item<'_>, new: &Item<'_>) -> Option<ShapeChange> {
-    let body = |item: &Item<'_>| {
-        item.case
-            .and_then(|c| c.response.as_ref())
+/// Relations are named, not generated: they pair by name, as `relation:NAME`.
+fn compare_relations(old: &RunRecord, new: &RunRecord, diff: &mut RunDiff) {
+    for relation in &new.relations {
+        let id = format!("relation:{}", relation.relation);
+        let was = old
+            .relations
+            .iter()
+            .find(|r| r.relation == relation.relation)
+            .map(|r| r.verdict);
+        let checks = relation
+            .violations
+            .iter()
+            .filter(|v| v.is_failure())
+            .map(|v| v.check.clone())
+            .collect();
+        let failing = |was| Failing {
+            id: id.clone(),
+            old_id: None,
+            checks,
+            was,
+            baselined: false,
+        };
+        match (was, relation.verdict) {
+            (Some(Verdict::Failed), Verdict::Failed) => {
+                diff.still_failing.push(failing(Some(Verdict::Failed)));
+            }
+            (was, Verdict::Failed) => diff.new_failures.push(failing(was)),
+            (Some(Verdict::Failed), Verdict::Passed) => diff.fixed.push(id),
+            _ => {}
+        }
+    }
+}
+
+fn shape_change(id: &str, old: &CaseRecord, new: &CaseRecord) -> Option<ShapeChange> {
+    let body = |case: &CaseRecord| {
+        case.response
+            .as_ref()
             .and_then(|r| shape::signature(&r.body_excerpt))
     };
     shape::compare(id, &body(old)?, &body(new)?)
@@ -288,5 +334,62 @@ mod tests {
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(&[4.0, 1.0]), Some(2.5));
         assert_eq!(median(&[]), None);
+    }
+
+    fn run(seed: u64, cases: &[(&str, &str, &str)]) -> RunRecord {
+        let cases: Vec<serde_json::Value> = cases
+            .iter()
+            .map(|(id, verdict, hash)| {
+                serde_json::json!({
+                    "id": id, "title": id, "family": id.split("::").next(), "clause": "c",
+                    "verdict": verdict, "expected": "accepted", "duration_ms": 1.0,
+                    "request_hash": hash,
+                    "violations": if *verdict == "failed" { serde_json::json!([{"check": "CMS-X",
+                        "clause": "c", "severity": "failure", "pointer": "", "message": "m"}]) }
+                        else { serde_json::json!([]) },
+                })
+            })
+            .collect();
+        let json = serde_json::json!({
+            "formatVersion": 2,
+            "meta": {"harness_version": "0", "profile": "2023-12", "target": "t", "seed": seed,
+                "property_cases": 4, "schema_hash": "", "case_set_hash": "", "started_at": "",
+                "finished_at": "", "duration_ms": 0.0, "command": "",
+                "totals": {"total": 0, "passed": 0, "failed": 0, "skipped": 0}},
+            "cases": cases,
+        });
+        serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn another_seed_pairs_by_request_and_says_so() {
+        let old = run(
+            1,
+            &[
+                ("hand::a", "failed", "h1"),
+                ("property::0001", "passed", "p1"),
+                ("property::0002", "failed", "p2"),
+            ],
+        );
+        let new = run(
+            2,
+            &[
+                ("hand::a", "failed", "h1"),
+                ("property::0001", "passed", "p9"),
+                ("property::0002", "passed", "p1"),
+            ],
+        );
+        let diff = compare(&old, "old.json", &new, "new.json");
+        assert!(diff.seeds_differ);
+        assert_eq!(diff.matched_by, Matching::Request);
+        let ids = |list: &[Failing]| list.iter().map(|f| f.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&diff.still_failing), ["hand::a"]);
+        assert!(diff.new_failures.is_empty() && diff.fixed.is_empty());
+        assert_eq!(diff.added, ["property::0001"]);
+        assert_eq!(diff.removed, ["property::0002"]);
+        let md = render_markdown(&diff);
+        assert!(md.contains("**The seeds differ (old 1, new 2).**"), "{md}");
+        assert!(md.contains("- 1 `property::` cases (another seed draws other requests)"));
+        assert!(!md.contains("`property::0001`"), "{md}");
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Failing, RunDiff};
+use super::{Failing, Matching, RunDiff};
 use crate::error::{Error, Result};
 use crate::report::{Totals, Verdict};
 
@@ -16,6 +16,9 @@ pub fn render_json(diff: &RunDiff) -> Result<String> {
 pub fn render_markdown(diff: &RunDiff) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# cmsconform diff\n");
+    if let Some(note) = matching_note(diff) {
+        let _ = writeln!(out, "> {note}\n");
+    }
     let _ = writeln!(out, "| | old | new |\n|---|---|---|");
     let (o, n) = (&diff.old, &diff.new);
     let totals = |t: &Totals| {
@@ -58,15 +61,25 @@ pub fn render_markdown(diff: &RunDiff) -> String {
             } else {
                 f.checks.join(", ")
             };
-            let _ = writeln!(out, "- `{}`{was}{baselined}: {checks}", f.id);
+            let old_id = f
+                .old_id
+                .as_ref()
+                .map(|id| format!(" (old id `{id}`)"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "- `{}`{old_id}{was}{baselined}: {checks}", f.id);
         }
         out.push('\n');
     };
     failing_list(&mut out, "New failures", &diff.new_failures);
     id_list(&mut out, "Fixed", &diff.fixed);
     failing_list(&mut out, "Still failing", &diff.still_failing);
-    id_list(&mut out, "Cases added", &diff.added);
-    id_list(&mut out, "Cases removed", &diff.removed);
+    let drawn = if diff.seeds_differ {
+        "another seed draws other requests"
+    } else {
+        ""
+    };
+    case_list(&mut out, "Cases added", &diff.added, drawn);
+    case_list(&mut out, "Cases removed", &diff.removed, drawn);
 
     let _ = writeln!(
         out,
@@ -122,6 +135,58 @@ pub fn render_markdown(diff: &RunDiff) -> String {
         }
     );
     out
+}
+
+/// The line at the top when cases were not simply paired by id under one seed.
+fn matching_note(diff: &RunDiff) -> Option<String> {
+    let seeds = format!(
+        "seeds differ (old {}, new {})",
+        diff.old.seed, diff.new.seed
+    );
+    match (diff.matched_by, diff.seeds_differ) {
+        (Matching::Request, true) => Some(format!(
+            "**The {seeds}.** Cases are paired by their request, not by id: a generated case \
+             under another seed sends another request and shows as added or removed. Shape \
+             changes compare the same requests only."
+        )),
+        (Matching::Id, true) => Some(format!(
+            "**The {seeds}** and a report has no request hashes (written before format 2): \
+             cases are paired by id, and a generated case (`property::`) under another seed is \
+             another request: its shape is not compared."
+        )),
+        (Matching::Id, false) => Some(
+            "A report has no request hashes (written before format 2): cases are paired by id."
+                .to_owned(),
+        ),
+        (Matching::Request, false) => None,
+    }
+}
+
+/// [`id_list`], but when `drawn` says why, a seeded family's cases are one counted line: under
+/// another seed every one of them is another request (the JSON output lists them all).
+fn case_list(out: &mut String, title: &str, ids: &[String], drawn: &str) {
+    if drawn.is_empty() {
+        return id_list(out, title, ids);
+    }
+    let seeded = |id: &&String| {
+        let family = id.split("::").next().unwrap_or_default();
+        super::pairing::SEEDED_FAMILIES.contains(&family)
+    };
+    let (generated, named): (Vec<&String>, Vec<&String>) = ids.iter().partition(seeded);
+    let _ = writeln!(out, "## {title} ({})\n", ids.len());
+    for family in super::pairing::SEEDED_FAMILIES {
+        let count = generated
+            .iter()
+            .filter(|id| id.starts_with(&format!("{family}::")))
+            .count();
+        if count > 0 {
+            let _ = writeln!(out, "- {count} `{family}::` cases ({drawn})");
+        }
+    }
+    for id in named {
+        let _ = writeln!(out, "- `{id}`");
+    }
+    out.push('\n');
 }
 
 fn id_list(out: &mut String, title: &str, ids: &[String]) {

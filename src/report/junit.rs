@@ -1,6 +1,9 @@
 //! `junit.xml` for CI (Jenkins, GitLab): one testsuite per case family, one testcase per case,
 //! and a `relations` suite for the multi-exchange findings. A failure's message carries the check
-//! id, clause and pointer; its text lists every finding; `system-out` holds the reproduction.
+//! id, clause and pointer; its text lists every finding; `system-out` holds the reproduction
+//! (a relation's: its findings). Only a case that did not pass carries `system-out`, unless
+//! `--junit-output all`: a clean run's file is its testcases, not thousands of curl lines.
+//! The counts of the file agree with report.json: its cases plus its relations.
 //! A baselined failure is written as `skipped` (type `baselined`): CI tools count `failure`
 //! elements to fail a build, and an accepted failure must not fail the gate.
 
@@ -11,7 +14,28 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite, X
 use super::model::{CaseRecord, RelationRecord, RunRecord, Verdict};
 use crate::error::{Error, Result};
 
+/// Which testcases carry `system-out` (`--junit-output`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum JunitOutput {
+    /// Failed (baselined included) and skipped cases only.
+    #[default]
+    Failures,
+    /// Every case, passing ones too.
+    All,
+}
+
+impl JunitOutput {
+    fn shows(self, verdict: Verdict) -> bool {
+        self == JunitOutput::All || verdict != Verdict::Passed
+    }
+}
+
+/// junit.xml as `--junit-output failures` writes it.
 pub fn render(record: &RunRecord) -> Result<String> {
+    render_with(record, JunitOutput::Failures)
+}
+
+pub fn render_with(record: &RunRecord, output: JunitOutput) -> Result<String> {
     let mut report = Report::new("cmsconform");
     report.set_time(seconds(record.meta.duration_ms));
     let mut families: Vec<&str> = Vec::new();
@@ -24,7 +48,7 @@ pub fn render(record: &RunRecord) -> Result<String> {
         let cases: Vec<&CaseRecord> = record.cases.iter().filter(|c| c.family == family).collect();
         let mut suite = suite(record, family);
         for case in &cases {
-            suite.add_test_case(test_case(case));
+            suite.add_test_case(test_case(case, output));
         }
         let skipped = skipped(&suite);
         set_counts(&mut suite, cases.iter().map(|c| c.duration_ms), skipped);
@@ -33,7 +57,7 @@ pub fn render(record: &RunRecord) -> Result<String> {
     if !record.relations.is_empty() {
         let mut suite = suite(record, "relations");
         for relation in &record.relations {
-            suite.add_test_case(relation_case(relation));
+            suite.add_test_case(relation_case(relation, output));
         }
         let skipped = skipped(&suite);
         set_counts(&mut suite, std::iter::empty(), skipped);
@@ -80,7 +104,7 @@ fn seconds(ms: f64) -> Duration {
     }
 }
 
-fn test_case(case: &CaseRecord) -> TestCase {
+fn test_case(case: &CaseRecord, output: JunitOutput) -> TestCase {
     let status = match case.verdict {
         Verdict::Passed => TestCaseStatus::success(),
         Verdict::Skipped => {
@@ -115,7 +139,11 @@ fn test_case(case: &CaseRecord) -> TestCase {
     test_case
         .set_classname(format!("cmsconform.{}", case.family))
         .set_time(seconds(case.duration_ms));
-    if let Some(reproduce) = &case.reproduce {
+    if let Some(reproduce) = case
+        .reproduce
+        .as_ref()
+        .filter(|_| output.shows(case.verdict))
+    {
         test_case.set_system_out(format!(
             "case: {}\nrerun: {}\ncurl: {}\nauth: {}\n",
             case.id, reproduce.command, reproduce.curl, reproduce.auth_note
@@ -164,7 +192,7 @@ fn details(case: &CaseRecord) -> String {
     lines.join("\n")
 }
 
-fn relation_case(relation: &RelationRecord) -> TestCase {
+fn relation_case(relation: &RelationRecord, output: JunitOutput) -> TestCase {
     let findings = || {
         relation
             .violations
@@ -195,7 +223,10 @@ fn relation_case(relation: &RelationRecord) -> TestCase {
     test_case
         .set_classname("cmsconform.relations")
         .set_time(Duration::ZERO);
-    if relation.verdict == Verdict::Passed && !relation.findings.is_empty() {
+    if relation.verdict == Verdict::Passed
+        && output.shows(relation.verdict)
+        && !relation.findings.is_empty()
+    {
         test_case.set_system_out(findings());
     }
     test_case

@@ -8,8 +8,10 @@
 pub mod agents;
 pub mod baseline;
 pub mod excerpt;
+pub mod format;
 pub mod group;
 pub mod html;
+pub mod identity;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -17,6 +19,7 @@ pub mod model;
 pub mod reproduce;
 
 pub use agents::{AgentCoverage, FleetSource};
+pub use format::{FORMAT_VERSION, check_format_version};
 pub use model::*;
 
 use std::path::{Path, PathBuf};
@@ -30,10 +33,19 @@ pub const REPORT_FILES: [&str; 4] = ["report.json", "junit.xml", "report.md", "r
 /// after moving a previous run found there (its `report.json`) to the sibling `previous/`,
 /// replacing an older `previous/`.
 pub fn write_all(record: &RunRecord, dir: &Path) -> Result<()> {
+    write_all_with(record, dir, junit::JunitOutput::default())
+}
+
+/// [`write_all`] with the testcases `junit_output` says carry `system-out`.
+pub fn write_all_with(
+    record: &RunRecord,
+    dir: &Path,
+    junit_output: junit::JunitOutput,
+) -> Result<()> {
     // Render everything first: a rendering failure must not cost the previous run.
     let rendered = [
         json::render(record)?,
-        junit::render(record)?,
+        junit::render_with(record, junit_output)?,
         markdown::render(record),
         html::render(record)?,
     ];

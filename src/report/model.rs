@@ -79,6 +79,11 @@ pub struct CaseRecord {
     pub baselined: bool,
     #[serde(default)]
     pub reproduce: Option<Reproduction>,
+    /// SHA-256 of the request as sent ([`super::identity::request_hash`]): what `diff` and the
+    /// baseline match cases by across seeds. `None` when nothing was sent, and in reports
+    /// written before format 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -201,6 +206,9 @@ pub struct ClauseCoverage {
 /// Everything a run produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
+    /// Which report.json format this is ([`super::FORMAT_VERSION`] when this harness wrote it).
+    #[serde(rename = "formatVersion", default = "super::format::first_format")]
+    pub format_version: u32,
     pub meta: RunMeta,
     pub cases: Vec<CaseRecord>,
     #[serde(default)]

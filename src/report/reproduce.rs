@@ -1,5 +1,6 @@
 //! How to replay one case by hand: a `curl` line whose signature is `$CMSCONFORM_AUTH`, a note on
-//! producing that signature, and the `cmsconform run` command that reruns the case alone. Builds
+//! producing that signature, and the `cmsconform run` command that reruns the case alone (the
+//! run's own command line, so TLS options, timeouts, the home pair... come along). Builds
 //! strings only, from records that are already redacted; it never sees a secret.
 
 use super::model::{Reproduction, RequestRecord, RunMeta};
@@ -66,18 +67,33 @@ pub fn auth_note(request: &RequestRecord) -> String {
     )
 }
 
-/// `cmsconform run --profile P --seed S --exact 'ID'` (+ `--target` off the embedded mock).
+/// The run's own command line (`meta.command`: every flag that changes what is sent or how it
+/// is judged) with `--exact 'ID'`; from the profile, seed and target when the record has none.
 pub fn rerun_command(meta: &RunMeta, case_id: &str) -> String {
-    let mut command = format!(
-        "cmsconform run --profile {} --seed {}",
-        shell_quote(&meta.profile),
-        meta.seed
-    );
-    if case_id.starts_with("property::") {
+    let has = |command: &str, flag: &str| command.split(' ').any(|word| word == flag);
+    let own = |command: &str| {
+        command.starts_with("cmsconform run ")
+            && has(command, "--profile")
+            && has(command, "--seed")
+    };
+    let mut command = if own(&meta.command) {
+        meta.command.clone()
+    } else {
+        // A record without a full command line (an older report, a test's).
+        format!(
+            "cmsconform run --profile {} --seed {}",
+            shell_quote(&meta.profile),
+            meta.seed
+        )
+    };
+    if case_id.starts_with("property::") && !has(&command, "--cases") {
         // Property case ids depend on how many were generated.
         command.push_str(&format!(" --cases {}", meta.property_cases));
     }
-    if !meta.target.is_empty() && !meta.target.starts_with(EMBEDDED_TARGET) {
+    if !meta.target.is_empty()
+        && !meta.target.starts_with(EMBEDDED_TARGET)
+        && !has(&command, "--target")
+    {
         command.push_str(&format!(" --target {}", shell_quote(&meta.target)));
     }
     command.push_str(&format!(" --exact {}", shell_quote(case_id)));
@@ -165,6 +181,24 @@ mod tests {
         assert_eq!(
             rerun_command(&meta, "property::0003"),
             "cmsconform run --profile 2023-12 --seed 7 --cases 32 --target https://cms.example --exact property::0003"
+        );
+    }
+
+    #[test]
+    fn rerun_keeps_the_run_flags() {
+        let meta = RunMeta {
+            profile: "2023-12".into(),
+            seed: 7,
+            property_cases: 32,
+            target: "https://cms.example".into(),
+            command: "cmsconform run --profile 2023-12 --seed 7 --target https://cms.example \
+                      --cases 32 --cc-id 3 --timeout 30s --insecure"
+                .into(),
+            ..RunMeta::default()
+        };
+        assert_eq!(
+            rerun_command(&meta, "property::0003"),
+            format!("{} --exact property::0003", meta.command)
         );
     }
 }

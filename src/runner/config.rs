@@ -190,7 +190,7 @@ impl RunConfig {
         };
         // A run writes only into its report directory; without one it shrinks nothing.
         let regressions_dir = (!args.no_report).then(|| args.report_dir.join(SHRUNK_SUBDIR));
-        let command_line = command_line(args, &profile, seed);
+        let command_line = super::command_line::command_line(args, global, &profile, seed);
         let home = HomePair {
             cc_id: args.cc_id,
             vdn: args.vdn,
@@ -260,23 +260,6 @@ fn check_home(contract: &Contract, home: HomePair) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn command_line(args: &RunArgs, profile: &str, seed: u64) -> String {
-    let mut line = format!("cmsconform run --profile {profile} --seed {seed}");
-    if let Some(target) = &args.target {
-        line.push_str(&format!(" --target {target}"));
-    }
-    if let Some(agents) = &args.agents {
-        line.push_str(&format!(" --agents {agents}"));
-    }
-    if args.property_cases != 256 {
-        line.push_str(&format!(" --cases {}", args.property_cases));
-    }
-    if let Some(path) = &args.path {
-        line.push_str(&format!(" --path {path}"));
-    }
-    line
 }
 
 /// A seed for a run that was not given one; printed so the run can be repeated.

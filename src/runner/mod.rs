@@ -18,6 +18,7 @@
 //! It reaches other modules only through their public APIs (checks, client, mock, report)
 //! and never interprets a response itself.
 
+mod command_line;
 pub mod config;
 pub mod fleet;
 pub mod hosted;
@@ -157,7 +158,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     }
     if !args.no_report {
         report::complete(&mut record);
-        report::write_all(&record, &args.report_dir)?;
+        report::write_all_with(&record, &args.report_dir, args.junit_output)?;
         say.line(&format!("reports: {}", args.report_dir.display()));
     }
     finish(&record, unusable, say)

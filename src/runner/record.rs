@@ -232,6 +232,7 @@ pub fn build(
     };
     let coverage = report::coverage(config.contract.clauses(), &cases);
     RunRecord {
+        format_version: report::FORMAT_VERSION,
         meta,
         cases,
         relations: Vec::new(),

@@ -146,6 +146,7 @@ impl Session {
                 seed: config.seed,
                 property_cases: config.property_cases,
                 target: target_label,
+                command: config.command_line.clone(),
                 ..RunMeta::default()
             },
             record_passing_exchanges: config.record_passing_exchanges,
@@ -305,6 +306,7 @@ impl Session {
     pub fn record(&self, case: &Case, exchange: &Exchange, duration_ms: f64) -> CaseRecord {
         let mut record = self.skipped(case, "");
         record.duration_ms = duration_ms;
+        record.request_hash = Some(report::identity::request_hash(&exchange.request));
         if let Err(TransportFailure::NotSent(reason)) = &exchange.response {
             record.request = Some(self.request_record(exchange));
             record.error = Some(self.redactor.scrub(&format!("not sent: {reason}")));
@@ -414,6 +416,7 @@ impl Session {
             duration_ms: 0.0,
             baselined: false,
             reproduce: None,
+            request_hash: None,
         }
     }
 }
