@@ -119,29 +119,12 @@ fn write_sorted(value: &Value, out: &mut Vec<u8>) {
     }
 }
 
-/// A JSON pointer with its array indices folded to `*`: `/resultDatas/3/agentRelease` →
-/// `/resultDatas/*/agentRelease`. A relation's leading exchange index (`#2/...`) folds too.
-pub fn pointer_pattern(pointer: &str) -> String {
-    pointer
-        .split('/')
-        .map(|token| {
-            let index = token.strip_prefix('#').unwrap_or(token);
-            if !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()) {
-                if token.starts_with('#') { "#*" } else { "*" }
-            } else {
-                token
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 /// `CHECK pattern`: one defect, whichever case, agent or array index showed it.
 pub fn finding_group(violation: &Violation) -> String {
     format!(
         "{} {}",
         violation.check,
-        pointer_pattern(&violation.pointer)
+        super::group::fold_pointer(&violation.pointer)
     )
 }
 
@@ -218,16 +201,5 @@ mod tests {
         let raw = |body| request_hash(&sent(&[], body));
         assert_eq!(raw("{\"cut"), raw("{\"cut"));
         assert_ne!(raw("{ \"cut"), raw("{\"cut"));
-    }
-
-    #[test]
-    fn indices_fold_in_pointer_patterns() {
-        assert_eq!(
-            pointer_pattern("/resultDatas/12/agentRelease"),
-            "/resultDatas/*/agentRelease"
-        );
-        assert_eq!(pointer_pattern("#3/resultDesc/0"), "#*/resultDesc/*");
-        assert_eq!(pointer_pattern(""), "");
-        assert_eq!(pointer_pattern("/a1/b"), "/a1/b");
     }
 }

@@ -265,6 +265,7 @@ mod tests {
                 .collect(),
             coverage: Vec::new(),
             baseline: None,
+            format_version: crate::report::FORMAT_VERSION,
         }
     }
 

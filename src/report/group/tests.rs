@@ -30,6 +30,7 @@ fn run(cases: Vec<CaseRecord>) -> RunRecord {
         relations: Vec::new(),
         coverage: Vec::new(),
         baseline: None,
+        format_version: crate::report::format::FORMAT_VERSION,
     }
 }
 
