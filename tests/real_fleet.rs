@@ -263,6 +263,24 @@ fn an_impossible_state_on_an_agent_only_the_scan_finds_is_caught() {
 }
 
 #[test]
+fn a_scan_case_reruns_alone_from_its_rerun_line() {
+    let runtime = runtime();
+    let (addr, _front) = serve(&runtime, true);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    // What the failure summary prints for the scan batch holding the faulty agent.
+    let ran = run(
+        addr,
+        dir.path(),
+        &["--no-relations", "--exact", "fleet::0006"],
+    );
+    assert_eq!(ran.code, Some(1), "{ran}");
+    // The scan is sent to know the fleet, but only the case asked for is reported.
+    assert_eq!(ran.failing(), ["fleet::0006"], "{ran}");
+    assert_eq!(ran.cases().len(), 1, "{ran}");
+    assert!(ran.stdout.contains("cases: 0 passed, 1 failed"), "{ran}");
+}
+
+#[test]
 fn the_sparse_centre_without_the_fault_is_conformant_and_says_what_was_judged() {
     let runtime = runtime();
     let (addr, front) = serve(&runtime, false);

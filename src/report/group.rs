@@ -19,8 +19,12 @@ pub struct CheckGroup<'a> {
     pub clauses: Vec<&'a str>,
     /// The check's one-line title from the catalogue (its rule), when it is there.
     pub title: Option<&'static str>,
-    /// The cases that showed it, in suite order; the first is the group's example.
+    /// The cases that showed it, in suite order.
     pub cases: Vec<&'a CaseRecord>,
+    /// Which of [`CheckGroup::cases`] is the example: the smallest request that showed the
+    /// defect (the first in suite order among equals), so that a reader replays a one-agent
+    /// request rather than a 6000-agent batch when both show it.
+    pub example_at: usize,
     /// Cases among [`CheckGroup::cases`] whose answer was recorded.
     pub answers: usize,
     /// Distinct agents (`agentId`) its findings landed in; 0 when they name none.
@@ -63,15 +67,15 @@ pub enum ValueSummary {
 /// Distinct values listed before the rest is only counted.
 pub const MAX_SHOWN_VALUES: usize = 5;
 
-impl CheckGroup<'_> {
+impl<'a> CheckGroup<'a> {
     /// Distinct cases that showed the group.
     pub fn case_count(&self) -> usize {
         self.cases.len()
     }
 
-    /// The group's example: the first case in suite order that showed it.
-    pub fn example(&self) -> Option<&CaseRecord> {
-        self.cases.first().copied()
+    /// The group's example (see [`CheckGroup::example_at`]).
+    pub fn example(&self) -> Option<&'a CaseRecord> {
+        self.cases.get(self.example_at).copied()
     }
 }
 
@@ -192,6 +196,8 @@ struct Builder<'a> {
     group: CheckGroup<'a>,
     agents: BTreeSet<i64>,
     values: Vec<&'a str>,
+    /// Each case's first finding of the group, beside [`CheckGroup::cases`].
+    first_findings: Vec<&'a Violation>,
     /// Where each distinct (pointer, value, message) sits in the rows.
     rows_at: std::collections::HashMap<RowKey<'a>, usize>,
 }
@@ -207,6 +213,7 @@ impl<'a> Builder<'a> {
                 clauses: Vec::new(),
                 title: check_title(&violation.check),
                 cases: Vec::new(),
+                example_at: 0,
                 answers: 0,
                 agents: 0,
                 findings: 0,
@@ -216,6 +223,7 @@ impl<'a> Builder<'a> {
             },
             agents: BTreeSet::new(),
             values: Vec::new(),
+            first_findings: Vec::new(),
             rows_at: std::collections::HashMap::new(),
         }
     }
@@ -229,6 +237,7 @@ impl<'a> Builder<'a> {
         // Cases arrive in suite order, each with all its findings at once.
         if group.cases.last().is_none_or(|last| last.id != case.id) {
             group.cases.push(case);
+            self.first_findings.push(violation);
             if case.response.is_some() {
                 group.answers += 1;
             }
@@ -262,6 +271,17 @@ impl<'a> Builder<'a> {
     fn finish(mut self) -> CheckGroup<'a> {
         self.group.agents = self.agents.len();
         self.group.values = summarize_values(self.values);
+        let request_size =
+            |case: &CaseRecord| case.request.as_ref().map_or(usize::MAX, |r| r.body_bytes);
+        // `min_by_key` keeps the first of equal keys: suite order among equals.
+        if let Some((at, _)) =
+            (self.group.cases.iter().enumerate()).min_by_key(|(_, case)| request_size(case))
+        {
+            self.group.example_at = at;
+            if let Some(finding) = self.first_findings.get(at) {
+                self.group.example_finding = finding;
+            }
+        }
         self.group
     }
 }

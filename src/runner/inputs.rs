@@ -42,8 +42,16 @@ pub fn check(args: &RunArgs, global: &GlobalArgs) -> Result<()> {
 
 /// Once the cases are known: the selection keeps at least one, and the report directory can be
 /// written (created and probed last, so a run refused for its inputs writes nothing).
-pub fn check_selection(args: &RunArgs, arguments: &Arguments, cases: &[Case]) -> Result<()> {
-    selection(args, arguments, cases)?;
+///
+/// `scan` are the fleet scan's cases: they run before the trials, and a rerun line names one
+/// (`--exact fleet::0001`) as it names any other case.
+pub fn check_selection(
+    args: &RunArgs,
+    arguments: &Arguments,
+    cases: &[Case],
+    scan: &[Case],
+) -> Result<()> {
+    selection(args, arguments, cases, scan)?;
     if !args.no_report && !args.list {
         writable_dir("--report-dir", &args.report_dir)?;
     }
@@ -52,11 +60,13 @@ pub fn check_selection(args: &RunArgs, arguments: &Arguments, cases: &[Case]) ->
 
 /// A filter or skip list that keeps no case is a usage error naming it: a typo would otherwise
 /// pass as a green run of nothing.
-fn selection(args: &RunArgs, arguments: &Arguments, cases: &[Case]) -> Result<()> {
+fn selection(args: &RunArgs, arguments: &Arguments, cases: &[Case], scan: &[Case]) -> Result<()> {
     if args.filter.is_none() && args.skip.is_empty() {
         return Ok(());
     }
-    if !super::trials::selected(arguments, cases).is_empty() {
+    if !super::trials::selected(arguments, cases).is_empty()
+        || !super::trials::selected(arguments, scan).is_empty()
+    {
         return Ok(());
     }
     let mut selection = Vec::new();
@@ -70,7 +80,7 @@ fn selection(args: &RunArgs, arguments: &Arguments, cases: &[Case]) -> Result<()
     Err(Error::Usage(format!(
         "no case matches {} among the {} cases of this run (see them with --list)",
         selection.join(" with "),
-        cases.len()
+        cases.len() + scan.len()
     )))
 }
 

@@ -56,9 +56,16 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     // Generating the property cases churns through far more memory than the cases keep.
     crate::memory::release_free();
     let arguments = trials::arguments(args);
-    inputs::check_selection(args, &arguments, &cases)?;
+    let scan_plan = if config.scan_fleet && config.agents.is_none() {
+        fleet::plan(&config).0
+    } else {
+        Vec::new()
+    };
+    inputs::check_selection(args, &arguments, &cases, &scan_plan)?;
     if args.list {
-        return match trials::list(&arguments, &cases) {
+        // The scan's cases first, as a run sends them.
+        let listed: Vec<crate::cases::Case> = scan_plan.into_iter().chain(cases).collect();
+        return match trials::list(&arguments, &listed) {
             // The reader had what it wanted (`cmsconform run --list | head`).
             Ok(()) => Ok(exit::CONFORMANT),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::CONFORMANT),
@@ -87,7 +94,9 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         preflight::Finding::Accepted => say.line("preflight: the run's signature was accepted"),
     }
     // A selection without property cases or relations (`--exact hand::...`) aims at nothing.
+    // A rerun of one scan case (`--exact fleet::0001`) needs the scan itself.
     config.scan_fleet &= config.relations
+        || !trials::selected(&arguments, &scan_plan).is_empty()
         || trials::selected(&arguments, &cases)
             .iter()
             .any(|c| c.origin == crate::cases::CaseOrigin::Property);

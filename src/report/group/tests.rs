@@ -126,6 +126,25 @@ fn one_defect_across_cases_and_items_is_one_group() {
     assert_eq!(g.values.to_string(), "15..35 (3 distinct)");
     assert_eq!(g.example().map(|c| c.id.as_str()), Some("fleet::0001"));
     assert_eq!(g.example_finding.pointer, "/resultDatas/0/agentRelease");
+    // With requests recorded, the smallest one is the example (a reader replays it by hand).
+    let mut sized = record.clone();
+    for (case, bytes) in sized.cases.iter_mut().zip([29_000, 40]) {
+        case.request = Some(crate::report::RequestRecord {
+            body_bytes: bytes,
+            ..Default::default()
+        });
+    }
+    let groups = by_check(&sized, Severity::Failure);
+    assert_eq!(
+        groups[1].example().map(|c| c.id.as_str()),
+        Some("property::0001")
+    );
+    assert!(
+        groups[1]
+            .example_finding
+            .pointer
+            .starts_with("/resultDatas/")
+    );
     // Two cases showed the very same finding: one row, both cases.
     assert_eq!(g.rows.len(), 3);
     assert_eq!(g.rows[0].cases.len(), 2);
