@@ -92,6 +92,23 @@ pub fn pointer_tokens(pointer: &str) -> Option<Vec<String>> {
     )
 }
 
+/// Where the JSON string token starting at `begin` (a `"`) ends: the index of its closing
+/// quote. `None` when `begin` is not a quote or the text ends inside the string (a cut
+/// excerpt). Shared by the locator and the printer, which both walk excerpts token by token.
+fn string_end(bytes: &[u8], begin: usize) -> Option<usize> {
+    if bytes.get(begin) != Some(&b'"') {
+        return None;
+    }
+    let mut i = begin + 1;
+    loop {
+        match bytes.get(i)? {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,6 +102,14 @@ impl std::fmt::Display for ValueSummary {
     }
 }
 
+/// `, agent 101` when the finding names the agent it landed in, else nothing.
+pub fn agent_note(finding: &Violation) -> String {
+    finding
+        .agent
+        .map(|id| format!(", agent {id}"))
+        .unwrap_or_default()
+}
+
 /// `/resultDatas/3/agentRelease` → `/resultDatas/*/agentRelease`; `#1/resultDesc/0` →
 /// `#1/resultDesc/*` (the exchange prefix names which request, not an array item).
 pub fn fold_pointer(pointer: &str) -> String {

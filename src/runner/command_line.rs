@@ -115,20 +115,7 @@ fn duration_text(duration: std::time::Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
-
-    use super::super::config::RunConfig;
-    use crate::error::{Error, Result};
-
-    fn parse(args: &[&str]) -> Result<RunConfig> {
-        let cli =
-            crate::cli::Cli::try_parse_from(["cmsconform", "run"].iter().chain(args).copied())
-                .map_err(|e| Error::Usage(e.to_string()))?;
-        match cli.command {
-            crate::cli::Command::Run(run) => RunConfig::from_args(&run, &cli.global),
-            _ => unreachable!("parsed a run command"),
-        }
-    }
+    use super::super::config::parse_run as parse;
 
     #[test]
     fn the_command_line_carries_what_changes_the_run_and_no_secret() {

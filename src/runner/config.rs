@@ -275,19 +275,24 @@ fn random_seed() -> u64 {
     hasher.finish() % 1_000_000_000
 }
 
+/// `cmsconform run ARGS` as a [`RunConfig`], for the tests of this module and its neighbours.
+#[cfg(test)]
+pub(super) fn parse_run(args: &[&str]) -> Result<RunConfig> {
+    use clap::Parser;
+    let cli = crate::cli::Cli::try_parse_from(["cmsconform", "run"].iter().chain(args).copied())
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    match cli.command {
+        crate::cli::Command::Run(run) => RunConfig::from_args(&run, &cli.global),
+        _ => unreachable!("parsed a run command"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
 
     fn parse(args: &[&str]) -> Result<RunConfig> {
-        let cli =
-            crate::cli::Cli::try_parse_from(["cmsconform", "run"].iter().chain(args).copied())
-                .map_err(|e| Error::Usage(e.to_string()))?;
-        match cli.command {
-            crate::cli::Command::Run(run) => RunConfig::from_args(&run, &cli.global),
-            _ => unreachable!("parsed a run command"),
-        }
+        parse_run(args)
     }
 
     #[test]

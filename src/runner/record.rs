@@ -114,10 +114,7 @@ pub fn failure_summary(record: &RunRecord) -> Vec<String> {
         ));
         if let Some(example) = g.example() {
             let finding = g.example_finding;
-            let agent = finding
-                .agent
-                .map(|id| format!(", agent {id}"))
-                .unwrap_or_default();
+            let agent = report::group::agent_note(finding);
             let value = finding
                 .value
                 .as_deref()

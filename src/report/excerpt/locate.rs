@@ -139,21 +139,10 @@ impl Reader<'_> {
 
     /// The raw string token at `pos`, quotes included; `None` when the text ends inside it.
     fn string(&mut self) -> Option<&str> {
-        let bytes = self.src.as_bytes();
         let begin = self.pos;
-        if bytes.get(begin) != Some(&b'"') {
-            return None;
-        }
-        let mut i = begin + 1;
-        loop {
-            match bytes.get(i)? {
-                b'\\' => i += 2,
-                b'"' => break,
-                _ => i += 1,
-            }
-        }
-        self.pos = i + 1;
-        self.src.get(begin..=i)
+        let end = super::string_end(self.src.as_bytes(), begin)?;
+        self.pos = end + 1;
+        self.src.get(begin..=end)
     }
 }
 

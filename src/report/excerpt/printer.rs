@@ -259,20 +259,9 @@ impl<'a> Printer<'a> {
 
     /// The raw string token at `pos`, quotes and escapes included.
     fn string_token(&mut self) -> Option<&'a str> {
-        let bytes = self.src.as_bytes();
         let begin = self.pos;
-        if bytes.get(begin) != Some(&b'"') {
-            return None;
-        }
-        let mut i = begin + 1;
-        loop {
-            match bytes.get(i)? {
-                b'\\' => i += 2,
-                b'"' => break,
-                _ => i += 1,
-            }
-        }
-        self.pos = i + 1;
-        self.src.get(begin..=i)
+        let end = super::string_end(self.src.as_bytes(), begin)?;
+        self.pos = end + 1;
+        self.src.get(begin..=end)
     }
 }

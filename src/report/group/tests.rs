@@ -129,7 +129,11 @@ fn one_defect_across_cases_and_items_is_one_group() {
     // With requests recorded, the smallest one is the example (a reader replays it by hand).
     let mut sized = record.clone();
     for case in &mut sized.cases {
-        let bytes = if case.id == "property::0001" { 40 } else { 29_000 };
+        let bytes = if case.id == "property::0001" {
+            40
+        } else {
+            29_000
+        };
         case.request = Some(crate::report::RequestRecord {
             body_bytes: bytes,
             ..Default::default()

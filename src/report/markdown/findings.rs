@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::super::group::CheckGroup;
+use super::super::group::{self, CheckGroup};
 use super::super::model::CaseRecord;
 use super::{baselined_mark, code, fenced};
 
@@ -48,10 +48,7 @@ pub(super) fn entries(out: &mut String, groups: &[CheckGroup<'_>], with_example:
         let example_case = g.example();
         if let Some(case) = example_case {
             let finding = g.example_finding;
-            let agent = finding
-                .agent
-                .map(|id| format!(", agent {id}"))
-                .unwrap_or_default();
+            let agent = group::agent_note(finding);
             let value = finding
                 .value
                 .as_deref()
