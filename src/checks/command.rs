@@ -27,11 +27,7 @@ fn load_contract(args: &CheckArgs, global: &GlobalArgs) -> Result<Contract> {
         Some(dir) => DataSource::Directory(dir.clone()),
         None => DataSource::schemas(),
     };
-    let name = match &args.profile {
-        Some(name) => name.clone(),
-        None => Contract::default_profile_name(&source)?,
-    };
-    Ok(Contract::load(&source, &name)?)
+    Ok(Contract::load_named(&source, args.profile.as_deref())?)
 }
 
 /// What the contract expects for this request body: a valid request is accepted (an empty

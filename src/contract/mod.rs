@@ -3,7 +3,9 @@
 //! case generator walks. Everything downstream (checks, cases, mock, reports) reads the contract
 //! from here; this module reads only files and never does network I/O.
 
+mod catalogue;
 pub mod clauses;
+mod limits;
 pub mod profile;
 mod refs;
 pub mod shape;
@@ -45,16 +47,25 @@ pub enum ContractError {
     #[error("unknown profile {name:?}; known profiles: {known}")]
     UnknownProfile { name: String, known: String },
     #[error(
-        "{file}: at /limits/{}: profile limit {what} is {in_profile} but the request schema says \
-         {in_schema}",
-        .what.replace('.', "/")
+        "{file}: at {pointer}: the profile says {in_profile} but {schema_file} at \
+         {schema_pointer} says {in_schema}"
     )]
     LimitMismatch {
         file: String,
-        what: &'static str,
+        pointer: String,
         in_profile: String,
+        schema_file: String,
+        schema_pointer: String,
         in_schema: String,
     },
+    #[error("{file}: profile name is {name} but its directory is {dir:?}; they must be the same")]
+    NameMismatch {
+        file: String,
+        dir: String,
+        name: String,
+    },
+    #[error("{files}: more than one profile is marked \"default\": true")]
+    TwoDefaults { files: String },
 }
 
 /// Which of the profile's response/request schemas to validate against.
@@ -105,40 +116,24 @@ impl Contract {
         Contract::load(&DataSource::schemas(), name)
     }
 
-    /// The profile names found in `source` (each a directory holding `profile.json`).
+    /// The profile names found in `source` (each a directory holding `profile.json`), sorted.
     pub fn profile_names(source: &DataSource) -> Result<Vec<String>, ContractError> {
-        let mut names = Vec::new();
-        for dir in source.subdirectories("")? {
-            if source.read(&format!("{dir}/profile.json")).is_ok() {
-                names.push(dir);
-            }
-        }
-        Ok(names)
+        catalogue::names(source)
     }
 
-    /// The profile marked `"default": true` (the seed's, `2023-12`).
-    pub fn default_profile_name(source: &DataSource) -> Result<String, ContractError> {
-        for name in Contract::profile_names(source)? {
-            let file = source.read(&format!("{name}/profile.json"))?;
-            let json = parse_json(&file)?;
-            if json.get("default").and_then(Value::as_bool) == Some(true) {
-                return Ok(name);
-            }
-        }
-        Err(ContractError::Invalid {
-            file: "profile.json".into(),
-            message: "no profile is marked \"default\": true".into(),
-        })
+    /// Loads the profile `requested` (`--profile`), or the one marked `"default": true` when
+    /// none is requested: the one way every command resolves its profile.
+    pub fn load_named(
+        source: &DataSource,
+        requested: Option<&str>,
+    ) -> Result<Contract, ContractError> {
+        let name = catalogue::resolve(source, requested)?;
+        Contract::load(source, &name)
     }
 
     pub fn load(source: &DataSource, name: &str) -> Result<Contract, ContractError> {
-        let known = Contract::profile_names(source)?;
-        if !known.iter().any(|k| k == name) {
-            return Err(ContractError::UnknownProfile {
-                name: name.to_owned(),
-                known: known.join(", "),
-            });
-        }
+        let name = catalogue::resolve(source, Some(name))?;
+        let name = name.as_str();
         let profile_file = source.read(&format!("{name}/profile.json"))?;
         let profile: Profile =
             serde_json::from_slice(&profile_file.bytes).map_err(|e| ContractError::Json {
@@ -179,7 +174,16 @@ impl Contract {
         compile(&files.agent_id)?;
 
         let request_shape = Shape::of(&docs[&files.request], &docs);
-        check_limits_agree(&profile, &request_shape, &profile_file.display)?;
+        let against = |schema: &str| limits::Files {
+            profile: profile_file.display.clone(),
+            schema: displays
+                .get(schema)
+                .cloned()
+                .unwrap_or_else(|| schema.to_owned()),
+        };
+        limits::check_request(&profile, &request_shape, &against(&files.request))?;
+        let agent_shape = Shape::of(&docs[&files.agent], &docs);
+        limits::check_response(&profile, &agent_shape, &against(&files.agent))?;
         for state in &profile.states {
             if state.code < 0 {
                 return Err(ContractError::Invalid {
@@ -319,143 +323,5 @@ fn compile_in(
         .map_err(|e| schema_error(e.to_string()))
 }
 
-fn check_limits_agree(profile: &Profile, shape: &Shape, file: &str) -> Result<(), ContractError> {
-    let mismatch = |what: &'static str, in_profile: String, in_schema: String| {
-        Err(ContractError::LimitMismatch {
-            file: file.to_owned(),
-            what,
-            in_profile,
-            in_schema,
-        })
-    };
-    let limits = &profile.limits;
-    let ranges_of = |name: &str| shape.property(name).map(|s| s.ranges.clone());
-    if ranges_of("ccId") != Some(vec![limits.cc_id]) {
-        return mismatch("ccId", fmt(&[limits.cc_id]), fmt_opt(ranges_of("ccId")));
-    }
-    if ranges_of("vdn") != Some(vec![limits.vdn]) {
-        return mismatch("vdn", fmt(&[limits.vdn]), fmt_opt(ranges_of("vdn")));
-    }
-    let agent_ids = shape.property("agentIds");
-    let max_items = agent_ids.and_then(|s| s.max_items);
-    if max_items != Some(limits.agent_ids.max_items) {
-        return mismatch(
-            "agentIds.maxItems",
-            limits.agent_ids.max_items.to_string(),
-            format!("{max_items:?}"),
-        );
-    }
-    let item_ranges = agent_ids
-        .and_then(|s| s.items.as_ref())
-        .map(|i| i.ranges.clone());
-    if item_ranges.as_deref() != Some(&limits.agent_ids.ranges[..]) {
-        return mismatch(
-            "agentIds.ranges",
-            fmt(&limits.agent_ids.ranges),
-            fmt_opt(item_ranges),
-        );
-    }
-    Ok(())
-}
-
-fn fmt(ranges: &[Range]) -> String {
-    ranges
-        .iter()
-        .map(|r| format!("{}..{}", r.min, r.max))
-        .collect::<Vec<_>>()
-        .join(" or ")
-}
-
-fn fmt_opt(ranges: Option<Vec<Range>>) -> String {
-    ranges.map_or_else(|| "nothing".to_owned(), |r| fmt(&r))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn every_embedded_profile_loads() {
-        let names = Contract::profile_names(&DataSource::schemas()).unwrap();
-        assert_eq!(names, vec!["2023-12", "2025-11"]);
-        for name in names {
-            let contract = Contract::embedded(&name).unwrap();
-            assert_eq!(contract.profile().name, name);
-        }
-        assert_eq!(
-            Contract::default_profile_name(&DataSource::schemas()).unwrap(),
-            "2023-12"
-        );
-    }
-
-    #[test]
-    fn request_schema_follows_the_profile() {
-        let seed = Contract::embedded("2023-12").unwrap();
-        let wide = Contract::embedded("2025-11").unwrap();
-        let body = json!({"ccId": 1, "vdn": 170, "agentIds": [70000]});
-        assert!(!seed.is_valid(SchemaKind::Request, &body));
-        assert!(wide.is_valid(SchemaKind::Request, &body));
-        let gap = json!({"ccId": 1, "vdn": 170, "agentIds": [60000]});
-        assert!(!wide.is_valid(SchemaKind::Request, &gap));
-    }
-
-    #[test]
-    fn schema_issue_names_pointer_and_keyword() {
-        let seed = Contract::embedded("2023-12").unwrap();
-        let issues = seed.schema_issues(
-            SchemaKind::Request,
-            &json!({"ccId": 0, "vdn": 170, "agentIds": []}),
-        );
-        assert_eq!(issues.len(), 1);
-        assert_eq!(issues[0].instance_pointer, "/ccId");
-        assert_eq!(issues[0].keyword, "minimum");
-    }
-
-    #[test]
-    fn a_missing_ref_names_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let copy = |rel: &str| {
-            let src = DataSource::schemas().read(rel).unwrap();
-            let dest = dir.path().join(rel);
-            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-            std::fs::write(dest, src.bytes).unwrap();
-        };
-        for f in [
-            "clauses.json",
-            "2023-12/profile.json",
-            "2023-12/request.schema.json",
-            "2023-12/success.schema.json",
-            "2023-12/failure.schema.json",
-            "2023-12/agent.schema.json",
-        ] {
-            copy(f);
-        }
-        let err = Contract::load(&DataSource::Directory(dir.path().into()), "2023-12")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("request.schema.json"), "{err}");
-    }
-
-    #[test]
-    fn profile_and_schema_limits_must_agree() {
-        let dir = tempfile::tempdir().unwrap();
-        for file in DataSource::schemas().json_files_below("2023-12").unwrap() {
-            let dest = dir.path().join(&file.relative);
-            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-            let text = String::from_utf8(file.bytes).unwrap();
-            let text = if file.relative.ends_with("profile.json") {
-                text.replace("\"maxItems\": 6000", "\"maxItems\": 6001")
-            } else {
-                text
-            };
-            std::fs::write(dest, text).unwrap();
-        }
-        let clauses = DataSource::schemas().read("clauses.json").unwrap();
-        std::fs::write(dir.path().join("clauses.json"), clauses.bytes).unwrap();
-        let err = Contract::load(&DataSource::Directory(dir.path().into()), "2023-12")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("agentIds.maxItems"), "{err}");
-    }
-}
+mod tests;

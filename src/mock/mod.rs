@@ -245,12 +245,9 @@ pub fn command(args: &MockArgs, global: &GlobalArgs) -> Result<i32> {
         return Ok(crate::exit::CONFORMANT);
     }
     let source = global.schema_source();
-    let profile = match &args.profile {
-        Some(name) => name.clone(),
-        None => Contract::default_profile_name(&source)?,
-    };
-    let contract = Contract::load(&source, &profile)?;
+    let contract = Contract::load_named(&source, args.profile.as_deref())?;
     let path = contract.profile().path.clone();
+    let profile = contract.profile().name.clone();
     let mut config = MockConfig::new(contract);
     let ak = args.ak.clone().unwrap_or_else(|| DEFAULT_AK.to_owned());
     let default_sk = args.sk.is_none();

@@ -124,11 +124,8 @@ impl RunConfig {
     /// Builds the run's configuration from its flags.
     pub fn from_args(args: &RunArgs, global: &GlobalArgs) -> Result<Self> {
         let schemas = global.schema_source();
-        let profile = match &args.profile {
-            Some(name) => name.clone(),
-            None => Contract::default_profile_name(&schemas)?,
-        };
-        let contract = Contract::load(&schemas, &profile)?;
+        let contract = Contract::load_named(&schemas, args.profile.as_deref())?;
+        let profile = contract.profile().name.clone();
         let (target, creds) = match &args.target {
             None => {
                 let local = Credentials::local_default();

@@ -272,11 +272,8 @@ pub(super) fn order_like<S: AsRef<str>>(records: &mut [CaseRecord], suite_order:
 /// `cmsconform selftest`.
 pub fn selftest_command(args: &SelftestArgs, global: &GlobalArgs) -> Result<i32> {
     let schemas = global.schema_source();
-    let profile = match &args.profile {
-        Some(name) => name.clone(),
-        None => Contract::default_profile_name(&schemas)?,
-    };
-    let contract = Contract::load(&schemas, &profile)?;
+    let contract = Contract::load_named(&schemas, args.profile.as_deref())?;
+    let profile = &contract.profile().name;
     println!("selftest: profile {profile}, seed {}", args.seed);
     let outcome = selftest(&contract, args.seed, args.property_cases, &args.mutations)?;
     print!("{}", outcome.table());
