@@ -142,8 +142,9 @@ pub struct RunArgs {
     #[arg(long, env = "CMSCONFORM_AUTH_PROBES", default_value_t = 2)]
     pub auth_probes: u32,
     /// Allowance for the server's clock ahead of ours in the logon-time rule, e.g. 5m.
-    #[arg(long, env = "CMSCONFORM_CLOCK_SKEW", default_value = "5m", value_parser = parse_duration)]
-    pub clock_skew: Duration,
+    /// Default: the profile's `defaultClockSkewMs` (5m for the shipped profiles).
+    #[arg(long, env = "CMSCONFORM_CLOCK_SKEW", value_parser = parse_duration)]
+    pub clock_skew: Option<Duration>,
     /// Stop after this many consecutive transport failures and report the target unusable.
     #[arg(long, env = "CMSCONFORM_BREAKER", default_value_t = 5)]
     pub breaker: u32,

@@ -184,6 +184,15 @@ impl Contract {
         limits::check_request(&profile, &request_shape, &against(&files.request))?;
         let agent_shape = Shape::of(&docs[&files.agent], &docs);
         limits::check_response(&profile, &agent_shape, &against(&files.agent))?;
+        if profile.logon_time.default_clock_skew_ms < 0 {
+            return Err(ContractError::Invalid {
+                file: profile_file.display.clone(),
+                message: format!(
+                    "/logonTime/defaultClockSkewMs is {}, a negative allowance",
+                    profile.logon_time.default_clock_skew_ms
+                ),
+            });
+        }
         for state in &profile.states {
             if state.code < 0 {
                 return Err(ContractError::Invalid {

@@ -254,3 +254,14 @@ fn response_agent_ids_must_agree_with_the_request_limits() {
     assert!(err.contains("101..69999"), "{err}");
 }
 
+#[test]
+fn a_negative_default_clock_skew_is_a_load_error_naming_the_file() {
+    let err = load_error(
+        "2023-12",
+        "profile.json",
+        "\"defaultClockSkewMs\": 300000",
+        "\"defaultClockSkewMs\": -1",
+    );
+    assert!(err.contains("2023-12/profile.json"), "{err}");
+    assert!(err.contains("defaultClockSkewMs is -1"), "{err}");
+}

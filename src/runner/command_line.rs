@@ -13,6 +13,7 @@ pub(super) fn command_line(
     global: &GlobalArgs,
     profile: &str,
     seed: u64,
+    default_clock_skew_ms: i64,
 ) -> String {
     use crate::cli::{parse_duration, parse_size};
     use crate::report::reproduce::shell_quote;
@@ -66,8 +67,12 @@ pub(super) fn command_line(
     if number("auth_probes", args.auth_probes.to_string()) {
         flag("--auth-probes", args.auth_probes.to_string());
     }
-    if duration("clock_skew", args.clock_skew) {
-        flag("--clock-skew", duration_text(args.clock_skew));
+    // The default is the profile's, so a skew equal to it changes nothing.
+    let skew = args.clock_skew.filter(|skew| {
+        i64::try_from(skew.as_millis()).map_or(true, |ms| ms != default_clock_skew_ms)
+    });
+    if let Some(skew) = skew {
+        flag("--clock-skew", duration_text(skew));
     }
     if duration("relations_tolerance", args.relations_tolerance) {
         flag(
@@ -193,5 +198,56 @@ mod tests {
         again.extend(["--ak", "a", "--sk", "s", "--no-report"]);
         let back = parse(&again).unwrap();
         assert_eq!(back.command_line, *line);
+    }
+
+    /// A copy of the embedded schemas whose profiles allow `skew_ms` of clock skew by default.
+    fn schemas_with_default_skew(skew_ms: i64) -> tempfile::TempDir {
+        use crate::contract::DataSource;
+        let dir = tempfile::tempdir().unwrap();
+        for file in DataSource::schemas().json_files_below("").unwrap() {
+            let dest = dir.path().join(&file.relative);
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            let text = String::from_utf8(file.bytes).unwrap().replace(
+                "\"defaultClockSkewMs\": 300000",
+                &format!("\"defaultClockSkewMs\": {skew_ms}"),
+            );
+            std::fs::write(dest, text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn the_clock_skew_defaults_to_the_profile_and_the_flag_wins() {
+        let shipped = parse(&["--seed", "1", "--no-report"]).unwrap();
+        let profile = shipped.contract.profile();
+        assert_eq!(
+            shipped.check_options.clock_skew_ms,
+            profile.logon_time.default_clock_skew_ms
+        );
+        // Today's effective default, before the profile said it.
+        assert_eq!(shipped.check_options.clock_skew_ms, 5 * 60 * 1000);
+
+        let dir = schemas_with_default_skew(90_000);
+        let schemas = dir.path().to_str().unwrap();
+        let base = ["--schemas", schemas, "--seed", "1", "--no-report"];
+        let from_profile = parse(&base).unwrap();
+        assert_eq!(from_profile.check_options.clock_skew_ms, 90_000);
+        assert!(!from_profile.command_line.contains("--clock-skew"));
+
+        let same = parse(&[&base[..], &["--clock-skew", "90s"]].concat()).unwrap();
+        assert_eq!(same.check_options.clock_skew_ms, 90_000);
+        assert!(
+            !same.command_line.contains("--clock-skew"),
+            "{}",
+            same.command_line
+        );
+
+        let flag = parse(&[&base[..], &["--clock-skew", "5m"]].concat()).unwrap();
+        assert_eq!(flag.check_options.clock_skew_ms, 300_000);
+        assert!(
+            flag.command_line.contains("--clock-skew 300s"),
+            "{}",
+            flag.command_line
+        );
     }
 }

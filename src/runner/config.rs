@@ -91,6 +91,7 @@ impl RunConfig {
     pub fn embedded(contract: Contract, seed: u64, property_cases: u32) -> Self {
         let path = contract.profile().path.clone();
         let profile = contract.profile().name.clone();
+        let clock_skew_ms = contract.profile().logon_time.default_clock_skew_ms;
         RunConfig {
             contract,
             target: Target::Embedded { faults: Vec::new() },
@@ -102,7 +103,7 @@ impl RunConfig {
             concurrency: 8,
             check_options: CheckOptions {
                 now_ms: None,
-                clock_skew_ms: 5 * 60 * 1000,
+                clock_skew_ms,
                 home: Some(HomePair::SEED),
             },
             relations: true,
@@ -178,7 +179,11 @@ impl RunConfig {
         client.client_cert = args.client_cert.clone();
         client.rate_limit = args.rate_limit;
         client.breaker = args.breaker;
-        let clock_skew_ms = i64::try_from(args.clock_skew.as_millis()).unwrap_or(i64::MAX);
+        // The flag wins; without it, the profile says how far ahead a server clock may be.
+        let default_clock_skew_ms = contract.profile().logon_time.default_clock_skew_ms;
+        let clock_skew_ms = args.clock_skew.map_or(default_clock_skew_ms, |skew| {
+            i64::try_from(skew.as_millis()).unwrap_or(i64::MAX)
+        });
         // A cases directory given on the command line is read whole, regressions included.
         let replay_dir = match (&args.regressions, &global.cases_dir) {
             (Some(dir), _) => Some(dir.clone()),
@@ -187,7 +192,8 @@ impl RunConfig {
         };
         // A run writes only into its report directory; without one it shrinks nothing.
         let regressions_dir = (!args.no_report).then(|| args.report_dir.join(SHRUNK_SUBDIR));
-        let command_line = super::command_line::command_line(args, global, &profile, seed);
+        let command_line =
+            super::command_line::command_line(args, global, &profile, seed, default_clock_skew_ms);
         let home = HomePair {
             cc_id: args.cc_id,
             vdn: args.vdn,
