@@ -1,7 +1,9 @@
 //! The contract as data: one profile's limits (`profile.json`), its JSON Schemas compiled
 //! offline through a local registry, the clause catalogue, and the shape of the request that the
 //! case generator walks. Everything downstream (checks, cases, mock, reports) reads the contract
-//! from here; this module reads only files and never does network I/O.
+//! from here; this module reads only files and never does network I/O. Which profiles exist,
+//! and which one `--profile` (or its absence) means, is `catalogue`; the cross-check of
+//! `profile.json` against the schemas it restates is `limits`.
 
 mod catalogue;
 pub mod clauses;
