@@ -8,6 +8,29 @@ use super::ContractError;
 use super::profile::{Profile, Range};
 use super::shape::Shape;
 
+/// Where a `profile.json` limit and the schema restating it disagree (boxed in
+/// `ContractError::LimitMismatch`, which names the profile file).
+#[derive(Debug)]
+pub struct LimitDisagreement {
+    /// JSON pointer into `profile.json`.
+    pub pointer: String,
+    pub in_profile: String,
+    pub schema_file: String,
+    /// JSON pointer into the schema file.
+    pub schema_pointer: String,
+    pub in_schema: String,
+}
+
+impl std::fmt::Display for LimitDisagreement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "at {}: the profile says {} but {} at {} says {}",
+            self.pointer, self.in_profile, self.schema_file, self.schema_pointer, self.in_schema
+        )
+    }
+}
+
 /// The two files being compared, as named to a user.
 pub(super) struct Files {
     pub profile: String,
@@ -122,11 +145,13 @@ fn mismatch(
 ) -> ContractError {
     ContractError::LimitMismatch {
         file: files.profile.clone(),
-        pointer,
-        in_profile,
-        schema_file: files.schema.clone(),
-        schema_pointer,
-        in_schema,
+        detail: Box::new(LimitDisagreement {
+            pointer,
+            in_profile,
+            schema_file: files.schema.clone(),
+            schema_pointer,
+            in_schema,
+        }),
     }
 }
 

@@ -21,6 +21,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 pub use clauses::{Clause, Clauses};
+pub use limits::LimitDisagreement;
 pub use profile::{Profile, Range};
 pub use shape::Shape;
 pub use source::{DataFile, DataSource};
@@ -48,17 +49,10 @@ pub enum ContractError {
     Schema { file: String, message: String },
     #[error("unknown profile {name:?}; known profiles: {known}")]
     UnknownProfile { name: String, known: String },
-    #[error(
-        "{file}: at {pointer}: the profile says {in_profile} but {schema_file} at \
-         {schema_pointer} says {in_schema}"
-    )]
+    #[error("{file}: {detail}")]
     LimitMismatch {
         file: String,
-        pointer: String,
-        in_profile: String,
-        schema_file: String,
-        schema_pointer: String,
-        in_schema: String,
+        detail: Box<LimitDisagreement>,
     },
     #[error("{file}: profile name is {name} but its directory is {dir:?}; they must be the same")]
     NameMismatch {

@@ -68,9 +68,9 @@ pub(super) fn command_line(
         flag("--auth-probes", args.auth_probes.to_string());
     }
     // The default is the profile's, so a skew equal to it changes nothing.
-    let skew = args.clock_skew.filter(|skew| {
-        i64::try_from(skew.as_millis()).map_or(true, |ms| ms != default_clock_skew_ms)
-    });
+    let skew = args
+        .clock_skew
+        .filter(|skew| i64::try_from(skew.as_millis()) != Ok(default_clock_skew_ms));
     if let Some(skew) = skew {
         flag("--clock-skew", duration_text(skew));
     }
