@@ -1,5 +1,5 @@
 //! The command line: clap definitions (every flag with its environment variable) and the
-//! dispatch to the library. Parsing helpers for durations and rates live here too.
+//! dispatch to the library. The values' parsers (durations, sizes, rates) are in [`crate::units`].
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::contract::DataSource;
 use crate::error::{Error, Result};
+use crate::units::{parse_duration, parse_rate, parse_size};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -339,78 +340,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
     }
 }
 
-/// Parses `10s`, `500ms`, `15m`, `1h`, or a bare number of seconds.
-pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration (try 10s, 500ms, 15m)"))?;
-    let seconds = match unit.trim() {
-        "ms" => value / 1000.0,
-        "" | "s" => value,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        other => {
-            return Err(format!(
-                "unknown duration unit {other:?} (use ms, s, m or h)"
-            ));
-        }
-    };
-    if !seconds.is_finite() || seconds > 1e9 {
-        return Err(format!("{text:?} is too long a duration"));
-    }
-    Ok(Duration::from_secs_f64(seconds))
-}
-
-/// Parses `32MiB`, `1MB`, `64KiB`, `1048576`.
-pub fn parse_size(text: &str) -> std::result::Result<usize, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size (try 32MiB, 512KiB, 1000000)"))?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" => 1000,
-        "kib" => 1024,
-        "m" | "mb" => 1_000_000,
-        "mib" => 1 << 20,
-        "g" | "gb" => 1_000_000_000,
-        "gib" => 1 << 30,
-        other => return Err(format!("unknown size unit {other:?}")),
-    };
-    value
-        .checked_mul(factor)
-        .and_then(|n| usize::try_from(n).ok())
-        .ok_or_else(|| format!("{text:?} is too large"))
-}
-
-/// Parses `20/s`, `20` (per second) or `600/m`.
-pub fn parse_rate(text: &str) -> std::result::Result<f64, String> {
-    let (number, per) = text.split_once('/').unwrap_or((text, "s"));
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a rate (try 20/s)"))?;
-    let per_second = match per.trim() {
-        "s" => value,
-        "m" | "min" => value / 60.0,
-        other => return Err(format!("unknown rate unit {other:?} (use /s or /m)")),
-    };
-    if per_second.is_finite() && per_second > 0.0 {
-        Ok(per_second)
-    } else {
-        Err(format!("{text:?}: a rate must be positive"))
-    }
-}
-
 /// Reads a file named on the command line, naming it in the error.
 pub fn read_input(path: &std::path::Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|source| Error::Usage(format!("{}: {source}", path.display())))
@@ -419,19 +348,6 @@ pub fn read_input(path: &std::path::Path) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_sizes_rates() {
-        assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
-        assert!(parse_duration("ten").is_err());
-        assert!(parse_duration("1e308h").is_err());
-        assert_eq!(parse_size("32MiB").unwrap(), 32 << 20);
-        assert!(parse_size("99999999999999999999GiB").is_err());
-        assert_eq!(parse_rate("20/s").unwrap(), 20.0);
-        assert!(parse_rate("0/s").is_err());
-    }
 
     #[test]
     fn cli_is_well_formed() {

@@ -14,7 +14,7 @@ pub(super) fn command_line(
     profile: &str,
     seed: u64,
 ) -> String {
-    use crate::cli::{parse_duration, parse_size};
+    use crate::units::{parse_duration, parse_size};
     use crate::report::reproduce::shell_quote;
     let number = |id: &str, value: String| default_of(id).is_none_or(|d| d != value);
     let duration = |id: &str, value: std::time::Duration| {
