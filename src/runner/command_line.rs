@@ -40,7 +40,7 @@ pub(super) fn command_line(
         flag("--path", p.clone());
     }
     if number("property_cases", args.property_cases.to_string()) {
-        flag("--cases", args.property_cases.to_string());
+        flag("--property-cases", args.property_cases.to_string());
     }
     if let Some(agents) = &args.agents {
         flag("--agents", agents.clone());
@@ -174,7 +174,7 @@ mod tests {
             "--path /bms/x",
             "--max-body 1048576",
             "--relations-tolerance 750ms",
-            "--cases 32",
+            "--property-cases 32",
         ] {
             assert!(line.contains(part), "{part} missing from {line}");
         }
