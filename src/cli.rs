@@ -72,9 +72,11 @@ impl ColorWhen {
 
     /// [`Self::colours`] for `stream`, reading the environment.
     pub fn colours_stream(self, stream: &impl std::io::IsTerminal) -> bool {
-        // An empty value counts as unset, as the NO_COLOR convention says.
-        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
-        self.colours(stream.is_terminal(), set("NO_COLOR"), set("CLICOLOR_FORCE"))
+        // As clap's and libtest's auto read them: NO_COLOR set and not empty, CLICOLOR_FORCE
+        // set and not 0.
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let force = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+        self.colours(stream.is_terminal(), no_color, force)
     }
 
     /// The choice as clap takes it for its own help and errors.

@@ -21,7 +21,7 @@ use crate::cli::{ColorWhen, RunArgs, TrialFormat};
 use crate::report::{CaseRecord, Verdict};
 
 /// libtest's arguments, filled from ours (its own parser would leak its help into ours).
-/// Colour is decided here, for stdout, so that NO_COLOR holds for libtest's lines too.
+/// `--color` reaches libtest's lines too.
 pub fn arguments(args: &RunArgs, color: ColorWhen) -> Arguments {
     Arguments {
         filter: args.filter.clone(),
@@ -34,10 +34,11 @@ pub fn arguments(args: &RunArgs, color: ColorWhen) -> Arguments {
             TrialFormat::Terse => FormatSetting::Terse,
             TrialFormat::Json => FormatSetting::Json,
         }),
-        color: Some(if color.colours_stream(&std::io::stdout()) {
-            ColorSetting::Always
-        } else {
-            ColorSetting::Never
+        // libtest's auto is ours (a terminal, NO_COLOR, CLICOLOR_FORCE), judged on stdout.
+        color: Some(match color {
+            ColorWhen::Auto => ColorSetting::Auto,
+            ColorWhen::Always => ColorSetting::Always,
+            ColorWhen::Never => ColorSetting::Never,
         }),
         ..Arguments::default()
     }
