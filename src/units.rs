@@ -86,7 +86,10 @@ mod tests {
         assert_eq!(parse_duration("15min").unwrap(), Duration::from_secs(900));
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
         assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
-        assert_eq!(parse_duration(" 1.5s ").unwrap(), Duration::from_millis(1500));
+        assert_eq!(
+            parse_duration(" 1.5s ").unwrap(),
+            Duration::from_millis(1500)
+        );
         assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
     }
 
@@ -95,7 +98,11 @@ mod tests {
         assert!(parse_duration("ten").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("-1s").is_err());
-        assert!(parse_duration("5d").unwrap_err().contains("unknown duration unit"));
+        assert!(
+            parse_duration("5d")
+                .unwrap_err()
+                .contains("unknown duration unit")
+        );
         assert!(parse_duration("1e308h").is_err());
         assert!(parse_duration("99999999999h").is_err());
     }
@@ -113,7 +120,11 @@ mod tests {
     fn sizes_refuse_fractions_unknown_units_and_overflow() {
         assert!(parse_size("1.5MiB").is_err());
         assert!(parse_size("MiB").is_err());
-        assert!(parse_size("3TiB").unwrap_err().contains("unknown size unit"));
+        assert!(
+            parse_size("3TiB")
+                .unwrap_err()
+                .contains("unknown size unit")
+        );
         assert!(parse_size("99999999999999999999GiB").is_err());
         assert!(parse_size("18446744073709551615GiB").is_err());
     }

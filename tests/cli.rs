@@ -313,7 +313,13 @@ fn property_cases_and_its_old_spelling_cases_both_count_the_property_cases() {
 #[test]
 fn no_report_switch_reads_1_from_its_variable_and_refuses_nonsense() {
     let dir = tempfile::tempdir().unwrap();
-    let one_case = ["run", "--property-cases", "0", "--exact", "boundary::ccId::max"];
+    let one_case = [
+        "run",
+        "--property-cases",
+        "0",
+        "--exact",
+        "boundary::ccId::max",
+    ];
     for value in ["1", "yes", "true"] {
         cmsconform(dir.path())
             .env("CMSCONFORM_NO_REPORT", value)
@@ -321,20 +327,32 @@ fn no_report_switch_reads_1_from_its_variable_and_refuses_nonsense() {
             .assert()
             .code(0)
             .stdout(predicate::str::is_match(r"(?m)^cases: 1 passed, 0 failed$").unwrap());
-        assert!(!dir.path().join("reports").exists(), "a report was written with NO_REPORT={value}");
+        assert!(
+            !dir.path().join("reports").exists(),
+            "a report was written with NO_REPORT={value}"
+        );
     }
     cmsconform(dir.path())
         .env("CMSCONFORM_NO_REPORT", "maybe")
         .args(one_case)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("CMSCONFORM_NO_REPORT").or(predicate::str::contains("maybe")));
+        .stderr(
+            predicate::str::contains("CMSCONFORM_NO_REPORT").or(predicate::str::contains("maybe")),
+        );
 }
 
 #[test]
 fn colour_follows_color_and_no_color_in_help_and_trial_lines() {
     let dir = tempfile::tempdir().unwrap();
-    let one_case = ["run", "--property-cases", "0", "--no-report", "--exact", "boundary::ccId::max"];
+    let one_case = [
+        "run",
+        "--property-cases",
+        "0",
+        "--no-report",
+        "--exact",
+        "boundary::ccId::max",
+    ];
     let output = |env: &[(&str, &str)], pre: &[&str], args: &[&str]| {
         let mut cmd = cmsconform(dir.path());
         cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
@@ -350,8 +368,14 @@ fn colour_follows_color_and_no_color_in_help_and_trial_lines() {
     assert!(output(&[("CLICOLOR_FORCE", "1")], &[], &["run", "--help"]).contains(escape));
     assert!(output(&[], &["--color", "always"], &one_case).contains(escape));
     assert!(output(&[("CMSCONFORM_COLOR", "always")], &[], &["run", "--help"]).contains(escape));
-    for env in [&[("NO_COLOR", "1")][..], &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]] {
-        assert!(!output(env, &[], &["run", "--help"]).contains(escape), "{env:?}");
+    for env in [
+        &[("NO_COLOR", "1")][..],
+        &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")],
+    ] {
+        assert!(
+            !output(env, &[], &["run", "--help"]).contains(escape),
+            "{env:?}"
+        );
         assert!(!output(env, &[], &one_case).contains(escape), "{env:?}");
     }
     assert!(!output(&[("CLICOLOR_FORCE", "1")], &["--color=never"], &one_case).contains(escape));

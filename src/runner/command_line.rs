@@ -14,8 +14,8 @@ pub(super) fn command_line(
     profile: &str,
     seed: u64,
 ) -> String {
-    use crate::units::{parse_duration, parse_size};
     use crate::report::reproduce::shell_quote;
+    use crate::units::{parse_duration, parse_size};
     let number = |id: &str, value: String| default_of(id).is_none_or(|d| d != value);
     let duration = |id: &str, value: std::time::Duration| {
         default_of(id).is_none_or(|d| parse_duration(&d).ok() != Some(value))
