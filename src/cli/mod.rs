@@ -44,6 +44,7 @@ mod heading {
     pub const OUTPUT: &str = "Output";
     pub const INPUT: &str = "Input";
     pub const FAULTS: &str = "Faults";
+    pub const SERVER: &str = "Server";
 }
 
 #[derive(Debug, Clone, Args)]

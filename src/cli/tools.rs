@@ -16,11 +16,11 @@ pub struct MockArgs {
         long,
         env = "CMSCONFORM_LISTEN",
         default_value = "127.0.0.1:8080",
-        help_heading = heading::TARGET
+        help_heading = heading::SERVER
     )]
     pub listen: String,
     /// Contract profile the mock serves. Default: the profile marked default.
-    #[arg(long, env = "CMSCONFORM_PROFILE", help_heading = heading::TARGET)]
+    #[arg(long, env = "CMSCONFORM_PROFILE", help_heading = heading::SERVER)]
     pub profile: Option<String>,
     /// Access key accepted. Default: the documented local default.
     #[arg(long, env = "CMSCONFORM_AK", help_heading = heading::CREDENTIALS)]
@@ -34,11 +34,11 @@ pub struct MockArgs {
         env = "CMSCONFORM_MOCK_CLOCK_SKEW",
         default_value = "15m",
         value_parser = parse_duration,
-        help_heading = heading::TARGET
+        help_heading = heading::SERVER
     )]
     pub clock_skew: Duration,
     /// Seed of the agent fleet.
-    #[arg(long, env = "CMSCONFORM_MOCK_SEED", default_value_t = 0, help_heading = heading::TARGET)]
+    #[arg(long, env = "CMSCONFORM_MOCK_SEED", default_value_t = 0, help_heading = heading::SERVER)]
     pub seed: u64,
     /// A fault or contract mutation applied to every request (repeatable); see --list-faults.
     #[arg(
@@ -57,7 +57,7 @@ pub struct MockArgs {
         env = "CMSCONFORM_MOCK_MAX_BODY",
         default_value = "1MiB",
         value_parser = parse_size,
-        help_heading = heading::TARGET
+        help_heading = heading::SERVER
     )]
     pub max_body: usize,
     /// A sparse call centre: agents exist only at these IDs (all of them, at every call
@@ -66,7 +66,7 @@ pub struct MockArgs {
         long,
         env = "CMSCONFORM_MOCK_FLEET",
         value_name = "RANGES",
-        help_heading = heading::TARGET
+        help_heading = heading::SERVER
     )]
     pub fleet: Option<String>,
     /// Print every fault and contract mutation, then exit.
