@@ -22,5 +22,6 @@ pub mod parallel;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod units;
 
 pub use error::{Error, Result};

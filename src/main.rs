@@ -1,6 +1,6 @@
 //! `cmsconform`: parse the command line, run the library, map the result to an exit code.
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 #[global_allocator]
 static ALLOCATOR: cmsconform::memory::Allocator = cmsconform::memory::Allocator;
@@ -8,8 +8,13 @@ static ALLOCATOR: cmsconform::memory::Allocator = cmsconform::memory::Allocator;
 fn main() {
     // Before any thread exists.
     cmsconform::memory::configure();
-    let cli = cmsconform::cli::Cli::parse();
-    cmsconform::logging::init(&cli.global.log);
+    // clap colours its help and errors while it parses, so `--color` is read first.
+    let color = cmsconform::cli::early_color(std::env::args_os());
+    let matches = cmsconform::cli::Cli::command()
+        .color(color.for_clap())
+        .get_matches();
+    let cli = cmsconform::cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cmsconform::logging::init(&cli.global.log, cli.global.color);
     let code = match cmsconform::cli::dispatch(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -71,7 +71,7 @@ fn exit_1_against_a_mutated_mock_and_the_regression_is_replayed() {
             "rerun: cmsconform run --profile 2023-12 --seed 2 ",
         ))
         .stdout(predicate::str::contains(format!(
-            "--target {target} --cases 8 --exact"
+            "--target {target} --property-cases 8 --exact"
         )));
     // Shrunk property failures go to the report directory, never into cases/ unasked.
     assert!(!dir.path().join("cases").exists());
@@ -260,4 +260,124 @@ fn trials_report_in_suite_order_whatever_the_cases_in_flight() {
             .collect();
         assert_eq!(reported, listed, "--test-threads {threads}");
     }
+}
+
+#[test]
+fn run_help_groups_flags_under_headings_with_examples_and_hides_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = cmsconform(dir.path())
+        .env("CMSCONFORM_SK", "top-secret-value")
+        .args(["run", "--help"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8(help).unwrap();
+    for heading in [
+        "Target:",
+        "Credentials:",
+        "TLS:",
+        "Pacing:",
+        "Selection:",
+        "Reports:",
+        "Output:",
+        "Examples:",
+    ] {
+        assert!(
+            help.lines().any(|l| l == heading),
+            "no {heading} in\n{help}"
+        );
+    }
+    assert!(help.contains("--property-cases <PROPERTY_CASES>"), "{help}");
+    // The old spelling still works but is not offered.
+    assert!(!help.contains("--cases <"), "{help}");
+    assert!(help.contains("[env: CMSCONFORM_NO_REPORT=]"), "{help}");
+    assert!(help.contains("[env: CMSCONFORM_SK]"), "{help}");
+    assert!(!help.contains("top-secret-value"), "{help}");
+}
+
+#[test]
+fn property_cases_and_its_old_spelling_cases_both_count_the_property_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    for flag in ["--property-cases", "--cases"] {
+        cmsconform(dir.path())
+            .args(["run", "--list", flag, "8"])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("property::0007: test"))
+            .stdout(predicate::str::contains("property::0008").not());
+    }
+}
+
+#[test]
+fn no_report_switch_reads_1_from_its_variable_and_refuses_nonsense() {
+    let dir = tempfile::tempdir().unwrap();
+    let one_case = [
+        "run",
+        "--property-cases",
+        "0",
+        "--exact",
+        "boundary::ccId::max",
+    ];
+    for value in ["1", "yes", "true"] {
+        cmsconform(dir.path())
+            .env("CMSCONFORM_NO_REPORT", value)
+            .args(one_case)
+            .assert()
+            .code(0)
+            .stdout(predicate::str::is_match(r"(?m)^cases: 1 passed, 0 failed$").unwrap());
+        assert!(
+            !dir.path().join("reports").exists(),
+            "a report was written with NO_REPORT={value}"
+        );
+    }
+    cmsconform(dir.path())
+        .env("CMSCONFORM_NO_REPORT", "maybe")
+        .args(one_case)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("CMSCONFORM_NO_REPORT").or(predicate::str::contains("maybe")),
+        );
+}
+
+#[test]
+fn colour_follows_color_and_no_color_in_help_and_trial_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let one_case = [
+        "run",
+        "--property-cases",
+        "0",
+        "--no-report",
+        "--exact",
+        "boundary::ccId::max",
+    ];
+    let output = |env: &[(&str, &str)], pre: &[&str], args: &[&str]| {
+        let mut cmd = cmsconform(dir.path());
+        cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
+        let out = cmd.args(pre).args(args).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let escape = '\u{1b}';
+    // Forced, the help and libtest's lines are coloured; NO_COLOR beats the force.
+    assert!(output(&[("CLICOLOR_FORCE", "1")], &[], &["run", "--help"]).contains(escape));
+    assert!(output(&[], &["--color", "always"], &one_case).contains(escape));
+    assert!(output(&[("CMSCONFORM_COLOR", "always")], &[], &["run", "--help"]).contains(escape));
+    for env in [
+        &[("NO_COLOR", "1")][..],
+        &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")],
+    ] {
+        assert!(
+            !output(env, &[], &["run", "--help"]).contains(escape),
+            "{env:?}"
+        );
+        assert!(!output(env, &[], &one_case).contains(escape), "{env:?}");
+    }
+    assert!(!output(&[("CLICOLOR_FORCE", "1")], &["--color=never"], &one_case).contains(escape));
+    assert!(!output(&[], &["--color", "never"], &["run", "--help"]).contains(escape));
 }

@@ -70,7 +70,7 @@ pub const FAULTS: &[(&str, &str)] = &[
 ];
 
 fn duration(text: &str, spec: &str) -> Result<Duration, String> {
-    crate::cli::parse_duration(text).map_err(|e| format!("{spec}: {e}"))
+    crate::units::parse_duration(text).map_err(|e| format!("{spec}: {e}"))
 }
 
 impl Plan {

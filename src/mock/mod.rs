@@ -234,7 +234,7 @@ fn parse_lockout(text: &str) -> Result<(u32, Duration)> {
     if count == 0 {
         return Err(bad("N must be at least 1".into()));
     }
-    let window = crate::cli::parse_duration(window).map_err(bad)?;
+    let window = crate::units::parse_duration(window).map_err(bad)?;
     Ok((count, window))
 }
 

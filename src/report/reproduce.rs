@@ -86,9 +86,11 @@ pub fn rerun_command(meta: &RunMeta, case_id: &str) -> String {
             meta.seed
         )
     };
-    if case_id.starts_with("property::") && !has(&command, "--cases") {
+    // `--cases` is the old spelling, in the command lines of earlier reports.
+    let counted = has(&command, "--property-cases") || has(&command, "--cases");
+    if case_id.starts_with("property::") && !counted {
         // Property case ids depend on how many were generated.
-        command.push_str(&format!(" --cases {}", meta.property_cases));
+        command.push_str(&format!(" --property-cases {}", meta.property_cases));
     }
     if !meta.target.is_empty()
         && !meta.target.starts_with(EMBEDDED_TARGET)
@@ -180,7 +182,7 @@ mod tests {
         meta.target = "https://cms.example".into();
         assert_eq!(
             rerun_command(&meta, "property::0003"),
-            "cmsconform run --profile 2023-12 --seed 7 --cases 32 --target https://cms.example --exact property::0003"
+            "cmsconform run --profile 2023-12 --seed 7 --property-cases 32 --target https://cms.example --exact property::0003"
         );
     }
 
@@ -195,6 +197,17 @@ mod tests {
                       --cases 32 --cc-id 3 --timeout 30s --insecure"
                 .into(),
             ..RunMeta::default()
+        };
+        assert_eq!(
+            rerun_command(&meta, "property::0003"),
+            format!("{} --exact property::0003", meta.command)
+        );
+        // Today's spelling is not counted twice either.
+        let meta = RunMeta {
+            command: "cmsconform run --profile 2023-12 --seed 7 --target https://cms.example \
+                      --property-cases 32"
+                .into(),
+            ..meta
         };
         assert_eq!(
             rerun_command(&meta, "property::0003"),

@@ -15,8 +15,8 @@ pub(super) fn command_line(
     seed: u64,
     default_clock_skew_ms: i64,
 ) -> String {
-    use crate::cli::{parse_duration, parse_size};
     use crate::report::reproduce::shell_quote;
+    use crate::units::{parse_duration, parse_size};
     let number = |id: &str, value: String| default_of(id).is_none_or(|d| d != value);
     let duration = |id: &str, value: std::time::Duration| {
         default_of(id).is_none_or(|d| parse_duration(&d).ok() != Some(value))
@@ -41,7 +41,7 @@ pub(super) fn command_line(
         flag("--path", p.clone());
     }
     if number("property_cases", args.property_cases.to_string()) {
-        flag("--cases", args.property_cases.to_string());
+        flag("--property-cases", args.property_cases.to_string());
     }
     if let Some(agents) = &args.agents {
         flag("--agents", agents.clone());
@@ -179,7 +179,7 @@ mod tests {
             "--path /bms/x",
             "--max-body 1048576",
             "--relations-tolerance 750ms",
-            "--cases 32",
+            "--property-cases 32",
         ] {
             assert!(line.contains(part), "{part} missing from {line}");
         }

@@ -55,7 +55,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     let mut cases = suite::assemble(&config)?;
     // Generating the property cases churns through far more memory than the cases keep.
     crate::memory::release_free();
-    let arguments = trials::arguments(args);
+    let arguments = trials::arguments(args, global.color);
     let scan_plan = if config.scan_fleet && config.agents.is_none() {
         fleet::plan(&config).0
     } else {

@@ -1,0 +1,287 @@
+//! `cmsconform run`'s flags, grouped under cargo-like help headings.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, ValueEnum};
+
+use super::heading;
+use crate::units::{parse_duration, parse_rate, parse_size};
+
+pub(super) const RUN_EXAMPLES: &str = "Examples:
+  cmsconform run                                    against the embedded mock
+  cmsconform run --target https://cms:28080 --cacert ca.pem
+                                                    CMSCONFORM_AK / CMSCONFORM_SK set
+  cmsconform run --seed 7 --property-cases 32 property::0003 --exact
+                                                    rerun one case
+  cmsconform run --list                             the cases, run none
+  CMSCONFORM_NO_REPORT=1 cmsconform run --baseline reports/latest/report.json";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrialFormat {
+    Pretty,
+    Terse,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Base URL of the server under test, e.g. https://cms.example:28080. Default: embedded mock.
+    #[arg(long, env = "CMSCONFORM_TARGET", value_name = "URL", help_heading = heading::TARGET)]
+    pub target: Option<String>,
+    /// Access key. Default with the embedded mock: the mock's local default.
+    #[arg(long, env = "CMSCONFORM_AK", help_heading = heading::CREDENTIALS)]
+    pub ak: Option<String>,
+    /// Secret key. Prefer the environment variable: a flag shows in the process list.
+    #[arg(long, env = "CMSCONFORM_SK", hide_env_values = true, help_heading = heading::CREDENTIALS)]
+    pub sk: Option<String>,
+    /// Contract profile (a directory under schemas/). Default: the profile marked default.
+    #[arg(long, env = "CMSCONFORM_PROFILE", help_heading = heading::TARGET)]
+    pub profile: Option<String>,
+    /// Where report.json, junit.xml, report.md and report.html go.
+    #[arg(
+        long,
+        env = "CMSCONFORM_REPORT_DIR",
+        default_value = "reports/latest",
+        help_heading = heading::REPORTS
+    )]
+    pub report_dir: PathBuf,
+    /// Do not write reports (passing cases then keep no copy of their exchange: only failures
+    /// are printed with theirs).
+    #[arg(
+        long,
+        env = "CMSCONFORM_NO_REPORT",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new(),
+        help_heading = heading::REPORTS
+    )]
+    pub no_report: bool,
+    /// Seed of the property cases; printed on every run. Default: random.
+    #[arg(long, env = "CMSCONFORM_SEED", help_heading = heading::SELECTION)]
+    pub seed: Option<u64>,
+    /// Number of property cases.
+    #[arg(
+        long = "property-cases",
+        alias = "cases",
+        env = "CMSCONFORM_PROPERTY_CASES",
+        default_value_t = 256,
+        help_heading = heading::SELECTION
+    )]
+    pub property_cases: u32,
+    /// Skip TLS certificate verification (only for a server you trust).
+    #[arg(
+        long,
+        env = "CMSCONFORM_INSECURE",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new(),
+        help_heading = heading::TLS
+    )]
+    pub insecure: bool,
+    /// Trust the CA certificates in this PEM file as well.
+    #[arg(long, env = "CMSCONFORM_CACERT", value_name = "FILE", help_heading = heading::TLS)]
+    pub cacert: Option<PathBuf>,
+    /// Client certificate and key (PEM, both in one file) for mutual TLS.
+    #[arg(long, env = "CMSCONFORM_CLIENT_CERT", value_name = "FILE", help_heading = heading::TLS)]
+    pub client_cert: Option<PathBuf>,
+    /// Deadline for each whole request (connect, send, receive), e.g. 10s, 500ms.
+    #[arg(
+        long,
+        env = "CMSCONFORM_TIMEOUT",
+        default_value = "10s",
+        value_parser = parse_duration,
+        help_heading = heading::PACING
+    )]
+    pub timeout: Duration,
+    /// Largest response body read; a longer body is cut and reported.
+    #[arg(
+        long,
+        env = "CMSCONFORM_MAX_BODY",
+        default_value = "32MiB",
+        value_parser = parse_size,
+        help_heading = heading::PACING
+    )]
+    pub max_body: usize,
+    /// Requests in flight at once.
+    #[arg(
+        short = 'j',
+        long = "concurrency",
+        env = "CMSCONFORM_CONCURRENCY",
+        default_value_t = 4,
+        help_heading = heading::PACING
+    )]
+    pub concurrency: usize,
+    /// At most N requests per second (e.g. 20/s); default unlimited.
+    #[arg(
+        long,
+        env = "CMSCONFORM_RATE_LIMIT",
+        value_parser = parse_rate,
+        help_heading = heading::PACING
+    )]
+    pub rate_limit: Option<f64>,
+    /// Override the interface path (e.g. a BMS path).
+    #[arg(long, env = "CMSCONFORM_PATH", help_heading = heading::TARGET)]
+    pub path: Option<String>,
+    /// Requests without the harness's own valid signature to send at most: authentication
+    /// probes, case files that add, replace or drop Authorization, bodies that are not UTF-8
+    /// (real servers lock an IP out after repeated authentication failures).
+    #[arg(
+        long,
+        env = "CMSCONFORM_AUTH_PROBES",
+        default_value_t = 2,
+        help_heading = heading::PACING
+    )]
+    pub auth_probes: u32,
+    /// Allowance for the server's clock ahead of ours in the logon-time rule, e.g. 5m.
+    /// Default: the profile's `defaultClockSkewMs` (5m for the shipped profiles).
+    #[arg(
+        long,
+        env = "CMSCONFORM_CLOCK_SKEW",
+        value_parser = parse_duration,
+        help_heading = heading::PACING
+    )]
+    pub clock_skew: Option<Duration>,
+    /// Stop after this many consecutive transport failures and report the target unusable.
+    #[arg(long, env = "CMSCONFORM_BREAKER", default_value_t = 5, help_heading = heading::PACING)]
+    pub breaker: u32,
+    /// Known, accepted failures (a report.json or a baseline file): listed, not failing.
+    #[arg(long, env = "CMSCONFORM_BASELINE", value_name = "FILE", help_heading = heading::REPORTS)]
+    pub baseline: Option<PathBuf>,
+    /// Replay the regression case files in DIR (only read, never written). Default:
+    /// cases/regressions of the working directory, when it exists and --cases-dir is not given.
+    /// Shrunk failures are written to <report-dir>/regressions/ instead.
+    #[arg(
+        long,
+        env = "CMSCONFORM_REGRESSIONS",
+        value_name = "DIR",
+        help_heading = heading::SELECTION
+    )]
+    pub regressions: Option<PathBuf>,
+    /// Request budget of the discoveries: the fleet scan at the home pair spends from it first
+    /// (one full-length request per maxItems IDs of the profile's agent-ID ranges: 10 for
+    /// 2023-12, 165 for 2025-11), the limit discovery after the relations gets the rest
+    /// (0 = neither).
+    #[arg(
+        long,
+        env = "CMSCONFORM_DISCOVERY_BUDGET",
+        default_value_t = 256,
+        help_heading = heading::PACING
+    )]
+    pub discovery_budget: u32,
+    /// The agents the home call centre has, instead of discovering them: IDs and ranges such
+    /// as `1000-1199,2001`, or a file holding the same (commas, spaces or newlines between).
+    #[arg(
+        long,
+        env = "CMSCONFORM_AGENTS",
+        value_name = "LIST|FILE",
+        help_heading = heading::TARGET
+    )]
+    pub agents: Option<String>,
+    /// Warn when the agent rules judged fewer distinct agents than this (a conformant verdict
+    /// on almost no agent data is not a full one).
+    #[arg(
+        long,
+        env = "CMSCONFORM_MIN_AGENTS",
+        default_value_t = 10,
+        help_heading = heading::SELECTION
+    )]
+    pub min_agents: u32,
+    /// Leave out the consistency relations (notes:6.14) and the limit discovery.
+    #[arg(
+        long,
+        env = "CMSCONFORM_NO_RELATIONS",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new(),
+        help_heading = heading::SELECTION
+    )]
+    pub no_relations: bool,
+    /// The run's home call centre: a ccId the target hosts, used by every case that does not
+    /// probe ccId and by the relations and the preflight (notes:6.15). Default: the seed
+    /// example's (1).
+    #[arg(
+        long = "cc-id",
+        alias = "relations-cc-id",
+        env = "CMSCONFORM_CC_ID",
+        value_name = "CCID",
+        default_value_t = crate::runner::config::HomePair::SEED.cc_id,
+        help_heading = heading::TARGET
+    )]
+    pub cc_id: i64,
+    /// The run's home VDN, hosted at the home call centre (notes:6.15). Default: the seed
+    /// example's (170).
+    #[arg(
+        long = "vdn",
+        alias = "relations-vdn",
+        env = "CMSCONFORM_VDN",
+        value_name = "VDN",
+        default_value_t = crate::runner::config::HomePair::SEED.vdn,
+        help_heading = heading::TARGET
+    )]
+    pub vdn: i64,
+    /// Allowance beyond elapsed wall time when durations of two answers are compared, and how
+    /// far apart load-balanced nodes may put a signed-in agent's logonTime: within it, either
+    /// way, is information (notes:6.16); raise it for nodes whose clocks differ more.
+    #[arg(
+        long,
+        env = "CMSCONFORM_RELATIONS_TOLERANCE",
+        default_value = "2s",
+        value_parser = parse_duration,
+        help_heading = heading::PACING
+    )]
+    pub relations_tolerance: Duration,
+    /// Which junit.xml testcases carry `system-out` (the reproduction): `failures` (failed,
+    /// baselined and skipped cases) or `all` (passing ones too).
+    #[arg(
+        long,
+        env = "CMSCONFORM_JUNIT_OUTPUT",
+        value_enum,
+        default_value = "failures",
+        help_heading = heading::REPORTS
+    )]
+    pub junit_output: crate::report::junit::JunitOutput,
+    /// No progress bar even on a terminal.
+    #[arg(
+        long,
+        env = "CMSCONFORM_NO_PROGRESS",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new(),
+        help_heading = heading::OUTPUT
+    )]
+    pub no_progress: bool,
+    /// List the cases instead of running them.
+    #[arg(
+        long,
+        env = "CMSCONFORM_LIST",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new(),
+        help_heading = heading::SELECTION
+    )]
+    pub list: bool,
+    /// Run only cases whose id matches FILTER exactly.
+    #[arg(
+        long,
+        env = "CMSCONFORM_EXACT",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new(),
+        help_heading = heading::SELECTION
+    )]
+    pub exact: bool,
+    /// Skip cases whose id contains this (repeatable).
+    #[arg(long, env = "CMSCONFORM_SKIP", help_heading = heading::SELECTION)]
+    pub skip: Vec<String>,
+    /// Trials run at once (libtest's flag); default: --concurrency.
+    #[arg(long, env = "CMSCONFORM_TEST_THREADS", help_heading = heading::PACING)]
+    pub test_threads: Option<usize>,
+    /// Trial output format.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "pretty",
+        env = "CMSCONFORM_TRIAL_FORMAT",
+        help_heading = heading::OUTPUT
+    )]
+    pub format: TrialFormat,
+    /// Run only cases whose id contains FILTER.
+    #[arg(env = "CMSCONFORM_FILTER", help_heading = heading::SELECTION)]
+    pub filter: Option<String>,
+}
