@@ -9,6 +9,7 @@ pub mod cases;
 pub mod checks;
 pub mod cli;
 pub mod client;
+pub mod clock;
 pub mod consistency;
 pub mod contract;
 pub mod diff;
@@ -22,5 +23,6 @@ pub mod parallel;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod splitmix;
 
 pub use error::{Error, Result};

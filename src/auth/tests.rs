@@ -49,7 +49,11 @@ fn timestamps_round_trip() {
     assert_eq!(parse_timestamp("2023-13-19T08:00:00Z"), None);
     assert_eq!(parse_timestamp("+023-12-19T08:00:00Z"), None);
     assert_eq!(parse_timestamp("2023-02-31T08:00:00Z"), None, "no such day");
-    assert_eq!(format_timestamp(i64::MAX), "1970-01-01T00:00:00Z", "no panic");
+    assert_eq!(
+        format_timestamp(i64::MAX),
+        "1970-01-01T00:00:00Z",
+        "no panic"
+    );
 }
 
 #[test]

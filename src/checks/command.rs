@@ -143,12 +143,6 @@ pub fn captured_exchange(
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 /// Renders violations as diagnostics, then a one-line summary.
 pub fn render_text(violations: &[Violation]) -> String {
     let mut out = String::new();
@@ -173,7 +167,7 @@ pub fn command(args: &CheckArgs, global: &GlobalArgs) -> Result<i32> {
     let request_body = read_input(&args.request, "request body")?;
     let response_body = read_input(&args.response, "response body")?;
     let contract = load_contract(args, global)?;
-    let now = args.now_ms.unwrap_or_else(now_ms);
+    let now = args.now_ms.unwrap_or_else(crate::clock::now_ms);
     let expectation = expectation_for(&contract, &request_body);
     let exchange = captured_exchange(
         &contract,
