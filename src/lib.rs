@@ -16,6 +16,7 @@ pub mod diff;
 pub mod embedded;
 pub mod error;
 pub mod exit;
+pub mod json;
 pub mod logging;
 pub mod memory;
 pub mod mock;

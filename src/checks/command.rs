@@ -63,7 +63,7 @@ pub fn expectation_for(contract: &Contract, request_body: &[u8]) -> Expectation 
     if !strict.duplicates.is_empty() {
         return either;
     }
-    let (as_integers, other_form) = integers_in_other_form(contract, body);
+    let (as_integers, other_form) = crate::json::integers_in_other_form(contract, body);
     if !contract.is_valid(SchemaKind::Request, &as_integers) {
         return Expectation::One(Outcome::Rejected);
     }
@@ -83,34 +83,6 @@ pub fn expectation_for(contract: &Contract, request_body: &[u8]) -> Expectation 
     } else {
         Expectation::One(Outcome::Accepted)
     }
-}
-
-/// The body with every integer-typed request member written `1.0` or `1e0` replaced by that
-/// integer, and whether there was any.
-fn integers_in_other_form(contract: &Contract, body: &Value) -> (Value, bool) {
-    let mut out = body.clone();
-    let mut found = false;
-    let mut normalise = |v: &mut Value| {
-        if v.is_number() && !v.is_i64() && !v.is_u64() {
-            if let Some(i) = super::integral(v) {
-                *v = Value::from(i);
-                found = true;
-            }
-        }
-    };
-    for (name, shape, _) in &contract.request_shape().properties {
-        let Some(value) = out.get_mut(name) else {
-            continue;
-        };
-        if shape.is_integer() {
-            normalise(value);
-        } else if shape.items.as_ref().is_some_and(|i| i.is_integer()) {
-            if let Some(items) = value.as_array_mut() {
-                items.iter_mut().for_each(&mut normalise);
-            }
-        }
-    }
-    (out, found)
 }
 
 /// The exchange as captured: a signed POST of `request_body`, answered with `status`.
