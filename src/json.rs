@@ -43,6 +43,9 @@ pub struct StrictJson {
     /// How many duplicate members there were in all (`duplicates` keeps the first
     /// [`MAX_DUPLICATES_REPORTED`]).
     pub duplicate_count: usize,
+    /// Where the first number too large for an f64 began: grammatical JSON (read as the
+    /// largest f64 of its sign), but a number Jackson, and so the mock, refuses to read.
+    pub beyond_f64: Option<usize>,
 }
 
 /// Reads `bytes` as exactly one JSON value, strictly.
@@ -51,6 +54,7 @@ pub fn parse_strict(bytes: &[u8]) -> StrictJson {
         value: Err(e),
         duplicates: Vec::new(),
         duplicate_count: 0,
+        beyond_f64: None,
     };
     if bytes.starts_with(UTF8_BOM) {
         return fail(JsonError::Bom);
@@ -66,11 +70,12 @@ pub fn parse_strict(bytes: &[u8]) -> StrictJson {
     if let Some(offset) = memchr::memchr(0, bytes) {
         return fail(JsonError::Nul { offset });
     }
-    let (value, duplicates, duplicate_count) = parser::read(text);
+    let (value, duplicates, duplicate_count, beyond_f64) = parser::read(text);
     StrictJson {
         value,
         duplicates,
         duplicate_count,
+        beyond_f64,
     }
 }
 

@@ -335,6 +335,37 @@ async fn fleet_is_deterministic_per_seed_and_spans_every_state() {
     }
 }
 
+/// notes:6.12: an Integer member written `2.0` or `2e0` is an invalid field to the mock, answered
+/// as any other (a server that accepts it stays information in the checks).
+#[tokio::test]
+async fn integer_members_in_another_form_get_the_vendor_rejection() {
+    for body in [
+        r#"{"ccId":1,"vdn":2.0,"agentIds":[1031]}"#,
+        r#"{"ccId":1,"vdn":2e0,"agentIds":[1031]}"#,
+        r#"{"ccId":1,"vdn":2,"agentIds":[1031.0]}"#,
+    ] {
+        let req = Req::post(body);
+        let answer = send(config(), &req).await;
+        assert_eq!(answer.status, StatusCode::OK, "{body}");
+        assert_eq!(
+            answer.json(),
+            json!({"resultCode":"0100002","resultDesc":"Invalid parameter"}),
+            "{body}"
+        );
+        assert!(judge(&req, &answer, Outcome::Rejected).is_empty(), "{body}");
+    }
+    let plain = send(
+        config(),
+        &Req::post(r#"{"ccId":1,"vdn":2,"agentIds":[1031]}"#),
+    )
+    .await;
+    assert_eq!(
+        plain.json()["resultCode"],
+        "0100000",
+        "the plain form is answered"
+    );
+}
+
 #[tokio::test]
 async fn invalid_bodies_get_the_vendor_rejection() {
     let max = contract().profile().limits.agent_ids.max_items;

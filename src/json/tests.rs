@@ -72,6 +72,8 @@ fn lone_surrogates_are_grammatical_and_read_as_replacement() {
 fn numbers_beyond_f64_are_grammatical() {
     assert_eq!(parse_strict(b"1e999").value, Ok(json!(f64::MAX)));
     assert_eq!(parse_strict(b"[-1e999]").value, Ok(json!([f64::MIN])));
+    assert_eq!(parse_strict(b"[1, 1e999, 2e999]").beyond_f64, Some(4));
+    assert_eq!(parse_strict(b"[1.7976931348623157e308]").beyond_f64, None);
 }
 
 #[test]

@@ -128,6 +128,11 @@ pub fn validate(
     let value = strict
         .value
         .map_err(|e| Refusal::NotJson(format!("JSON parse error: {}", describe(&e))))?;
+    if let Some(offset) = strict.beyond_f64 {
+        return Err(Refusal::NotJson(format!(
+            "JSON parse error: number out of range at byte {offset}"
+        )));
+    }
     if strict.duplicate_count > 0 {
         return Err(Refusal::Invalid(value));
     }
