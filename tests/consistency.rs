@@ -210,25 +210,21 @@ impl Sender for FakeServer {
         } else {
             sent_at_ms + 60
         };
-        let exchange = Exchange {
-            request: SentRequest {
-                method: "POST".into(),
-                path: "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids".into(),
-                headers: vec![(
-                    "content-type".into(),
-                    "application/json; charset=UTF-8".into(),
-                )],
-                body: body.to_string().into_bytes(),
-            },
-            response: Ok(Received {
-                status: 200,
-                headers: vec![("content-type".into(), "application/json".into())],
-                body: answer.to_string().into_bytes(),
-                truncated: false,
-            }),
-            sent_at_ms,
-            received_at_ms,
+        let request = SentRequest {
+            headers: vec![(
+                "content-type".into(),
+                "application/json; charset=UTF-8".into(),
+            )],
+            ..SentRequest::post(
+                "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids",
+                body.to_string(),
+            )
         };
+        let response = Received {
+            headers: vec![("content-type".into(), "application/json".into())],
+            ..Received::new(200, answer.to_string())
+        };
+        let exchange = Exchange::new(request, Ok(response), sent_at_ms, received_at_ms);
         async move { exchange }
     }
 }

@@ -166,26 +166,21 @@ async fn send(cfg: MockConfig, req: &Req) -> Answer {
 
 fn judge(req: &Req, answer: &Answer, expect: Outcome) -> Vec<checks::Violation> {
     let now = cmsconform_now_ms();
-    let exchange = Exchange {
-        request: SentRequest {
-            method: req.method.to_owned(),
-            path: req.path.clone(),
-            headers: req.headers(),
-            body: req.body.clone(),
-        },
-        response: Ok(Received {
-            status: answer.status.as_u16(),
-            headers: answer
-                .headers
-                .iter()
-                .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
-                .collect(),
-            body: answer.body.clone(),
-            truncated: false,
-        }),
-        sent_at_ms: now,
-        received_at_ms: now,
+    let request = SentRequest {
+        method: req.method.to_owned(),
+        path: req.path.clone(),
+        headers: req.headers(),
+        body: req.body.clone(),
     };
+    let response = Received {
+        headers: answer
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+            .collect(),
+        ..Received::new(answer.status.as_u16(), answer.body.clone())
+    };
+    let exchange = Exchange::new(request, Ok(response), now, now);
     let options = CheckOptions {
         now_ms: Some(now),
         clock_skew_ms: 300_000,

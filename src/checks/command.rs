@@ -94,25 +94,18 @@ pub fn captured_exchange(
     response_body: Vec<u8>,
     at_ms: i64,
 ) -> Exchange {
-    Exchange {
-        request: SentRequest {
-            method: "POST".into(),
-            path: contract.profile().path.clone(),
-            headers: vec![(
-                "content-type".into(),
-                "application/json; charset=UTF-8".into(),
-            )],
-            body: request_body,
-        },
-        response: Ok(Received {
-            status,
-            headers: vec![("content-type".into(), content_type.to_owned())],
-            body: response_body,
-            truncated: false,
-        }),
-        sent_at_ms: at_ms,
-        received_at_ms: at_ms,
-    }
+    let request = SentRequest {
+        headers: vec![(
+            "content-type".into(),
+            "application/json; charset=UTF-8".into(),
+        )],
+        ..SentRequest::post(contract.profile().path.clone(), request_body)
+    };
+    let response = Received {
+        headers: vec![("content-type".into(), content_type.to_owned())],
+        ..Received::new(status, response_body)
+    };
+    Exchange::new(request, Ok(response), at_ms, at_ms)
 }
 
 /// Renders violations as diagnostics, then a one-line summary.

@@ -238,12 +238,7 @@ impl Client {
         };
         self.breaker.record(&response);
         log_outcome(&prepared.sent, &response, started.elapsed());
-        let exchange = Exchange {
-            request: prepared.sent,
-            response,
-            sent_at_ms,
-            received_at_ms: crate::clock::now_ms(),
-        };
+        let exchange = Exchange::new(prepared.sent, response, sent_at_ms, crate::clock::now_ms());
         (exchange, attempt_started)
     }
 
@@ -342,12 +337,7 @@ impl ClientConfig {
 
 fn not_sent(sent: SentRequest, reason: String) -> Exchange {
     let now = crate::clock::now_ms();
-    Exchange {
-        request: sent,
-        response: Err(TransportFailure::NotSent(reason)),
-        sent_at_ms: now,
-        received_at_ms: now,
-    }
+    Exchange::new(sent, Err(TransportFailure::NotSent(reason)), now, now)
 }
 
 /// Method, path, status and sizes only: headers (the signature) and bodies are never logged.
