@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use cmsconform::checks::{Exchange, Received, SentRequest};
+use cmsconform::clock::now_ms as system_now_ms;
 use cmsconform::consistency::{self, ConsistencyConfig, Sender};
 use cmsconform::contract::{Contract, DataSource};
 use cmsconform::redact::Redactor;
@@ -51,11 +52,6 @@ struct FakeServer {
     state: Mutex<(u64, i64, Option<i64>)>,
     /// Read the system clock instead of the virtual one (which steps 700 ms per request).
     real_clock: bool,
-}
-
-fn system_now_ms() -> i64 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    now.map(|d| d.as_millis() as i64).unwrap_or_default()
 }
 
 impl FakeServer {

@@ -12,6 +12,7 @@ use cmsconform::auth::{self, Credentials, SigningInput};
 use cmsconform::checks::{
     self, CheckOptions, Exchange, Expectation, Outcome, Received, SentRequest,
 };
+use cmsconform::clock::now_secs;
 use cmsconform::contract::{Contract, SchemaKind};
 use cmsconform::mock::{self, FAULT_HEADER, MockConfig};
 use http_body_util::BodyExt;
@@ -32,13 +33,6 @@ fn config() -> MockConfig {
 
 fn path() -> String {
     contract().profile().path.clone()
-}
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 /// A request signed over `host` (and `content-type` when `sign_content_type`).
