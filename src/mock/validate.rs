@@ -125,14 +125,12 @@ pub fn validate(
     mutations: &[Mutation],
 ) -> Result<ValidRequest, Refusal> {
     let strict = parse_strict(body);
-    let value = strict
-        .value
-        .map_err(|e| Refusal::NotJson(format!("JSON parse error: {}", describe(&e))))?;
-    if let Some(offset) = strict.beyond_f64 {
-        return Err(Refusal::NotJson(format!(
-            "JSON parse error: number out of range at byte {offset}"
-        )));
-    }
+    let value = match strict.value {
+        Ok(value) if strict.beyond_f64.is_none() => value,
+        // A number beyond f64 is grammatical to the reader but not to Jackson: a 400 too.
+        Ok(_) => return Err(Refusal::NotJson(not_json_message(body, None))),
+        Err(e) => return Err(Refusal::NotJson(not_json_message(body, Some(&e)))),
+    };
     if strict.duplicate_count > 0 {
         return Err(Refusal::Invalid(value));
     }
@@ -150,6 +148,31 @@ pub fn validate(
         }
     }
     Err(Refusal::Invalid(value))
+}
+
+/// The Spring 400's message, worded as serde_json words the fault (line and column, as the
+/// mock always has); serde_json reads the body again only on this refusal path. Where it
+/// reads the body after all (a reader-only fault), the strict reader's fault, by offset.
+fn not_json_message(body: &[u8], fault: Option<&JsonError>) -> String {
+    let detail = match serde_json::from_slice::<Value>(body) {
+        Err(e) => format!(
+            "{} at line {} column {}",
+            classify(&e),
+            e.line(),
+            e.column()
+        ),
+        Ok(_) => fault.map_or_else(|| "number out of range".to_owned(), describe),
+    };
+    format!("JSON parse error: {detail}")
+}
+
+fn classify(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Eof => "unexpected end of input",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "invalid data",
+        serde_json::error::Category::Io => "read error",
+    }
 }
 
 fn describe(e: &JsonError) -> String {
@@ -282,6 +305,19 @@ mod tests {
         assert_eq!(ok.unwrap().agent_ids, vec![1031, 1099]);
         assert!(matches!(validate(&c, b"{", &[]), Err(Refusal::NotJson(_))));
         assert!(matches!(validate(&c, b"", &[]), Err(Refusal::NotJson(_))));
+        // The Spring 400's wording is serde_json's, as before the strict reader.
+        let truncated = validate(&c, br#"{"ccId":1,"vdn":170,"agentIds":[1031"#, &[]);
+        assert_eq!(
+            truncated,
+            Err(Refusal::NotJson(
+                "JSON parse error: unexpected end of input at line 1 column 36".into()
+            ))
+        );
+        let huge = validate(&c, br#"{"ccId":1e400,"vdn":170,"agentIds":[1031]}"#, &[]);
+        assert!(
+            matches!(huge, Err(Refusal::NotJson(ref m)) if m.starts_with("JSON parse error: syntax error")),
+            "{huge:?}"
+        );
         for bad in [
             r#"{"ccId":0,"vdn":170,"agentIds":[]}"#,
             r#"{"ccId":"1","vdn":170,"agentIds":[1031]}"#,
