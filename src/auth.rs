@@ -2,7 +2,9 @@
 //! implementation that the client signs with and the mock verifies with. Secrets never leave
 //! this module in clear text through `Debug` or `Display`.
 
+use chrono::{DateTime, NaiveDateTime};
 use hmac::{Hmac, Mac};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -71,44 +73,24 @@ pub struct SigningInput<'a> {
     pub body: &'a [u8],
 }
 
+/// What [`normalize`] encodes: every byte but the unreserved `A-Z a-z 0-9 - . _ ~`.
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes every UTF-8 byte except `A-Z a-z 0-9 - . _ ~`, with upper-case hex.
 pub fn normalize(input: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(input.len() * 3);
-    for &b in input {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 0xF)] as char);
-        }
-    }
-    out
+    percent_encoding::percent_encode(input, NOT_UNRESERVED).to_string()
 }
 
+/// Decodes a query name or value as the demo does: `+` is a space, `%XX` a byte, and a `%`
+/// not followed by two hex digits stays as it is. `+` is replaced before decoding so that an
+/// encoded `%2B` stays a plus.
 fn percent_decode(input: &str) -> Vec<u8> {
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let decoded = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match decoded {
-            Some(b) => {
-                out.push(b);
-                i += 3;
-            }
-            None => {
-                out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-                i += 1;
-            }
-        }
-    }
-    out
+    let spaced = input.replace('+', " ");
+    percent_encoding::percent_decode(spaced.as_bytes()).collect()
 }
 
 /// `signedHeaders`: names lower-cased, sorted, joined with `;`.
@@ -161,11 +143,15 @@ pub fn canonical_request(input: &SigningInput<'_>) -> String {
     parts.join("\n")
 }
 
-fn hmac_hex(key: &[u8], message: &[u8]) -> String {
+fn hmac(key: &[u8], message: &[u8]) -> HmacSha256 {
     // HMAC accepts keys of any length, so `new_from_slice` cannot fail.
     let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| unreachable!());
     mac.update(message);
-    hex::encode(mac.finalize().into_bytes())
+    mac
+}
+
+fn hmac_hex(key: &[u8], message: &[u8]) -> String {
+    hex::encode(hmac(key, message).finalize().into_bytes())
 }
 
 /// The full `Authorization` value: `auth-v2/{AK}/{timestamp}/{signedHeaders}/{signature}`.
@@ -191,10 +177,15 @@ impl SigningKey {
         SigningKey(hmac_hex(sk.expose().as_bytes(), prefix.as_bytes()))
     }
 
+    /// The HMAC of `input`'s canonical request under this key, to finalize or verify.
+    fn mac(&self, input: &SigningInput<'_>) -> HmacSha256 {
+        hmac(self.0.as_bytes(), canonical_request(input).as_bytes())
+    }
+
     /// The full `Authorization` value of `input` under `prefix` (the one this key was derived
     /// from).
     pub fn authorization(&self, prefix: String, input: &SigningInput<'_>) -> String {
-        let signature = hmac_hex(self.0.as_bytes(), canonical_request(input).as_bytes());
+        let signature = hex::encode(self.mac(input).finalize().into_bytes());
         let mut value = prefix;
         value.push('/');
         value.push_str(&signature);
@@ -208,64 +199,36 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
-/// Formats seconds since the epoch as `yyyy-MM-ddTHH:mm:ssZ` (UTC).
+/// The contract's timestamp form, `yyyy-MM-ddTHH:mm:ssZ` (UTC), in chrono's notation.
+const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
+
+/// Formats seconds since the epoch as `yyyy-MM-ddTHH:mm:ssZ` (UTC). Seconds outside chrono's
+/// range (about 262,000 years either side) print as the epoch rather than panic.
 pub fn format_timestamp(epoch_secs: i64) -> String {
-    let days = epoch_secs.div_euclid(86_400);
-    let secs = epoch_secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    DateTime::from_timestamp(epoch_secs, 0)
+        .unwrap_or(DateTime::UNIX_EPOCH)
+        .format(TIMESTAMP_FORMAT)
+        .to_string()
 }
 
 /// Parses `yyyy-MM-ddTHH:mm:ssZ` into seconds since the epoch.
 pub fn parse_timestamp(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+    // chrono's `%Y` also takes a sign and more than four digits, and its numbers may be
+    // space-padded: the contract's form is exactly these 20 ASCII characters.
+    let exact_shape = text.len() == 20
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b'T',
+            13 | 16 => b == b':',
+            19 => b == b'Z',
+            _ => b.is_ascii_digit(),
+        });
+    if !exact_shape {
         return None;
     }
-    if b[16] != b':' || b[19] != b'Z' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = text.get(r)?;
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())
-            .flatten()
-    };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
-}
-
-// Howard Hinnant's civil calendar algorithms.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    NaiveDateTime::parse_from_str(text, TIMESTAMP_FORMAT)
+        .ok()
+        .map(|t| t.and_utc().timestamp())
 }
 
 /// Why a signature was refused.
@@ -364,27 +327,21 @@ pub fn verify(
         values.push((*name, value));
     }
     let headers: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let expected = authorization(
-        creds,
-        parsed.timestamp,
-        &SigningInput {
-            method: input.method,
-            path: input.path,
-            query: input.query,
-            headers: &headers,
-            body: input.body,
-        },
-    );
-    let expected_sig = expected.rsplit('/').next().unwrap_or("");
-    if constant_time_eq(expected_sig.as_bytes(), parsed.signature.as_bytes()) {
-        Ok(())
-    } else {
-        Err(AuthError::WrongSignature)
-    }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    let signing = SigningInput {
+        method: input.method,
+        path: input.path,
+        query: input.query,
+        headers: &headers,
+        body: input.body,
+    };
+    // parse_authorization has checked the signature is 64 hex digits.
+    let signature = hex::decode(parsed.signature).map_err(|_| AuthError::Malformed)?;
+    let prefix = authorization_prefix(&creds.ak, parsed.timestamp, &headers);
+    let key = SigningKey::derive(&creds.sk, &prefix);
+    // hmac's `verify_slice` compares in constant time.
+    key.mac(&signing)
+        .verify_slice(&signature)
+        .map_err(|_| AuthError::WrongSignature)
 }
 
 #[cfg(test)]

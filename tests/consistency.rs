@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use cmsconform::checks::{Exchange, Received, SentRequest};
+use cmsconform::clock::now_ms as system_now_ms;
 use cmsconform::consistency::{self, ConsistencyConfig, Sender};
 use cmsconform::contract::{Contract, DataSource};
 use cmsconform::redact::Redactor;
@@ -51,11 +52,6 @@ struct FakeServer {
     state: Mutex<(u64, i64, Option<i64>)>,
     /// Read the system clock instead of the virtual one (which steps 700 ms per request).
     real_clock: bool,
-}
-
-fn system_now_ms() -> i64 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    now.map(|d| d.as_millis() as i64).unwrap_or_default()
 }
 
 impl FakeServer {
@@ -210,25 +206,21 @@ impl Sender for FakeServer {
         } else {
             sent_at_ms + 60
         };
-        let exchange = Exchange {
-            request: SentRequest {
-                method: "POST".into(),
-                path: "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids".into(),
-                headers: vec![(
-                    "content-type".into(),
-                    "application/json; charset=UTF-8".into(),
-                )],
-                body: body.to_string().into_bytes(),
-            },
-            response: Ok(Received {
-                status: 200,
-                headers: vec![("content-type".into(), "application/json".into())],
-                body: answer.to_string().into_bytes(),
-                truncated: false,
-            }),
-            sent_at_ms,
-            received_at_ms,
+        let request = SentRequest {
+            headers: vec![(
+                "content-type".into(),
+                "application/json; charset=UTF-8".into(),
+            )],
+            ..SentRequest::post(
+                "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids",
+                body.to_string(),
+            )
         };
+        let response = Received {
+            headers: vec![("content-type".into(), "application/json".into())],
+            ..Received::new(200, answer.to_string())
+        };
+        let exchange = Exchange::new(request, Ok(response), sent_at_ms, received_at_ms);
         async move { exchange }
     }
 }

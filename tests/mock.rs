@@ -12,6 +12,7 @@ use cmsconform::auth::{self, Credentials, SigningInput};
 use cmsconform::checks::{
     self, CheckOptions, Exchange, Expectation, Outcome, Received, SentRequest,
 };
+use cmsconform::clock::now_secs;
 use cmsconform::contract::{Contract, SchemaKind};
 use cmsconform::mock::{self, FAULT_HEADER, MockConfig};
 use http_body_util::BodyExt;
@@ -32,13 +33,6 @@ fn config() -> MockConfig {
 
 fn path() -> String {
     contract().profile().path.clone()
-}
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 /// A request signed over `host` (and `content-type` when `sign_content_type`).
@@ -166,26 +160,21 @@ async fn send(cfg: MockConfig, req: &Req) -> Answer {
 
 fn judge(req: &Req, answer: &Answer, expect: Outcome) -> Vec<checks::Violation> {
     let now = cmsconform_now_ms();
-    let exchange = Exchange {
-        request: SentRequest {
-            method: req.method.to_owned(),
-            path: req.path.clone(),
-            headers: req.headers(),
-            body: req.body.clone(),
-        },
-        response: Ok(Received {
-            status: answer.status.as_u16(),
-            headers: answer
-                .headers
-                .iter()
-                .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
-                .collect(),
-            body: answer.body.clone(),
-            truncated: false,
-        }),
-        sent_at_ms: now,
-        received_at_ms: now,
+    let request = SentRequest {
+        method: req.method.to_owned(),
+        path: req.path.clone(),
+        headers: req.headers(),
+        body: req.body.clone(),
     };
+    let response = Received {
+        headers: answer
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+            .collect(),
+        ..Received::new(answer.status.as_u16(), answer.body.clone())
+    };
+    let exchange = Exchange::new(request, Ok(response), now, now);
     let options = CheckOptions {
         now_ms: Some(now),
         clock_skew_ms: 300_000,
@@ -333,6 +322,37 @@ async fn fleet_is_deterministic_per_seed_and_spans_every_state() {
             assert!(agent["logonTime"].as_i64().unwrap() < cmsconform_now_ms());
         }
     }
+}
+
+/// notes:6.12: an Integer member written `2.0` or `2e0` is an invalid field to the mock, answered
+/// as any other (a server that accepts it stays information in the checks).
+#[tokio::test]
+async fn integer_members_in_another_form_get_the_vendor_rejection() {
+    for body in [
+        r#"{"ccId":1,"vdn":2.0,"agentIds":[1031]}"#,
+        r#"{"ccId":1,"vdn":2e0,"agentIds":[1031]}"#,
+        r#"{"ccId":1,"vdn":2,"agentIds":[1031.0]}"#,
+    ] {
+        let req = Req::post(body);
+        let answer = send(config(), &req).await;
+        assert_eq!(answer.status, StatusCode::OK, "{body}");
+        assert_eq!(
+            answer.json(),
+            json!({"resultCode":"0100002","resultDesc":"Invalid parameter"}),
+            "{body}"
+        );
+        assert!(judge(&req, &answer, Outcome::Rejected).is_empty(), "{body}");
+    }
+    let plain = send(
+        config(),
+        &Req::post(r#"{"ccId":1,"vdn":2,"agentIds":[1031]}"#),
+    )
+    .await;
+    assert_eq!(
+        plain.json()["resultCode"],
+        "0100000",
+        "the plain form is answered"
+    );
 }
 
 #[tokio::test]

@@ -89,9 +89,7 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 fn verifies(proxy: &Proxy, authorization: &str, request: &Request, body: &[u8]) -> bool {
     let headers = request.headers();
     let lookup = |name: &str| header(headers, name);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = cmsconform::clock::now_secs();
     auth::verify(
         Some(authorization),
         &proxy.creds,
@@ -111,9 +109,7 @@ fn verifies(proxy: &Proxy, authorization: &str, request: &Request, body: &[u8]) 
 /// A correct signature (over `host`) for this request and `body`.
 fn sign_anew(proxy: &Proxy, request: &Request, body: &[u8]) -> String {
     let host = header(request.headers(), "host").unwrap_or_default();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = cmsconform::clock::now_secs();
     auth::authorization(
         &proxy.creds,
         &auth::format_timestamp(now),

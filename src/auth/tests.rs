@@ -48,6 +48,20 @@ fn timestamps_round_trip() {
     assert_eq!(parse_timestamp("2023-12-19 08:00:00Z"), None);
     assert_eq!(parse_timestamp("2023-13-19T08:00:00Z"), None);
     assert_eq!(parse_timestamp("+023-12-19T08:00:00Z"), None);
+    assert_eq!(parse_timestamp("2023-02-31T08:00:00Z"), None, "no such day");
+    assert_eq!(
+        format_timestamp(i64::MAX),
+        "1970-01-01T00:00:00Z",
+        "no panic"
+    );
+}
+
+#[test]
+fn query_decoding_keeps_an_encoded_plus_and_a_stray_percent() {
+    assert_eq!(percent_decode("a+b%2Bc"), b"a b+c");
+    assert_eq!(percent_decode("100%"), b"100%");
+    assert_eq!(percent_decode("%zz%4a"), b"%zzJ");
+    assert_eq!(normalize("a b~-._/é".as_bytes()), "a%20b~-._%2F%C3%A9");
 }
 
 #[test]

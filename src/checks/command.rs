@@ -59,7 +59,7 @@ pub fn expectation_for(contract: &Contract, request_body: &[u8]) -> Expectation 
     if !strict.duplicates.is_empty() {
         return either;
     }
-    let (as_integers, other_form) = integers_in_other_form(contract, body);
+    let (as_integers, other_form) = crate::json::integers_in_other_form(contract, body);
     if !contract.is_valid(SchemaKind::Request, &as_integers) {
         return Expectation::One(Outcome::Rejected);
     }
@@ -81,34 +81,6 @@ pub fn expectation_for(contract: &Contract, request_body: &[u8]) -> Expectation 
     }
 }
 
-/// The body with every integer-typed request member written `1.0` or `1e0` replaced by that
-/// integer, and whether there was any.
-fn integers_in_other_form(contract: &Contract, body: &Value) -> (Value, bool) {
-    let mut out = body.clone();
-    let mut found = false;
-    let mut normalise = |v: &mut Value| {
-        if v.is_number() && !v.is_i64() && !v.is_u64() {
-            if let Some(i) = super::integral(v) {
-                *v = Value::from(i);
-                found = true;
-            }
-        }
-    };
-    for (name, shape, _) in &contract.request_shape().properties {
-        let Some(value) = out.get_mut(name) else {
-            continue;
-        };
-        if shape.is_integer() {
-            normalise(value);
-        } else if shape.items.as_ref().is_some_and(|i| i.is_integer()) {
-            if let Some(items) = value.as_array_mut() {
-                items.iter_mut().for_each(&mut normalise);
-            }
-        }
-    }
-    (out, found)
-}
-
 /// The exchange as captured: a signed POST of `request_body`, answered with `status`.
 pub fn captured_exchange(
     contract: &Contract,
@@ -118,31 +90,18 @@ pub fn captured_exchange(
     response_body: Vec<u8>,
     at_ms: i64,
 ) -> Exchange {
-    Exchange {
-        request: SentRequest {
-            method: "POST".into(),
-            path: contract.profile().path.clone(),
-            headers: vec![(
-                "content-type".into(),
-                "application/json; charset=UTF-8".into(),
-            )],
-            body: request_body,
-        },
-        response: Ok(Received {
-            status,
-            headers: vec![("content-type".into(), content_type.to_owned())],
-            body: response_body,
-            truncated: false,
-        }),
-        sent_at_ms: at_ms,
-        received_at_ms: at_ms,
-    }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    let request = SentRequest {
+        headers: vec![(
+            "content-type".into(),
+            "application/json; charset=UTF-8".into(),
+        )],
+        ..SentRequest::post(contract.profile().path.clone(), request_body)
+    };
+    let response = Received {
+        headers: vec![("content-type".into(), content_type.to_owned())],
+        ..Received::new(status, response_body)
+    };
+    Exchange::new(request, Ok(response), at_ms, at_ms)
 }
 
 /// Renders violations as diagnostics, then a one-line summary.
@@ -169,7 +128,7 @@ pub fn command(args: &CheckArgs, global: &GlobalArgs) -> Result<i32> {
     let request_body = read_input(&args.request, "request body")?;
     let response_body = read_input(&args.response, "response body")?;
     let contract = load_contract(args, global)?;
-    let now = args.now_ms.unwrap_or_else(now_ms);
+    let now = args.now_ms.unwrap_or_else(crate::clock::now_ms);
     let expectation = expectation_for(&contract, &request_body);
     let exchange = captured_exchange(
         &contract,

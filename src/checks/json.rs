@@ -1,22 +1,11 @@
-//! Strict JSON reading of a response body (notes:6.12), in one pass: builds the
-//! `serde_json::Value` the other rules judge while catching what serde_json forgives or cannot
-//! report: duplicate member names (serde_json keeps the last silently), a byte-order mark, NUL
-//! bytes, trailing data, and nesting deeper than [`MAX_DEPTH`] (reported, never a stack
-//! overflow). Integer literals become i64/u64 numbers and every other number form (fraction,
-//! exponent, overflow) an f64, so the typed rules can tell a `1.0` from a `1`. No I/O here.
-
-use serde_json::Value;
+//! The notes:6.12 checks on a response body (`CMS-JSON-*`): what the strict reader
+//! ([`crate::json`], shared with the mock) found, as violations. The reader's items are
+//! re-exported here, so a rule reads `json::parse_strict` whichever side it is on.
 
 use super::model::{CheckDef, Severity, Violation};
-
-mod parser;
-
-/// Duplicate members reported by pointer; beyond this they are only counted, so a hostile
-/// body of repeated names costs no more memory than its own size.
-pub const MAX_DUPLICATES_REPORTED: usize = 100;
-
-/// Deepest nesting of arrays and objects read. Bodies of this interface nest three levels.
-pub const MAX_DEPTH: usize = 256;
+pub use crate::json::{
+    JsonError, MAX_DEPTH, MAX_DUPLICATES_REPORTED, StrictJson, UTF8_BOM, parse_strict,
+};
 
 macro_rules! json_check {
     ($name:ident, $id:literal, $title:literal) => {
@@ -54,31 +43,7 @@ json_check!(
     "Integer/Long members are plain integers fitting a signed 64-bit value"
 );
 
-/// The UTF-8 byte-order mark.
-pub const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
-
-/// Why a body could not be read as one JSON value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JsonError {
-    NotUtf8 { offset: usize },
-    Bom,
-    Nul { offset: usize },
-    Syntax { offset: usize, message: String },
-    Trailing { offset: usize },
-    TooDeep { offset: usize },
-}
-
-/// The outcome of a strict read: the value (when the body is JSON at all) and the duplicate
-/// member names met on the way, each as the JSON pointer of the repeated member.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StrictJson {
-    pub value: Result<Value, JsonError>,
-    pub duplicates: Vec<String>,
-    /// How many duplicate members there were in all (`duplicates` keeps the first
-    /// [`MAX_DUPLICATES_REPORTED`]).
-    pub duplicate_count: usize,
-}
-
+// An inherent impl beside the checks it cites: the reader itself knows no check.
 impl StrictJson {
     /// The findings of notes:6.12 on this body (empty when it is clean JSON).
     pub fn violations(&self) -> Vec<Violation> {
@@ -134,34 +99,14 @@ fn error_violation(error: &JsonError) -> Violation {
     }
 }
 
-/// Reads `bytes` as exactly one JSON value, strictly.
-pub fn parse_strict(bytes: &[u8]) -> StrictJson {
-    let fail = |e| StrictJson {
-        value: Err(e),
-        duplicates: Vec::new(),
-        duplicate_count: 0,
-    };
-    if bytes.starts_with(UTF8_BOM) {
-        return fail(JsonError::Bom);
-    }
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            return fail(JsonError::NotUtf8 {
-                offset: e.valid_up_to(),
-            });
-        }
-    };
-    if let Some(offset) = memchr::memchr(0, bytes) {
-        return fail(JsonError::Nul { offset });
-    }
-    let (value, duplicates, duplicate_count) = parser::read(text);
-    StrictJson {
-        value,
-        duplicates,
-        duplicate_count,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn violations_cite_their_checks() {
+        let v = parse_strict(br#"{"a":1,"a":2} x"#).violations();
+        let ids: Vec<&str> = v.iter().map(|v| v.check.as_str()).collect();
+        assert_eq!(ids, ["CMS-JSON-007", "CMS-JSON-004"]);
     }
 }
-
-#[cfg(test)]
-mod tests;

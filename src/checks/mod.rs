@@ -207,15 +207,6 @@ fn unrecognised_reason(received: &Received, body: Option<&Value>) -> String {
     }
 }
 
-/// An integer, also when written `1031.0` or `1.031e3` (the server may read it so).
-pub(crate) fn integral(value: &Value) -> Option<i64> {
-    value.as_i64().or_else(|| {
-        let f = value.as_f64()?;
-        // Exact in f64 and within i64: the cast cannot saturate.
-        (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
-    })
-}
-
 /// The request as the rules need it: its agent IDs, and a short description on demand.
 struct RequestView {
     body: Option<Value>,
@@ -232,7 +223,7 @@ impl RequestView {
             .as_ref()
             .and_then(|b| b.get("agentIds"))
             .and_then(Value::as_array)
-            .map(|ids| ids.iter().filter_map(integral).collect());
+            .map(|ids| ids.iter().filter_map(crate::json::integral).collect());
         RequestView { body, agent_ids }
     }
 

@@ -190,12 +190,32 @@ pub struct Received {
 }
 
 impl Received {
+    /// A whole answer of `status` and `body`, with no header (add them by struct update).
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Received {
+        Received {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+            truncated: false,
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         header(&self.headers, name)
     }
 }
 
 impl SentRequest {
+    /// A POST of `body` to `path`, with no header (add them by struct update).
+    pub fn post(path: impl Into<String>, body: impl Into<Vec<u8>>) -> SentRequest {
+        SentRequest {
+            method: "POST".into(),
+            path: path.into(),
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         header(&self.headers, name)
     }
@@ -228,6 +248,24 @@ pub struct Exchange {
     /// Client clock (ms since the epoch) when the request was sent and when the answer ended.
     pub sent_at_ms: i64,
     pub received_at_ms: i64,
+}
+
+impl Exchange {
+    /// The one way to build an exchange: `request`, what came of it, and when it was sent and
+    /// ended on the client's clock (ms since the epoch).
+    pub fn new(
+        request: SentRequest,
+        response: Result<Received, TransportFailure>,
+        sent_at_ms: i64,
+        received_at_ms: i64,
+    ) -> Exchange {
+        Exchange {
+            request,
+            response,
+            sent_at_ms,
+            received_at_ms,
+        }
+    }
 }
 
 mod body_text {

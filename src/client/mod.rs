@@ -21,7 +21,7 @@ mod signing;
 mod tls;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::auth::Credentials;
 use crate::cases::{AuthMode, HeaderEdits};
@@ -201,7 +201,12 @@ impl Client {
     /// limit, then the deadline-bound exchange. Returns when the attempt started too.
     async fn send_once(&self, request: &OutgoingRequest) -> (Exchange, tokio::time::Instant) {
         let unsent = |exchange| (exchange, tokio::time::Instant::now());
-        let prepared = match prepare::prepare(&self.target, &self.config, request, epoch_secs()) {
+        let prepared = match prepare::prepare(
+            &self.target,
+            &self.config,
+            request,
+            crate::clock::now_secs(),
+        ) {
             Ok(prepared) => prepared,
             Err(unsendable) => return unsent(not_sent(unsendable.sent, unsendable.reason)),
         };
@@ -215,7 +220,7 @@ impl Client {
         }
 
         let attempt_started = tokio::time::Instant::now();
-        let sent_at_ms = epoch_millis();
+        let sent_at_ms = crate::clock::now_ms();
         let started = Instant::now();
         let mut progress = Progress::default();
         let response = match tokio::time::timeout(
@@ -233,12 +238,7 @@ impl Client {
         };
         self.breaker.record(&response);
         log_outcome(&prepared.sent, &response, started.elapsed());
-        let exchange = Exchange {
-            request: prepared.sent,
-            response,
-            sent_at_ms,
-            received_at_ms: epoch_millis(),
-        };
+        let exchange = Exchange::new(prepared.sent, response, sent_at_ms, crate::clock::now_ms());
         (exchange, attempt_started)
     }
 
@@ -336,13 +336,8 @@ impl ClientConfig {
 }
 
 fn not_sent(sent: SentRequest, reason: String) -> Exchange {
-    let now = epoch_millis();
-    Exchange {
-        request: sent,
-        response: Err(TransportFailure::NotSent(reason)),
-        sent_at_ms: now,
-        received_at_ms: now,
-    }
+    let now = crate::clock::now_ms();
+    Exchange::new(sent, Err(TransportFailure::NotSent(reason)), now, now)
 }
 
 /// Method, path, status and sizes only: headers (the signature) and bodies are never logged.
@@ -365,18 +360,6 @@ fn log_outcome(sent: &SentRequest, response: &Result<Received, TransportFailure>
             "no answer"
         ),
     }
-}
-
-fn epoch_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-fn epoch_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

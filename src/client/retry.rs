@@ -184,12 +184,7 @@ mod tests {
 
     #[test]
     fn a_case_left_refused_says_why_it_has_no_verdict() {
-        let exchange = |response| Exchange {
-            request: SentRequest::default(),
-            response,
-            sent_at_ms: 0,
-            received_at_ms: 0,
-        };
+        let exchange = |response| Exchange::new(SentRequest::default(), response, 0, 0);
         let refused = exchange(Ok(answer(429, Some("1"))));
         let reason = rate_refusal_reason(&refused, true).unwrap_or_default();
         assert!(

@@ -335,22 +335,12 @@ mod tests {
     use crate::checks::{Received, TransportFailure};
 
     fn exchange(request: &str, status: u16, body: &str) -> Exchange {
-        Exchange {
-            request: SentRequest {
-                method: "POST".into(),
-                path: "/x".into(),
-                headers: Vec::new(),
-                body: request.as_bytes().to_vec(),
-            },
-            response: Ok(Received {
-                status,
-                headers: Vec::new(),
-                body: body.as_bytes().to_vec(),
-                truncated: false,
-            }),
-            sent_at_ms: 0,
-            received_at_ms: 0,
-        }
+        Exchange::new(
+            SentRequest::post("/x", request),
+            Ok(Received::new(status, body)),
+            0,
+            0,
+        )
     }
 
     #[test]

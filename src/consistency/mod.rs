@@ -180,29 +180,3 @@ pub(crate) fn exchange_records(
         })
         .collect()
 }
-
-/// A small deterministic generator (SplitMix64) for the shuffles: reproducible from the seed
-/// without tying the plan to a rand crate's version.
-pub(crate) struct Shuffler(u64);
-
-impl Shuffler {
-    pub(crate) fn new(seed: u64) -> Self {
-        Shuffler(seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Fisher–Yates.
-    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            items.swap(i, j);
-        }
-    }
-}

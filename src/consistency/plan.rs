@@ -9,12 +9,13 @@ use serde_json::{Value, json};
 
 use super::answer::{self, AgentId};
 use super::relations::{self, Comparison, Side, SuspectKind, agents};
-use super::{ConsistencyConfig, Sender, Shuffler, exchange_records};
+use super::{ConsistencyConfig, Sender, exchange_records};
 use crate::checks::{CheckDef, Exchange, Violation};
 use crate::contract::Contract;
 use crate::contract::profile::AgentIdLimits;
 use crate::redact::Redactor;
 use crate::report::model::{RelationRecord, Verdict};
+use crate::splitmix::SplitMix64;
 
 /// Violations listed per relation; the rest are counted in a finding.
 pub const MAX_LISTED_VIOLATIONS: usize = 20;
@@ -32,7 +33,7 @@ pub async fn run_relations<S: Sender>(
 ) -> Vec<RelationRecord> {
     let limits = &contract.profile().limits.agent_ids;
     let body = |ids: &[AgentId]| json!({"ccId": config.cc_id, "vdn": config.vdn, "agentIds": ids});
-    let mut shuffler = Shuffler::new(config.seed);
+    let mut shuffler = SplitMix64::new(config.seed);
     let mut notes = Vec::new();
 
     let mut size = config

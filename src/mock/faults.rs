@@ -15,8 +15,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
 
-use super::fleet::mix;
 use super::mutations::Mutation;
+use crate::splitmix::mix;
 
 /// How the bytes of an answer reach the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,11 +17,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::clock::now_ms;
 use crate::contract::{DataSource, Profile, Range};
+use crate::splitmix::mix;
 
 /// One agent's record: the ten members of seed Table 4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,14 +72,6 @@ pub struct Fleet {
     only: Vec<Range>,
 }
 
-/// SplitMix64: a fast, well-mixed hash; the fleet needs determinism, not cryptography.
-pub fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
 /// A hasher for agent IDs (integers chosen by the client, but only ever hashed into a set
 /// bounded by the request size, so flooding one bucket costs the client as much as the mock).
 #[derive(Default)]
@@ -105,13 +99,6 @@ pub fn below(hash: u64, n: u64) -> u64 {
 fn pick(hash: u64, range: Range) -> i64 {
     let span = (range.max - range.min + 1).max(1) as u64;
     range.min + below(hash, span) as i64
-}
-
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 impl Fleet {

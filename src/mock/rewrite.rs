@@ -4,8 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::fleet::{AgentRecord, Fleet, mix};
+use super::fleet::{AgentRecord, Fleet};
 use super::mutations::Mutation;
+use crate::splitmix::mix;
 
 /// What a record-level rewrite needs to know about the request and the mock.
 pub struct RecordContext<'a> {

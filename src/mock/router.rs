@@ -148,7 +148,7 @@ fn json(status: StatusCode, body: Vec<u8>, plan: &Plan) -> Response<Bytes> {
 
 /// Spring Boot's default error body.
 fn spring(status: StatusCode, message: &str, path: &str, plan: &Plan) -> Response<Bytes> {
-    let now = super::fleet::now_ms();
+    let now = crate::clock::now_ms();
     let stamp = auth::format_timestamp(now.div_euclid(1000));
     let timestamp = format!(
         "{}.{:03}+00:00",

@@ -1,16 +1,16 @@
-//! Request-body validation, exactly as the checks read the contract: the body must be JSON
-//! (else a Spring 400), must not repeat a member name, and must pass the profile's request
+//! Request-body validation, exactly as the checks read the contract: the body must be JSON as
+//! the checks' strict reader ([`crate::json`]) reads it (else a Spring 400), must not repeat a
+//! member name, must write its Integer members as plain integers (not `2.0` or `2e0`,
+//! notes:6.12), and must pass the profile's request
 //! schema (`Contract::is_valid(SchemaKind::Request, ..)`, no limit hard-coded here); a failure
 //! is the vendor's HTTP 200 `0100002`. Off-by-one limit mutations bend the schema's verdict at
 //! one bound. Owns nothing about HTTP or the fleet.
 
-use std::cell::Cell;
-
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::mutations::{Bound, Limit, Mutation};
 use crate::contract::{Contract, Range, SchemaKind};
+use crate::json::{JsonError, integers_in_other_form, integral, parse_strict};
 
 /// A request the mock answers with agents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,95 +30,10 @@ pub enum Refusal {
     Invalid(Value),
 }
 
-/// Builds a [`Value`] like serde_json does, noting (in `duplicate`) whether any object names a
-/// member twice: one pass instead of a parse plus a duplicate scan. serde_json's recursion limit
-/// still bounds the depth.
-#[derive(Clone, Copy)]
-struct ValueSeed<'a> {
-    duplicate: &'a Cell<bool>,
-}
-
-impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
-    type Value = Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ValueSeed<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut members = serde_json::Map::new();
-        while let Some(name) = map.next_key::<String>()? {
-            let value = map.next_value_seed(self)?;
-            if members.insert(name, value).is_some() {
-                self.duplicate.set(true);
-            }
-        }
-        Ok(Value::Object(members))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(item) = seq.next_element_seed(self)? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-}
-
-/// Parses JSON text, also telling whether some object repeats a member name.
-pub fn parse_checking_duplicates(body: &[u8]) -> Result<(Value, bool), serde_json::Error> {
-    let duplicate = Cell::new(false);
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = ValueSeed {
-        duplicate: &duplicate,
-    }
-    .deserialize(&mut deserializer)?;
-    deserializer.end()?;
-    Ok((value, duplicate.get()))
-}
-
-/// True when `body` is JSON in which no object names a member twice.
+/// True when `body` is JSON (read strictly) in which no object names a member twice.
 pub fn has_unique_members(body: &[u8]) -> bool {
-    matches!(parse_checking_duplicates(body), Ok((_, false)))
-}
-
-/// An integer-valued JSON number (JSON Schema counts `5.0` as an integer, and so does the mock).
-pub fn as_integer(v: &Value) -> Option<i64> {
-    v.as_i64().or_else(|| {
-        v.as_f64()
-            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-            .map(|f| f as i64)
-    })
+    let strict = parse_strict(body);
+    strict.value.is_ok() && strict.duplicate_count == 0
 }
 
 /// A cheap typed check for the common request shape, proving validity without building a
@@ -209,15 +124,19 @@ pub fn validate(
     body: &[u8],
     mutations: &[Mutation],
 ) -> Result<ValidRequest, Refusal> {
-    let (value, duplicate) = parse_checking_duplicates(body).map_err(|e| {
-        Refusal::NotJson(format!(
-            "JSON parse error: {} at line {} column {}",
-            classify(&e),
-            e.line(),
-            e.column()
-        ))
-    })?;
-    if duplicate {
+    let strict = parse_strict(body);
+    let value = match strict.value {
+        Ok(value) if strict.beyond_f64.is_none() => value,
+        // A number beyond f64 is grammatical to the reader but not to Jackson: a 400 too.
+        Ok(_) => return Err(Refusal::NotJson(not_json_message(body, None))),
+        Err(e) => return Err(Refusal::NotJson(not_json_message(body, Some(&e)))),
+    };
+    if strict.duplicate_count > 0 {
+        return Err(Refusal::Invalid(value));
+    }
+    // notes:6.12: an Integer member is written as a plain integer. JSON Schema would count
+    // `2.0` and `2e0` as integers, so the schema alone would let them through.
+    if integers_in_other_form(contract, &value).1 {
         return Err(Refusal::Invalid(value));
     }
     let judged = bend_limits(contract, &value, mutations);
@@ -231,6 +150,22 @@ pub fn validate(
     Err(Refusal::Invalid(value))
 }
 
+/// The Spring 400's message, worded as serde_json words the fault (line and column, as the
+/// mock always has); serde_json reads the body again only on this refusal path. Where it
+/// reads the body after all (a reader-only fault), the strict reader's fault, by offset.
+fn not_json_message(body: &[u8], fault: Option<&JsonError>) -> String {
+    let detail = match serde_json::from_slice::<Value>(body) {
+        Err(e) => format!(
+            "{} at line {} column {}",
+            classify(&e),
+            e.line(),
+            e.column()
+        ),
+        Ok(_) => fault.map_or_else(|| "number out of range".to_owned(), describe),
+    };
+    format!("JSON parse error: {detail}")
+}
+
 fn classify(e: &serde_json::Error) -> &'static str {
     match e.classify() {
         serde_json::error::Category::Eof => "unexpected end of input",
@@ -240,10 +175,21 @@ fn classify(e: &serde_json::Error) -> &'static str {
     }
 }
 
+fn describe(e: &JsonError) -> String {
+    match e {
+        JsonError::NotUtf8 { offset } => format!("invalid UTF-8 at byte {offset}"),
+        JsonError::Bom => "byte-order mark at byte 0".to_owned(),
+        JsonError::Nul { offset } => format!("NUL byte at byte {offset}"),
+        JsonError::Syntax { offset, message } => format!("{message} at byte {offset}"),
+        JsonError::Trailing { offset } => format!("trailing data at byte {offset}"),
+        JsonError::TooDeep { offset } => format!("nesting too deep at byte {offset}"),
+    }
+}
+
 /// The three members, read leniently (no range check): used for valid requests and by the
 /// `accept-invalid` mutation.
 pub fn extract(value: &Value) -> Option<ValidRequest> {
-    let lenient = |v: &Value| as_integer(v).or_else(|| v.as_str()?.trim().parse().ok());
+    let lenient = |v: &Value| integral(v).or_else(|| v.as_str()?.trim().parse().ok());
     let ids = value.get("agentIds")?.as_array()?;
     Some(ValidRequest {
         cc_id: lenient(value.get("ccId")?)?,
@@ -269,7 +215,7 @@ fn bend_limits(
         };
         let current = bent.clone().unwrap_or_else(|| value.clone());
         let scalar = |name: &str, range: crate::contract::Range| -> Option<Option<Value>> {
-            let v = as_integer(current.get(name)?)?;
+            let v = integral(current.get(name)?)?;
             let (edge, outside) = match bound {
                 Bound::Min => (range.min, range.min - 1),
                 Bound::Max => (range.max, range.max + 1),
@@ -317,14 +263,14 @@ fn bend_limits(
                     }
                 };
                 let ids = current.get("agentIds").and_then(Value::as_array);
-                let ids: Vec<Option<i64>> = ids.into_iter().flatten().map(as_integer).collect();
+                let ids: Vec<Option<i64>> = ids.into_iter().flatten().map(integral).collect();
                 if !accepts && ids.contains(&Some(edge)) {
                     Some(None)
                 } else if accepts && ids.contains(&Some(outside)) {
                     let mut moved = current.clone();
                     if let Some(list) = moved["agentIds"].as_array_mut() {
                         for id in list.iter_mut() {
-                            if as_integer(id) == Some(outside) {
+                            if integral(id) == Some(outside) {
                                 *id = Value::from(edge);
                             }
                         }
@@ -359,12 +305,41 @@ mod tests {
         assert_eq!(ok.unwrap().agent_ids, vec![1031, 1099]);
         assert!(matches!(validate(&c, b"{", &[]), Err(Refusal::NotJson(_))));
         assert!(matches!(validate(&c, b"", &[]), Err(Refusal::NotJson(_))));
+        // The Spring 400's wording is serde_json's, as before the strict reader.
+        let truncated = validate(&c, br#"{"ccId":1,"vdn":170,"agentIds":[1031"#, &[]);
+        assert_eq!(
+            truncated,
+            Err(Refusal::NotJson(
+                "JSON parse error: unexpected end of input at line 1 column 36".into()
+            ))
+        );
+        let huge = validate(&c, br#"{"ccId":1e400,"vdn":170,"agentIds":[1031]}"#, &[]);
+        assert!(
+            matches!(huge, Err(Refusal::NotJson(ref m)) if m.starts_with("JSON parse error: syntax error")),
+            "{huge:?}"
+        );
         for bad in [
             r#"{"ccId":0,"vdn":170,"agentIds":[]}"#,
             r#"{"ccId":"1","vdn":170,"agentIds":[1031]}"#,
             r#"{"ccId":1,"ccId":1,"vdn":170,"agentIds":[1031]}"#,
             r#"[1,170,[1031]]"#,
             r#"{"ccId":1,"vdn":170,"agentIds":[1031.5]}"#,
+        ] {
+            assert!(
+                matches!(validate(&c, bad.as_bytes(), &[]), Err(Refusal::Invalid(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn integer_members_in_another_form_are_invalid() {
+        let c = contract();
+        for bad in [
+            r#"{"ccId":1,"vdn":2.0,"agentIds":[1031]}"#,
+            r#"{"ccId":1,"vdn":2e0,"agentIds":[1031]}"#,
+            r#"{"ccId":1.0,"vdn":170,"agentIds":[1031]}"#,
+            r#"{"ccId":1,"vdn":170,"agentIds":[1031,1.099e3]}"#,
         ] {
             assert!(
                 matches!(validate(&c, bad.as_bytes(), &[]), Err(Refusal::Invalid(_))),

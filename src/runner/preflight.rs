@@ -201,31 +201,24 @@ mod tests {
     const LOCAL_MS: i64 = 1_702_972_800_000;
 
     fn exchange(status: u16, headers: &[(&str, &str)], body: &str) -> Exchange {
-        Exchange {
-            request: SentRequest {
-                method: "POST".into(),
-                path: "/p".into(),
-                headers: vec![
-                    ("host".into(), "cms.example:28080".into()),
-                    (
-                        "authorization".into(),
-                        format!("auth-v2/ak/2023-12-19T08:00:00Z/host/{SIGNATURE}"),
-                    ),
-                ],
-                body: b"{}".to_vec(),
-            },
-            response: Ok(Received {
-                status,
-                headers: headers
-                    .iter()
-                    .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                    .collect(),
-                body: body.as_bytes().to_vec(),
-                truncated: false,
-            }),
-            sent_at_ms: LOCAL_MS,
-            received_at_ms: LOCAL_MS,
-        }
+        let request = SentRequest {
+            headers: vec![
+                ("host".into(), "cms.example:28080".into()),
+                (
+                    "authorization".into(),
+                    format!("auth-v2/ak/2023-12-19T08:00:00Z/host/{SIGNATURE}"),
+                ),
+            ],
+            ..SentRequest::post("/p", "{}")
+        };
+        let response = Received {
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..Received::new(status, body)
+        };
+        Exchange::new(request, Ok(response), LOCAL_MS, LOCAL_MS)
     }
 
     fn judged(exchange: &Exchange) -> Finding {

@@ -235,15 +235,16 @@ mod tests {
 
     impl Sender for Echo {
         fn send(&self, body: Value) -> impl Future<Output = Exchange> + Send {
-            std::future::ready(Exchange {
-                request: crate::checks::SentRequest {
-                    body: body.to_string().into_bytes(),
-                    ..crate::checks::SentRequest::default()
-                },
-                response: Ok(crate::checks::Received::default()),
-                sent_at_ms: 0,
-                received_at_ms: 0,
-            })
+            let request = crate::checks::SentRequest {
+                body: body.to_string().into_bytes(),
+                ..crate::checks::SentRequest::default()
+            };
+            std::future::ready(Exchange::new(
+                request,
+                Ok(crate::checks::Received::default()),
+                0,
+                0,
+            ))
         }
     }
 

@@ -9,7 +9,7 @@ use tokio::runtime::Runtime;
 
 use super::{
     RunConfig, Session, Target, fleet, hosted, no_answer, order_like, preflight, record, relations,
-    selftest, session, suite, trials,
+    selftest, suite, trials,
 };
 use crate::error::{Error, Result};
 use crate::report::{self, CaseRecord, RunRecord, Verdict};
@@ -149,7 +149,7 @@ pub fn run_to_record(config: &RunConfig) -> Result<RunRecord> {
         return Err(Error::Runtime(format!("target unusable: {reason}")));
     }
     let label = match &config.target {
-        Target::Embedded { .. } => session::EMBEDDED_TARGET.to_owned(),
+        Target::Embedded { .. } => report::reproduce::EMBEDDED_TARGET.to_owned(),
         Target::Remote { base_url } => base_url.clone(),
     };
     let mut record = record::build(

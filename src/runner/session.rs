@@ -17,6 +17,7 @@ use crate::contract::Contract;
 use crate::error::{Error, Result};
 use crate::mock::{self, MockConfig, RunningMock};
 use crate::redact::Redactor;
+use crate::report::reproduce::EMBEDDED_TARGET;
 use crate::report::{self, CaseRecord, RequestRecord, ResponseRecord, RunMeta, Verdict};
 
 /// What a failed trial prints (it lives with the run's other summaries).
@@ -27,9 +28,6 @@ pub use super::record::failure_message;
 /// `-j` is: one full-length request, or many small ones. A request this large or larger is
 /// "heavy": it runs alone, and its memory goes back to the system when it is judged.
 pub const IN_FLIGHT_REQUEST_BYTES: usize = 8 << 10;
-
-/// The target label of a run against the embedded mock.
-pub const EMBEDDED_TARGET: &str = "embedded-mock";
 
 pub struct Session {
     pub contract: Contract,

@@ -5,17 +5,12 @@ use super::*;
 use crate::checks::{Received, SentRequest};
 
 fn answered(status: u16, body: &str) -> Exchange {
-    Exchange {
-        request: SentRequest::default(),
-        response: Ok(Received {
-            status,
-            headers: Vec::new(),
-            body: body.as_bytes().to_vec(),
-            truncated: false,
-        }),
-        sent_at_ms: 0,
-        received_at_ms: 0,
-    }
+    Exchange::new(
+        SentRequest::default(),
+        Ok(Received::new(status, body)),
+        0,
+        0,
+    )
 }
 
 #[test]

@@ -325,22 +325,12 @@ mod tests {
         let request = json!({"ccId": 1, "vdn": 170, "agentIds": ids});
         let body = json!({"result": "0", "resultCode": "0100000",
                           "resultDatas": agents.clone(), "resultDesc": agents});
-        Exchange {
-            request: SentRequest {
-                method: "POST".into(),
-                path: "/x".into(),
-                headers: Vec::new(),
-                body: request.to_string().into_bytes(),
-            },
-            response: Ok(Received {
-                status: 200,
-                headers: Vec::new(),
-                body: body.to_string().into_bytes(),
-                truncated: false,
-            }),
+        Exchange::new(
+            SentRequest::post("/x", request.to_string()),
+            Ok(Received::new(200, body.to_string())),
             sent_at_ms,
             received_at_ms,
-        }
+        )
     }
 
     fn run(a: &Exchange, b: &Exchange) -> Comparison {

@@ -7,8 +7,8 @@ use serde_json::{Map, Number, Value};
 use super::{JsonError, MAX_DEPTH, MAX_DUPLICATES_REPORTED};
 
 /// Reads `text` as exactly one JSON value: the value, the pointers of the first duplicate
-/// members, and how many duplicates there were.
-pub(super) fn read(text: &str) -> (Result<Value, JsonError>, Vec<String>, usize) {
+/// members, how many duplicates there were, and where the first number beyond f64 began.
+pub(super) fn read(text: &str) -> (Result<Value, JsonError>, Vec<String>, usize, Option<usize>) {
     let mut parser = Parser::at(text, 0);
     let value = parser.value(0).and_then(|v| {
         parser.skip_ws();
@@ -18,7 +18,12 @@ pub(super) fn read(text: &str) -> (Result<Value, JsonError>, Vec<String>, usize)
             Ok(v)
         }
     });
-    (value, parser.duplicates, parser.duplicate_count)
+    (
+        value,
+        parser.duplicates,
+        parser.duplicate_count,
+        parser.beyond_f64,
+    )
 }
 
 /// One step of the path to the value being read; keys are re-read from their offset only
@@ -35,6 +40,8 @@ struct Parser<'a> {
     path: Vec<Step>,
     duplicates: Vec<String>,
     duplicate_count: usize,
+    /// The offset of the first number too large for an f64 (read as the largest f64).
+    beyond_f64: Option<usize>,
     /// Members to make room for in the next object: an array's objects (6000 agents) tend to
     /// have as many members as the one before, and a map grown by doubling holds up to half
     /// again as much as it needs (megabytes on a full answer).
@@ -54,6 +61,7 @@ impl<'a> Parser<'a> {
             path: Vec::new(),
             duplicates: Vec::new(),
             duplicate_count: 0,
+            beyond_f64: None,
             object_capacity: 0,
         }
     }
@@ -349,8 +357,9 @@ impl<'a> Parser<'a> {
         // RFC 8259 §6 puts no bound on a number: `1e999` is grammatical. It reads as the
         // largest f64 of its sign, so an Integer/Long member still fails CMS-JSON-008 and an
         // unknown member is not a syntax fault.
-        let finite = |f: f64| {
+        let mut finite = |f: f64| {
             if f.is_infinite() {
+                self.beyond_f64.get_or_insert(start);
                 f64::MAX.copysign(f)
             } else {
                 f
@@ -359,7 +368,7 @@ impl<'a> Parser<'a> {
         match literal
             .parse::<f64>()
             .ok()
-            .map(finite)
+            .map(&mut finite)
             .and_then(Number::from_f64)
         {
             Some(n) => Ok(Value::Number(n)),
