@@ -3,7 +3,8 @@
 //! And the same on the seed request's two-agent answer, the judging every small case of a run
 //! pays (issue 4: the harness's rate against oha's is bound by its CPU per request).
 
-use cmsconform::checks::{CheckOptions, Expectation, Outcome, judge, sample};
+use cmsconform::cases::{Expectation, Outcome};
+use cmsconform::checks::{CheckOptions, judge, sample};
 use cmsconform::contract::Contract;
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use serde_json::{Value, json};

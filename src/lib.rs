@@ -15,6 +15,7 @@ pub mod contract;
 pub mod diff;
 pub mod embedded;
 pub mod error;
+pub mod exchange;
 pub mod exit;
 pub mod json;
 pub mod logging;

@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
+use cmsconform::cases::{Expectation, Outcome};
 use cmsconform::checks::command::{captured_exchange, expectation_for};
-use cmsconform::checks::{
-    CheckOptions, Exchange, Expectation, Outcome, TransportFailure, Violation, judge, sample,
-};
+use cmsconform::checks::{CheckOptions, Violation, judge, sample};
 use cmsconform::contract::Contract;
+use cmsconform::exchange::{Exchange, TransportFailure};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

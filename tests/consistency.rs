@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use cmsconform::checks::{Exchange, Received, SentRequest};
 use cmsconform::clock::now_ms as system_now_ms;
 use cmsconform::consistency::{self, ConsistencyConfig, Sender};
 use cmsconform::contract::{Contract, DataSource};
+use cmsconform::exchange::{Exchange, Received, SentRequest};
 use cmsconform::redact::Redactor;
 use cmsconform::report::{RelationRecord, Verdict};
 use serde_json::{Value, json};

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use cmsconform::auth::Credentials;
 use cmsconform::cases::{AuthMode, HeaderEdits};
-use cmsconform::checks::{Exchange, Received, TransportFailure};
 use cmsconform::client::{Client, ClientConfig, ClientError, OutgoingRequest};
+use cmsconform::exchange::{Exchange, Received, TransportFailure};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 

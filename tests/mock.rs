@@ -9,11 +9,11 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use cmsconform::auth::{self, Credentials, SigningInput};
-use cmsconform::checks::{
-    self, CheckOptions, Exchange, Expectation, Outcome, Received, SentRequest,
-};
+use cmsconform::cases::{Expectation, Outcome};
+use cmsconform::checks::{self, CheckOptions};
 use cmsconform::clock::now_secs;
 use cmsconform::contract::{Contract, SchemaKind};
+use cmsconform::exchange::{Exchange, Received, SentRequest};
 use cmsconform::mock::{self, FAULT_HEADER, MockConfig};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};

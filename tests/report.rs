@@ -7,8 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use cmsconform::auth::{self, Credentials, SigningInput};
-use cmsconform::checks::{Expectation, Outcome, Received, SentRequest, Severity, Violation};
+use cmsconform::cases::{Expectation, Outcome};
+use cmsconform::checks::{Severity, Violation};
 use cmsconform::contract::{Contract, DataSource, standalone_validator};
+use cmsconform::exchange::{Received, SentRequest};
 use cmsconform::redact::Redactor;
 use cmsconform::report::{
     self, CaseRecord, RelationRecord, RequestRecord, ResponseRecord, RunMeta, RunRecord, Totals,

@@ -1,11 +1,15 @@
 //! Cases: the requests the harness sends and what the contract expects of each answer.
 //! Hand-written cases are files under `cases/` (format: `schemas/case.schema.json`); generated
 //! and property cases are built from the contract's request shape. This module owns the case
-//! model and the file loader; it knows nothing of HTTP or of checks beyond [`Expectation`].
+//! model and the file loader; it knows nothing of HTTP or of checks.
 
+mod expectation;
 pub mod generate;
+mod home;
 mod load;
 
+pub use expectation::{Expectation, Outcome};
+pub use home::{Field, HomePair};
 pub use load::{load_cases, parse_case};
 
 use std::collections::BTreeMap;
@@ -14,7 +18,6 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::checks::Expectation;
 use crate::contract::ContractError;
 
 /// How a case authenticates.
@@ -271,7 +274,7 @@ pub enum CaseError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::Outcome;
+    use crate::cases::Outcome;
     use crate::contract::{DataSource, standalone_validator};
 
     #[test]

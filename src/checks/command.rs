@@ -6,11 +6,13 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::model::{Exchange, Expectation, Outcome, Received, SentRequest, Violation};
+use super::model::Violation;
 use super::{CheckOptions, judge};
+use crate::cases::{Expectation, HomePair, Outcome};
 use crate::cli::{CheckArgs, CheckFormat, GlobalArgs};
 use crate::contract::{Contract, DataSource, SchemaKind};
 use crate::error::{Error, Result};
+use crate::exchange::{Exchange, Received, SentRequest};
 use crate::exit;
 
 fn read_input(path: &Path, what: &str) -> Result<Vec<u8>> {
@@ -143,7 +145,7 @@ pub fn command(args: &CheckArgs, global: &GlobalArgs) -> Result<i32> {
         clock_skew_ms: i64::try_from(args.clock_skew.as_millis()).unwrap_or(i64::MAX),
         // A captured exchange at another call centre than the seed example's may be refused
         // as unknown (notes:6.15).
-        home: Some(super::HomePair::SEED),
+        home: Some(HomePair::SEED),
     };
     let violations = judge(&contract, &exchange, &expectation, &options);
     match args.format {

@@ -1,14 +1,15 @@
 //! Call centres and VDNs a server may not host (notes:6.15). The contract gives the ranges of
 //! `ccId` and `vdn`, not a promise that every value in them exists: a request naming an
 //! in-range value other than the run's home pair expects "accepted, or refused as unknown".
-//! This module owns the home pair, what counts as such a refusal, and the cross-case rule that
+//! This module owns what counts as such a refusal, and the cross-case rule that
 //! turns one into a boundary fault when the same run saw the server accept a neighbouring
 //! value. Pure: the runner gathers the observations and applies the findings.
 
 use serde_json::Value;
 
-use super::model::{CheckDef, Expectation, Outcome, Severity, Violation, check_def};
-use crate::contract::{Profile, Range};
+use super::model::{CheckDef, Severity, Violation, check_def};
+use crate::cases::{Expectation, Field, HomePair, Outcome};
+use crate::contract::Profile;
 
 check_def!(
     UNHOSTED,
@@ -24,62 +25,6 @@ check_def!(
     Failure,
     "A value refused as unknown while its in-range neighbour is accepted is a boundary fault"
 );
-
-/// The call centre and VDN a run knows the target hosts (notes:6.15): every case that does
-/// not probe ccId or vdn, the preflight and the relations use them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HomePair {
-    pub cc_id: i64,
-    pub vdn: i64,
-}
-
-impl HomePair {
-    /// The seed example's own request: `{"ccId":1,"vdn":170,...}`.
-    pub const SEED: HomePair = HomePair { cc_id: 1, vdn: 170 };
-
-    /// The home value of `field`.
-    pub fn value(&self, field: Field) -> i64 {
-        match field {
-            Field::CcId => self.cc_id,
-            Field::Vdn => self.vdn,
-        }
-    }
-}
-
-/// A request member that names something a server hosts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
-    CcId,
-    Vdn,
-}
-
-impl Field {
-    pub const ALL: [Field; 2] = [Field::CcId, Field::Vdn];
-
-    /// The request member's name.
-    pub fn member(self) -> &'static str {
-        match self {
-            Field::CcId => "ccId",
-            Field::Vdn => "vdn",
-        }
-    }
-
-    /// What a server hosts under this member, for messages ("call centres it does not host").
-    pub fn hosted(self) -> &'static str {
-        match self {
-            Field::CcId => "call centres",
-            Field::Vdn => "VDNs",
-        }
-    }
-
-    /// The profile's documented range of the member.
-    pub fn range(self, profile: &Profile) -> Range {
-        match self {
-            Field::CcId => profile.limits.cc_id,
-            Field::Vdn => profile.limits.vdn,
-        }
-    }
-}
 
 /// One member of a request set to an in-range value other than the home one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,7 +1,7 @@
 //! Checks: small pure functions that judge exchanges against the contract and return
 //! [`Violation`]s. They do no I/O and never panic on what a server sent.
 //!
-//! - [`model`]: exchanges, expectations, violations.
+//! - [`model`]: violations and their weight.
 //! - [`json`]: the strict one-pass JSON reader (notes:6.12).
 //! - [`status`]: transport, status classes, Content-Type, method refusal, expectation.
 //! - [`response`]: body envelope, schema conformance, rejection shape.
@@ -24,15 +24,13 @@ pub mod status;
 
 pub use attribute::{attribute_agents, wants_agents};
 pub use command::command;
-pub use hosted::HomePair;
-pub use model::{
-    CheckDef, Exchange, Expectation, Outcome, Received, SentRequest, Severity, TransportFailure,
-    Violation,
-};
+pub use model::{CheckDef, Severity, Violation};
 
 use serde_json::Value;
 
+use crate::cases::{Expectation, HomePair, Outcome};
 use crate::contract::{Contract, Profile, SchemaKind};
+use crate::exchange::{Exchange, Received};
 use agents::AgentContext;
 
 /// Knobs of the single-exchange checks.

@@ -2,9 +2,9 @@
 //! the method refusal and the 401, and the comparison of what came back with what the case
 //! expected. Nothing here reads the body beyond what `classify` already found.
 
-use super::model::{
-    CheckDef, Expectation, Outcome, Received, Severity, TransportFailure, Violation, check_def,
-};
+use super::model::{CheckDef, Severity, Violation, check_def};
+use crate::cases::{Expectation, Outcome};
+use crate::exchange::{Received, TransportFailure};
 
 check_def!(
     NO_ANSWER,

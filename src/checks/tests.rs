@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::checks::command::captured_exchange;
+use crate::exchange::TransportFailure;
 
 const NOW: i64 = 1_780_000_000_000;
 

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use crate::checks::{Received, TransportFailure};
+use crate::exchange::{Received, TransportFailure};
 
 pub(super) struct Breaker {
     threshold: u32,

@@ -7,7 +7,7 @@ use std::io;
 use std::time::Duration;
 
 use super::prepare::Target;
-use crate::checks::TransportFailure;
+use crate::exchange::TransportFailure;
 
 /// How far a request got, kept outside the deadline so a timeout can say where it struck.
 #[derive(Debug, Default)]

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::auth::Credentials;
 use crate::cases::{AuthMode, HeaderEdits};
-use crate::checks::{Exchange, Received, SentRequest, TransportFailure};
+use crate::exchange::{Exchange, Received, SentRequest, TransportFailure};
 
 use breaker::Breaker;
 use failure::Progress;

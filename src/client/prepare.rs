@@ -10,7 +10,7 @@ use super::signing::SigningKeys;
 use super::{ClientConfig, ClientError, DEFAULT_CONTENT_TYPE, OutgoingRequest, SignedHeaders};
 use crate::auth::{self, Credentials, SigningInput};
 use crate::cases::AuthMode;
-use crate::checks::SentRequest;
+use crate::exchange::SentRequest;
 
 const USER_AGENT: &str = concat!("cmsconform/", env!("CARGO_PKG_VERSION"));
 

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use super::OutgoingRequest;
-use crate::checks::{Exchange, Received};
+use crate::exchange::{Exchange, Received};
 
 /// Sends after the first, at most.
 pub const MAX_RETRIES: u32 = 3;
@@ -105,7 +105,7 @@ impl Counters {
 mod tests {
     use super::*;
     use crate::cases::{AuthMode, HeaderEdits};
-    use crate::checks::{SentRequest, TransportFailure};
+    use crate::exchange::{SentRequest, TransportFailure};
 
     fn answer(status: u16, retry_after: Option<&str>) -> Received {
         Received {

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::checks::{Exchange, SentRequest};
 use crate::contract::Contract;
+use crate::exchange::{Exchange, SentRequest};
 
 /// An agent's ID as the contract types it.
 pub type AgentId = i64;
@@ -332,7 +332,7 @@ pub fn int(record: &Map<String, Value>, name: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::{Received, TransportFailure};
+    use crate::exchange::{Received, TransportFailure};
 
     fn exchange(request: &str, status: u16, body: &str) -> Exchange {
         Exchange::new(

@@ -19,9 +19,9 @@ use std::future::Future;
 use serde_json::Value;
 
 use crate::cases::AuthMode;
-use crate::checks::Exchange;
 use crate::client::{Client, OutgoingRequest};
 use crate::contract::{Contract, DataSource};
+use crate::exchange::Exchange;
 use crate::redact::Redactor;
 use crate::report::model::RelationRecord;
 

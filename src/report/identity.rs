@@ -13,7 +13,8 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::checks::{SentRequest, Violation};
+use crate::checks::Violation;
+use crate::exchange::SentRequest;
 
 /// Headers that never tell two requests apart (lower-case).
 const IGNORED_HEADERS: &[&str] = &[

@@ -115,7 +115,7 @@ pub fn coverage(clauses: &crate::contract::Clauses, cases: &[CaseRecord]) -> Vec
         .collect();
     // What each outcome exercises is the same for every case: its rows are looked up once
     // (`None`: a clause outside the catalogue, looked up case by case like any other).
-    let mut exercised_rows: Vec<(Option<crate::checks::Outcome>, Option<Vec<usize>>)> = Vec::new();
+    let mut exercised_rows: Vec<(Option<crate::cases::Outcome>, Option<Vec<usize>>)> = Vec::new();
     let mut cited: Vec<usize> = Vec::new();
     let mut uncatalogued: Vec<&str> = Vec::new();
     for case in cases {

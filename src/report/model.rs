@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::checks::{Expectation, Outcome, Violation};
+use crate::cases::{Expectation, Outcome};
+use crate::checks::Violation;
 
 /// The verdict of one case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -306,7 +307,7 @@ const FOCUS_CONTEXT_BYTES: usize = 1200;
 impl RequestRecord {
     /// The record of a request as sent to `base_url`, with secrets redacted.
     pub fn from_sent(
-        sent: &crate::checks::SentRequest,
+        sent: &crate::exchange::SentRequest,
         base_url: &str,
         redactor: &crate::redact::Redactor,
     ) -> Self {
@@ -324,7 +325,7 @@ impl RequestRecord {
 
 impl ResponseRecord {
     pub fn from_received(
-        received: &crate::checks::Received,
+        received: &crate::exchange::Received,
         redactor: &crate::redact::Redactor,
     ) -> Self {
         Self::from_received_at(received, redactor, &[])
@@ -333,7 +334,7 @@ impl ResponseRecord {
     /// [`Self::from_received`] with a large JSON answer's excerpt focused on the values at
     /// `pointers` (the findings'), so the report shows them rather than only the answer's start.
     pub fn from_received_at(
-        received: &crate::checks::Received,
+        received: &crate::exchange::Received,
         redactor: &crate::redact::Redactor,
         pointers: &[&str],
     ) -> Self {
@@ -378,7 +379,7 @@ pub fn lay_out_excerpt(excerpt: &str) -> Option<String> {
 /// answer to it: a server that echoes request headers back must not leak the signature.
 pub fn redactor_for(
     redactor: &crate::redact::Redactor,
-    sent: &crate::checks::SentRequest,
+    sent: &crate::exchange::SentRequest,
 ) -> crate::redact::Redactor {
     let mut redactor = redactor.clone();
     if let Some(authorization) = sent.header("authorization") {
@@ -431,7 +432,7 @@ fn prefix_within(text: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::Received;
+    use crate::exchange::Received;
     use crate::redact::Redactor;
 
     fn received(body: String) -> Received {

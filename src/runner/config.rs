@@ -24,7 +24,7 @@ pub enum Target {
 }
 
 /// The run's home pair lives with the checks that read it (notes:6.15).
-pub use crate::checks::HomePair;
+pub use crate::cases::HomePair;
 
 /// Everything a run needs, independent of how it was asked for (CLI, selftest, tests).
 #[derive(Debug, Clone)]

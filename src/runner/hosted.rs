@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use crate::cases::{AuthMode, Case};
+use crate::cases::{HomePair, Outcome};
 use crate::checks::hosted::{self, HostedAnswer, Observation, Probe};
-use crate::checks::{HomePair, Outcome};
 use crate::contract::Contract;
 use crate::report::{CaseRecord, Verdict};
 

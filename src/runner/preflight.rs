@@ -12,9 +12,11 @@ use std::time::UNIX_EPOCH;
 
 use super::config::{HomePair, RunConfig};
 use super::session::{Session, describe};
+use crate::cases::Outcome;
 use crate::cases::{AuthMode, HeaderEdits};
-use crate::checks::{self, Exchange, Outcome, Received};
+use crate::checks;
 use crate::client::OutgoingRequest;
+use crate::exchange::{Exchange, Received};
 use crate::redact::Redactor;
 
 /// What the preflight found.
@@ -193,8 +195,8 @@ fn clock(received: &Received, local_ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::{SentRequest, TransportFailure};
     use crate::contract::Contract;
+    use crate::exchange::{SentRequest, TransportFailure};
 
     const SIGNATURE: &str = "e1bcd53bf06a7535fbae86212692d77babb40e3d233a5b95ec60ca6185ff6d3b";
     /// 2023-12-19T08:00:00Z.

@@ -19,8 +19,8 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
 
-use crate::checks::Exchange;
 use crate::consistency::Sender;
+use crate::exchange::Exchange;
 
 /// The bar drawn now, if any: what [`above_bar`] suspends.
 static VISIBLE: Mutex<Option<ProgressBar>> = Mutex::new(None);
@@ -235,13 +235,13 @@ mod tests {
 
     impl Sender for Echo {
         fn send(&self, body: Value) -> impl Future<Output = Exchange> + Send {
-            let request = crate::checks::SentRequest {
+            let request = crate::exchange::SentRequest {
                 body: body.to_string().into_bytes(),
-                ..crate::checks::SentRequest::default()
+                ..crate::exchange::SentRequest::default()
             };
             std::future::ready(Exchange::new(
                 request,
-                Ok(crate::checks::Received::default()),
+                Ok(crate::exchange::Received::default()),
                 0,
                 0,
             ))

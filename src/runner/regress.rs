@@ -144,7 +144,7 @@ mod tests {
     #[test]
     fn a_written_regression_loads_back() {
         let contract = Contract::embedded("2025-11").unwrap();
-        let case = property::property_cases(&contract, 9, 1, crate::checks::HomePair::SEED, &[])
+        let case = property::property_cases(&contract, 9, 1, crate::cases::HomePair::SEED, &[])
             .remove(0)
             .clone();
         let mut case = case;

@@ -11,10 +11,11 @@ use tokio::runtime::Runtime;
 
 use super::config::{RunConfig, Target};
 use crate::cases::{AuthMode, Case};
-use crate::checks::{self, CheckOptions, Exchange, TransportFailure};
+use crate::checks::{self, CheckOptions};
 use crate::client::{self, Client, OutgoingRequest};
 use crate::contract::Contract;
 use crate::error::{Error, Result};
+use crate::exchange::{Exchange, TransportFailure};
 use crate::mock::{self, MockConfig, RunningMock};
 use crate::redact::Redactor;
 use crate::report::reproduce::EMBEDDED_TARGET;

@@ -11,7 +11,7 @@ use super::{
     filler_value, generated_case,
 };
 use crate::cases::Case;
-use crate::checks::{Expectation, HomePair, Outcome};
+use crate::cases::{Expectation, HomePair, Outcome};
 use crate::contract::{Contract, Range, Shape};
 
 /// A name no contract uses, for the extra-member case.

@@ -12,7 +12,7 @@ pub mod shrink;
 use serde_json::{Map, Value};
 
 use super::{Case, CaseOrigin, CaseRequest};
-use crate::checks::{Expectation, HomePair, Outcome};
+use crate::cases::{Expectation, HomePair, Outcome};
 use crate::contract::{Contract, Range, SchemaKind, Shape};
 
 pub use boundary::boundary_cases;

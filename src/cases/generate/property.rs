@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 
 pub use super::shrink::shrink;
 use super::{PREFERRED_AGENTS, REJECTION_CLAUSE, expectation_of, filler_value};
+use crate::cases::HomePair;
 use crate::cases::{Case, CaseOrigin, CaseRequest};
-use crate::checks::HomePair;
 use crate::contract::{Contract, Range, Shape};
 
 /// Arrays this short or shorter are drawn most of the time; longer ones (up to `maxItems`)

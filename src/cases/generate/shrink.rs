@@ -8,7 +8,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use serde_json::Value;
 
 use super::property::{Drawn, SHORT_ARRAY, request_strategy, runner_for};
-use crate::checks::HomePair;
+use crate::cases::HomePair;
 use crate::contract::Contract;
 
 /// Shrinks the `index`-th draw of `seed` (around the run's `home` pair) while `still_fails` holds, trying at most `budget`

@@ -116,7 +116,7 @@ fn judged(request: Value, answer: &str, home: Option<HomePair>) -> Vec<Violation
         clock_skew_ms: 300_000,
         home,
     };
-    let expect = crate::checks::Expectation::One(crate::checks::Outcome::Accepted);
+    let expect = crate::cases::Expectation::One(crate::cases::Outcome::Accepted);
     crate::checks::judge(&contract, &exchange, &expect, &options)
 }
 

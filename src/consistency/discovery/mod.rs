@@ -14,9 +14,12 @@ use serde_json::{Value, json};
 
 use super::plan::block;
 use super::{ConsistencyConfig, Sender, exchange_records};
-use crate::checks::hosted::{self, Field};
-use crate::checks::{self, Exchange, Outcome};
+use crate::cases::Field;
+use crate::cases::Outcome;
+use crate::checks;
+use crate::checks::hosted;
 use crate::contract::Contract;
+use crate::exchange::Exchange;
 use crate::redact::Redactor;
 use crate::report::model::{RelationRecord, Verdict};
 

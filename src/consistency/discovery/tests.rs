@@ -2,7 +2,7 @@
 //! servers.
 
 use super::*;
-use crate::checks::{Received, SentRequest};
+use crate::exchange::{Received, SentRequest};
 
 fn answered(status: u16, body: &str) -> Exchange {
     Exchange::new(

@@ -11,8 +11,9 @@ use serde_json::Value;
 
 use super::answer::{self, AGENTS_MEMBER, AgentId, Answer, AnsweredAgent, Unusable};
 use crate::checks::model::check_def;
-use crate::checks::{CheckDef, Exchange, Severity, Violation};
+use crate::checks::{CheckDef, Severity, Violation};
 use crate::contract::Contract;
+use crate::exchange::Exchange;
 use record::{Clock, judge_records, pointer};
 use skew::SkewTally;
 
@@ -312,7 +313,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::checks::{Received, SentRequest};
+    use crate::exchange::{Received, SentRequest};
 
     /// An agent record like the seed's, signed in (logonTime in the past).
     fn agent(id: i64, state: i64, state_time: i64) -> Value {
@@ -620,7 +621,7 @@ mod tests {
         let contract = Contract::embedded("2023-12").unwrap();
         let a = exchange(&[101], vec![agent(101, 1, 1)], 0, 10);
         let mut b = a.clone();
-        b.response = Err(crate::checks::TransportFailure::Timeout("1s".into()));
+        b.response = Err(crate::exchange::TransportFailure::Timeout("1s".into()));
         let err = compare(
             &contract,
             &PERMUTATION,

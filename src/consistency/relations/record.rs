@@ -6,8 +6,9 @@ use serde_json::{Map, Value};
 
 use super::skew::NodeSkew;
 use super::{FieldChange, Suspect, SuspectKind};
-use crate::checks::{CheckDef, Exchange, Violation};
+use crate::checks::{CheckDef, Violation};
 use crate::consistency::answer::{self, AGENTS_MEMBER, AgentId, AnsweredAgent};
+use crate::exchange::Exchange;
 
 use crate::consistency::answer::{COUNTERS, STABLE_FIELDS};
 use crate::contract::Profile;

@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use super::group::{self, CheckGroup};
 use super::model::{CaseRecord, RunRecord, Verdict};
-use crate::checks::{Expectation, Outcome, Severity};
+use crate::cases::{Expectation, Outcome};
+use crate::checks::Severity;
 use crate::error::{Error, Result};
 
 pub mod charts;

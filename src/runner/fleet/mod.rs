@@ -18,9 +18,9 @@ use super::progress::Progress;
 use super::session::Session;
 use crate::cases::generate::expectation_of;
 use crate::cases::{Case, CaseOrigin, CaseRequest};
-use crate::checks::Exchange;
 use crate::consistency::answer;
 use crate::contract::Contract;
+use crate::exchange::Exchange;
 use crate::report::{AgentCoverage, CaseRecord, FleetSource, Verdict};
 
 /// The family of the scan's cases.

@@ -2,7 +2,7 @@
 //! home pair's share of the draws and shrinking.
 
 use super::*;
-use crate::checks::{Expectation, Outcome};
+use crate::cases::{Expectation, Outcome};
 
 #[test]
 fn a_seed_reproduces_its_cases() {
