@@ -5,7 +5,7 @@
 /// Threads used at most.
 const MAX_THREADS: usize = 4;
 
-/// `work` applied to every item, on up to [`MAX_THREADS`] threads (one per core, each with at
+/// `work` applied to every item, on up to `MAX_THREADS` threads (one per core, each with at
 /// least `min_per_thread` items), the results in item order.
 pub fn map_in_order<T, R, F>(items: &[T], min_per_thread: usize, work: F) -> Vec<R>
 where

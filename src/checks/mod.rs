@@ -6,7 +6,7 @@
 //! - [`status`]: transport, status classes, Content-Type, method refusal, expectation.
 //! - [`response`]: body envelope, schema conformance, rejection shape.
 //! - [`agents`]: the agent objects of a success.
-//! - [`command`]: `cmsconform check`.
+//! - [`mod@command`]: `cmsconform check`.
 //! - [`attribute_agents`]: which agent a finding's pointer lands in.
 //!
 //! [`classify`] and [`judge`] tie one exchange to these rules. A multi-exchange check (notes:6.14)

@@ -27,7 +27,7 @@ pub enum TrialFormat {
 
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
-    /// Base URL of the server under test, e.g. https://cms.example:28080. Default: embedded mock.
+    /// Base URL of the server under test, e.g. `https://cms.example:28080`. Default: embedded mock.
     #[arg(long, env = "CMSCONFORM_TARGET", value_name = "URL", help_heading = heading::TARGET)]
     pub target: Option<String>,
     /// Access key. Default with the embedded mock: the mock's local default.
@@ -149,7 +149,7 @@ pub struct RunArgs {
     pub baseline: Option<PathBuf>,
     /// Replay the regression case files in DIR (only read, never written). Default:
     /// cases/regressions of the working directory, when it exists and --cases-dir is not given.
-    /// Shrunk failures are written to <report-dir>/regressions/ instead.
+    /// Shrunk failures are written to `<report-dir>/regressions/` instead.
     #[arg(
         long,
         env = "CMSCONFORM_REGRESSIONS",

@@ -1,6 +1,6 @@
 //! `cmsconform diff OLD/report.json NEW/report.json`: what changed between two runs, for a
 //! regression review. New failures, fixes, cases still failing, cases added or removed; for
-//! cases passing in both runs, changes in the answer's shape ([`shape`]); the median latency per
+//! cases passing in both runs, changes in the answer's shape ([`signature`]); the median latency per
 //! family. Reads two report files and prints; it never runs a case.
 //!
 //! Cases are paired by their request hash, not their generated id ([`pairing`]): under another
@@ -21,7 +21,7 @@
 
 pub mod pairing;
 pub mod render;
-pub mod shape;
+pub mod signature;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -34,7 +34,7 @@ use crate::exit;
 use crate::report::{CaseRecord, RunRecord, Totals, Verdict};
 pub use pairing::Matching;
 pub use render::{render_json, render_markdown};
-pub use shape::{ShapeChange, TypeChange};
+pub use signature::{ShapeChange, TypeChange};
 
 /// The comparison of two runs; `--format json` prints it as is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -258,9 +258,9 @@ fn shape_change(id: &str, old: &CaseRecord, new: &CaseRecord) -> Option<ShapeCha
     let body = |case: &CaseRecord| {
         case.response
             .as_ref()
-            .and_then(|r| shape::signature(&r.body_excerpt))
+            .and_then(|r| signature::signature(&r.body_excerpt))
     };
-    shape::compare(id, &body(old)?, &body(new)?)
+    signature::compare(id, &body(old)?, &body(new)?)
 }
 
 fn summary(record: &RunRecord, file: &str) -> RunSummary {

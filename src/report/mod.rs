@@ -205,7 +205,7 @@ const RELATION_CLAUSES: &[(&str, &[&str])] = &[
 ];
 
 /// Adds what the relations reached to a coverage table (from [`coverage`]): a relation that ran
-/// reaches the clauses it exercises ([`RELATION_CLAUSES`]) and those its findings cite, and is
+/// reaches the clauses it exercises (`RELATION_CLAUSES`) and those its findings cite, and is
 /// listed there as `relation:NAME`. It counts as failed only under the clauses its failures
 /// cite. A skipped relation reaches nothing.
 pub fn add_relation_coverage(coverage: &mut Vec<ClauseCoverage>, relations: &[RelationRecord]) {

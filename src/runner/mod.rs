@@ -8,12 +8,13 @@
 //! - [`session`]: the target (embedded mock or remote) and one case → one record.
 //! - [`trials`]: the libtest-mimic harness.
 //! - [`progress`]: a bar per phase on stderr that never overwrites a line.
-//! - [`record`]: the run record, totals and the summary line.
+//! - [`run_record`]: the run record, totals and the summary line.
+//! - [`multi_exchange`]: the relations and the limit discovery, sent after the cases.
 //! - [`inputs`]: paths, the selection and the cleartext warning, checked before any request.
 //! - [`hosted`]: refusals as unknown turned boundary faults by a neighbour's acceptance.
 //! - [`regress`]: failing property cases shrunk into `<report-dir>/regressions/`.
 //! - [`quiet`]: the same run without libtest output or reports (selftest, tests).
-//! - [`selftest`]: the mock's contract mutations must each be caught.
+//! - [`mod@selftest`]: the mock's contract mutations must each be caught.
 //!
 //! It reaches other modules only through their public APIs (checks, client, mock, report)
 //! and never interprets a response itself.
@@ -23,12 +24,12 @@ pub mod config;
 pub mod fleet;
 pub mod hosted;
 pub mod inputs;
+pub mod multi_exchange;
 pub mod preflight;
 pub mod progress;
 pub mod quiet;
-pub mod record;
 pub mod regress;
-pub mod relations;
+pub mod run_record;
 pub mod selftest;
 pub mod session;
 pub mod suite;
@@ -72,7 +73,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
             Err(source) => Err(Error::io("standard output", source)),
         };
     }
-    let say = record::Printer {
+    let say = run_record::Printer {
         to_stderr: args.format == crate::cli::TrialFormat::Json,
     };
     let progress = progress::Progress::for_terminals(!args.no_progress);
@@ -140,13 +141,13 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         say.line(&format!("boundary fault: {id}\n    {finding}"));
     }
     let relation_records = if config.relations && unusable.is_none() {
-        let found = relations::run(&config, &session, &runtime, &progress);
-        relations::print(&found, say);
+        let found = multi_exchange::run(&config, &session, &runtime, &progress);
+        multi_exchange::print(&found, say);
         found
     } else {
         Vec::new()
     };
-    let mut record = record::build(
+    let mut record = run_record::build(
         &config,
         &session.target_label,
         case_set_hash,
@@ -154,7 +155,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         started,
         clock.elapsed(),
     );
-    record::add_relations(&mut record, relation_records);
+    run_record::add_relations(&mut record, relation_records);
     record.meta.agents = scan.coverage(session.judged_agents(), config.min_agents);
     say.line(&record.meta.agents.summary());
     record.meta.rate_limits = session.rate_limits();
@@ -163,7 +164,7 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     }
     if let Some(baseline) = &args.baseline {
         report::apply_baseline(&mut record, baseline)?;
-        record.meta.totals = record::totals(&record.cases);
+        record.meta.totals = run_record::totals(&record.cases);
     }
     if !args.no_report {
         report::complete(&mut record);
@@ -174,17 +175,17 @@ pub fn command(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
 }
 
 /// Prints the closing lines and turns the record into an exit code.
-fn finish(record: &RunRecord, unusable: Option<String>, say: record::Printer) -> Result<i32> {
+fn finish(record: &RunRecord, unusable: Option<String>, say: run_record::Printer) -> Result<i32> {
     if record.meta.totals.baselined > 0 {
         say.line(&format!(
             "{} known failures accepted by the baseline",
             record.meta.totals.baselined
         ));
     }
-    for line in record::failure_summary(record) {
+    for line in run_record::failure_summary(record) {
         say.line(&line);
     }
-    say.line(&record::final_line(record));
+    say.line(&run_record::final_line(record));
     if let Some(warning) = &record.meta.agents.warning {
         // Last, where it is seen: a warning, not a failure.
         eprintln!("warning: {warning}");

@@ -8,8 +8,8 @@ use futures_util::StreamExt;
 use tokio::runtime::Runtime;
 
 use super::{
-    RunConfig, Session, Target, fleet, hosted, no_answer, order_like, preflight, record, relations,
-    selftest, suite, trials,
+    RunConfig, Session, Target, fleet, hosted, multi_exchange, no_answer, order_like, preflight,
+    run_record, selftest, suite, trials,
 };
 use crate::error::{Error, Result};
 use crate::report::{self, CaseRecord, RunRecord, Verdict};
@@ -126,7 +126,7 @@ pub fn quiet_relations(
     runtime: &Runtime,
 ) -> Result<Vec<crate::report::RelationRecord>> {
     let session = Session::start(config, runtime)?;
-    Ok(relations::run(
+    Ok(multi_exchange::run(
         config,
         &session,
         runtime,
@@ -152,7 +152,7 @@ pub fn run_to_record(config: &RunConfig) -> Result<RunRecord> {
         Target::Embedded { .. } => report::reproduce::EMBEDDED_TARGET.to_owned(),
         Target::Remote { base_url } => base_url.clone(),
     };
-    let mut record = record::build(
+    let mut record = run_record::build(
         config,
         &label,
         run.case_set_hash,
@@ -160,7 +160,7 @@ pub fn run_to_record(config: &RunConfig) -> Result<RunRecord> {
         started,
         clock.elapsed(),
     );
-    record::add_relations(&mut record, relation_records);
+    run_record::add_relations(&mut record, relation_records);
     record.meta.agents = run.agents;
     report::complete(&mut record);
     Ok(record)

@@ -34,7 +34,7 @@ pub fn shrink_failures(
     session: &Session,
     runtime: &Runtime,
     records: &[CaseRecord],
-    say: super::record::Printer,
+    say: super::run_record::Printer,
 ) -> Vec<PathBuf> {
     let failing: Vec<usize> = records
         .iter()
@@ -76,7 +76,7 @@ fn shrink_into(
     runtime: &Runtime,
     failing: Vec<usize>,
     dir: &Path,
-    say: super::record::Printer,
+    say: super::run_record::Printer,
 ) -> Vec<PathBuf> {
     let mut written = Vec::new();
     for index in failing {

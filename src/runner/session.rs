@@ -22,7 +22,7 @@ use crate::report::reproduce::EMBEDDED_TARGET;
 use crate::report::{self, CaseRecord, RequestRecord, ResponseRecord, RunMeta, Verdict};
 
 /// What a failed trial prints (it lives with the run's other summaries).
-pub use super::record::failure_message;
+pub use super::run_record::failure_message;
 
 /// Request body bytes in flight at most. An answer grows with the IDs asked for (about 400
 /// bytes of JSON and 3 KB parsed per agent), so this bounds the answers held at once whatever

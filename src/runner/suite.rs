@@ -97,7 +97,7 @@ pub fn probe_refused(case: &Case, allowed: &HashSet<String>) -> bool {
 }
 
 /// The probes that may be sent among `will_run` (the cases not filtered out): at most `budget`,
-/// the first of each kind in [`PROBE_ORDER`] before any other.
+/// the first of each kind in `PROBE_ORDER` before any other.
 pub fn allowed_probes<'a>(
     will_run: impl Iterator<Item = &'a Case>,
     budget: u32,

@@ -104,7 +104,7 @@ pub fn property_cases(
 }
 
 /// Two valid draws for one with a broken property. Agent IDs come from `fleet`
-/// [`FLEET_WEIGHT`] times in `FLEET_WEIGHT + 1` when it is not empty.
+/// `FLEET_WEIGHT` times in `FLEET_WEIGHT + 1` when it is not empty.
 pub fn request_strategy(shape: &Shape, home: HomePair, fleet: &[i64]) -> BoxedStrategy<Drawn> {
     let valid_clause = shape
         .properties

@@ -3,7 +3,7 @@
 //! the server deviates, bisect for the limit it really enforces, all within a request budget.
 //! Probes the common off-by-one first, so it costs three requests. An in-range ccId or vdn other
 //! than the baseline's refused with a business failure is refused as unknown (notes:6.15), not
-//! as invalid: it shows a limit only next to an accepted value (see [`bound`]). Reads the limits
+//! as invalid: it shows a limit only next to an accepted value (see `discovery::bound`). Reads the limits
 //! from the contract; sends through a [`Sender`]; reports each parameter as a [`RelationRecord`].
 
 use std::collections::BTreeMap;

@@ -4,7 +4,7 @@
 //! [`Suspect`], the caller re-asks the same two requests, and [`settle`] reports only what the
 //! re-ask confirms. No I/O here; the driver that sends requests is `consistency::plan`.
 
-mod record;
+mod agent_rule;
 mod skew;
 
 use serde_json::Value;
@@ -14,7 +14,7 @@ use crate::checks::model::check_def;
 use crate::checks::{CheckDef, Severity, Violation};
 use crate::contract::Contract;
 use crate::exchange::Exchange;
-use record::{Clock, judge_records, pointer};
+use agent_rule::{Clock, judge_records, pointer};
 use skew::SkewTally;
 
 check_def!(

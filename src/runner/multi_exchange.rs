@@ -67,7 +67,7 @@ fn consistency_config(config: &RunConfig, base_url: &str) -> ConsistencyConfig {
 }
 
 /// `relation NAME ... ok|FAILED|skipped`, then the failing findings, on stdout.
-pub fn print(relations: &[RelationRecord], say: super::record::Printer) {
+pub fn print(relations: &[RelationRecord], say: super::run_record::Printer) {
     if relations.is_empty() {
         return;
     }
