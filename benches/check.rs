@@ -29,7 +29,7 @@ fn bench_answer(c: &mut Criterion, contract: &Contract, group: &str, ids: &[i64]
     let profile = contract.profile();
     let request = serde_json::to_vec(&json!({"ccId": 1, "vdn": 170, "agentIds": ids})).unwrap();
     let body = serde_json::to_vec(&sample::success_body(profile, ids, NOW_MS)).unwrap();
-    let exchange = cmsconform::checks::command::captured_exchange(
+    let exchange = cmsconform::checks::captured::captured_exchange(
         contract,
         request,
         200,

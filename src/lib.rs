@@ -10,6 +10,7 @@ pub mod checks;
 pub mod cli;
 pub mod client;
 pub mod clock;
+pub mod commands;
 pub mod consistency;
 pub mod contract;
 pub mod diff;

@@ -15,7 +15,7 @@ fn main() {
         .get_matches();
     let cli = cmsconform::cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     cmsconform::logging::init(&cli.global.log, cli.global.color);
-    let code = match cmsconform::cli::dispatch(cli) {
+    let code = match cmsconform::commands::dispatch(cli) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("cmsconform: error: {error}");

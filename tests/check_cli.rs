@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use cmsconform::cases::{Expectation, Outcome};
-use cmsconform::checks::command::{captured_exchange, expectation_for};
+use cmsconform::checks::captured::{captured_exchange, expectation_for};
 use cmsconform::checks::{CheckOptions, Violation, judge, sample};
 use cmsconform::contract::Contract;
 use cmsconform::exchange::{Exchange, TransportFailure};

@@ -6,7 +6,7 @@
 //! - [`status`]: transport, status classes, Content-Type, method refusal, expectation.
 //! - [`response`]: body envelope, schema conformance, rejection shape.
 //! - [`agents`]: the agent objects of a success.
-//! - [`mod@command`]: `cmsconform check`.
+//! - [`captured`]: one exchange captured elsewhere, rebuilt to be judged (`cmsconform check`).
 //! - [`attribute_agents`]: which agent a finding's pointer lands in.
 //!
 //! [`classify`] and [`judge`] tie one exchange to these rules. A multi-exchange check (notes:6.14)
@@ -14,7 +14,7 @@
 
 pub mod agents;
 mod attribute;
-pub mod command;
+pub mod captured;
 pub mod hosted;
 pub mod json;
 pub mod model;
@@ -23,7 +23,6 @@ pub mod sample;
 pub mod status;
 
 pub use attribute::{attribute_agents, wants_agents};
-pub use command::command;
 pub use model::{CheckDef, Severity, Violation};
 
 use serde_json::Value;
@@ -215,7 +214,7 @@ impl RequestView {
     fn read(bytes: &[u8]) -> RequestView {
         // A BOM the server may ignore (RFC 8259 §8.1) must not hide the IDs asked for.
         let bytes = bytes.strip_prefix(json::UTF8_BOM).unwrap_or(bytes);
-        // The same reader as the expectation (`command::expectation_for`) uses.
+        // The same reader as the expectation (`captured::expectation_for`) uses.
         let body: Option<Value> = json::parse_strict(bytes).value.ok();
         let agent_ids = body
             .as_ref()

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::checks::command::captured_exchange;
+use crate::checks::captured::captured_exchange;
 use crate::exchange::TransportFailure;
 
 const NOW: i64 = 1_780_000_000_000;
@@ -247,7 +247,7 @@ fn authentication() {
 #[test]
 fn empty_agent_ids_either_way_is_information() {
     let request = json!({"ccId": 1, "vdn": 170, "agentIds": []});
-    let either = command::expectation_for(&seed(), request.to_string().as_bytes());
+    let either = captured::expectation_for(&seed(), request.to_string().as_bytes());
     let empty = br#"{"result":"0","resultCode":"0100000","resultDatas":[],"resultDesc":[]}"#;
     let found = judge(
         &seed(),
@@ -290,7 +290,7 @@ fn specific_rules_replace_the_generic_schema_finding() {
 #[test]
 fn expectations_of_the_check_command() {
     let c = seed();
-    let expect = |body: &str| command::expectation_for(&c, body.as_bytes());
+    let expect = |body: &str| captured::expectation_for(&c, body.as_bytes());
     assert_eq!(
         expect(r#"{"ccId":1,"vdn":170,"agentIds":[1031]}"#),
         ACCEPTED
@@ -311,9 +311,9 @@ fn a_spring_error_answered_200_is_a_rejection() {
 
 #[test]
 fn an_integer_written_otherwise_in_the_request_may_go_either_way() {
-    let expect = command::expectation_for(&seed(), br#"{"ccId":1.0,"vdn":170,"agentIds":[1031]}"#);
+    let expect = captured::expectation_for(&seed(), br#"{"ccId":1.0,"vdn":170,"agentIds":[1031]}"#);
     assert!(expect.allows(Outcome::Accepted) && expect.allows(Outcome::Rejected));
-    let expect = command::expectation_for(&seed(), br#"{"ccId":1,"vdn":170,"agentIds":[1e3]}"#);
+    let expect = captured::expectation_for(&seed(), br#"{"ccId":1,"vdn":170,"agentIds":[1e3]}"#);
     assert!(expect.allows(Outcome::Accepted) && expect.allows(Outcome::Rejected));
     // Not an integer at all, or out of range however it is read: a request to reject.
     for body in [
@@ -324,7 +324,7 @@ fn an_integer_written_otherwise_in_the_request_may_go_either_way() {
         r#"{"ccId":18446744073709551615,"vdn":170,"agentIds":[1031]}"#,
     ] {
         assert_eq!(
-            command::expectation_for(&seed(), body.as_bytes()),
+            captured::expectation_for(&seed(), body.as_bytes()),
             REJECTED,
             "{body}"
         );
@@ -334,10 +334,10 @@ fn an_integer_written_otherwise_in_the_request_may_go_either_way() {
 #[test]
 fn a_request_with_a_bom_may_go_either_way_when_valid() {
     let valid = b"\xEF\xBB\xBF{\"ccId\":1,\"vdn\":170,\"agentIds\":[1031]}";
-    let expect = command::expectation_for(&seed(), valid);
+    let expect = captured::expectation_for(&seed(), valid);
     assert!(expect.allows(Outcome::Accepted) && expect.allows(Outcome::Rejected));
     let invalid = b"\xEF\xBB\xBF{\"ccId\":0,\"vdn\":170,\"agentIds\":[1031]}";
-    assert_eq!(command::expectation_for(&seed(), invalid), REJECTED);
+    assert_eq!(captured::expectation_for(&seed(), invalid), REJECTED);
 }
 
 #[test]

@@ -1,12 +1,11 @@
-//! The command line: clap definitions (every flag with its environment variable) and the
-//! dispatch to the library. The values' parsers (durations, sizes, rates) are in [`crate::units`].
+//! The command line: clap definitions only (every flag with its environment variable); the
+//! dispatch is [`crate::commands`]. The values' parsers (durations, sizes, rates) are in [`crate::units`].
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::contract::DataSource;
-use crate::error::{Error, Result};
 
 mod color;
 mod run;
@@ -110,22 +109,6 @@ pub enum Command {
     Diff(DiffArgs),
     /// Run the suite against the clean embedded mock, then under each contract mutation.
     Selftest(SelftestArgs),
-}
-
-/// Runs the parsed command; returns the process exit code.
-pub fn dispatch(cli: Cli) -> Result<i32> {
-    match cli.command {
-        Command::Run(args) => crate::runner::command(&args, &cli.global),
-        Command::Mock(args) => crate::mock::command(&args, &cli.global),
-        Command::Check(args) => crate::checks::command(&args, &cli.global),
-        Command::Diff(args) => crate::diff::command(&args),
-        Command::Selftest(args) => crate::runner::selftest_command(&args, &cli.global),
-    }
-}
-
-/// Reads a file named on the command line, naming it in the error.
-pub fn read_input(path: &std::path::Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| Error::Usage(format!("{}: {source}", path.display())))
 }
 
 #[cfg(test)]

@@ -28,9 +28,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::cli::{DiffArgs, DiffFormat};
 use crate::error::{Error, Result};
-use crate::exit;
 use crate::report::{CaseRecord, RunRecord, Totals, Verdict};
 pub use pairing::Matching;
 pub use render::{render_json, render_markdown};
@@ -98,27 +96,6 @@ impl RunDiff {
     pub fn gate_failures(&self) -> usize {
         self.new_failures.iter().filter(|f| !f.baselined).count()
     }
-}
-
-pub fn command(args: &DiffArgs) -> Result<i32> {
-    let old = read_report(&args.old)?;
-    let new = read_report(&args.new)?;
-    let diff = compare(
-        &old,
-        &args.old.display().to_string(),
-        &new,
-        &args.new.display().to_string(),
-    );
-    let text = match args.format {
-        DiffFormat::Md => render_markdown(&diff),
-        DiffFormat::Json => render_json(&diff)?,
-    };
-    print!("{text}");
-    Ok(if diff.gate_failures() > 0 {
-        exit::NON_CONFORMANT
-    } else {
-        exit::CONFORMANT
-    })
 }
 
 /// Reads a report.json; a missing or foreign file, or one of a newer format than this harness

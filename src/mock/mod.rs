@@ -42,8 +42,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::{Credentials, DEFAULT_AK, DEFAULT_SK};
-use crate::cli::{GlobalArgs, MockArgs};
+use crate::auth::Credentials;
 use crate::contract::Contract;
 use crate::error::{Error, Result};
 
@@ -173,14 +172,16 @@ pub async fn spawn(config: MockConfig, addr: &str) -> Result<RunningMock> {
     })
 }
 
-type Serving = Box<
+/// The mock's accept loop, to run until the receiver fires.
+pub type Serving = Box<
     dyn FnOnce(
             tokio::sync::oneshot::Receiver<()>,
         ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
         + Send,
 >;
 
-async fn bind(config: MockConfig, addr: &str) -> Result<(SocketAddr, Serving)> {
+/// Binds `addr` and returns the bound address and the accept loop, not yet running.
+pub async fn bind(config: MockConfig, addr: &str) -> Result<(SocketAddr, Serving)> {
     let limits = server::ConnectionLimits {
         header_read_timeout: config.header_read_timeout,
         max_connections: config.max_connections,
@@ -220,73 +221,4 @@ pub fn fault_listing() -> String {
          parameter (HTTP 200, 0100002); empty agentIds is a success with empty arrays.\n",
     );
     out
-}
-
-fn parse_lockout(text: &str) -> Result<(u32, Duration)> {
-    let bad = |why: String| Error::Usage(format!("--lockout {text:?}: {why} (e.g. 5/60s)"));
-    let (count, window) = text
-        .split_once('/')
-        .ok_or_else(|| bad("expected N/WINDOW".into()))?;
-    let count: u32 = count
-        .trim()
-        .parse()
-        .map_err(|_| bad("N is not a number".into()))?;
-    if count == 0 {
-        return Err(bad("N must be at least 1".into()));
-    }
-    let window = crate::units::parse_duration(window).map_err(bad)?;
-    Ok((count, window))
-}
-
-/// `cmsconform mock`.
-pub fn command(args: &MockArgs, global: &GlobalArgs) -> Result<i32> {
-    if args.list_faults {
-        print!("{}", fault_listing());
-        return Ok(crate::exit::CONFORMANT);
-    }
-    let source = global.schema_source();
-    let contract = Contract::load_named(&source, args.profile.as_deref())?;
-    let path = contract.profile().path.clone();
-    let profile = contract.profile().name.clone();
-    let mut config = MockConfig::new(contract);
-    let ak = args.ak.clone().unwrap_or_else(|| DEFAULT_AK.to_owned());
-    let default_sk = args.sk.is_none();
-    config.creds = Credentials::new(ak.clone(), args.sk.as_deref().unwrap_or(DEFAULT_SK));
-    config.clock_skew = args.clock_skew;
-    config.seed = args.seed;
-    config.faults = args.faults.clone();
-    config.lockout = args.lockout.as_deref().map(parse_lockout).transpose()?;
-    config.max_body = args.max_body;
-    if let Some(fleet) = &args.fleet {
-        config.fleet = crate::runner::fleet::ids::parse_ranges(fleet, "--fleet")
-            .map_err(|e| Error::Usage(e.to_string()))?;
-    }
-
-    let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| Error::Runtime(format!("mock: cannot start the runtime: {e}")))?;
-    runtime.block_on(async move {
-        let (addr, serving) = bind(config, &args.listen).await?;
-        println!("cmsconform mock: profile {profile}, seed {}", args.seed);
-        println!("  POST http://{addr}{path}");
-        println!("  access key: {ak}");
-        if default_sk {
-            println!("  secret key: the documented local default `{DEFAULT_SK}`");
-        } else {
-            println!("  secret key: as given (not shown)");
-        }
-        if let Some(fleet) = &args.fleet {
-            println!("  agents only at: {fleet}");
-        }
-        if !args.faults.is_empty() {
-            println!("  faults on every request: {}", args.faults.join(","));
-        }
-        println!("  Ctrl-C stops the mock.");
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serving(rx));
-        let _ = tokio::signal::ctrl_c().await;
-        eprintln!("cmsconform mock: stopping");
-        let _ = tx.send(());
-        let _ = server.await;
-        Ok(crate::exit::CONFORMANT)
-    })
 }

@@ -103,7 +103,7 @@ fn a_refusal_next_to_an_accepted_neighbour_is_a_boundary_fault() {
 fn judged(request: Value, answer: &str, home: Option<HomePair>) -> Vec<Violation> {
     let contract = Contract::embedded("2023-12").unwrap();
     let now = 1_780_000_000_000;
-    let exchange = crate::checks::command::captured_exchange(
+    let exchange = crate::checks::captured::captured_exchange(
         &contract,
         request.to_string().into_bytes(),
         200,
