@@ -19,7 +19,6 @@ pub mod error;
 pub mod exchange;
 pub mod exit;
 pub mod json;
-pub mod logging;
 pub mod memory;
 pub mod mock;
 pub mod parallel;

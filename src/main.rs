@@ -14,7 +14,7 @@ fn main() {
         .color(color.for_clap())
         .get_matches();
     let cli = cmsconform::cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    cmsconform::logging::init(&cli.global.log, cli.global.color);
+    cmsconform::commands::logging::init(&cli.global.log, cli.global.color);
     let code = match cmsconform::commands::dispatch(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -163,7 +163,7 @@ pub fn above_bar<R>(print: impl FnOnce() -> R) -> R {
     }
 }
 
-/// Standard error for the log: each write goes above the bar (see [`crate::logging`]).
+/// Standard error for the log: each write goes above the bar (see [`crate::commands::logging`]).
 pub struct StderrAboveBar;
 
 impl std::io::Write for StderrAboveBar {

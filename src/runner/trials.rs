@@ -10,39 +10,14 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
-use libtest_mimic::{Arguments, ColorSetting, Completion, Failed, FormatSetting, Trial};
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
 use super::progress::Phase;
 use super::session::{Session, failure_message};
 use crate::cases::Case;
-use crate::cli::{ColorWhen, RunArgs, TrialFormat};
 use crate::report::{CaseRecord, Verdict};
-
-/// libtest's arguments, filled from ours (its own parser would leak its help into ours).
-/// `--color` reaches libtest's lines too.
-pub fn arguments(args: &RunArgs, color: ColorWhen) -> Arguments {
-    Arguments {
-        filter: args.filter.clone(),
-        exact: args.exact,
-        skip: args.skip.clone(),
-        list: args.list,
-        test_threads: Some(args.test_threads.unwrap_or(args.concurrency).max(1)),
-        format: Some(match args.format {
-            TrialFormat::Pretty => FormatSetting::Pretty,
-            TrialFormat::Terse => FormatSetting::Terse,
-            TrialFormat::Json => FormatSetting::Json,
-        }),
-        // libtest's auto is ours (a terminal, NO_COLOR, CLICOLOR_FORCE), judged on stdout.
-        color: Some(match color {
-            ColorWhen::Auto => ColorSetting::Auto,
-            ColorWhen::Always => ColorSetting::Always,
-            ColorWhen::Never => ColorSetting::Never,
-        }),
-        ..Arguments::default()
-    }
-}
 
 /// The cases libtest would run under `arguments` (not filtered out).
 pub fn selected<'a>(arguments: &Arguments, cases: &'a [Case]) -> Vec<&'a Case> {

@@ -120,7 +120,7 @@ fn duration_text(duration: std::time::Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::config::parse_run as parse;
+    use super::super::run_config::parse_run as parse;
 
     #[test]
     fn the_command_line_carries_what_changes_the_run_and_no_secret() {
