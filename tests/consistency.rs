@@ -225,9 +225,16 @@ impl Sender for FakeServer {
     }
 }
 
+/// Each outcome recorded as a run's report would record it.
+fn recorded<'a>(
+    base_url: &'a str,
+    redactor: &'a Redactor,
+) -> impl Fn(consistency::RelationOutcome) -> RelationRecord + Sync + 'a {
+    move |outcome| RelationRecord::from_outcome(outcome, base_url, redactor)
+}
+
 fn config(budget: u32) -> ConsistencyConfig {
-    let mut config =
-        ConsistencyConfig::from_seed_example(&DataSource::cases(), "http://fake").unwrap();
+    let mut config = ConsistencyConfig::from_seed_example(&DataSource::cases()).unwrap();
     config.discovery_budget = budget;
     config.seed = 7;
     config
@@ -239,8 +246,13 @@ async fn relations(deviation: Deviation) -> (Vec<RelationRecord>, FakeServer) {
 
 async fn relations_with(server: FakeServer) -> (Vec<RelationRecord>, FakeServer) {
     let contract = server.contract.clone();
-    let records =
-        consistency::run_relations(&contract, &server, &config(0), &Redactor::new()).await;
+    let records = consistency::run_relations(
+        &contract,
+        &server,
+        &config(0),
+        recorded("http://fake", &Redactor::new()),
+    )
+    .await;
     (records, server)
 }
 
@@ -413,8 +425,13 @@ async fn duplicate_sensitive_servers_fail_duplication() {
 async fn discover(deviation: Deviation, budget: u32) -> (Vec<RelationRecord>, u64) {
     let server = FakeServer::new(deviation);
     let contract = server.contract.clone();
-    let records =
-        consistency::discover_limits(&contract, &server, &config(budget), &Redactor::new()).await;
+    let records = consistency::discover_limits(
+        &contract,
+        &server,
+        &config(budget),
+        recorded("http://fake", &Redactor::new()),
+    )
+    .await;
     (records, server.requests())
 }
 
@@ -520,6 +537,7 @@ async fn discovery_bisects_a_far_limit_within_its_budget() {
 // the mock's catalogue is selected per request with the fault header.
 
 mod against_the_mock {
+    use super::recorded;
     use cmsconform::auth::Credentials;
     use cmsconform::client::{Client, ClientConfig};
     use cmsconform::consistency::{self, ClientSender, ConsistencyConfig};
@@ -547,15 +565,20 @@ mod against_the_mock {
         if let Some(fault) = fault {
             sender = sender.with_header(FAULT_HEADER, fault);
         }
-        let mut config =
-            ConsistencyConfig::from_seed_example(&DataSource::cases(), running.base_url()).unwrap();
+        let mut config = ConsistencyConfig::from_seed_example(&DataSource::cases()).unwrap();
         config.discovery_budget = budget;
         // The clean run uses the contract's full batch; the mutations show at a third of it.
         if fault.is_some() {
             config.batch_size = Some(2000);
         }
         let redactor = Redactor::new().with(Credentials::local_default().sk.expose());
-        consistency::run_all(&contract, &sender, &config, &redactor).await
+        consistency::run_all(
+            &contract,
+            &sender,
+            &config,
+            recorded(&running.base_url(), &redactor),
+        )
+        .await
     }
 
     fn failed(records: &[RelationRecord]) -> Vec<(String, String)> {
@@ -649,11 +672,15 @@ mod against_the_mock {
         let client = Client::new(client_config(&running)).unwrap();
         let sender = ClientSender::new(&client, contract.profile().path.clone())
             .with_header(FAULT_HEADER, fault);
-        let mut config =
-            ConsistencyConfig::from_seed_example(&DataSource::cases(), running.base_url()).unwrap();
+        let mut config = ConsistencyConfig::from_seed_example(&DataSource::cases()).unwrap();
         config.discovery_budget = 32;
-        let records =
-            consistency::discover_limits(&contract, &sender, &config, &Redactor::new()).await;
+        let records = consistency::discover_limits(
+            &contract,
+            &sender,
+            &config,
+            recorded(&running.base_url(), &Redactor::new()),
+        )
+        .await;
         assert_eq!(
             failed(&records).len(),
             1,

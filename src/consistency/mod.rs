@@ -1,9 +1,12 @@
 //! Consistency across requests (CONTRACT-NOTES §6 clause 14) and discovery of the limits a
 //! server really enforces. Owns the relation checks (`CMS-REL-*`), the plan that builds their
 //! requests from the contract, and the limit bisection. It sends through a [`Sender`] it is given
-//! (the real [`crate::client::Client`] via [`ClientSender`], or anything in-process) and returns
-//! [`RelationRecord`]s; it does not touch the runner, the report writers or the mock.
+//! (the real [`crate::client::Client`] via [`ClientSender`], or anything in-process) and hands
+//! each [`RelationOutcome`] to the caller's `keep` as soon as it is settled, so that its large
+//! answers are freed before the next relation's arrive. It does not touch the runner, the report
+//! writers or the mock.
 //!
+//! - [`outcome`]: what a relation or a probed limit came to.
 //! - [`answer`]: reading requested IDs and answered agents out of exchanges.
 //! - [`relations`]: the pure comparisons and their check definitions.
 //! - [`plan`]: the driver that sends the relation requests and re-asks before confirming.
@@ -11,6 +14,7 @@
 
 pub mod answer;
 pub mod discovery;
+pub mod outcome;
 pub mod plan;
 pub mod relations;
 
@@ -22,10 +26,9 @@ use crate::cases::AuthMode;
 use crate::client::{Client, OutgoingRequest};
 use crate::contract::{Contract, DataSource};
 use crate::exchange::Exchange;
-use crate::redact::Redactor;
-use crate::report::model::RelationRecord;
 
 pub use discovery::discover_limits;
+pub use outcome::{Judgement, RelationOutcome};
 pub use plan::run_relations;
 pub use relations::{RELATION_CATALOGUE, checks_of, compare, settle};
 
@@ -92,8 +95,6 @@ pub struct ConsistencyConfig {
     pub sub_batch_size: usize,
     /// Distinct IDs in the duplication relation (each sent twice).
     pub duplication_size: usize,
-    /// Base URL written in the records' request URLs.
-    pub base_url: String,
     /// Agents known to exist at the pair (the run's fleet, sorted): the batch is made of them
     /// first, topped up from the profile's ranges. Empty: the ranges alone.
     pub fleet: Vec<i64>,
@@ -104,7 +105,6 @@ impl ConsistencyConfig {
     /// call center, where the mock's fleet lives).
     pub fn from_seed_example(
         cases: &DataSource,
-        base_url: impl Into<String>,
     ) -> Result<ConsistencyConfig, crate::contract::ContractError> {
         const FIXTURE: &str = "fixtures/seed_example.request.json";
         let file = cases.read(FIXTURE)?;
@@ -122,14 +122,10 @@ impl ConsistencyConfig {
                 }
             })
         };
-        Ok(ConsistencyConfig::new(
-            member("ccId")?,
-            member("vdn")?,
-            base_url,
-        ))
+        Ok(ConsistencyConfig::new(member("ccId")?, member("vdn")?))
     }
 
-    pub fn new(cc_id: i64, vdn: i64, base_url: impl Into<String>) -> Self {
+    pub fn new(cc_id: i64, vdn: i64) -> Self {
         ConsistencyConfig {
             cc_id,
             vdn,
@@ -139,44 +135,20 @@ impl ConsistencyConfig {
             batch_size: None,
             sub_batch_size: 20,
             duplication_size: 100,
-            base_url: base_url.into(),
             fleet: Vec::new(),
         }
     }
 }
 
-/// Both halves: the relations, then (when the budget allows) the limit discovery.
-pub async fn run_all<S: Sender>(
+/// Both halves: the relations, then (when the budget allows) the limit discovery. `keep` turns
+/// each outcome into what the caller stores, as soon as it is settled.
+pub async fn run_all<S: Sender, R>(
     contract: &Contract,
     sender: &S,
     config: &ConsistencyConfig,
-    redactor: &Redactor,
-) -> Vec<RelationRecord> {
-    let mut records = run_relations(contract, sender, config, redactor).await;
-    records.extend(discover_limits(contract, sender, config, redactor).await);
-    records
-}
-
-/// The report's view of the exchanges a relation compared.
-pub(crate) fn exchange_records(
-    exchanges: &[Exchange],
-    base_url: &str,
-    redactor: &Redactor,
-) -> Vec<(
-    crate::report::model::RequestRecord,
-    Option<crate::report::model::ResponseRecord>,
-)> {
-    use crate::report::model::{RequestRecord, ResponseRecord};
-    exchanges
-        .iter()
-        .map(|e| {
-            (
-                RequestRecord::from_sent(&e.request, base_url, redactor),
-                e.response
-                    .as_ref()
-                    .ok()
-                    .map(|r| ResponseRecord::from_received(r, redactor)),
-            )
-        })
-        .collect()
+    keep: impl Fn(RelationOutcome) -> R + Sync,
+) -> Vec<R> {
+    let mut kept = run_relations(contract, sender, config, &keep).await;
+    kept.extend(discover_limits(contract, sender, config, &keep).await);
+    kept
 }

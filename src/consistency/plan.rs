@@ -1,21 +1,20 @@
 //! The relation plan and its driver: builds every request from the contract (the largest batch
 //! the profile allows, drawn from its agent-ID ranges), sends them in a fixed order through a
 //! [`Sender`], compares pairs with [`relations::compare`], re-asks both requests of a pair
-//! before confirming any suspect, and turns each relation into a [`RelationRecord`].
+//! before confirming any suspect, and settles each relation as a [`RelationOutcome`].
 
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
 use super::answer::{self, AgentId};
+use super::outcome::{Judgement, RelationOutcome};
 use super::relations::{self, Comparison, Side, SuspectKind, agents};
-use super::{ConsistencyConfig, Sender, exchange_records};
-use crate::checks::{CheckDef, Violation};
+use super::{ConsistencyConfig, Sender};
+use crate::checks::CheckDef;
 use crate::contract::Contract;
 use crate::contract::profile::AgentIdLimits;
 use crate::exchange::Exchange;
-use crate::redact::Redactor;
-use crate::report::model::{RelationRecord, Verdict};
 use crate::splitmix::SplitMix64;
 
 /// Violations listed per relation; the rest are counted in a finding.
@@ -24,14 +23,14 @@ pub const MAX_LISTED_VIOLATIONS: usize = 20;
 const BATCH_RETRIES: usize = 3;
 
 /// Runs the relations (repetition, permutation, sub-batch tail, head and single, duplication)
-/// against the target and returns one record each. Sends 8 requests, plus 2 per relation with
-/// a suspect to re-ask.
-pub async fn run_relations<S: Sender>(
+/// against the target and returns what `keep` made of each outcome. Sends 8 requests, plus 2
+/// per relation with a suspect to re-ask.
+pub async fn run_relations<S: Sender, R>(
     contract: &Contract,
     sender: &S,
     config: &ConsistencyConfig,
-    redactor: &Redactor,
-) -> Vec<RelationRecord> {
+    keep: impl Fn(RelationOutcome) -> R + Sync,
+) -> Vec<R> {
     let limits = &contract.profile().limits.agent_ids;
     let body = |ids: &[AgentId]| json!({"ccId": config.cc_id, "vdn": config.vdn, "agentIds": ids});
     let mut shuffler = SplitMix64::new(config.seed);
@@ -97,7 +96,7 @@ pub async fn run_relations<S: Sender>(
         contract,
         sender,
         config,
-        redactor,
+        keep: &keep,
         notes: &notes,
     };
     vec![
@@ -228,15 +227,15 @@ fn spread(batch: &[AgentId], known: &BTreeSet<AgentId>, count: usize) -> Vec<Age
     chosen
 }
 
-struct Judge<'a, S> {
+struct Judge<'a, S, K> {
     contract: &'a Contract,
     sender: &'a S,
     config: &'a ConsistencyConfig,
-    redactor: &'a Redactor,
+    keep: &'a K,
     notes: &'a [String],
 }
 
-impl<S: Sender> Judge<'_, S> {
+impl<S: Sender, R, K: Fn(RelationOutcome) -> R + Sync> Judge<'_, S, K> {
     /// Compares the pair; re-asks both requests when anything is suspect.
     async fn relation(
         &self,
@@ -244,23 +243,23 @@ impl<S: Sender> Judge<'_, S> {
         def: &'static CheckDef,
         (a_body, a_ex): (Value, Exchange),
         (b_body, b_ex): (Value, Exchange),
-    ) -> RelationRecord {
+    ) -> R {
         let mut exchanges = vec![a_ex, b_ex];
         let mut findings: Vec<String> = self.notes.to_vec();
         let first = self.compare(def, &exchanges, (0, 1));
-        let (verdict, mut violations) = match first {
+        let (judgement, mut violations) = match first {
             Err((side, why)) => {
                 findings.push(format!(
                     "#{side} cannot be compared: {why}; relation not judged"
                 ));
-                (Verdict::Skipped, Vec::new())
+                (Judgement::NotJudged, Vec::new())
             }
             Ok(first) if first.compared == 0 && first.confirmed.is_empty() => {
                 findings.push(format!(
                     "no agent was answered for the IDs both requests asked for (ccId {}, vdn {}): relation not informative",
                     self.config.cc_id, self.config.vdn
                 ));
-                (Verdict::Skipped, Vec::new())
+                (Judgement::NotJudged, Vec::new())
             }
             Ok(first) => {
                 findings.push(format!("{} compared", agents(first.compared)));
@@ -288,12 +287,7 @@ impl<S: Sender> Judge<'_, S> {
                         }
                     }
                 };
-                let verdict = if violations.iter().any(Violation::is_failure) {
-                    Verdict::Failed
-                } else {
-                    Verdict::Passed
-                };
-                (verdict, violations)
+                (Judgement::of(&violations), violations)
             }
         };
         if violations.len() > MAX_LISTED_VIOLATIONS {
@@ -303,18 +297,17 @@ impl<S: Sender> Judge<'_, S> {
             ));
             violations.truncate(MAX_LISTED_VIOLATIONS);
         }
-        let records = exchange_records(&exchanges, &self.config.base_url, self.redactor);
-        drop(exchanges);
+        let kept = (self.keep)(RelationOutcome {
+            relation: name.to_owned(),
+            judgement,
+            violations,
+            exchanges,
+            findings,
+        });
         // The pair's large answers are freed here: hand their pages back before the next
         // relation parses its own (the run's peak memory is reached in the relations).
         crate::memory::release_free();
-        RelationRecord {
-            relation: name.to_owned(),
-            verdict,
-            violations,
-            exchanges: records,
-            findings,
-        }
+        kept
     }
 
     fn compare(

@@ -16,11 +16,13 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod recording;
 pub mod reproduce;
 
 pub use agents::{AgentCoverage, FleetSource};
 pub use format::{FORMAT_VERSION, check_format_version};
 pub use model::*;
+pub use recording::{MAX_EXCERPT_BYTES, excerpt, excerpt_text, lay_out_excerpt, redactor_for};
 
 use std::path::{Path, PathBuf};
 
@@ -276,7 +278,7 @@ pub fn complete(record: &mut RunRecord) {
             case.reproduce = Some(reproduce::reproduction(meta, &case.id, request));
         }
         if let Some(response) = &mut case.response {
-            if let Some(laid_out) = model::lay_out_excerpt(&response.body_excerpt) {
+            if let Some(laid_out) = recording::lay_out_excerpt(&response.body_excerpt) {
                 response.body_excerpt = laid_out;
             }
         }

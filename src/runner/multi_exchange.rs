@@ -20,9 +20,12 @@ pub fn run(
     runtime: &Runtime,
     progress: &Progress,
 ) -> Vec<RelationRecord> {
-    let consistency_config = consistency_config(config, &session.base_url);
+    let consistency_config = consistency_config(config);
     let sender = ClientSender::new(&session.client, config.path.clone());
-    let (contract, redactor) = (&config.contract, session.redactor());
+    let contract = &config.contract;
+    // Each outcome becomes its record (excerpts, secrets redacted) as soon as it is settled.
+    let keep =
+        |outcome| RelationRecord::from_outcome(outcome, &session.base_url, session.redactor());
     // The two halves of `consistency::run_all`, apart so that each has its own spinner.
     let phase = progress.phase("relations");
     let counted = Counted::new(&sender, &phase);
@@ -30,7 +33,7 @@ pub fn run(
         contract,
         &counted,
         &consistency_config,
-        redactor,
+        keep,
     ));
     drop(phase);
     let phase = progress.phase("limit discovery");
@@ -39,14 +42,14 @@ pub fn run(
         contract,
         &counted,
         &consistency_config,
-        redactor,
+        keep,
     )));
     records
 }
 
-fn consistency_config(config: &RunConfig, base_url: &str) -> ConsistencyConfig {
-    let mut consistency = ConsistencyConfig::from_seed_example(&config.case_source, base_url)
-        .unwrap_or_else(|_| {
+fn consistency_config(config: &RunConfig) -> ConsistencyConfig {
+    let mut consistency =
+        ConsistencyConfig::from_seed_example(&config.case_source).unwrap_or_else(|_| {
             // No seed fixture in a custom cases directory: use the generator's fillers.
             let shape = config.contract.request_shape();
             let member = |name: &str| {
@@ -55,7 +58,7 @@ fn consistency_config(config: &RunConfig, base_url: &str) -> ConsistencyConfig {
                     .and_then(|s| filler_value(name, s, config.home).as_i64())
                     .unwrap_or(1)
             };
-            ConsistencyConfig::new(member("ccId"), member("vdn"), base_url)
+            ConsistencyConfig::new(member("ccId"), member("vdn"))
         });
     consistency.cc_id = config.home.cc_id;
     consistency.vdn = config.home.vdn;

@@ -4,7 +4,8 @@
 //! Probes the common off-by-one first, so it costs three requests. An in-range ccId or vdn other
 //! than the baseline's refused with a business failure is refused as unknown (notes:6.15), not
 //! as invalid: it shows a limit only next to an accepted value (see `discovery::bound`). Reads the limits
-//! from the contract; sends through a [`Sender`]; reports each parameter as a [`RelationRecord`].
+//! from the contract; sends through a [`Sender`]; settles each parameter as a
+//! [`RelationOutcome`].
 
 use std::collections::BTreeMap;
 
@@ -12,16 +13,15 @@ mod bound;
 
 use serde_json::{Value, json};
 
+use super::outcome::{Judgement, RelationOutcome};
 use super::plan::block;
-use super::{ConsistencyConfig, Sender, exchange_records};
+use super::{ConsistencyConfig, Sender};
 use crate::cases::Field;
 use crate::cases::Outcome;
 use crate::checks;
 use crate::checks::hosted;
 use crate::contract::Contract;
 use crate::exchange::Exchange;
-use crate::redact::Redactor;
-use crate::report::model::{RelationRecord, Verdict};
 
 use bound::End;
 
@@ -100,13 +100,14 @@ struct Parameter {
 }
 
 /// Probes the documented limits and bisects where the server deviates, sending at most
-/// `config.discovery_budget` requests (0: nothing is sent and nothing returned).
-pub async fn discover_limits<S: Sender>(
+/// `config.discovery_budget` requests (0: nothing is sent and nothing returned), and returns
+/// what `keep` made of each parameter's outcome.
+pub async fn discover_limits<S: Sender, R>(
     contract: &Contract,
     sender: &S,
     config: &ConsistencyConfig,
-    redactor: &Redactor,
-) -> Vec<RelationRecord> {
+    keep: impl Fn(RelationOutcome) -> R,
+) -> Vec<R> {
     if config.discovery_budget == 0 {
         return Vec::new();
     }
@@ -167,13 +168,13 @@ pub async fn discover_limits<S: Sender>(
             })
             .collect();
         let exchanges: Vec<Exchange> = refused.into_iter().map(|(_, _, e)| e).collect();
-        return vec![RelationRecord {
+        return vec![keep(RelationOutcome {
             relation: "discovery".into(),
-            verdict: Verdict::Skipped,
+            judgement: Judgement::NotJudged,
             violations: Vec::new(),
-            exchanges: exchange_records(&exchanges, &config.base_url, redactor),
+            exchanges,
             findings,
-        }];
+        })];
     };
 
     let mut parameters = parameters(contract, &base);
@@ -210,10 +211,7 @@ pub async fn discover_limits<S: Sender>(
             }
         }
     }
-    parameters
-        .into_iter()
-        .map(|p| p.record(config, redactor))
-        .collect()
+    parameters.into_iter().map(|p| keep(p.outcome())).collect()
 }
 
 /// The member a knob names, when it names something the server hosts.
@@ -252,7 +250,7 @@ fn refused_as_unknown(
 }
 
 impl Parameter {
-    fn record(self, config: &ConsistencyConfig, redactor: &Redactor) -> RelationRecord {
+    fn outcome(self) -> RelationOutcome {
         let mut findings = Vec::new();
         let mut violations = Vec::new();
         for end in &self.ends {
@@ -260,18 +258,18 @@ impl Parameter {
             findings.push(finding);
             violations.extend(violation);
         }
-        let verdict = if !violations.is_empty() {
-            Verdict::Failed
+        let judgement = if !violations.is_empty() {
+            Judgement::Failed
         } else if self.exchanges.is_empty() {
-            Verdict::Skipped
+            Judgement::NotJudged
         } else {
-            Verdict::Passed
+            Judgement::Passed
         };
-        RelationRecord {
+        RelationOutcome {
             relation: format!("discovery::{}", self.name),
-            verdict,
+            judgement,
             violations,
-            exchanges: exchange_records(&self.exchanges, &config.base_url, redactor),
+            exchanges: self.exchanges,
             findings,
         }
     }

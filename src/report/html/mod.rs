@@ -301,7 +301,7 @@ fn case_view(case: &CaseRecord) -> CaseView<'_> {
         cut_from: case
             .response
             .as_ref()
-            .filter(|r| r.body_bytes > super::model::MAX_EXCERPT_BYTES)
+            .filter(|r| r.body_bytes > super::recording::MAX_EXCERPT_BYTES)
             .map(|r| r.body_bytes),
         excerpt: if detailed { excerpt_view(case) } else { None },
         request: case.request.as_ref().map(|r| {
