@@ -12,7 +12,37 @@ use tokio::io::AsyncWriteExt;
 use cmsconform::contract::Contract;
 use cmsconform::mock;
 use cmsconform::report::{RunRecord, Verdict};
-use cmsconform::runner::{self, RunConfig, Target};
+use cmsconform::runner::{self, InProcess, RunConfig, RunOptions, Silent, Target};
+
+/// The runtime `cmsconform run` goes on: one thread.
+fn one_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"))
+}
+
+/// A whole run of `config` through the library's one entry point, nobody watching; a target
+/// that could not be judged is an error.
+fn run_to_record(config: &RunConfig) -> Result<RunRecord, String> {
+    let runtime = Arc::new(one_thread());
+    let options = RunOptions {
+        driver: &InProcess::new(config.concurrency),
+        observer: &Silent,
+        cases: true,
+        despite_failed_preflight: false,
+        shrink: false,
+    };
+    let ran = runner::run(config, &runtime, &options).map_err(|e| e.to_string())?;
+    match ran.unusable {
+        Some(reason) => Err(format!("target unusable: {reason}")),
+        None => {
+            let mut record = ran.record;
+            cmsconform::report::complete(&mut record);
+            Ok(record)
+        }
+    }
+}
 
 fn failures(record: &RunRecord) -> Vec<String> {
     record
@@ -36,7 +66,7 @@ fn failures(record: &RunRecord) -> Vec<String> {
 fn the_faithful_mock_passes_under_every_profile() {
     for profile in ["2023-12", "2025-11"] {
         let contract = Contract::embedded(profile).unwrap();
-        let record = runner::run_to_record(&RunConfig::embedded(contract, 11, 48)).unwrap();
+        let record = run_to_record(&RunConfig::embedded(contract, 11, 48)).unwrap();
         assert!(record.conformant(), "{profile}: {:#?}", failures(&record));
         let totals = &record.meta.totals;
         assert!(totals.passed > 100, "{totals:?}");
@@ -94,7 +124,7 @@ fn mutated_mocks_fail_with_the_right_check() {
         config.target = Target::Embedded {
             faults: vec![(*mutation).to_owned()],
         };
-        let record = runner::run_to_record(&config).unwrap();
+        let record = run_to_record(&config).unwrap();
         assert!(!record.conformant(), "{mutation} was not caught");
         let checks: Vec<&str> = record
             .cases
@@ -114,7 +144,7 @@ fn mutated_mocks_fail_with_the_right_check() {
     config.target = Target::Embedded {
         faults: vec!["ccid-accepts-above-max".into()],
     };
-    let record = runner::run_to_record(&config).unwrap();
+    let record = run_to_record(&config).unwrap();
     let failed: Vec<&str> = record
         .cases
         .iter()
@@ -131,7 +161,8 @@ const KNOWN_GAPS: &[(&str, &str)] = &[];
 #[test]
 fn selftest_passes_clean_and_catches_the_mutations() {
     let contract = Contract::embedded("2023-12").unwrap();
-    let report = runner::selftest(&contract, 1, 8, &[]).unwrap();
+    let runtime = Arc::new(one_thread());
+    let report = runner::selftest(&contract, 1, 8, &[], &runtime).unwrap();
     let table = report.table();
     assert!(report.clean_failures.is_empty(), "{table}");
     assert_eq!(report.mutations.len(), mock::mutations().len());
@@ -216,11 +247,7 @@ fn a_full_length_request_is_in_flight_alone() {
     config.relations = false;
     config.auth_probes = 0;
     config.concurrency = 8;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let records = runner::quiet_run(&config, &runtime).unwrap();
+    let records = run_to_record(&config).unwrap().cases;
     assert!(records.iter().any(|r| r.response.is_some()));
     assert!(
         large_seen.load(Ordering::SeqCst) >= 3,
@@ -242,7 +269,7 @@ fn without_reports_only_failures_keep_their_exchange() {
         faults: vec!["ccid-accepts-above-max".into()],
     };
     // A run of passes that keep nothing is still a run whose requests were answered.
-    let record = runner::run_to_record(&config).unwrap();
+    let record = run_to_record(&config).unwrap();
     let (failed, passed): (Vec<_>, Vec<_>) = record
         .cases
         .iter()

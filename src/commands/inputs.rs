@@ -64,8 +64,8 @@ fn selection(args: &RunArgs, arguments: &Arguments, cases: &[Case], scan: &[Case
     if args.filter.is_none() && args.skip.is_empty() {
         return Ok(());
     }
-    if !crate::runner::trials::selected(arguments, cases).is_empty()
-        || !crate::runner::trials::selected(arguments, scan).is_empty()
+    if !super::trials::selected(arguments, cases).is_empty()
+        || !super::trials::selected(arguments, scan).is_empty()
     {
         return Ok(());
     }

@@ -10,7 +10,7 @@ pub fn init(filter: &str, color: ColorWhen) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         // Above a progress bar when one is drawn, so that neither erases the other.
-        .with_writer(|| crate::runner::progress::StderrAboveBar)
+        .with_writer(|| super::progress::StderrAboveBar)
         // By default colour codes only for a person at a terminal, never in a CI log, a
         // redirected file or under NO_COLOR.
         .with_ansi(color.colours_stream(&std::io::stderr()))

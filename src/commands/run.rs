@@ -3,27 +3,25 @@
 //! reports written, and the record turned into an exit code.
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
 
 use super::inputs;
+use super::progress::{Console, Progress};
+use super::trials::{self, Trials};
 use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
 use crate::cli::{ColorWhen, GlobalArgs, RunArgs, TrialFormat};
 use crate::error::{Error, Result};
 use crate::exit;
 use crate::report::{self, RunRecord};
-use crate::runner::{
-    RunConfig, Session, fleet, hosted, multi_exchange, order_like, preflight, progress, regress,
-    run_record, selftest, suite, trials, unusable_reason,
-};
+use crate::runner::pipeline::{self, RunOptions};
+use crate::runner::{RunConfig, fleet, run_record, suite};
 
 /// `cmsconform run`.
 pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     inputs::check(args, global)?;
     let mut config = RunConfig::from_args(args, global)?;
-    let mut cases = suite::assemble(&config)?;
-    // Generating the property cases churns through far more memory than the cases keep.
-    crate::memory::release_free();
+    // The suite as the selection sees it; the run assembles it again, aimed at the fleet found.
+    let cases = suite::assemble(&config)?;
     let arguments = trial_arguments(args, global.color);
     let scan_plan = if config.scan_fleet && config.agents.is_none() {
         fleet::plan(&config).0
@@ -41,27 +39,6 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
             Err(source) => Err(Error::io("standard output", source)),
         };
     }
-    let say = run_record::Printer {
-        to_stderr: args.format == crate::cli::TrialFormat::Json,
-    };
-    let progress = progress::Progress::for_terminals(!args.no_progress);
-    let seed = config.seed;
-    say.line(&format!("seed: {seed} (rerun with --seed {seed})"));
-    let runtime = Arc::new(selftest::build_runtime()?);
-    let started = SystemTime::now();
-    let clock = Instant::now();
-    let session = Arc::new(Session::start(&config, &runtime)?);
-    say.line(&format!(
-        "profile: {}, target: {}",
-        config.profile_name(),
-        session.target_label
-    ));
-    match runtime.block_on(preflight::run(&session, &config)) {
-        // Nothing else was sent: no case records, no report, no regressions.
-        preflight::Finding::Fatal(message) => return Err(Error::Runtime(message)),
-        preflight::Finding::HomeRefused(warning) => eprintln!("{warning}"),
-        preflight::Finding::Accepted => say.line("preflight: the run's signature was accepted"),
-    }
     // A selection without property cases or relations (`--exact hand::...`) aims at nothing.
     // A rerun of one scan case (`--exact fleet::0001`) needs the scan itself.
     config.scan_fleet &= config.relations
@@ -69,67 +46,32 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         || trials::selected(&arguments, &cases)
             .iter()
             .any(|c| c.origin == crate::cases::CaseOrigin::Property);
-    let mut scan = runtime.block_on(fleet::scan(&session, &config, &progress));
-    say.line(&scan.summary(&config));
-    fleet::aim(&mut config, &scan);
-    if !config.fleet.is_empty() {
-        // The property cases draw from the fleet now known: same ids, aimed IDs.
-        cases = suite::assemble(&config)?;
-        crate::memory::release_free();
-    }
-    let case_set_hash = suite::case_set_hash(&cases);
-    let selected = trials::selected(&arguments, &cases);
-    let trials_bar = progress.trials(selected.len());
-    let probes = suite::allowed_probes(selected.into_iter(), config.auth_probes);
-    let suite_order: Vec<String> = (scan.records.iter().map(|r| r.id.clone()))
-        .chain(cases.iter().map(|c| c.id.clone()))
-        .collect();
-    let hosting = hosted::probes_of(&config.contract, config.home, &cases);
-    let mut records = trials::run(
-        Arc::clone(&session),
-        &runtime,
-        &arguments,
-        args.test_threads.unwrap_or(args.concurrency),
-        cases,
-        probes,
-        config.auth_probes,
-        trials_bar,
-        std::mem::take(&mut scan.records),
-    );
-    order_like(&mut records, &suite_order);
-    // The cases' large answers are freed by now: hand their pages back before the relations.
+    drop(cases);
     crate::memory::release_free();
-    let unusable = unusable_reason(&session, &records);
-    if unusable.is_none() {
-        regress::shrink_failures(&config, &session, &runtime, &records, say);
-    }
-    // After the shrinking: a boundary fault needs its neighbour's case, which a shrink replays
-    // without.
-    for (id, finding) in hosted::apply_boundary_faults(&mut records, &hosting) {
-        say.line(&format!("boundary fault: {id}\n    {finding}"));
-    }
-    let relation_records = if config.relations && unusable.is_none() {
-        let found = multi_exchange::run(&config, &session, &runtime, &progress);
-        multi_exchange::print(&found, say);
-        found
-    } else {
-        Vec::new()
+    let progress = Progress::for_terminals(!args.no_progress);
+    let console = Console {
+        progress,
+        lines_to_stderr: args.format == TrialFormat::Json,
     };
-    let mut record = run_record::build(
-        &config,
-        &session.target_label,
-        case_set_hash,
-        records,
-        started,
-        clock.elapsed(),
-    );
-    run_record::add_relations(&mut record, relation_records);
-    record.meta.agents = scan.coverage(session.judged_agents(), config.min_agents);
-    say.line(&record.meta.agents.summary());
-    record.meta.rate_limits = session.rate_limits();
-    if let Some(line) = record.meta.rate_limits.summary() {
-        say.line(&line);
-    }
+    let seed = config.seed;
+    console.say(&format!("seed: {seed} (rerun with --seed {seed})"));
+    let runtime = Arc::new(super::runtime()?);
+    let driver = Trials {
+        arguments,
+        concurrency: args.test_threads.unwrap_or(args.concurrency),
+        progress,
+    };
+    let options = RunOptions {
+        driver: &driver,
+        observer: &console,
+        cases: true,
+        despite_failed_preflight: false,
+        shrink: true,
+    };
+    let pipeline::Ran {
+        mut record,
+        unusable,
+    } = pipeline::run(&config, &runtime, &options)?;
     if let Some(baseline) = &args.baseline {
         report::apply_baseline(&mut record, baseline)?;
         record.meta.totals = run_record::totals(&record.cases);
@@ -137,23 +79,23 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     if !args.no_report {
         report::complete(&mut record);
         report::write_all_with(&record, &args.report_dir, args.junit_output)?;
-        say.line(&format!("reports: {}", args.report_dir.display()));
+        console.say(&format!("reports: {}", args.report_dir.display()));
     }
-    finish(&record, unusable, say)
+    finish(&record, unusable, &console)
 }
 
 /// Prints the closing lines and turns the record into an exit code.
-fn finish(record: &RunRecord, unusable: Option<String>, say: run_record::Printer) -> Result<i32> {
+fn finish(record: &RunRecord, unusable: Option<String>, say: &Console) -> Result<i32> {
     if record.meta.totals.baselined > 0 {
-        say.line(&format!(
+        say.say(&format!(
             "{} known failures accepted by the baseline",
             record.meta.totals.baselined
         ));
     }
     for line in run_record::failure_summary(record) {
-        say.line(&line);
+        say.say(&line);
     }
-    say.line(&run_record::final_line(record));
+    say.say(&run_record::final_line(record));
     if let Some(warning) = &record.meta.agents.warning {
         // Last, where it is seen: a warning, not a failure.
         eprintln!("warning: {warning}");

@@ -13,7 +13,14 @@ pub fn selftest(args: &SelftestArgs, global: &GlobalArgs) -> Result<i32> {
     let contract = Contract::load_named(&schemas, args.profile.as_deref())?;
     let profile = &contract.profile().name;
     println!("selftest: profile {profile}, seed {}", args.seed);
-    let outcome = runner::selftest(&contract, args.seed, args.property_cases, &args.mutations)?;
+    let runtime = std::sync::Arc::new(super::runtime()?);
+    let outcome = runner::selftest(
+        &contract,
+        args.seed,
+        args.property_cases,
+        &args.mutations,
+        &runtime,
+    )?;
     print!("{}", outcome.table());
     Ok(if outcome.passed() {
         exit::CONFORMANT

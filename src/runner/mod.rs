@@ -1,19 +1,19 @@
-//! A run: cases → libtest-mimic trials → exchanges → verdicts → a
-//! [`crate::report::RunRecord`], regressions and the relations. The commands `run` and
-//! `selftest` (flags, printing, exit codes) drive it from [`crate::commands`].
+//! A run: cases → exchanges → verdicts → a [`crate::report::RunRecord`], regressions and the
+//! relations. [`pipeline::run`] is the one entry point; the commands `run` and `selftest`
+//! (flags, libtest, printing, runtimes, exit codes) drive it from [`crate::commands`].
 //!
-//! - [`config`]: flags → [`RunConfig`] (target, credentials, seed, client settings).
+//! - [`pipeline`]: the run, phase by phase, and its options: who drives the cases, who watches.
+//! - [`config`]: the run's plain configuration, [`RunConfig`] (target, credentials, seed, ...).
 //! - [`suite`]: which cases run, which authentication probes may be sent.
 //! - [`preflight`]: one signed request before any case; a refusal stops the run there.
 //! - [`fleet`]: the agents of the home pair, scanned (or given) before the cases, aimed at.
 //! - [`session`]: the target (embedded mock or remote) and one case → one record.
-//! - [`trials`]: the libtest-mimic harness.
-//! - [`progress`]: a bar per phase on stderr that never overwrites a line.
+//! - [`in_process`]: the cases sent without output (selftest, tests).
+//! - [`observe`]: what a run tells whoever watches it ([`Observer`], [`Silent`]).
 //! - [`run_record`]: the run record, totals and the summary line.
 //! - [`multi_exchange`]: the relations and the limit discovery, sent after the cases.
 //! - [`hosted`]: refusals as unknown turned boundary faults by a neighbour's acceptance.
 //! - [`regress`]: failing property cases shrunk into `<report-dir>/regressions/`.
-//! - [`quiet`]: the same run without libtest output or reports (selftest, tests).
 //! - [`mod@selftest`]: the mock's contract mutations must each be caught.
 //!
 //! It reaches other modules only through their public APIs (checks, client, mock, report)
@@ -22,19 +22,21 @@
 pub mod config;
 pub mod fleet;
 pub mod hosted;
+pub mod in_process;
 pub mod multi_exchange;
+pub mod observe;
+pub mod pipeline;
 pub mod preflight;
-pub mod progress;
-pub mod quiet;
 pub mod regress;
 pub mod run_record;
 pub mod selftest;
 pub mod session;
 pub mod suite;
-pub mod trials;
 
 pub use config::{RunConfig, Target};
-pub use quiet::{QuietOptions, quiet_relations, quiet_run, quiet_run_with, run_to_record};
+pub use in_process::InProcess;
+pub use observe::{Observer, Silent};
+pub use pipeline::{Ran, RunOptions, run};
 pub use selftest::{MutationResult, SelftestReport, selftest};
 pub use session::Session;
 

@@ -1,24 +1,24 @@
 //! The multi-exchange half of a run: the consistency relations (notes:6.14) and the discovery
 //! of the limits the target really enforces, sent through the run's client after the cases.
 //! The rules live in [`crate::consistency`]; this file only wires them to the session and
-//! prints one line per relation, libtest-style.
+//! words one line per relation, libtest-style.
 
 use tokio::runtime::Runtime;
 
 use super::config::RunConfig;
-use super::progress::{Counted, Progress};
+use super::observe::{Counted, Observer};
 use super::session::Session;
 use crate::cases::generate::filler_value;
 use crate::consistency::{self, ClientSender, ConsistencyConfig};
 use crate::report::{RelationRecord, Verdict};
 
-/// Sends the relations' requests, then the limit discovery's, each phase with a spinner on a
-/// terminal, and returns their records (secrets already redacted).
+/// Sends the relations' requests, then the limit discovery's, each a phase of the observer's,
+/// and returns their records (secrets already redacted).
 pub fn run(
     config: &RunConfig,
     session: &Session,
     runtime: &Runtime,
-    progress: &Progress,
+    observer: &dyn Observer,
 ) -> Vec<RelationRecord> {
     let consistency_config = consistency_config(config);
     let sender = ClientSender::new(&session.client, config.path.clone());
@@ -27,8 +27,8 @@ pub fn run(
     let keep =
         |outcome| RelationRecord::from_outcome(outcome, &session.base_url, session.redactor());
     // The two halves of `consistency::run_all`, apart so that each has its own spinner.
-    let phase = progress.phase("relations");
-    let counted = Counted::new(&sender, &phase);
+    let phase = observer.phase("relations", None);
+    let counted = Counted::new(&sender, phase.as_ref());
     let mut records = runtime.block_on(consistency::run_relations(
         contract,
         &counted,
@@ -36,8 +36,8 @@ pub fn run(
         keep,
     ));
     drop(phase);
-    let phase = progress.phase("limit discovery");
-    let counted = Counted::new(&sender, &phase);
+    let phase = observer.phase("limit discovery", None);
+    let counted = Counted::new(&sender, phase.as_ref());
     records.extend(runtime.block_on(consistency::discover_limits(
         contract,
         &counted,
@@ -69,26 +69,29 @@ fn consistency_config(config: &RunConfig) -> ConsistencyConfig {
     consistency
 }
 
-/// `relation NAME ... ok|FAILED|skipped`, then the failing findings, on stdout.
-pub fn print(relations: &[RelationRecord], say: super::run_record::Printer) {
+/// `relation NAME ... ok|FAILED|skipped`, then its violations and findings, a line each (after
+/// a blank one); nothing without relations.
+pub fn lines(relations: &[RelationRecord]) -> Vec<String> {
+    let mut lines = Vec::new();
     if relations.is_empty() {
-        return;
+        return lines;
     }
-    say.line("");
+    lines.push(String::new());
     for relation in relations {
         let verdict = match relation.verdict {
             Verdict::Passed => "ok",
             Verdict::Failed => "FAILED",
             Verdict::Skipped => "skipped",
         };
-        say.line(&format!("relation {} ... {verdict}", relation.relation));
+        lines.push(format!("relation {} ... {verdict}", relation.relation));
         // Failures, and the information a relation adds (nodes disagreeing within the
         // tolerance, notes:6.16): relation violations are few (capped per relation).
         for violation in &relation.violations {
-            say.line(&format!("    {violation}"));
+            lines.push(format!("    {violation}"));
         }
         for finding in &relation.findings {
-            say.line(&format!("    {finding}"));
+            lines.push(format!("    {finding}"));
         }
     }
+    lines
 }

@@ -34,7 +34,7 @@ pub fn shrink_failures(
     session: &Session,
     runtime: &Runtime,
     records: &[CaseRecord],
-    say: super::run_record::Printer,
+    observer: &dyn super::observe::Observer,
 ) -> Vec<PathBuf> {
     let failing: Vec<usize> = records
         .iter()
@@ -44,16 +44,16 @@ pub fn shrink_failures(
         .collect();
     let Some(dir) = config.regressions_dir.as_deref() else {
         if !failing.is_empty() {
-            say.line(&format!(
+            observer.line(&format!(
                 "regressions: failing property cases not shrunk: --no-report leaves nowhere to \
                  keep them (without it they go to <report-dir>/{SHRUNK_SUBDIR}/)"
             ));
         }
         return Vec::new();
     };
-    let written = shrink_into(config, session, runtime, failing, dir, say);
+    let written = shrink_into(config, session, runtime, failing, dir, observer);
     if !written.is_empty() {
-        say.line(&format!(
+        observer.line(&format!(
             "regressions: {} shrunk {} in {}; to replay {} in later runs, copy {} into \
              {REGRESSIONS_DIR}/ (or pass --regressions DIR)",
             written.len(),
@@ -76,7 +76,7 @@ fn shrink_into(
     runtime: &Runtime,
     failing: Vec<usize>,
     dir: &Path,
-    say: super::run_record::Printer,
+    observer: &dyn super::observe::Observer,
 ) -> Vec<PathBuf> {
     let mut written = Vec::new();
     for index in failing {
@@ -97,7 +97,7 @@ fn shrink_into(
             },
         );
         let Some(smallest) = smallest else {
-            eprintln!("note: {id} no longer fails; nothing to shrink");
+            observer.warning(&format!("note: {id} no longer fails; nothing to shrink"));
             continue;
         };
         let reg_id = regression_id(config.profile_name(), config.seed, index);
@@ -107,13 +107,15 @@ fn shrink_into(
         case.profiles = Some(vec![config.profile_name().to_owned()]);
         match write_case(dir, &case) {
             Ok(path) => {
-                say.line(&format!(
+                observer.line(&format!(
                     "regression: {id} shrunk and saved as {}",
                     path.display()
                 ));
                 written.push(path);
             }
-            Err(e) => eprintln!("warning: cannot save the regression of {id}: {e}"),
+            Err(e) => {
+                observer.warning(&format!("warning: cannot save the regression of {id}: {e}"))
+            }
         }
     }
     written

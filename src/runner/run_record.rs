@@ -1,31 +1,11 @@
 //! Outcome collection: the run's [`RunRecord`] assembled from the case records, its totals,
-//! the RFC 3339 times, the grouped failure summary printed after libtest's output, and the one
+//! the RFC 3339 times, the grouped failure summary shown after libtest's output, and the one
 //! line a CI log ends with. Pure.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::config::RunConfig;
 use crate::report::{self, CaseRecord, RelationRecord, RunMeta, RunRecord, Totals, Verdict};
-
-/// Where the run's own lines go: stdout beside libtest's pretty or terse output, stderr when
-/// libtest writes JSON lines (so stdout stays parseable).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Printer {
-    pub to_stderr: bool,
-}
-
-impl Printer {
-    /// Above the progress bar, if one is drawn (see [`super::progress::above_bar`]).
-    pub fn line(&self, text: &str) {
-        super::progress::above_bar(|| {
-            if self.to_stderr {
-                eprintln!("{text}");
-            } else {
-                println!("{text}");
-            }
-        });
-    }
-}
 
 /// Counts of a run's cases (`failed` includes the baselined ones, counted apart as well).
 pub fn totals(cases: &[CaseRecord]) -> Totals {

@@ -3,11 +3,13 @@
 //! one failing case). Runs cases concurrently, writes no files, prints a table.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use tokio::runtime::Runtime;
 
 use super::config::{RunConfig, Target};
-use super::{QuietOptions, quiet_relations, quiet_run, quiet_run_with};
+use super::pipeline::{self, RunOptions};
+use super::{InProcess, Silent};
 use crate::contract::Contract;
 use crate::error::{Error, Result};
 use crate::mock;
@@ -92,12 +94,13 @@ impl SelftestReport {
 }
 
 /// Runs the selftest for `contract` with `property_cases` property cases of `seed`; `only`
-/// restricts the mutations (empty = all).
+/// restricts the mutations (empty = all). Every run goes on `runtime`.
 pub fn selftest(
     contract: &Contract,
     seed: u64,
     property_cases: u32,
     only: &[String],
+    runtime: &Arc<Runtime>,
 ) -> Result<SelftestReport> {
     let known = mock::mutations();
     for name in only {
@@ -109,17 +112,18 @@ pub fn selftest(
             )));
         }
     }
-    let runtime = build_runtime()?;
     let mut base = RunConfig::embedded(contract.clone(), seed, property_cases);
     // Its own mock locks nobody out: every authentication probe is sent.
     base.auth_probes = SELFTEST_AUTH_PROBES;
-    let clean = quiet_run(&base, &runtime)?;
+    let every_case = InProcess::new(base.concurrency);
+    let clean = pipeline::run(&base, runtime, &quiet(&every_case, true))?.record;
     let mut clean_failures: Vec<String> = clean
+        .cases
         .iter()
         .filter(|r| r.verdict == Verdict::Failed)
         .map(|r| format!("{}: {}", r.id, first_failure(r)))
         .collect();
-    for relation in quiet_relations(&base, &runtime)? {
+    for relation in &clean.relations {
         if relation.verdict == Verdict::Failed {
             let first = relation
                 .violations
@@ -139,13 +143,16 @@ pub fn selftest(
         config.target = Target::Embedded {
             faults: vec![def.name.to_owned()],
         };
+        config.relations = false;
         // A mutation is caught by its first failing case: cheap cases first, stop there.
-        let fast = QuietOptions {
+        let fast = InProcess {
             stop_at_first_failure: true,
             smallest_first: true,
-            despite_failed_preflight: true,
+            ..every_case
         };
-        let records = quiet_run_with(&config, &runtime, fast)?;
+        let records = pipeline::run(&config, runtime, &quiet(&fast, true))?
+            .record
+            .cases;
         let failed: Vec<&CaseRecord> = records
             .iter()
             .filter(|r| r.verdict == Verdict::Failed)
@@ -154,7 +161,11 @@ pub fn selftest(
         let mut caught = !failed.is_empty();
         if !caught {
             // Only the multi-exchange relations can see some mutations.
-            for relation in quiet_relations(&config, &runtime)? {
+            config.relations = true;
+            let relations = pipeline::run(&config, runtime, &quiet(&every_case, false))?
+                .record
+                .relations;
+            for relation in relations {
                 if relation.verdict == Verdict::Failed {
                     caught = true;
                     for v in relation.violations.iter().filter(|v| v.is_failure()) {
@@ -176,7 +187,7 @@ pub fn selftest(
     }
     Ok(SelftestReport {
         clean_failures,
-        clean_cases: clean.len(),
+        clean_cases: clean.cases.len(),
         mutations,
     })
 }
@@ -223,9 +234,15 @@ fn top_checks(failed: &[&CaseRecord]) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn build_runtime() -> Result<Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Runtime(format!("cannot start the async runtime: {e}")))
+/// A run nobody watches that goes on when the preflight fails: a mutated mock that spoils the
+/// seed example's answer must be caught by the cases' checks, not stop the run. With `cases`
+/// false, only the relations are sent.
+fn quiet(driver: &InProcess, cases: bool) -> RunOptions<'_> {
+    RunOptions {
+        driver,
+        observer: &Silent,
+        cases,
+        despite_failed_preflight: true,
+        shrink: false,
+    }
 }

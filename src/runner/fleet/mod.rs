@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use serde_json::json;
 
 use super::config::RunConfig;
-use super::progress::Progress;
+use super::observe::Observer;
 use super::session::Session;
 use crate::cases::generate::expectation_of;
 use crate::cases::{Case, CaseOrigin, CaseRequest};
@@ -169,8 +169,9 @@ fn scan_case(
 }
 
 /// Sends the scan one request at a time (each is full-length and runs alone anyway) and keeps
-/// the agents answered, with a bar on a terminal. `--agents` (or a zero budget) sends nothing.
-pub async fn scan(session: &Session, config: &RunConfig, progress: &Progress) -> Scan {
+/// the agents answered, ticking the observer's phase. `--agents` (or a zero budget) sends
+/// nothing.
+pub async fn scan(session: &Session, config: &RunConfig, observer: &dyn Observer) -> Scan {
     if let Some(given) = &config.agents {
         return Scan::given(given);
     }
@@ -178,7 +179,7 @@ pub async fn scan(session: &Session, config: &RunConfig, progress: &Progress) ->
         return Scan::default();
     }
     let (cases, full_scan) = plan(config);
-    let bar = progress.bar("fleet scan requests", cases.len());
+    let bar = observer.phase("fleet scan requests", Some(cases.len()));
     let mut found = Scan {
         source: FleetSource::Discovered,
         full_scan,

@@ -3,21 +3,22 @@
 //! runtime; libtest reports them in suite order on the same thread, each trial driving the
 //! runtime until its case's [`CaseRecord`] is in (`--test-threads` sets how many cases are in
 //! flight). libtest's output goes to stdout, the progress bar (when [`super::progress`] allows
-//! one: never on the terminal libtest writes to) to stderr.
+//! one: never on the terminal libtest writes to) to stderr. [`Trials`] is the run command's
+//! [`CaseDriver`].
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
-use super::progress::Phase;
-use super::session::{Session, failure_message};
+use super::progress::Progress;
 use crate::cases::Case;
 use crate::report::{CaseRecord, Verdict};
+use crate::runner::pipeline::{CaseDriver, Sending, probe_skip_reason};
+use crate::runner::session::failure_message;
+use crate::runner::suite;
 
 /// The cases libtest would run under `arguments` (not filtered out).
 pub fn selected<'a>(arguments: &Arguments, cases: &'a [Case]) -> Vec<&'a Case> {
@@ -38,13 +39,23 @@ pub fn list(arguments: &Arguments, cases: &[Case]) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Why a probe beyond the budget is not sent.
-pub fn probe_skip_reason(budget: u32) -> String {
-    format!(
-        "not sent: --auth-probes {budget} spent (the request does not carry the harness's own \
-         valid signature, and real servers lock a client IP out after repeated authentication \
-         failures)"
-    )
+/// Drives the cases as libtest trials under `arguments`, `concurrency` in flight, with a bar
+/// on a terminal when `progress` allows one.
+pub struct Trials {
+    pub arguments: Arguments,
+    pub concurrency: usize,
+    pub progress: Progress,
+}
+
+impl CaseDriver for Trials {
+    fn drive(
+        &self,
+        sending: &Sending,
+        cases: Vec<Case>,
+        sent_before: Vec<CaseRecord>,
+    ) -> Vec<CaseRecord> {
+        run(self, sending, cases, sent_before)
+    }
 }
 
 /// Runs every selected case and reports each as a libtest trial; returns their records
@@ -55,19 +66,17 @@ pub fn probe_skip_reason(budget: u32) -> String {
 /// record is in, so requests keep flowing while libtest waits, and the whole run stays on one
 /// thread. Handing every case from a libtest thread to a runtime thread and back cost about a
 /// third of the run's time in thread switches.
-#[allow(clippy::too_many_arguments)]
-pub fn run(
-    session: Arc<Session>,
-    runtime: &Arc<Runtime>,
-    arguments: &Arguments,
-    concurrency: usize,
+fn run(
+    trials_of: &Trials,
+    sending: &Sending,
     cases: Vec<Case>,
-    probes_allowed: HashSet<String>,
-    probe_budget: u32,
-    progress: Phase,
     executed: Vec<CaseRecord>,
 ) -> Vec<CaseRecord> {
-    let progress = Arc::new(progress);
+    let arguments = &trials_of.arguments;
+    let runtime = &sending.runtime;
+    let selected = selected(arguments, &cases);
+    let progress = Arc::new(trials_of.progress.trials(selected.len()));
+    let probes_allowed = sending.allowed_probes(selected.into_iter());
     let mut to_execute = Vec::new();
     let mut trials = Vec::with_capacity(cases.len() + executed.len());
     let taken = Arc::new(Mutex::new(Vec::with_capacity(cases.len() + executed.len())));
@@ -115,12 +124,13 @@ pub fn run(
             outcome
         }));
     }
-    let skip_reason = probe_skip_reason(probe_budget);
+    let skip_reason = probe_skip_reason(sending.auth_probes);
+    let session = Arc::clone(&sending.session);
     let executing = runtime.spawn(
         futures_util::stream::iter(to_execute)
             .map(move |(case, sender)| {
                 let session = Arc::clone(&session);
-                let blocked = super::suite::probe_refused(&case, &probes_allowed);
+                let blocked = suite::probe_refused(&case, &probes_allowed);
                 let skip_reason = skip_reason.clone();
                 async move {
                     let record = if blocked {
@@ -131,7 +141,7 @@ pub fn run(
                     (sender, record)
                 }
             })
-            .buffer_unordered(concurrency.max(1))
+            .buffer_unordered(trials_of.concurrency.max(1))
             .for_each(|(sender, record)| {
                 // A dropped receiver means libtest stopped; the record is no longer wanted.
                 let _ = sender.send(record);

@@ -4,23 +4,19 @@
 //! every line the harness prints goes through [`above_bar`], which lifts the visible bar out of
 //! the way (indicatif's `suspend`) and draws it again below the line, and so does the log
 //! ([`StderrAboveBar`]). The other warnings (`eprintln!`) are printed between the phases, when
-//! no bar is drawn.
+//! no bar is drawn. [`Console`] is the run's [`Observer`]: its lines go above the bar, and its
+//! phases are bars or spinners.
 //!
 //! libtest-mimic writes `test NAME ... ok` to stdout itself, in two writes with the case's
 //! run in between, so its lines cannot go through the bar. When stdout is a terminal too the
-//! bar is off during the trials: libtest's own lines are the progress there. It must not
-//! reach into the consistency module: the relations are counted here, at their [`Sender`].
+//! bar is off during the trials: libtest's own lines are the progress there.
 
-use std::future::Future;
 use std::io::IsTerminal;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use crate::runner::observe::{Observer, Tick};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::Value;
-
-use crate::consistency::Sender;
-use crate::exchange::Exchange;
 
 /// The bar drawn now, if any: what [`above_bar`] suspends.
 static VISIBLE: Mutex<Option<ProgressBar>> = Mutex::new(None);
@@ -163,7 +159,7 @@ pub fn above_bar<R>(print: impl FnOnce() -> R) -> R {
     }
 }
 
-/// Standard error for the log: each write goes above the bar (see [`crate::commands::logging`]).
+/// Standard error for the log: each write goes above the bar (see [`super::logging`]).
 pub struct StderrAboveBar;
 
 impl std::io::Write for StderrAboveBar {
@@ -176,28 +172,48 @@ impl std::io::Write for StderrAboveBar {
     }
 }
 
-/// A [`Sender`] that advances a phase once per answered request: the relations and the limit
-/// discovery are counted from the runner's side, the consistency module knows nothing of bars.
-pub struct Counted<'a, S> {
-    inner: &'a S,
-    phase: &'a Phase,
+/// The run's [`Observer`] on a terminal: lines on stdout (stderr when libtest writes JSON lines,
+/// so stdout stays parseable), warnings on stderr, both above the bar; phases drawn as
+/// [`Progress`] allows.
+pub struct Console {
+    pub progress: Progress,
+    /// The run's own lines go to stderr.
+    pub lines_to_stderr: bool,
 }
 
-impl<'a, S: Sender> Counted<'a, S> {
-    pub fn new(inner: &'a S, phase: &'a Phase) -> Self {
-        Counted { inner, phase }
+impl Console {
+    /// A line of the run's own, above the bar.
+    pub fn say(&self, text: &str) {
+        above_bar(|| {
+            if self.lines_to_stderr {
+                eprintln!("{text}");
+            } else {
+                println!("{text}");
+            }
+        });
     }
 }
 
-impl<S: Sender> Sender for Counted<'_, S> {
-    fn send(&self, body: Value) -> impl Future<Output = Exchange> + Send {
-        let sent = self.inner.send(body);
-        let phase = self.phase;
-        async move {
-            let exchange = sent.await;
-            phase.advance();
-            exchange
-        }
+impl Observer for Console {
+    fn line(&self, line: &str) {
+        self.say(line);
+    }
+
+    fn warning(&self, line: &str) {
+        above_bar(|| eprintln!("{line}"));
+    }
+
+    fn phase(&self, label: &str, total: Option<usize>) -> Box<dyn Tick> {
+        Box::new(match total {
+            Some(total) => self.progress.bar(label, total),
+            None => self.progress.phase(label),
+        })
+    }
+}
+
+impl Tick for Phase {
+    fn advance(&self) {
+        Phase::advance(self);
     }
 }
 
@@ -229,35 +245,5 @@ mod tests {
         phase.advance();
         assert_eq!(phase.position(), 2);
         assert_eq!(above_bar(|| 7), 7);
-    }
-
-    struct Echo;
-
-    impl Sender for Echo {
-        fn send(&self, body: Value) -> impl Future<Output = Exchange> + Send {
-            let request = crate::exchange::SentRequest {
-                body: body.to_string().into_bytes(),
-                ..crate::exchange::SentRequest::default()
-            };
-            std::future::ready(Exchange::new(
-                request,
-                Ok(crate::exchange::Received::default()),
-                0,
-                0,
-            ))
-        }
-    }
-
-    #[test]
-    fn the_counted_sender_advances_once_per_request_and_passes_the_exchange_on() {
-        let phase = Phase::hidden();
-        let counted = Counted::new(&Echo, &phase);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let first = runtime.block_on(counted.send(serde_json::json!(1)));
-        let _second = runtime.block_on(counted.send(serde_json::json!(2)));
-        assert_eq!(first.request.body, b"1");
-        assert_eq!(phase.position(), 2);
     }
 }

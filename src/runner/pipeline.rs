@@ -1,0 +1,180 @@
+//! The one way a run goes: session → preflight → fleet scan → the suite aimed at the fleet →
+//! boundary faults → shrinking → relations → the [`RunRecord`]. `cmsconform run`, `selftest`
+//! and the tests all go through [`run`]; what differs between them is in [`RunOptions`]: how the
+//! cases are driven (libtest trials in the commands layer, [`InProcess`] here), whether a failed
+//! preflight stops the run, whether failures are shrunk, and who watches ([`Observer`]).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use tokio::runtime::Runtime;
+
+use super::observe::Observer;
+use super::{
+    RunConfig, Session, fleet, hosted, multi_exchange, order_like, preflight, regress, run_record,
+    suite, unusable_reason,
+};
+use crate::cases::Case;
+use crate::error::{Error, Result};
+use crate::report::{CaseRecord, RunRecord};
+
+pub use super::in_process::InProcess;
+
+/// Sends a run's cases and returns their records, in any order. The commands layer drives them
+/// as libtest trials; [`InProcess`] sends them without output.
+pub trait CaseDriver {
+    /// Sends `cases` through `sending`; `sent_before` (the fleet scan's records) are the run's
+    /// already, for a driver that shows them. Returns every record it kept, those included.
+    fn drive(
+        &self,
+        sending: &Sending,
+        cases: Vec<Case>,
+        sent_before: Vec<CaseRecord>,
+    ) -> Vec<CaseRecord>;
+}
+
+/// What a [`CaseDriver`] sends with: the session, its runtime and the bad-auth budget.
+pub struct Sending {
+    pub session: Arc<Session>,
+    pub runtime: Arc<Runtime>,
+    /// `--auth-probes`: requests without the harness's own valid signature the run may send.
+    pub auth_probes: u32,
+}
+
+impl Sending {
+    /// The probes among `will_run` that fit the budget, in suite order.
+    pub fn allowed_probes<'a>(&self, will_run: impl Iterator<Item = &'a Case>) -> HashSet<String> {
+        suite::allowed_probes(will_run, self.auth_probes)
+    }
+
+    /// Sends `case`, or records it skipped when it is a probe beyond the budget.
+    pub async fn send(&self, case: &Case, probes_allowed: &HashSet<String>) -> CaseRecord {
+        if suite::probe_refused(case, probes_allowed) {
+            return self
+                .session
+                .skipped(case, &probe_skip_reason(self.auth_probes));
+        }
+        self.session.execute(case).await
+    }
+}
+
+/// Why a probe beyond the budget is not sent.
+pub fn probe_skip_reason(budget: u32) -> String {
+    format!(
+        "not sent: --auth-probes {budget} spent (the request does not carry the harness's own \
+         valid signature, and real servers lock a client IP out after repeated authentication \
+         failures)"
+    )
+}
+
+/// How a run goes, beyond its [`RunConfig`].
+pub struct RunOptions<'a> {
+    pub driver: &'a dyn CaseDriver,
+    pub observer: &'a dyn Observer,
+    /// Send the cases (selftest turns them off to ask for the relations alone).
+    pub cases: bool,
+    /// Go on when the preflight fails (selftest: a mutated mock that spoils the seed example's
+    /// answer must be caught by the cases' checks, not stop the run).
+    pub despite_failed_preflight: bool,
+    /// Shrink failing property cases into the config's `regressions_dir`.
+    pub shrink: bool,
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct Ran {
+    /// Cases (the fleet scan's first) in suite order, relations, agents judged, rate limits.
+    /// Not yet [`crate::report::complete`]d: a caller that writes no report skips that work.
+    pub record: RunRecord,
+    /// Why the target could not be judged, if so (see [`unusable_reason`]); the relations are
+    /// not sent then.
+    pub unusable: Option<String>,
+}
+
+/// Runs `config` as `options` says. An error is a run that could not start or whose preflight
+/// failed: nothing but the preflight was sent then.
+pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> Result<Ran> {
+    let observer = options.observer;
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let session = Arc::new(Session::start(config, runtime)?);
+    observer.line(&format!(
+        "profile: {}, target: {}",
+        config.profile_name(),
+        session.target_label
+    ));
+    match runtime.block_on(preflight::run(&session, config)) {
+        // Nothing else was sent: no case records, no report, no regressions.
+        preflight::Finding::Fatal(message) if !options.despite_failed_preflight => {
+            return Err(Error::Runtime(message));
+        }
+        preflight::Finding::Fatal(_) => {}
+        preflight::Finding::HomeRefused(warning) => observer.warning(&warning),
+        preflight::Finding::Accepted => {
+            observer.line("preflight: the run's signature was accepted");
+        }
+    }
+    let mut scan = runtime.block_on(fleet::scan(&session, config, observer));
+    observer.line(&scan.summary(config));
+    let mut aimed = config.clone();
+    fleet::aim(&mut aimed, &scan);
+    let cases = if options.cases {
+        suite::assemble(&aimed)?
+    } else {
+        Vec::new()
+    };
+    // Generating the property cases churns through far more memory than the cases keep.
+    crate::memory::release_free();
+    let case_set_hash = suite::case_set_hash(&cases);
+    let suite_order: Vec<String> = (scan.records.iter().map(|r| r.id.clone()))
+        .chain(cases.iter().map(|c| c.id.clone()))
+        .collect();
+    let hosting = hosted::probes_of(&config.contract, config.home, &cases);
+    let sending = Sending {
+        session: Arc::clone(&session),
+        runtime: Arc::clone(runtime),
+        auth_probes: config.auth_probes,
+    };
+    let mut records = options
+        .driver
+        .drive(&sending, cases, std::mem::take(&mut scan.records));
+    drop(sending);
+    order_like(&mut records, &suite_order);
+    // The cases' large answers are freed by now: hand their pages back before the relations.
+    crate::memory::release_free();
+    let unusable = unusable_reason(&session, &records);
+    if options.shrink && unusable.is_none() {
+        regress::shrink_failures(&aimed, &session, runtime, &records, observer);
+    }
+    // After the shrinking: a boundary fault needs its neighbour's case, which a shrink replays
+    // without.
+    for (id, finding) in hosted::apply_boundary_faults(&mut records, &hosting) {
+        observer.line(&format!("boundary fault: {id}\n    {finding}"));
+    }
+    let relations = if config.relations && unusable.is_none() {
+        let found = multi_exchange::run(&aimed, &session, runtime, observer);
+        for line in multi_exchange::lines(&found) {
+            observer.line(&line);
+        }
+        found
+    } else {
+        Vec::new()
+    };
+    let mut record = run_record::build(
+        &aimed,
+        &session.target_label,
+        case_set_hash,
+        records,
+        started,
+        clock.elapsed(),
+    );
+    run_record::add_relations(&mut record, relations);
+    record.meta.agents = scan.coverage(session.judged_agents(), config.min_agents);
+    observer.line(&record.meta.agents.summary());
+    record.meta.rate_limits = session.rate_limits();
+    if let Some(line) = record.meta.rate_limits.summary() {
+        observer.line(&line);
+    }
+    Ok(Ran { record, unusable })
+}
