@@ -1,5 +1,5 @@
 //! The notes:6.12 checks on a response body (`CMS-JSON-*`): what the strict reader
-//! ([`crate::json`], shared with the mock) found, as violations. The reader's items are
+//! (`crate::json`, shared with the mock) found, as violations. The reader's items are
 //! re-exported here, so a rule reads `json::parse_strict` whichever side it is on.
 
 use super::model::{CheckDef, Severity, Violation};

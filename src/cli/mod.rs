@@ -1,5 +1,6 @@
-//! The command line: clap definitions only (every flag with its environment variable); the
-//! dispatch is [`crate::commands`]. The values' parsers (durations, sizes, rates) are in [`crate::units`].
+//! The command line: clap definitions only (every flag with its environment variable). The
+//! commands layer reads them and dispatches; the values' parsers (durations, sizes, rates) are
+//! in `crate::units`.
 
 use std::path::PathBuf;
 

@@ -203,7 +203,7 @@ pub struct RunArgs {
         alias = "relations-cc-id",
         env = "CMSCONFORM_CC_ID",
         value_name = "CCID",
-        default_value_t = crate::runner::config::HomePair::SEED.cc_id,
+        default_value_t = crate::cases::HomePair::SEED.cc_id,
         help_heading = heading::TARGET
     )]
     pub cc_id: i64,
@@ -214,7 +214,7 @@ pub struct RunArgs {
         alias = "relations-vdn",
         env = "CMSCONFORM_VDN",
         value_name = "VDN",
-        default_value_t = crate::runner::config::HomePair::SEED.vdn,
+        default_value_t = crate::cases::HomePair::SEED.vdn,
         help_heading = heading::TARGET
     )]
     pub vdn: i64,

@@ -1,6 +1,6 @@
 //! A run: cases → exchanges → verdicts → a [`crate::report::RunRecord`], regressions and the
 //! relations. [`pipeline::run`] is the one entry point; the commands `run` and `selftest`
-//! (flags, libtest, printing, runtimes, exit codes) drive it from [`crate::commands`].
+//! (flags, libtest, printing, runtimes, exit codes) drive it from the commands layer.
 //!
 //! - [`pipeline`]: the run, phase by phase, and its options: who drives the cases, who watches.
 //! - [`config`]: the run's plain configuration, [`RunConfig`] (target, credentials, seed, ...).

@@ -65,7 +65,7 @@ struct AcceptedSignature {
 }
 
 /// The embedded mock and the runtime it serves on. The harness's own runtime has one thread
-/// (see `crate::commands`' runtime); the mock gets a thread of its own so it answers
+/// (built by the commands layer); the mock gets a thread of its own so it answers
 /// while that thread judges, as a separate server would.
 struct EmbeddedMock {
     running: Option<RunningMock>,
