@@ -9,12 +9,15 @@
 //! - [`captured`]: one exchange captured elsewhere, rebuilt to be judged (`cmsconform check`).
 //! - [`attribute_agents`]: which agent a finding's pointer lands in.
 //!
+//! The catalogue of every check and the classifier of answers are `catalogue` and `classify`.
 //! [`classify`] and [`judge`] tie one exchange to these rules. A multi-exchange check (notes:6.14)
 //! lives in its own submodule and speaks the same [`Violation`], prefixing pointers with `#n`.
 
 pub mod agents;
 mod attribute;
 pub mod captured;
+mod catalogue;
+mod classify;
 pub mod hosted;
 pub mod json;
 pub mod model;
@@ -23,13 +26,16 @@ pub mod sample;
 pub mod status;
 
 pub use attribute::{attribute_agents, wants_agents};
+pub use catalogue::{CATALOGUE, check_def, clauses_exercised};
+pub use classify::classify;
+use classify::{classify_parsed, unrecognised_reason};
 pub use model::{CheckDef, Severity, Violation};
 
 use serde_json::Value;
 
 use crate::cases::{Expectation, HomePair, Outcome};
-use crate::contract::{Contract, Profile, SchemaKind};
-use crate::exchange::{Exchange, Received};
+use crate::contract::{Contract, SchemaKind};
+use crate::exchange::Exchange;
 use agents::AgentContext;
 
 /// Knobs of the single-exchange checks.
@@ -43,165 +49,6 @@ pub struct CheckOptions {
     /// to succeed at another in-range ccId or vdn may then be refused as unknown (information,
     /// [`hosted::UNHOSTED`]). `None`: every valid request must succeed.
     pub home: Option<HomePair>,
-}
-
-/// Every check the harness makes, with its stable id and clause.
-pub static CATALOGUE: &[&CheckDef] = &[
-    &json::NOT_UTF8,
-    &json::BOM,
-    &json::SYNTAX,
-    &json::TRAILING,
-    &json::NUL,
-    &json::TOO_DEEP,
-    &json::DUPLICATE,
-    &json::NOT_INTEGER_FORM,
-    &status::NO_ANSWER,
-    &status::TIMEOUT,
-    &status::TRUNCATED,
-    &status::SERVER_ERROR,
-    &status::SUCCESS_NOT_200,
-    &status::CONTENT_TYPE,
-    &status::UNRECOGNISED,
-    &status::NOT_SENT,
-    &status::EXPECTED_SUCCESS,
-    &status::EXPECTED_REJECTION,
-    &status::EXPECTED_401,
-    &status::LOCKOUT,
-    &status::METHOD_SUCCESS,
-    &status::METHOD_OTHER_REFUSAL,
-    &status::ALLOW_MISSING,
-    &status::ALLOW_WRONG,
-    &status::EMPTY_EITHER,
-    &status::REJECTION_OTHER_4XX,
-    &status::COMPRESSED,
-    &hosted::UNHOSTED,
-    &hosted::BOUNDARY_FAULT,
-    &status::REPLAY_ACCEPTED,
-    &response::SCHEMA,
-    &response::RESULT_CODE,
-    &response::DATAS_DESC,
-    &response::EXTRA_MEMBER,
-    &response::REJ_AGENT_DATA,
-    &response::REJ_SUCCESS_CODE,
-    &response::REJ_OTHER_CODE,
-    &response::REJ_4XX,
-    &response::REJ_SCHEMA,
-    &agents::SCHEMA,
-    &agents::MISSING,
-    &agents::NOT_INTEGER,
-    &agents::NOT_ASKED,
-    &agents::TWICE,
-    &agents::ID_RANGE,
-    &agents::STATE,
-    &agents::DURATION,
-    &agents::LOGON_SIGNED_OUT,
-    &agents::LOGON_SIGNED_IN_FUTURE_SENTINEL,
-    &agents::LOGON_TOO_OLD,
-    &agents::LOGON_FUTURE,
-    &agents::LOCATION,
-    &agents::REASON,
-    &agents::RELEASE,
-    &agents::PRIVATE_CALLS,
-    &agents::LEFT_OUT,
-    &agents::ORDER,
-    &agents::EXTRA_MEMBER,
-];
-
-/// The check with this id, if any.
-pub fn check_def(id: &str) -> Option<&'static CheckDef> {
-    CATALOGUE.iter().copied().find(|d| d.id == id)
-}
-
-/// What an answer looks like, independent of what was expected: a success, a rejection, a 401,
-/// a method refusal. `None` when it is none of these (a 5xx, garbage, no answer).
-pub fn classify(contract: &Contract, exchange: &Exchange) -> Option<Outcome> {
-    let received = exchange.response.as_ref().ok()?;
-    let body = if (200..300).contains(&received.status) {
-        json::parse_strict(&received.body).value.ok()
-    } else {
-        None
-    };
-    classify_parsed(contract.profile(), received, body.as_ref())
-}
-
-fn classify_parsed(
-    profile: &Profile,
-    received: &Received,
-    body: Option<&Value>,
-) -> Option<Outcome> {
-    match received.status {
-        401 => Some(Outcome::Unauthenticated),
-        404 | 405 | 501 => Some(Outcome::NotAllowedMethod),
-        400..=499 => Some(Outcome::Rejected),
-        200..=299 => {
-            let codes = &profile.result_codes;
-            let body = body?.as_object()?;
-            match body.get("resultCode").and_then(Value::as_str) {
-                Some(code) if code == codes.success => Some(Outcome::Accepted),
-                Some(_) if received.status == 200 => Some(Outcome::Rejected),
-                Some(_) => None,
-                None if body.get("result").and_then(Value::as_str)
-                    == Some(&codes.result_success) =>
-                {
-                    Some(Outcome::Accepted)
-                }
-                // The Spring framework shape of notes:4, answered 200: a rejection.
-                None if body.contains_key("error") && !body.contains_key("resultDesc") => {
-                    Some(Outcome::Rejected)
-                }
-                None => None,
-            }
-        }
-        _ => None,
-    }
-}
-
-/// Why `classify` recognised nothing, for the message of [`status::UNRECOGNISED`].
-fn unrecognised_reason(received: &Received, body: Option<&Value>) -> String {
-    if (300..400).contains(&received.status) {
-        // The client never follows a redirect (the signature must not travel to another host).
-        let to: String = received
-            .header("location")
-            .unwrap_or("no Location")
-            .chars()
-            .take(200)
-            .collect();
-        return format!(
-            ": HTTP {} is a redirect (to {to}), not followed: this interface answers in place",
-            received.status
-        );
-    }
-    if !(200..300).contains(&received.status) {
-        return format!(
-            ": HTTP {} is no answer this interface gives",
-            received.status
-        );
-    }
-    let Some(body) = body else {
-        return if received.body.trim_ascii().is_empty() {
-            ": the body is empty".into()
-        } else {
-            ": the body is not JSON".into()
-        };
-    };
-    let Some(map) = body.as_object() else {
-        let kind = match body {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Array(_) => "an array",
-            Value::Object(_) => "an object",
-        };
-        return format!(": the body is {kind}, not an object");
-    };
-    match map.get("resultCode") {
-        Some(code) => format!(
-            ": /resultCode is {}, not a string",
-            model::truncate(&code.to_string(), 40)
-        ),
-        None => ": the body has no resultCode".into(),
-    }
 }
 
 /// The request as the rules need it: its agent IDs, and a short description on demand.
@@ -251,41 +98,6 @@ impl RequestView {
             }
             None => String::new(),
         }
-    }
-}
-
-/// The clauses whose rules `judge` evaluates on an answer classified as `observed`, whether
-/// or not they found anything: what a case exercised, for the report's clause coverage.
-pub fn clauses_exercised(observed: Option<Outcome>) -> &'static [&'static str] {
-    match observed {
-        Some(Outcome::Accepted) => &[
-            "seed:url",
-            "seed:table1:authorization",
-            "seed:table3",
-            "seed:table4",
-            "notes:3",
-            "notes:5",
-            "notes:6.3",
-            "notes:6.4",
-            "notes:6.5",
-            "notes:6.6",
-            "notes:6.7",
-            "notes:6.8",
-            "notes:6.9",
-            "notes:6.10",
-            "notes:6.11",
-            "notes:6.12",
-        ],
-        Some(Outcome::Rejected) => &[
-            "seed:url",
-            "notes:4",
-            "notes:6.1",
-            "notes:6.11",
-            "notes:6.12",
-        ],
-        Some(Outcome::Unauthenticated) => &["seed:url", "seed:table1:authorization", "notes:3"],
-        Some(Outcome::NotAllowedMethod) => &["seed:method", "notes:6.13"],
-        None => &[],
     }
 }
 

@@ -196,28 +196,17 @@ pub fn coverage(clauses: &crate::contract::Clauses, cases: &[CaseRecord]) -> Vec
     rows
 }
 
-/// The clauses a relation exercises whether it passes or fails, by the start of its name
-/// (`sub-batch::head`, `discovery::ccId`): the clauses of the checks it runs.
-const RELATION_CLAUSES: &[(&str, &[&str])] = &[
-    ("sub-batch", &["notes:6.14"]),
-    ("permutation", &["notes:6.14"]),
-    ("duplication", &["notes:6.14", "notes:6.3"]),
-    ("repetition", &["notes:6.14", "notes:6.16"]),
-    ("discovery", &["notes:6.1"]),
-];
-
 /// Adds what the relations reached to a coverage table (from [`coverage`]): a relation that ran
-/// reaches the clauses it exercises (`RELATION_CLAUSES`) and those its findings cite, and is
+/// reaches the clauses of the checks it applies ([`crate::consistency::checks_of`]) and those its findings cite, and is
 /// listed there as `relation:NAME`. It counts as failed only under the clauses its failures
 /// cite. A skipped relation reaches nothing.
 pub fn add_relation_coverage(coverage: &mut Vec<ClauseCoverage>, relations: &[RelationRecord]) {
     for relation in relations {
         let name = format!("relation:{}", relation.relation);
         let family = relation.relation.split("::").next().unwrap_or_default();
-        let exercised = RELATION_CLAUSES
+        let exercised = crate::consistency::checks_of(family)
             .iter()
-            .filter(|(prefix, _)| *prefix == family)
-            .flat_map(|(_, clauses)| clauses.iter().copied())
+            .map(|check| check.clause)
             .filter(|_| relation.verdict != Verdict::Skipped);
         let cited = relation.violations.iter().map(|v| v.clause.as_str());
         let mut reached: Vec<&str> = Vec::new();
