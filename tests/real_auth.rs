@@ -4,7 +4,7 @@
 //! over another body, start refusing the run's credentials). Each test drives the binary.
 
 mod common;
-use common::binary::{Ran, files_below, signed_with, trial_line};
+use common::binary::{Ran, files_below, signed_with, trial_counts, trial_line};
 use common::{runtime, tempdir};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -420,6 +420,14 @@ fn a_401_to_the_runs_own_signature_mid_run_stops_the_run() {
     assert!(
         stopped >= 40,
         "{stopped} cases skipped with the reason\n{ran}"
+    );
+    // The cases answered 401 are not judged: the answer says the run must stop, not that the
+    // server breaks the contract.
+    let (_, failed, _) = trial_counts(&ran.stdout);
+    assert_eq!(failed, 0, "{ran}");
+    assert!(
+        ran.stdout.contains("ignored (not judged: HTTP 401 to "),
+        "{ran}"
     );
     assert!(
         !ran.stdout.contains("relation "),

@@ -213,9 +213,12 @@ impl Session {
         self.halt.lock().ok().and_then(|halt| halt.clone())
     }
 
-    fn watch_for_refusal(&self, case: &Case, exchange: &Exchange) {
+    /// Stops the run when `exchange` shows the server refusing the run's credentials or this
+    /// client, and returns why: the case itself is then not judged (its answer says nothing of
+    /// the contract, only that the run must stop).
+    fn watch_for_refusal(&self, case: &Case, exchange: &Exchange) -> Option<String> {
         let Ok(received) = &exchange.response else {
-            return;
+            return None;
         };
         let reason = match received.status {
             403 => format!(
@@ -230,11 +233,12 @@ impl Session {
                  rewriting Host); no further requests were sent",
                 case.id
             ),
-            _ => return,
+            _ => return None,
         };
         if let Ok(mut halt) = self.halt.lock() {
-            halt.get_or_insert(reason);
+            halt.get_or_insert(reason.clone());
         }
+        Some(reason)
     }
 
     /// Sends `case` (the client sends it again only after a 429, or a 503 with Retry-After)
@@ -284,8 +288,16 @@ impl Session {
         let started = Instant::now();
         let exchange = self.client.send(&outgoing).await;
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        self.watch_for_refusal(case, &exchange);
+        let refused = self.watch_for_refusal(case, &exchange);
         let mut record = self.record(case, &exchange, duration_ms);
+        if let Some(reason) = refused {
+            // The exchange stays in the record, as evidence of why the run stopped.
+            record.verdict = Verdict::Skipped;
+            record.violations.clear();
+            record.reproduce = None;
+            record.error = Some(format!("not judged: {reason}"));
+            return (record, Vec::new());
+        }
         let answered = self
             .judged
             .observe(&self.contract, &exchange, record.verdict);
