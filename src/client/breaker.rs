@@ -1,11 +1,13 @@
-//! The circuit breaker: after K consecutive transport failures the target is unusable, and
-//! every further send is refused at once instead of waiting out its deadline. A real answer
-//! (any status) before that resets the count; once open, it stays open for the client's life.
+//! The circuit breaker: after K consecutive answers that could not be judged the target is
+//! unusable, and every further send is refused at once instead of waiting out its deadline.
+//! What cannot be judged is a transport failure (connect, timeout, framing), a body cut at the
+//! size cap, or what the caller's judge says cannot be judged (a body that is not JSON at all);
+//! the client tells the breaker which (see `Client::send_judged`). A judgeable answer (any
+//! status) before that resets the count; a request not sent, or refused for rate, neither counts
+//! nor resets. Once open, it stays open for the client's life.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-
-use crate::exchange::{Received, TransportFailure};
 
 pub(super) struct Breaker {
     threshold: u32,
@@ -41,19 +43,13 @@ impl Breaker {
             .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
-    pub(super) fn record(&self, outcome: &Result<Received, TransportFailure>) {
-        let last = match outcome {
-            Ok(_) => {
-                self.consecutive.store(0, Ordering::Release);
-                return;
-            }
-            Err(TransportFailure::NotSent(_)) => return,
-            Err(
-                TransportFailure::Connect(m)
-                | TransportFailure::Timeout(m)
-                | TransportFailure::Protocol(m),
-            ) => m,
-        };
+    /// An answer was judged: the run of unjudgeable ones is broken.
+    pub(super) fn judged(&self) {
+        self.consecutive.store(0, Ordering::Release);
+    }
+
+    /// An answer could not be judged, for `why` (a message naming the target, no secret).
+    pub(super) fn unjudgeable(&self, why: &str) {
         let count = self
             .consecutive
             .fetch_add(1, Ordering::AcqRel)
@@ -62,7 +58,7 @@ impl Breaker {
             return;
         }
         let message = format!(
-            "circuit breaker open after {} consecutive transport failures: target unusable (last: {last})",
+            "circuit breaker opened after {} consecutive answers that could not be judged (last: {why})",
             self.threshold
         );
         let mut reason = self
@@ -80,38 +76,42 @@ impl Breaker {
 mod tests {
     use super::*;
 
-    fn refused() -> Result<Received, TransportFailure> {
-        Err(TransportFailure::Connect("connection refused".into()))
-    }
-
     #[test]
-    fn opens_after_k_consecutive_failures_and_an_answer_resets() {
+    fn opens_after_k_in_a_row_and_a_judged_answer_resets() {
         let breaker = Breaker::new(3);
-        breaker.record(&refused());
-        breaker.record(&refused());
-        breaker.record(&Ok(Received::default()));
-        breaker.record(&refused());
-        breaker.record(&refused());
+        breaker.unjudgeable("connection refused");
+        breaker.unjudgeable("connection refused");
+        breaker.judged();
+        breaker.unjudgeable("body cut");
+        breaker.unjudgeable("not JSON");
         assert!(!breaker.is_open());
-        breaker.record(&Err(TransportFailure::NotSent("budget".into())));
-        assert!(!breaker.is_open());
-        breaker.record(&refused());
+        breaker.unjudgeable("connection refused");
         assert!(breaker.is_open());
         assert_eq!(
             breaker.refusal().as_deref(),
             Some(
-                "circuit breaker open after 3 consecutive transport failures: target unusable (last: connection refused)"
+                "circuit breaker opened after 3 consecutive answers that could not be judged (last: connection refused)"
             )
         );
-        breaker.record(&Ok(Received::default()));
+        breaker.judged();
         assert!(breaker.is_open(), "stays open");
+    }
+
+    #[test]
+    fn alternating_never_opens() {
+        let breaker = Breaker::new(2);
+        for _ in 0..100 {
+            breaker.unjudgeable("not JSON");
+            breaker.judged();
+        }
+        assert!(!breaker.is_open());
     }
 
     #[test]
     fn zero_disables() {
         let breaker = Breaker::new(0);
         for _ in 0..10 {
-            breaker.record(&refused());
+            breaker.unjudgeable("refused");
         }
         assert!(!breaker.is_open() && breaker.refusal().is_none());
     }

@@ -108,7 +108,9 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     for (id, finding) in hosted::apply_boundary_faults(&mut records, &hosting) {
         say.line(&format!("boundary fault: {id}\n    {finding}"));
     }
-    let relation_records = if config.relations && unusable.is_none() {
+    // A breaker open after a judged failure: the verdict stands, but nothing more is sent.
+    let stopped = crate::runner::breaker_note(&session);
+    let relation_records = if config.relations && unusable.is_none() && stopped.is_none() {
         let found = multi_exchange::run(&config, &session, &runtime, &progress);
         multi_exchange::print(&found, say);
         found
@@ -138,6 +140,9 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         report::complete(&mut record);
         report::write_all_with(&record, &args.report_dir, args.junit_output)?;
         say.line(&format!("reports: {}", args.report_dir.display()));
+    }
+    if let Some(note) = stopped.filter(|_| unusable.is_none()) {
+        say.line(&note);
     }
     finish(&record, unusable, say)
 }
