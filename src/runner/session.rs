@@ -287,8 +287,9 @@ impl Session {
         }
         let started = Instant::now();
         // The circuit breaker counts the answer by what the checks could make of it.
-        let (exchange, (mut record, unjudgeable)) =
-            self.client.send_judged(&outgoing, |exchange| {
+        let (exchange, (mut record, unjudgeable)) = self
+            .client
+            .send_judged(&outgoing, |exchange| {
                 let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
                 let (record, unjudgeable) = self.judged_record(case, exchange, duration_ms);
                 ((record, unjudgeable.is_some()), unjudgeable)
