@@ -9,6 +9,8 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
+use crate::exchange::{Received, TransportFailure};
+
 pub(super) struct Breaker {
     threshold: u32,
     consecutive: AtomicU32,
@@ -43,13 +45,41 @@ impl Breaker {
             .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
+    /// Counts one send's final outcome: a transport failure or a body cut at `max_body` cannot
+    /// be judged, nor can a whole answer the caller's judge calls `unjudgeable`; a request not
+    /// sent, or refused for rate, neither counts nor resets; any other answer resets.
+    pub(super) fn settle(
+        &self,
+        response: &Result<Received, TransportFailure>,
+        unjudgeable: Option<&str>,
+        authority: &str,
+        max_body: usize,
+    ) {
+        match response {
+            Err(TransportFailure::NotSent(_)) => {}
+            Err(TransportFailure::Connect(m)) => self.unjudgeable(&format!("connect failed: {m}")),
+            Err(TransportFailure::Timeout(m)) => self.unjudgeable(&format!("timed out: {m}")),
+            Err(TransportFailure::Protocol(m)) => {
+                self.unjudgeable(&format!("protocol error: {m}"));
+            }
+            Ok(received) if super::retry::is_rate_refusal(received) => {}
+            Ok(received) if received.truncated => self.unjudgeable(&format!(
+                "{authority}: the body was cut at --max-body ({max_body} bytes)"
+            )),
+            Ok(_) => match unjudgeable {
+                Some(why) => self.unjudgeable(why),
+                None => self.judged(),
+            },
+        }
+    }
+
     /// An answer was judged: the run of unjudgeable ones is broken.
-    pub(super) fn judged(&self) {
+    fn judged(&self) {
         self.consecutive.store(0, Ordering::Release);
     }
 
     /// An answer could not be judged, for `why` (a message naming the target, no secret).
-    pub(super) fn unjudgeable(&self, why: &str) {
+    fn unjudgeable(&self, why: &str) {
         let count = self
             .consecutive
             .fetch_add(1, Ordering::AcqRel)

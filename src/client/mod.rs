@@ -13,6 +13,7 @@
 
 mod body;
 mod breaker;
+mod connections;
 mod decode;
 mod failure;
 mod prepare;
@@ -22,7 +23,6 @@ mod signing;
 mod tls;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::auth::Credentials;
@@ -30,6 +30,7 @@ use crate::cases::{AuthMode, HeaderEdits};
 use crate::exchange::{Exchange, Received, SentRequest, TransportFailure};
 
 use breaker::Breaker;
+use connections::Connections;
 use failure::Progress;
 use prepare::Target;
 use rate::RateGate;
@@ -118,13 +119,8 @@ pub enum ClientError {
 /// rate limit, rate-limit counts and circuit breaker).
 pub struct Client {
     config: ClientConfig,
-    /// Keeps connections alive between requests: the rate when nothing is wrong.
-    http: reqwest::Client,
-    /// Keeps no idle connection: a fresh one per request, once a request timed out.
-    fresh: reqwest::Client,
-    /// Set by the first timeout: a server that left a kept-alive connection silent would make
-    /// every request reusing one wait out its whole deadline.
-    timed_out: AtomicBool,
+    /// Kept alive, until a request times out (see the `connections` module).
+    connections: Connections,
     target: Target,
     gate: RateGate,
     breaker: Breaker,
@@ -146,14 +142,11 @@ impl Client {
             return Err(ClientError::Build("--timeout must be more than 0".into()));
         }
         let gate = RateGate::new(config.rate_limit)?;
-        let http = tls::http_client(&config, tls::Pool::KeepAlive)?;
-        let fresh = tls::http_client(&config, tls::Pool::FreshEachRequest)?;
+        let connections = Connections::new(&config)?;
         Ok(Client {
             breaker: Breaker::new(config.breaker),
             config,
-            http,
-            fresh,
-            timed_out: AtomicBool::new(false),
+            connections,
             target,
             gate,
             rate_limits: retry::Counters::default(),
@@ -191,34 +184,13 @@ impl Client {
     ) -> (Exchange, T) {
         let exchange = self.send_retrying(request).await;
         let (judged, unjudgeable) = judge(&exchange);
-        self.settle(&exchange, unjudgeable.as_deref());
+        self.breaker.settle(
+            &exchange.response,
+            unjudgeable.as_deref(),
+            &self.target.authority,
+            self.config.max_body,
+        );
         (exchange, judged)
-    }
-
-    /// Counts `exchange` in the circuit breaker (see [`Client::send`]); `unjudgeable` is what
-    /// the caller found wrong with an answer that arrived whole.
-    fn settle(&self, exchange: &Exchange, unjudgeable: Option<&str>) {
-        match &exchange.response {
-            Err(TransportFailure::NotSent(_)) => {}
-            Err(TransportFailure::Connect(m)) => {
-                self.breaker.unjudgeable(&format!("connect failed: {m}"));
-            }
-            Err(TransportFailure::Timeout(m)) => {
-                self.breaker.unjudgeable(&format!("timed out: {m}"));
-            }
-            Err(TransportFailure::Protocol(m)) => {
-                self.breaker.unjudgeable(&format!("protocol error: {m}"));
-            }
-            Ok(received) if retry::is_rate_refusal(received) => {}
-            Ok(received) if received.truncated => self.breaker.unjudgeable(&format!(
-                "{}: the body was cut at --max-body ({} bytes)",
-                self.target.authority, self.config.max_body
-            )),
-            Ok(_) => match unjudgeable {
-                Some(why) => self.breaker.unjudgeable(why),
-                None => self.breaker.judged(),
-            },
-        }
     }
 
     /// The attempts of one send (see [`Client::send`]), the last one's exchange.
@@ -293,21 +265,16 @@ impl Client {
         .await
         {
             Ok(outcome) => outcome,
-            Err(_elapsed) => Err(failure::deadline_passed(
-                self.config.timeout,
-                &self.target.authority,
-                &progress,
-            )),
+            Err(_elapsed) => {
+                // The connection may be a kept-alive one the server left silent.
+                self.connections.timed_out();
+                Err(failure::deadline_passed(
+                    self.config.timeout,
+                    &self.target.authority,
+                    &progress,
+                ))
+            }
         };
-        if matches!(response, Err(TransportFailure::Timeout(_)))
-            && !self.timed_out.swap(true, Ordering::AcqRel)
-        {
-            tracing::info!(
-                "a request timed out: from now on every request opens a fresh connection \
-                 (a kept-alive connection the server left silent would stall each request \
-                 reusing it)"
-            );
-        }
         log_outcome(&prepared.sent, &response, started.elapsed());
         let exchange = Exchange::new(prepared.sent, response, sent_at_ms, crate::clock::now_ms());
         (exchange, attempt_started)
@@ -319,18 +286,18 @@ impl Client {
         request: reqwest::Request,
         progress: &mut Progress,
     ) -> Result<Received, TransportFailure> {
-        let http = if self.timed_out.load(Ordering::Acquire) {
-            &self.fresh
-        } else {
-            &self.http
-        };
-        let response = http.execute(request).await.map_err(|error| {
-            failure::request_failed(
-                &error,
-                &self.target,
-                self.config.effective_connect_timeout(),
-            )
-        })?;
+        let response = self
+            .connections
+            .http()
+            .execute(request)
+            .await
+            .map_err(|error| {
+                failure::request_failed(
+                    &error,
+                    &self.target,
+                    self.config.effective_connect_timeout(),
+                )
+            })?;
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()
@@ -402,9 +369,10 @@ impl Client {
         self.breaker.refusal()
     }
 
-    /// True once a request timed out: every request since opens a fresh connection.
+    /// True once a request ran out its whole-request deadline: every request since opens a
+    /// fresh connection.
     pub fn fresh_connections(&self) -> bool {
-        self.timed_out.load(Ordering::Acquire)
+        self.connections.fresh_only()
     }
 }
 
