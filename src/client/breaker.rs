@@ -137,6 +137,46 @@ mod tests {
         assert!(!breaker.is_open());
     }
 
+    fn answer(status: u16, truncated: bool) -> Result<Received, TransportFailure> {
+        Ok(Received {
+            status,
+            truncated,
+            ..Received::default()
+        })
+    }
+
+    #[test]
+    fn settling_counts_what_cannot_be_judged_only() {
+        let breaker = Breaker::new(2);
+        let settle = |response, unjudgeable| breaker.settle(&response, unjudgeable, "h:1", 64);
+        settle(answer(200, true), None);
+        // Neither a request not sent nor a refusal for rate breaks the run of two...
+        settle(Err(TransportFailure::NotSent("budget".into())), None);
+        settle(answer(429, false), None);
+        assert!(!breaker.is_open());
+        settle(Err(TransportFailure::Timeout("slow".into())), None);
+        assert_eq!(
+            breaker.refusal().as_deref(),
+            Some(
+                "circuit breaker opened after 2 consecutive answers that could not be judged (last: timed out: slow)"
+            )
+        );
+        // ...but any answer judged does, whatever its status.
+        let breaker = Breaker::new(2);
+        let settle = |response, unjudgeable| breaker.settle(&response, unjudgeable, "h:1", 64);
+        settle(answer(200, false), Some("not JSON"));
+        settle(answer(500, false), None);
+        settle(answer(200, true), None);
+        assert!(!breaker.is_open());
+        settle(answer(200, false), Some("not JSON"));
+        assert!(breaker.is_open());
+        let breaker = Breaker::new(1);
+        breaker.settle(&answer(200, true), None, "h:1", 64);
+        assert!(breaker.refusal().is_some_and(|r| {
+            r.ends_with("(last: h:1: the body was cut at --max-body (64 bytes))")
+        }));
+    }
+
     #[test]
     fn zero_disables() {
         let breaker = Breaker::new(0);
