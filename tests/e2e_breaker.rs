@@ -105,13 +105,13 @@ fn an_endless_body_on_every_answer_stops_the_run_at_the_breaker() {
     );
 }
 
-#[test]
-fn judged_failures_then_an_endless_body_exit_1_at_the_breaker() {
-    const JUDGED: usize = 3;
-    let rt = runtime();
-    let counts = Counts::default();
+/// The first [`JUDGED`] case requests get the seed's answer (judged, and most cases fail on
+/// it), every later one an endless body.
+const JUDGED: usize = 3;
+
+fn judged_then_endless(rt: &tokio::runtime::Runtime, counts: &Counts) -> std::net::SocketAddr {
     let served = counts.clone();
-    let addr = raw_server(&rt, move |mut stream| {
+    raw_server(rt, move |mut stream| {
         let counts = served.clone();
         async move {
             while counts.next_case(&mut stream).await {
@@ -125,13 +125,22 @@ fn judged_failures_then_an_endless_body_exit_1_at_the_breaker() {
                 }
             }
         }
-    });
+    })
+}
+
+/// One at a time, so the first cases in suite order are the ones answered.
+const IN_TURN: &[&str] = &["-j", "1", "--max-body", "256KiB", "hand::"];
+
+#[test]
+fn judged_failures_then_an_endless_body_exit_1_at_the_breaker() {
+    let rt = runtime();
+    let counts = Counts::default();
+    let addr = judged_then_endless(&rt, &counts);
     let dir = common::tempdir();
-    // One at a time, so the first three cases are the ones answered, all in suite order.
     let ran = run_against(
         dir.path(),
         &url(addr),
-        &["-j", "1", "--max-body", "256KiB", "--no-report", "hand::"],
+        &[IN_TURN, &["--no-report"]].concat(),
     );
     assert_eq!(ran.code, Some(1), "{ran}");
     assert!(
@@ -144,6 +153,33 @@ fn judged_failures_then_an_endless_body_exit_1_at_the_breaker() {
     let (_, failed, skipped) = trial_counts(&ran.stdout);
     assert!((K..=JUDGED + K).contains(&failed), "{ran}");
     assert!(skipped >= 1, "{ran}");
+}
+
+#[test]
+fn judged_failures_the_baseline_accepts_leave_the_breaker_s_run_unusable() {
+    let rt = runtime();
+    let dir = common::tempdir();
+    let first = Counts::default();
+    let addr = judged_then_endless(&rt, &first);
+    let ran = run_against(
+        dir.path(),
+        &url(addr),
+        &[IN_TURN, &["--report-dir", "first"]].concat(),
+    );
+    assert_eq!(ran.code, Some(1), "{ran}");
+    // The same target again, with every failure of the first run accepted.
+    let again = Counts::default();
+    let addr = judged_then_endless(&rt, &again);
+    let baseline = dir.path().join("first/report.json");
+    let baseline = baseline.to_string_lossy();
+    let ran = run_against(
+        dir.path(),
+        &url(addr),
+        &[IN_TURN, &["--no-report", "--baseline", &baseline]].concat(),
+    );
+    assert_eq!(ran.code, Some(3), "{ran}");
+    assert!(ran.stderr.contains("beyond the baseline"), "{ran}");
+    assert_eq!(again.cases(), JUDGED + K, "{ran}");
 }
 
 #[test]

@@ -141,6 +141,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         report::write_all_with(&record, &args.report_dir, args.junit_output)?;
         say.line(&format!("reports: {}", args.report_dir.display()));
     }
+    let unusable = unusable.or_else(|| crate::runner::stopped_without_verdict(&session, &record));
     if let Some(note) = stopped.filter(|_| unusable.is_none()) {
         say.line(&note);
     }

@@ -61,6 +61,22 @@ pub fn unusable_reason(session: &Session, records: &[CaseRecord]) -> Option<Stri
     no_answer(records).or_else(|| nothing_judged(records))
 }
 
+/// After the baseline: the circuit breaker opened and every case that failed on an answer the
+/// checks could judge is a failure the baseline accepts, so the run has no verdict of its own
+/// (exit 3, not 0 or 1). `None` when the breaker stayed closed or such a failure stands.
+pub fn stopped_without_verdict(
+    session: &Session,
+    record: &crate::report::RunRecord,
+) -> Option<String> {
+    let reason = session.client.breaker_reason()?;
+    let judged_failure = record.cases.iter().any(|case| {
+        case.verdict == Verdict::Failed && !case.baselined && session.failed_when_judged(&case.id)
+    });
+    (!judged_failure).then(|| {
+        format!("{reason}; no case failed on an answer that could be judged, beyond the baseline")
+    })
+}
+
 /// The line saying the run stopped sending at the circuit breaker, once it opened.
 pub fn breaker_note(session: &Session) -> Option<String> {
     let reason = session.client.breaker_reason()?;

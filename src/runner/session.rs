@@ -2,7 +2,6 @@
 //! HTTP client, and how one case becomes one [`CaseRecord`]: send, classify, judge, redact,
 //! time. Owns no output and no ordering: trials and selftest drive it.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// The failing values an excerpt is focused on; an excerpt holds a few before it is cut.
@@ -54,8 +53,9 @@ pub struct Session {
     accepted: std::sync::Mutex<Option<AcceptedSignature>>,
     /// The distinct agents the cases' answers held (see [`Session::judged_agents`]).
     judged: super::fleet::AgentTally,
-    /// See [`Session::judged_failures`].
-    judged_failures: AtomicUsize,
+    /// The cases that failed on an answer the checks could judge (see
+    /// [`Session::failed_when_judged`]).
+    judged_failures: std::sync::Mutex<std::collections::HashSet<String>>,
     /// Keeps the embedded mock serving until the session ends.
     _mock: Option<EmbeddedMock>,
 }
@@ -156,7 +156,7 @@ impl Session {
             halt: std::sync::Mutex::new(None),
             accepted: std::sync::Mutex::new(None),
             judged: super::fleet::AgentTally::default(),
-            judged_failures: AtomicUsize::new(0),
+            judged_failures: std::sync::Mutex::default(),
             _mock: mock,
         })
     }
@@ -297,7 +297,9 @@ impl Session {
             .await;
         self.watch_for_refusal(case, &exchange);
         if record.verdict == Verdict::Failed && !unjudgeable {
-            self.judged_failures.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut failed) = self.judged_failures.lock() {
+                failed.insert(case.id.clone());
+            }
         }
         let answered = self
             .judged
@@ -322,7 +324,14 @@ impl Session {
     /// Cases that failed on an answer the checks could judge (see
     /// [`checks::Assessment::unjudgeable`]): a failure of the contract, not of the wire.
     pub fn judged_failures(&self) -> usize {
-        self.judged_failures.load(Ordering::Relaxed)
+        self.judged_failures.lock().map(|f| f.len()).unwrap_or(0)
+    }
+
+    /// True when case `id` failed on an answer the checks could judge.
+    pub fn failed_when_judged(&self, id: &str) -> bool {
+        self.judged_failures
+            .lock()
+            .is_ok_and(|failed| failed.contains(id))
     }
 
     /// [`Session::record`], and why the answer could not be judged, if so.
