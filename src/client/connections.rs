@@ -5,16 +5,20 @@
 //! deadline, so each request opens its own instead. Owns the two reqwest clients and the switch,
 //! nothing of what is sent on them.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::tls::{self, Pool};
 use super::{ClientConfig, ClientError};
 
 pub(super) struct Connections {
+    /// What the second client is built from, when it is needed.
+    config: ClientConfig,
     /// Keeps idle connections for the next request.
     kept: reqwest::Client,
-    /// Keeps none: a fresh connection per request.
-    fresh: reqwest::Client,
+    /// Keeps none: a fresh connection per request. Built at the first timeout (a clean run
+    /// never pays for it); `None` if that build failed, when `kept` goes on serving.
+    fresh: OnceLock<Option<reqwest::Client>>,
     /// Set by the first timeout.
     timed_out: AtomicBool,
 }
@@ -22,19 +26,26 @@ pub(super) struct Connections {
 impl Connections {
     pub(super) fn new(config: &ClientConfig) -> Result<Connections, ClientError> {
         Ok(Connections {
+            config: config.clone(),
             kept: tls::http_client(config, Pool::KeepAlive)?,
-            fresh: tls::http_client(config, Pool::FreshEachRequest)?,
+            fresh: OnceLock::new(),
             timed_out: AtomicBool::new(false),
         })
     }
 
     /// The reqwest client the next request goes out on.
     pub(super) fn http(&self) -> &reqwest::Client {
-        if self.fresh_only() {
-            &self.fresh
-        } else {
-            &self.kept
+        if !self.fresh_only() {
+            return &self.kept;
         }
+        let fresh = self.fresh.get_or_init(|| {
+            tls::http_client(&self.config, Pool::FreshEachRequest)
+                .inspect_err(|error| {
+                    tracing::warn!(%error, "no client without kept-alive connections; reusing them")
+                })
+                .ok()
+        });
+        fresh.as_ref().unwrap_or(&self.kept)
     }
 
     /// A request timed out: from now on every request opens a fresh connection.
