@@ -24,19 +24,18 @@ const J: usize = 4;
 /// every request with the same two agents).
 const SEED_ANSWER: &[u8] = include_bytes!("../cases/fixtures/seed_example.response.json");
 
-/// A 200 whose chunked body never ends. True while the client keeps reading.
-async fn endless_body(stream: &mut TcpStream) -> bool {
+/// A 200 whose chunked body never ends, until the client hangs up.
+async fn endless_body(stream: &mut TcpStream) {
     let head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json;charset=UTF-8\r\n\
                  Transfer-Encoding: chunked\r\n\r\n";
     if stream.write_all(head).await.is_err() {
-        return false;
+        return;
     }
     let mut chunk = format!("{:x}\r\n", 64 << 10).into_bytes();
     chunk.extend(std::iter::repeat_n(b'[', 64 << 10));
     chunk.extend_from_slice(b"\r\n");
     // The client hangs up at its cap; the write error ends this connection.
     while stream.write_all(&chunk).await.is_ok() {}
-    false
 }
 
 /// Counts the case requests (every request after the preflight).
@@ -71,10 +70,8 @@ fn an_endless_body_on_every_answer_stops_the_run_at_the_breaker() {
     let addr = raw_server(&rt, move |mut stream| {
         let counts = served.clone();
         async move {
-            while counts.next_case(&mut stream).await {
-                if !endless_body(&mut stream).await {
-                    return;
-                }
+            if counts.next_case(&mut stream).await {
+                endless_body(&mut stream).await;
             }
         }
     });
@@ -115,12 +112,11 @@ fn judged_then_endless(rt: &tokio::runtime::Runtime, counts: &Counts) -> std::ne
         let counts = served.clone();
         async move {
             while counts.next_case(&mut stream).await {
-                let keep_going = if counts.cases() <= JUDGED {
-                    stream.write_all(&answer(SEED_ANSWER)).await.is_ok()
-                } else {
-                    endless_body(&mut stream).await
-                };
-                if !keep_going {
+                if counts.cases() > JUDGED {
+                    endless_body(&mut stream).await;
+                    return;
+                }
+                if stream.write_all(&answer(SEED_ANSWER)).await.is_err() {
                     return;
                 }
             }
