@@ -669,7 +669,7 @@ async fn the_breaker_opens_after_k_failures_and_refuses_the_rest_at_once() {
         assert!(matches!(failure(exchange), TransportFailure::Timeout(_)));
     }
     let expected_prefix = format!(
-        "circuit breaker open after {K} consecutive transport failures: target unusable (last: {addr} sent no answer"
+        "circuit breaker opened after {K} consecutive answers that could not be judged (last: timed out: {addr} sent no answer"
     );
     for exchange in &exchanges[K as usize..] {
         assert!(

@@ -116,6 +116,11 @@ pub fn judge(
 pub struct Assessment {
     pub observed: Option<Outcome>,
     pub violations: Vec<Violation>,
+    /// Why the answer could not be judged against the contract at all, if so: no answer (a
+    /// transport failure), a body cut at the size cap, or a body expected to be JSON that does
+    /// not read as one JSON value (not UTF-8, not JSON, nested past the depth cap). A
+    /// well-formed answer that breaks the contract was judged: this is `None`.
+    pub unjudgeable: Option<String>,
 }
 
 /// [`classify`] and [`judge`] in one reading of the answer (the runner needs both for every
@@ -128,21 +133,25 @@ pub fn assess(
 ) -> Assessment {
     let received = match &exchange.response {
         Err(failure) => {
+            let violation = status::check_transport(failure);
             return Assessment {
                 observed: None,
-                violations: vec![status::check_transport(failure)],
+                unjudgeable: Some(violation.message.clone()),
+                violations: vec![violation],
             };
         }
         Ok(received) => received,
     };
     let coding = status::check_content_coding(received);
     if let Some(truncated) = status::check_truncated(received) {
+        let unjudgeable = Some(truncated.message.clone());
         let mut out = vec![truncated];
         out.extend(status::check_server_error(received));
         out.extend(coding);
         return Assessment {
             observed: classify(contract, exchange),
             violations: out,
+            unjudgeable,
         };
     }
     let profile = contract.profile();
@@ -154,8 +163,17 @@ pub fn assess(
         || (received.status < 500 && content_type_json && !received.body.trim_ascii().is_empty());
     let strict = json::parse_strict(&received.body);
     let mut out: Vec<Violation> = coding.into_iter().collect();
+    let mut unjudgeable = None;
     if json_expected {
-        out.extend(strict.violations());
+        let found = strict.violations();
+        // The reader's error, when there is one, is its last finding.
+        unjudgeable = found.last().filter(|_| strict.value.is_err()).map(|v| {
+            format!(
+                "HTTP {}: the body is not one JSON value ({} {})",
+                received.status, v.check, v.message
+            )
+        });
+        out.extend(found);
     }
     let body = strict.value.as_ref().ok();
     let outcome = classify_parsed(profile, received, body);
@@ -248,6 +266,7 @@ pub fn assess(
         // `classify` reads a body only for a 2xx; `classify_parsed` ignores it otherwise.
         observed: outcome,
         violations: cap_per_check(out, MAX_PER_CHECK),
+        unjudgeable,
     }
 }
 

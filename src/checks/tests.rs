@@ -447,3 +447,50 @@ fn a_compressed_answer_is_information_only() {
     let plain = exchange(seed_request(), 200, &seed_response());
     assert!(judge(&contract, &plain, &ACCEPTED, &options()).is_empty());
 }
+
+#[test]
+fn only_an_answer_that_does_not_read_as_json_is_unjudgeable() {
+    let contract = seed();
+    let unjudgeable = |answer: &Exchange| {
+        assess(&contract, answer, &ACCEPTED, &options())
+            .unjudgeable
+            .unwrap_or_default()
+    };
+    let judged = [
+        (200, seed_response()),
+        // Well-formed JSON that breaks the contract: judged, and failed.
+        (
+            200,
+            br#"{"result":"0","resultCode":"0100000","resultDatas":"x"}"#.to_vec(),
+        ),
+        (500, b"oops".to_vec()),
+        (405, Vec::new()),
+        (401, b"{}".to_vec()),
+    ];
+    for (status, body) in judged {
+        let answer = exchange(seed_request(), status, &body);
+        assert_eq!(unjudgeable(&answer), "", "HTTP {status}");
+    }
+    let mut deep = vec![b'['; json::MAX_DEPTH + 2];
+    deep.extend(vec![b']'; json::MAX_DEPTH + 2]);
+    for (body, check) in [
+        (b"not json".to_vec(), "CMS-JSON-003"),
+        (b"{\"result\":\"\xff\"}".to_vec(), "CMS-JSON-001"),
+        (deep, "CMS-JSON-006"),
+    ] {
+        let found = unjudgeable(&exchange(seed_request(), 200, &body));
+        assert!(
+            found.starts_with("HTTP 200: the body is not one JSON value (")
+                && found.contains(check),
+            "{found}"
+        );
+    }
+    let mut cut = exchange(seed_request(), 200, &seed_response());
+    if let Ok(received) = cut.response.as_mut() {
+        received.truncated = true;
+    }
+    assert!(unjudgeable(&cut).contains("body cut at the size cap"));
+    let mut lost = exchange(seed_request(), 200, b"");
+    lost.response = Err(TransportFailure::Timeout("30s".into()));
+    assert!(unjudgeable(&lost).contains("30s"));
+}

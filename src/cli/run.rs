@@ -141,7 +141,8 @@ pub struct RunArgs {
         help_heading = heading::PACING
     )]
     pub clock_skew: Option<Duration>,
-    /// Stop after this many consecutive transport failures and report the target unusable.
+    /// Stop sending after this many consecutive answers that cannot be judged (none, a timeout,
+    /// broken framing, a body cut at --max-body, not JSON); 0: never.
     #[arg(long, env = "CMSCONFORM_BREAKER", default_value_t = 5, help_heading = heading::PACING)]
     pub breaker: u32,
     /// Known, accepted failures (a report.json or a baseline file): listed, not failing.

@@ -1,6 +1,10 @@
-//! The circuit breaker: after K consecutive transport failures the target is unusable, and
-//! every further send is refused at once instead of waiting out its deadline. A real answer
-//! (any status) before that resets the count; once open, it stays open for the client's life.
+//! The circuit breaker: after K consecutive answers that could not be judged the target is
+//! unusable, and every further send is refused at once instead of waiting out its deadline.
+//! What cannot be judged is a transport failure (connect, timeout, framing), a body cut at the
+//! size cap, or what the caller's judge says cannot be judged (a body that is not JSON at all);
+//! the client tells the breaker which (see `Client::send_judged`). A judgeable answer (any
+//! status) before that resets the count; a request not sent, or refused for rate, neither counts
+//! nor resets. Once open, it stays open for the client's life.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -41,19 +45,41 @@ impl Breaker {
             .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
-    pub(super) fn record(&self, outcome: &Result<Received, TransportFailure>) {
-        let last = match outcome {
-            Ok(_) => {
-                self.consecutive.store(0, Ordering::Release);
-                return;
+    /// Counts one send's final outcome: a transport failure or a body cut at `max_body` cannot
+    /// be judged, nor can a whole answer the caller's judge calls `unjudgeable`; a request not
+    /// sent, or refused for rate, neither counts nor resets; any other answer resets.
+    pub(super) fn settle(
+        &self,
+        response: &Result<Received, TransportFailure>,
+        unjudgeable: Option<&str>,
+        authority: &str,
+        max_body: usize,
+    ) {
+        match response {
+            Err(TransportFailure::NotSent(_)) => {}
+            Err(TransportFailure::Connect(m)) => self.unjudgeable(&format!("connect failed: {m}")),
+            Err(TransportFailure::Timeout(m)) => self.unjudgeable(&format!("timed out: {m}")),
+            Err(TransportFailure::Protocol(m)) => {
+                self.unjudgeable(&format!("protocol error: {m}"));
             }
-            Err(TransportFailure::NotSent(_)) => return,
-            Err(
-                TransportFailure::Connect(m)
-                | TransportFailure::Timeout(m)
-                | TransportFailure::Protocol(m),
-            ) => m,
-        };
+            Ok(received) if super::retry::is_rate_refusal(received) => {}
+            Ok(received) if received.truncated => self.unjudgeable(&format!(
+                "{authority}: the body was cut at --max-body ({max_body} bytes)"
+            )),
+            Ok(_) => match unjudgeable {
+                Some(why) => self.unjudgeable(why),
+                None => self.judged(),
+            },
+        }
+    }
+
+    /// An answer was judged: the run of unjudgeable ones is broken.
+    fn judged(&self) {
+        self.consecutive.store(0, Ordering::Release);
+    }
+
+    /// An answer could not be judged, for `why` (a message naming the target, no secret).
+    fn unjudgeable(&self, why: &str) {
         let count = self
             .consecutive
             .fetch_add(1, Ordering::AcqRel)
@@ -62,7 +88,7 @@ impl Breaker {
             return;
         }
         let message = format!(
-            "circuit breaker open after {} consecutive transport failures: target unusable (last: {last})",
+            "circuit breaker opened after {} consecutive answers that could not be judged (last: {why})",
             self.threshold
         );
         let mut reason = self
@@ -80,38 +106,82 @@ impl Breaker {
 mod tests {
     use super::*;
 
-    fn refused() -> Result<Received, TransportFailure> {
-        Err(TransportFailure::Connect("connection refused".into()))
-    }
-
     #[test]
-    fn opens_after_k_consecutive_failures_and_an_answer_resets() {
+    fn opens_after_k_in_a_row_and_a_judged_answer_resets() {
         let breaker = Breaker::new(3);
-        breaker.record(&refused());
-        breaker.record(&refused());
-        breaker.record(&Ok(Received::default()));
-        breaker.record(&refused());
-        breaker.record(&refused());
+        breaker.unjudgeable("connection refused");
+        breaker.unjudgeable("connection refused");
+        breaker.judged();
+        breaker.unjudgeable("body cut");
+        breaker.unjudgeable("not JSON");
         assert!(!breaker.is_open());
-        breaker.record(&Err(TransportFailure::NotSent("budget".into())));
-        assert!(!breaker.is_open());
-        breaker.record(&refused());
+        breaker.unjudgeable("connection refused");
         assert!(breaker.is_open());
         assert_eq!(
             breaker.refusal().as_deref(),
             Some(
-                "circuit breaker open after 3 consecutive transport failures: target unusable (last: connection refused)"
+                "circuit breaker opened after 3 consecutive answers that could not be judged (last: connection refused)"
             )
         );
-        breaker.record(&Ok(Received::default()));
+        breaker.judged();
         assert!(breaker.is_open(), "stays open");
+    }
+
+    #[test]
+    fn alternating_never_opens() {
+        let breaker = Breaker::new(2);
+        for _ in 0..100 {
+            breaker.unjudgeable("not JSON");
+            breaker.judged();
+        }
+        assert!(!breaker.is_open());
+    }
+
+    fn answer(status: u16, truncated: bool) -> Result<Received, TransportFailure> {
+        Ok(Received {
+            status,
+            truncated,
+            ..Received::default()
+        })
+    }
+
+    #[test]
+    fn settling_counts_what_cannot_be_judged_only() {
+        let breaker = Breaker::new(2);
+        let settle = |response, unjudgeable| breaker.settle(&response, unjudgeable, "h:1", 64);
+        settle(answer(200, true), None);
+        // Neither a request not sent nor a refusal for rate breaks the run of two...
+        settle(Err(TransportFailure::NotSent("budget".into())), None);
+        settle(answer(429, false), None);
+        assert!(!breaker.is_open());
+        settle(Err(TransportFailure::Timeout("slow".into())), None);
+        assert_eq!(
+            breaker.refusal().as_deref(),
+            Some(
+                "circuit breaker opened after 2 consecutive answers that could not be judged (last: timed out: slow)"
+            )
+        );
+        // ...but any answer judged does, whatever its status.
+        let breaker = Breaker::new(2);
+        let settle = |response, unjudgeable| breaker.settle(&response, unjudgeable, "h:1", 64);
+        settle(answer(200, false), Some("not JSON"));
+        settle(answer(500, false), None);
+        settle(answer(200, true), None);
+        assert!(!breaker.is_open());
+        settle(answer(200, false), Some("not JSON"));
+        assert!(breaker.is_open());
+        let breaker = Breaker::new(1);
+        breaker.settle(&answer(200, true), None, "h:1", 64);
+        assert!(breaker.refusal().is_some_and(|r| {
+            r.ends_with("(last: h:1: the body was cut at --max-body (64 bytes))")
+        }));
     }
 
     #[test]
     fn zero_disables() {
         let breaker = Breaker::new(0);
         for _ in 0..10 {
-            breaker.record(&refused());
+            breaker.unjudgeable("refused");
         }
         assert!(!breaker.is_open() && breaker.refusal().is_none());
     }

@@ -1,9 +1,10 @@
 //! The HTTP client: reqwest with rustls, auth-v2 signing (shared with the mock's verifier),
 //! a whole-request deadline, a streamed response size cap, no redirects, content codings
 //! decoded within the cap, a rate limit that slows down on 429, the one retry of a request the
-//! server did not process (429, or 503 with `Retry-After`), and a circuit breaker. It turns an [`OutgoingRequest`] into an [`Exchange`] and never panics on
-//! what a server does: transport failures become [`TransportFailure`]s whose messages name the
-//! problem and the fix.
+//! server did not process (429, or 503 with `Retry-After`), a circuit breaker over answers
+//! that cannot be judged, and no reuse of kept-alive connections once one timed out. It turns
+//! an [`OutgoingRequest`] into an [`Exchange`] and never panics on what a server does:
+//! transport failures become [`TransportFailure`]s whose messages name the problem and the fix.
 //!
 //! It owns the wire and nothing else: it does not judge answers (`checks`), decide which cases
 //! to send or how many auth probes (`runner`), or redact (`report`, `redact`). The exchange keeps
@@ -12,6 +13,7 @@
 
 mod body;
 mod breaker;
+mod connections;
 mod decode;
 mod failure;
 mod prepare;
@@ -28,6 +30,7 @@ use crate::cases::{AuthMode, HeaderEdits};
 use crate::exchange::{Exchange, Received, SentRequest, TransportFailure};
 
 use breaker::Breaker;
+use connections::Connections;
 use failure::Progress;
 use prepare::Target;
 use rate::RateGate;
@@ -62,7 +65,9 @@ pub struct ClientConfig {
     pub client_cert: Option<PathBuf>,
     /// Requests per second, at most.
     pub rate_limit: Option<f64>,
-    /// Consecutive transport failures after which every further send is refused (0: never).
+    /// Consecutive answers that could not be judged (transport failures, bodies cut at
+    /// `max_body`, what the judge of [`Client::send_judged`] refuses) after which every further
+    /// send is refused (0: never).
     pub breaker: u32,
     /// Headers the signature covers.
     pub signed_headers: SignedHeaders,
@@ -114,7 +119,8 @@ pub enum ClientError {
 /// rate limit, rate-limit counts and circuit breaker).
 pub struct Client {
     config: ClientConfig,
-    http: reqwest::Client,
+    /// Kept alive, until a request times out (see the `connections` module).
+    connections: Connections,
     target: Target,
     gate: RateGate,
     breaker: Breaker,
@@ -136,11 +142,11 @@ impl Client {
             return Err(ClientError::Build("--timeout must be more than 0".into()));
         }
         let gate = RateGate::new(config.rate_limit)?;
-        let http = tls::http_client(&config)?;
+        let connections = Connections::new(&config)?;
         Ok(Client {
             breaker: Breaker::new(config.breaker),
             config,
-            http,
+            connections,
             target,
             gate,
             rate_limits: retry::Counters::default(),
@@ -159,7 +165,36 @@ impl Client {
     /// between attempts, outside any deadline, so a deadline always measures the server alone.
     /// A send so lasts at most `(1 + MAX_RETRIES) × (timeout + MAX_WAIT)` plus its turns at the
     /// rate limit.
+    ///
+    /// The circuit breaker counts the exchange by what the client sees of it: a transport
+    /// failure or a body cut at `--max-body` cannot be judged; any other answer but a refusal
+    /// for rate resets the count. [`Client::send_judged`] lets the caller's judge say more.
     pub async fn send(&self, request: &OutgoingRequest) -> Exchange {
+        self.send_judged(request, |_| ((), None)).await.0
+    }
+
+    /// [`Client::send`], with `judge` reading the final exchange before the circuit breaker
+    /// counts it: `judge` returns its result and, when the answer arrived whole but still
+    /// cannot be judged (a body that is not JSON at all, say), why. Returns the exchange and
+    /// the judge's result.
+    pub async fn send_judged<T>(
+        &self,
+        request: &OutgoingRequest,
+        judge: impl FnOnce(&Exchange) -> (T, Option<String>),
+    ) -> (Exchange, T) {
+        let exchange = self.send_retrying(request).await;
+        let (judged, unjudgeable) = judge(&exchange);
+        self.breaker.settle(
+            &exchange.response,
+            unjudgeable.as_deref(),
+            &self.target.authority,
+            self.config.max_body,
+        );
+        (exchange, judged)
+    }
+
+    /// The attempts of one send (see [`Client::send`]), the last one's exchange.
+    async fn send_retrying(&self, request: &OutgoingRequest) -> Exchange {
         let retried = retry::is_retried(request);
         let mut attempt = 0;
         loop {
@@ -230,13 +265,16 @@ impl Client {
         .await
         {
             Ok(outcome) => outcome,
-            Err(_elapsed) => Err(failure::deadline_passed(
-                self.config.timeout,
-                &self.target.authority,
-                &progress,
-            )),
+            Err(_elapsed) => {
+                // The connection may be a kept-alive one the server left silent.
+                self.connections.timed_out();
+                Err(failure::deadline_passed(
+                    self.config.timeout,
+                    &self.target.authority,
+                    &progress,
+                ))
+            }
         };
-        self.breaker.record(&response);
         log_outcome(&prepared.sent, &response, started.elapsed());
         let exchange = Exchange::new(prepared.sent, response, sent_at_ms, crate::clock::now_ms());
         (exchange, attempt_started)
@@ -248,13 +286,18 @@ impl Client {
         request: reqwest::Request,
         progress: &mut Progress,
     ) -> Result<Received, TransportFailure> {
-        let response = self.http.execute(request).await.map_err(|error| {
-            failure::request_failed(
-                &error,
-                &self.target,
-                self.config.effective_connect_timeout(),
-            )
-        })?;
+        let response = self
+            .connections
+            .http()
+            .execute(request)
+            .await
+            .map_err(|error| {
+                failure::request_failed(
+                    &error,
+                    &self.target,
+                    self.config.effective_connect_timeout(),
+                )
+            })?;
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()
@@ -315,8 +358,8 @@ impl Client {
         }
     }
 
-    /// True once `breaker` consecutive transport failures were seen. It stays open: the
-    /// target is unusable for the rest of the run.
+    /// True once `breaker` consecutive answers could not be judged. It stays open: the target
+    /// is unusable for the rest of the run.
     pub fn breaker_open(&self) -> bool {
         self.breaker.is_open()
     }
@@ -324,6 +367,12 @@ impl Client {
     /// Why the breaker opened (its refusal message), once it has.
     pub fn breaker_reason(&self) -> Option<String> {
         self.breaker.refusal()
+    }
+
+    /// True once a request ran out its whole-request deadline: every request since opens a
+    /// fresh connection.
+    pub fn fresh_connections(&self) -> bool {
+        self.connections.fresh_only()
     }
 }
 

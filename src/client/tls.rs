@@ -1,7 +1,7 @@
 //! Building the reqwest client: rustls, the trust options (`--insecure`, `--cacert`,
 //! `--client-cert`), no redirects, no default headers (every header sent is one the request
-//! records), and the connect timeout. Certificate files are read here, and a file that cannot
-//! be used is named in the error.
+//! records), the connect timeout, and whether idle connections are kept ([`Pool`]).
+//! Certificate files are read here, and a file that cannot be used is named in the error.
 
 use std::path::Path;
 
@@ -10,7 +10,19 @@ use reqwest::{Certificate, Identity};
 
 use super::{ClientConfig, ClientError};
 
-pub(super) fn http_client(config: &ClientConfig) -> Result<reqwest::Client, ClientError> {
+/// Whether a connection goes back to the pool after its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Pool {
+    /// reqwest's default: idle connections are kept for the next request.
+    KeepAlive,
+    /// No idle connection is kept, so every request opens its own.
+    FreshEachRequest,
+}
+
+pub(super) fn http_client(
+    config: &ClientConfig,
+    pool: Pool,
+) -> Result<reqwest::Client, ClientError> {
     let mut builder = reqwest::Client::builder()
         // A 3xx is the answer the checks judge; following it could carry the Authorization
         // header to another host.
@@ -24,6 +36,9 @@ pub(super) fn http_client(config: &ClientConfig) -> Result<reqwest::Client, Clie
         .no_proxy()
         .connect_timeout(config.effective_connect_timeout())
         .tls_danger_accept_invalid_certs(config.insecure);
+    if pool == Pool::FreshEachRequest {
+        builder = builder.pool_max_idle_per_host(0);
+    }
     if let Some(file) = &config.cacert {
         builder = builder.tls_certs_merge(ca_bundle(file)?);
     }

@@ -68,20 +68,24 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         despite_failed_preflight: false,
         shrink: true,
     };
-    let pipeline::Ran {
-        mut record,
-        unusable,
-    } = pipeline::run(&config, &runtime, &options)?;
+    let mut ran = pipeline::run(&config, &runtime, &options)?;
     if let Some(baseline) = &args.baseline {
-        report::apply_baseline(&mut record, baseline)?;
-        record.meta.totals = run_record::totals(&record.cases);
+        report::apply_baseline(&mut ran.record, baseline)?;
+        ran.record.meta.totals = run_record::totals(&ran.record.cases);
     }
     if !args.no_report {
-        report::complete(&mut record);
-        report::write_all_with(&record, &args.report_dir, args.junit_output)?;
+        report::complete(&mut ran.record);
+        report::write_all_with(&ran.record, &args.report_dir, args.junit_output)?;
         console.say(&format!("reports: {}", args.report_dir.display()));
     }
-    finish(&record, unusable, &console)
+    let unusable = ran
+        .unusable
+        .clone()
+        .or_else(|| ran.stopped_without_verdict());
+    if let Some(note) = ran.stopped.as_ref().filter(|_| unusable.is_none()) {
+        console.say(note);
+    }
+    finish(&ran.record, unusable, &console)
 }
 
 /// Prints the closing lines and turns the record into an exit code.

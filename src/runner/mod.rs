@@ -44,18 +44,47 @@ use crate::report::{CaseRecord, Verdict};
 
 /// Why the target could not be judged at all, if so: an answer refused the run's own
 /// credentials or this client (401/403, see [`Session::halted`]), the client's circuit breaker
-/// opened, or not one request sent got an answer.
+/// opened before any answer showed the contract broken, or not one request sent got an answer.
+///
+/// A breaker that opened after a case failed on an answer the checks could judge is no reason:
+/// the run has its verdict (non-conformant, exit 1), and [`breaker_note`] says why it stopped.
 pub fn unusable_reason(session: &Session, records: &[CaseRecord]) -> Option<String> {
     if let Some(reason) = session.halted() {
         return Some(reason);
     }
-    if session.client.breaker_open() {
+    if let Some(reason) = session.client.breaker_reason() {
+        if session.judged_failures() > 0 {
+            return None;
+        }
         return Some(format!(
-            "too many consecutive transport failures, the circuit breaker opened ({})",
-            first_error(records)
+            "{reason}; no case failed on an answer that could be judged"
         ));
     }
     no_answer(records).or_else(|| nothing_judged(records))
+}
+
+/// After the baseline: the circuit breaker opened and every case that failed on an answer the
+/// checks could judge is a failure the baseline accepts, so the run has no verdict of its own
+/// (exit 3, not 0 or 1). `None` when the breaker stayed closed or such a failure stands.
+pub fn stopped_without_verdict(
+    session: &Session,
+    record: &crate::report::RunRecord,
+) -> Option<String> {
+    let reason = session.client.breaker_reason()?;
+    let judged_failure = record.cases.iter().any(|case| {
+        case.verdict == Verdict::Failed && !case.baselined && session.failed_when_judged(&case.id)
+    });
+    (!judged_failure).then(|| {
+        format!("{reason}; no case failed on an answer that could be judged, beyond the baseline")
+    })
+}
+
+/// The line saying the run stopped sending at the circuit breaker, once it opened.
+pub fn breaker_note(session: &Session) -> Option<String> {
+    let reason = session.client.breaker_reason()?;
+    Some(format!(
+        "stopped sending: {reason}; the cases not sent are skipped"
+    ))
 }
 
 /// "no case could be judged (...)" when answers came back and every case ended without a

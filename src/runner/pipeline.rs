@@ -82,7 +82,6 @@ pub struct RunOptions<'a> {
 }
 
 /// What a run produced.
-#[derive(Debug)]
 pub struct Ran {
     /// Cases (the fleet scan's first) in suite order, relations, agents judged, rate limits.
     /// Not yet [`crate::report::complete`]d: a caller that writes no report skips that work.
@@ -90,6 +89,20 @@ pub struct Ran {
     /// Why the target could not be judged, if so (see [`unusable_reason`]); the relations are
     /// not sent then.
     pub unusable: Option<String>,
+    /// The line saying the run stopped sending at the circuit breaker after a judged failure
+    /// (see [`super::breaker_note`]); the relations are not sent then either.
+    pub stopped: Option<String>,
+    /// What the cases were sent through, for [`Ran::stopped_without_verdict`].
+    session: Arc<Session>,
+}
+
+impl Ran {
+    /// Once a baseline has been applied: the breaker opened and every judged failure is one the
+    /// baseline accepts, so the run has no verdict of its own (see
+    /// [`super::stopped_without_verdict`]).
+    pub fn stopped_without_verdict(&self) -> Option<String> {
+        super::stopped_without_verdict(&self.session, &self.record)
+    }
 }
 
 /// Runs `config` as `options` says. An error is a run that could not start or whose preflight
@@ -152,7 +165,9 @@ pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> 
     for (id, finding) in hosted::apply_boundary_faults(&mut records, &hosting) {
         observer.line(&format!("boundary fault: {id}\n    {finding}"));
     }
-    let relations = if config.relations && unusable.is_none() {
+    // A breaker open after a judged failure: the verdict stands, but nothing more is sent.
+    let stopped = super::breaker_note(&session);
+    let relations = if config.relations && unusable.is_none() && stopped.is_none() {
         let found = multi_exchange::run(&aimed, &session, runtime, observer);
         for line in multi_exchange::lines(&found) {
             observer.line(&line);
@@ -176,5 +191,10 @@ pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> 
     if let Some(line) = record.meta.rate_limits.summary() {
         observer.line(&line);
     }
-    Ok(Ran { record, unusable })
+    Ok(Ran {
+        record,
+        unusable,
+        stopped,
+        session,
+    })
 }

@@ -53,6 +53,9 @@ pub struct Session {
     accepted: std::sync::Mutex<Option<AcceptedSignature>>,
     /// The distinct agents the cases' answers held (see [`Session::judged_agents`]).
     judged: super::fleet::AgentTally,
+    /// The cases that failed on an answer the checks could judge (see
+    /// [`Session::failed_when_judged`]).
+    judged_failures: std::sync::Mutex<std::collections::HashSet<String>>,
     /// Keeps the embedded mock serving until the session ends.
     _mock: Option<EmbeddedMock>,
 }
@@ -153,6 +156,7 @@ impl Session {
             halt: std::sync::Mutex::new(None),
             accepted: std::sync::Mutex::new(None),
             judged: super::fleet::AgentTally::default(),
+            judged_failures: std::sync::Mutex::default(),
             _mock: mock,
         })
     }
@@ -260,9 +264,9 @@ impl Session {
                 Vec::new(),
             );
         }
-        if self.client.breaker_open() {
+        if let Some(reason) = self.client.breaker_reason() {
             return (
-                self.skipped(case, "target unusable: the circuit breaker is open"),
+                self.skipped(case, &format!("not sent: {reason}")),
                 Vec::new(),
             );
         }
@@ -286,17 +290,27 @@ impl Session {
             );
         }
         let started = Instant::now();
-        let exchange = self.client.send(&outgoing).await;
-        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let refused = self.watch_for_refusal(case, &exchange);
-        let mut record = self.record(case, &exchange, duration_ms);
-        if let Some(reason) = refused {
+        // The circuit breaker counts the answer by what the checks could make of it.
+        let (exchange, (mut record, unjudgeable)) = self
+            .client
+            .send_judged(&outgoing, |exchange| {
+                let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+                let (record, unjudgeable) = self.judged_record(case, exchange, duration_ms);
+                ((record, unjudgeable.is_some()), unjudgeable)
+            })
+            .await;
+        if let Some(reason) = self.watch_for_refusal(case, &exchange) {
             // The exchange stays in the record, as evidence of why the run stopped.
             record.verdict = Verdict::Skipped;
             record.violations.clear();
             record.reproduce = None;
             record.error = Some(format!("not judged: {reason}"));
             return (record, Vec::new());
+        }
+        if record.verdict == Verdict::Failed && !unjudgeable {
+            if let Ok(mut failed) = self.judged_failures.lock() {
+                failed.insert(case.id.clone());
+            }
         }
         let answered = self
             .judged
@@ -315,13 +329,36 @@ impl Session {
 
     /// The record of `case` judged on `exchange`.
     pub fn record(&self, case: &Case, exchange: &Exchange, duration_ms: f64) -> CaseRecord {
+        self.judged_record(case, exchange, duration_ms).0
+    }
+
+    /// Cases that failed on an answer the checks could judge (see
+    /// [`checks::Assessment::unjudgeable`]): a failure of the contract, not of the wire.
+    pub fn judged_failures(&self) -> usize {
+        self.judged_failures.lock().map(|f| f.len()).unwrap_or(0)
+    }
+
+    /// True when case `id` failed on an answer the checks could judge.
+    pub fn failed_when_judged(&self, id: &str) -> bool {
+        self.judged_failures
+            .lock()
+            .is_ok_and(|failed| failed.contains(id))
+    }
+
+    /// [`Session::record`], and why the answer could not be judged, if so.
+    fn judged_record(
+        &self,
+        case: &Case,
+        exchange: &Exchange,
+        duration_ms: f64,
+    ) -> (CaseRecord, Option<String>) {
         let mut record = self.skipped(case, "");
         record.duration_ms = duration_ms;
         record.request_hash = Some(report::identity::request_hash(&exchange.request));
         if let Err(TransportFailure::NotSent(reason)) = &exchange.response {
             record.request = Some(self.request_record(exchange));
             record.error = Some(self.redactor.scrub(&format!("not sent: {reason}")));
-            return record;
+            return (record, None);
         }
         // A 429 (or 503 with Retry-After) left after the client's retries: no verdict.
         let retried = case.request.carries_own_signature();
@@ -334,12 +371,13 @@ impl Session {
                 record.response = Some(ResponseRecord::from_received(received, &redactor));
             }
             record.error = Some(reason);
-            return record;
+            return (record, None);
         }
         let assessment =
             checks::assess(&self.contract, exchange, &case.expect, &self.check_options);
         record.observed = assessment.observed;
         record.violations = assessment.violations;
+        let unjudgeable = assessment.unjudgeable.map(|why| self.redactor.scrub(&why));
         attribute_agents(&mut record.violations, exchange);
         let failed = exchange.response.is_err() || record.violations.iter().any(|v| v.is_failure());
         record.verdict = if failed {
@@ -351,7 +389,7 @@ impl Session {
         let keep_exchange = failed || self.record_passing_exchanges;
         if !keep_exchange && record.violations.is_empty() {
             // A pass no report will show: nothing to keep, nothing quoted to scrub.
-            return record;
+            return (record, unjudgeable);
         }
         // A server may echo a secret, or the signature it was sent, back into its answer and
         // so into what the checks quote.
@@ -385,7 +423,7 @@ impl Session {
                 .as_ref()
                 .map(|request| report::reproduction(&self.meta, &case.id, request));
         }
-        record
+        (record, unjudgeable)
     }
 
     /// The request as recorded. It was written before it was signed, so only the run's

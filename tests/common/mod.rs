@@ -4,6 +4,7 @@
 
 pub mod binary;
 pub mod proxy;
+pub mod raw;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::runtime::Runtime;
