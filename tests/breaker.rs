@@ -116,8 +116,9 @@ async fn what_the_judge_cannot_judge_counts_and_a_judged_answer_resets() {
 }
 
 #[tokio::test]
-async fn a_refusal_for_rate_neither_counts_nor_resets() {
-    // Requests 2 to 5 (one send and its 3 retries) are refused for rate, with no wait.
+async fn a_request_still_refused_for_rate_after_its_retries_counts() {
+    // Requests 2 to 5 (one send and its 3 retries) are refused for rate, with no wait; every
+    // other answer is cut at the cap.
     let (addr, requests) = server(|n| {
         if (2..=5).contains(&n) {
             b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n"
@@ -127,13 +128,18 @@ async fn a_refusal_for_rate_neither_counts_nor_resets() {
         }
     })
     .await;
-    let client = client(addr, 2, 1024);
+    let client = client(addr, 3, 1024);
     client.send(&request()).await;
     let refused = client.send(&request()).await;
     assert!(refused.response.is_ok_and(|r| r.status == 429));
-    assert!(!client.breaker_open(), "a refusal for rate does not count");
+    assert!(!client.breaker_open(), "two of three");
     client.send(&request()).await;
-    assert!(client.breaker_open(), "nor does it reset");
+    assert!(
+        client
+            .breaker_reason()
+            .is_some_and(|r| r.contains("circuit breaker opened after 3 consecutive")),
+        "the refusal after its retries counted"
+    );
     assert_eq!(requests.load(Ordering::SeqCst), 6);
 }
 

@@ -300,3 +300,41 @@ fn alternating_judged_and_unjudgeable_answers_never_open_the_breaker() {
         counts.cases()
     );
 }
+
+#[test]
+fn a_server_refusing_every_request_for_rate_stops_at_the_breaker() {
+    let rt = runtime();
+    let counts = Counts::default();
+    let served = counts.clone();
+    let addr = raw_server(&rt, move |mut stream| {
+        let counts = served.clone();
+        async move {
+            let refusal = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\n\
+                            Content-Length: 0\r\n\r\n";
+            while counts.next_case(&mut stream).await {
+                if stream.write_all(refusal).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let dir = common::tempdir();
+    let ran = run_against(dir.path(), &url(addr), &["--no-report"]);
+    assert_eq!(ran.code, Some(3), "{ran}");
+    assert!(
+        ran.stderr
+            .contains("HTTP 429, still refused for rate after 3 retries"),
+        "{ran}"
+    );
+    // Each case refused is sent once and again 3 times; the breaker opens at the K-th case.
+    let sent = counts.cases();
+    let attempts = 4;
+    assert!(
+        (K * attempts..(K + J) * attempts).contains(&sent),
+        "{sent} case requests: {ran}"
+    );
+    assert!(
+        ran.stdout.contains("not sent: circuit breaker opened"),
+        "{ran}"
+    );
+}

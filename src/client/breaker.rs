@@ -2,9 +2,12 @@
 //! unusable, and every further send is refused at once instead of waiting out its deadline.
 //! What cannot be judged is a transport failure (connect, timeout, framing), a body cut at the
 //! size cap, or what the caller's judge says cannot be judged (a body that is not JSON at all);
-//! the client tells the breaker which (see `Client::send_judged`). A judgeable answer (any
-//! status) before that resets the count; a request not sent, or refused for rate, neither counts
-//! nor resets. Once open, it stays open for the client's life.
+//! the client tells the breaker which (see `Client::send_judged`). A request the client sends
+//! again after a refusal for rate (429, or 503 with `Retry-After`) and that is still refused
+//! after every retry cannot be judged either: a target that refuses everything for rate would
+//! otherwise hold the run for hours. A judgeable answer (any status) before that resets the
+//! count; a request not sent, or a refusal for rate of a request the client does not send again
+//! (a probe), neither counts nor resets. Once open, it stays open for the client's life.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -46,14 +49,15 @@ impl Breaker {
     }
 
     /// Counts one send's final outcome: a transport failure or a body cut at `max_body` cannot
-    /// be judged, nor can a whole answer the caller's judge calls `unjudgeable`; a request not
-    /// sent, or refused for rate, neither counts nor resets; any other answer resets.
+    /// be judged, nor can a whole answer the caller's judge calls `unjudgeable`, nor a refusal
+    /// for rate of a `retried` request (its retries are spent by then); a request not sent, or a
+    /// probe refused for rate, neither counts nor resets; any other answer resets.
     pub(super) fn settle(
         &self,
         response: &Result<Received, TransportFailure>,
         unjudgeable: Option<&str>,
-        authority: &str,
-        max_body: usize,
+        retried: bool,
+        (authority, max_body): (&str, usize),
     ) {
         match response {
             Err(TransportFailure::NotSent(_)) => {}
@@ -62,7 +66,15 @@ impl Breaker {
             Err(TransportFailure::Protocol(m)) => {
                 self.unjudgeable(&format!("protocol error: {m}"));
             }
-            Ok(received) if super::retry::is_rate_refusal(received) => {}
+            Ok(received) if super::retry::is_rate_refusal(received) => {
+                if retried {
+                    self.unjudgeable(&format!(
+                        "{authority}: HTTP {}, still refused for rate after {} retries",
+                        received.status,
+                        super::retry::MAX_RETRIES
+                    ));
+                }
+            }
             Ok(received) if received.truncated => self.unjudgeable(&format!(
                 "{authority}: the body was cut at --max-body ({max_body} bytes)"
             )),
@@ -148,9 +160,10 @@ mod tests {
     #[test]
     fn settling_counts_what_cannot_be_judged_only() {
         let breaker = Breaker::new(2);
-        let settle = |response, unjudgeable| breaker.settle(&response, unjudgeable, "h:1", 64);
+        let settle =
+            |response, unjudgeable| breaker.settle(&response, unjudgeable, false, ("h:1", 64));
         settle(answer(200, true), None);
-        // Neither a request not sent nor a refusal for rate breaks the run of two...
+        // Neither a request not sent nor a probe refused for rate breaks the run of two...
         settle(Err(TransportFailure::NotSent("budget".into())), None);
         settle(answer(429, false), None);
         assert!(!breaker.is_open());
@@ -163,7 +176,8 @@ mod tests {
         );
         // ...but any answer judged does, whatever its status.
         let breaker = Breaker::new(2);
-        let settle = |response, unjudgeable| breaker.settle(&response, unjudgeable, "h:1", 64);
+        let settle =
+            |response, unjudgeable| breaker.settle(&response, unjudgeable, false, ("h:1", 64));
         settle(answer(200, false), Some("not JSON"));
         settle(answer(500, false), None);
         settle(answer(200, true), None);
@@ -171,9 +185,29 @@ mod tests {
         settle(answer(200, false), Some("not JSON"));
         assert!(breaker.is_open());
         let breaker = Breaker::new(1);
-        breaker.settle(&answer(200, true), None, "h:1", 64);
+        breaker.settle(&answer(200, true), None, false, ("h:1", 64));
         assert!(breaker.refusal().is_some_and(|r| {
             r.ends_with("(last: h:1: the body was cut at --max-body (64 bytes))")
+        }));
+    }
+
+    #[test]
+    fn a_request_still_refused_for_rate_after_its_retries_cannot_be_judged() {
+        let breaker = Breaker::new(2);
+        let settle =
+            |status, retried| breaker.settle(&answer(status, false), None, retried, ("h:1", 64));
+        settle(429, true);
+        settle(200, true);
+        settle(429, true);
+        assert!(!breaker.is_open(), "an answer judged in between resets");
+        settle(429, false);
+        assert!(
+            !breaker.is_open(),
+            "a probe refused for rate neither counts nor resets"
+        );
+        settle(429, true);
+        assert!(breaker.refusal().is_some_and(|r| {
+            r.ends_with("(last: h:1: HTTP 429, still refused for rate after 3 retries)")
         }));
     }
 

@@ -167,8 +167,9 @@ impl Client {
     /// rate limit.
     ///
     /// The circuit breaker counts the exchange by what the client sees of it: a transport
-    /// failure or a body cut at `--max-body` cannot be judged; any other answer but a refusal
-    /// for rate resets the count. [`Client::send_judged`] lets the caller's judge say more.
+    /// failure, a body cut at `--max-body` or a request still refused for rate after its
+    /// retries cannot be judged; any other answer but a probe's refusal for rate resets the
+    /// count. [`Client::send_judged`] lets the caller's judge say more.
     pub async fn send(&self, request: &OutgoingRequest) -> Exchange {
         self.send_judged(request, |_| ((), None)).await.0
     }
@@ -187,8 +188,8 @@ impl Client {
         self.breaker.settle(
             &exchange.response,
             unjudgeable.as_deref(),
-            &self.target.authority,
-            self.config.max_body,
+            retry::is_retried(request),
+            (&self.target.authority, self.config.max_body),
         );
         (exchange, judged)
     }
