@@ -1,25 +1,31 @@
 //! One run's live state: the target (the embedded mock started here, or a remote base URL), the
 //! HTTP client, and how one case becomes one [`CaseRecord`]: send, classify, judge, redact,
-//! time. Owns no output and no ordering: trials and selftest drive it.
+//! time. Owns no output and no ordering: the pipeline's case drivers drive it.
+//!
+//! - `case_record`: one exchange judged into its record, or a case recorded unsent.
+//! - `embedded`: the embedded mock on a runtime of its own.
+
+mod case_record;
+mod embedded;
 
 use std::time::Instant;
 
-/// The failing values an excerpt is focused on; an excerpt holds a few before it is cut.
-const FOCUSED_POINTERS: usize = 8;
+pub use case_record::describe;
+use embedded::EmbeddedMock;
 
 use tokio::runtime::Runtime;
 
 use super::config::{RunConfig, Target};
 use crate::cases::{AuthMode, Case};
 use crate::checks::{self, CheckOptions};
-use crate::client::{self, Client, OutgoingRequest};
+use crate::client::{Client, OutgoingRequest};
 use crate::contract::Contract;
 use crate::error::{Error, Result};
-use crate::exchange::{Exchange, TransportFailure};
-use crate::mock::{self, MockConfig, RunningMock};
+use crate::exchange::Exchange;
+use crate::mock::{MockConfig, RunningMock};
 use crate::redact::Redactor;
 use crate::report::reproduce::EMBEDDED_TARGET;
-use crate::report::{self, CaseRecord, RequestRecord, ResponseRecord, RunMeta, Verdict};
+use crate::report::{self, CaseRecord, RunMeta, Verdict};
 
 /// What a failed trial prints (it lives with the run's other summaries).
 pub use super::run_record::failure_message;
@@ -65,42 +71,6 @@ pub struct Session {
 struct AcceptedSignature {
     authorization: String,
     body: Vec<u8>,
-}
-
-/// The embedded mock and the runtime it serves on. The harness's own runtime has one thread
-/// (built by the commands layer); the mock gets a thread of its own so it answers
-/// while that thread judges, as a separate server would.
-struct EmbeddedMock {
-    running: Option<RunningMock>,
-    runtime: Option<Runtime>,
-}
-
-impl EmbeddedMock {
-    fn start(config: MockConfig) -> Result<EmbeddedMock> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("embedded-mock")
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                Error::Runtime(format!("cannot start the embedded mock's runtime: {e}"))
-            })?;
-        let running = runtime.block_on(mock::spawn(config, "127.0.0.1:0"))?;
-        Ok(EmbeddedMock {
-            running: Some(running),
-            runtime: Some(runtime),
-        })
-    }
-}
-
-impl Drop for EmbeddedMock {
-    fn drop(&mut self) {
-        drop(self.running.take());
-        // A session may end on a runtime thread, where dropping a runtime would panic.
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
-    }
 }
 
 impl Session {
@@ -327,11 +297,6 @@ impl Session {
         (record, answered)
     }
 
-    /// The record of `case` judged on `exchange`.
-    pub fn record(&self, case: &Case, exchange: &Exchange, duration_ms: f64) -> CaseRecord {
-        self.judged_record(case, exchange, duration_ms).0
-    }
-
     /// Cases that failed on an answer the checks could judge (see
     /// [`checks::Assessment::unjudgeable`]): a failure of the contract, not of the wire.
     pub fn judged_failures(&self) -> usize {
@@ -343,93 +308,6 @@ impl Session {
         self.judged_failures
             .lock()
             .is_ok_and(|failed| failed.contains(id))
-    }
-
-    /// [`Session::record`], and why the answer could not be judged, if so.
-    fn judged_record(
-        &self,
-        case: &Case,
-        exchange: &Exchange,
-        duration_ms: f64,
-    ) -> (CaseRecord, Option<String>) {
-        let mut record = self.skipped(case, "");
-        record.duration_ms = duration_ms;
-        record.request_hash = Some(report::identity::request_hash(&exchange.request));
-        if let Err(TransportFailure::NotSent(reason)) = &exchange.response {
-            record.request = Some(self.request_record(exchange));
-            record.error = Some(self.redactor.scrub(&format!("not sent: {reason}")));
-            return (record, None);
-        }
-        // A 429 (or 503 with Retry-After) left after the client's retries: no verdict.
-        let retried = case.request.carries_own_signature();
-        if let Some(reason) = client::rate_refusal_reason(exchange, retried) {
-            record.request = Some(self.request_record(exchange));
-            // The refusal is kept: it is what the server answered, and it tells a run whose
-            // every case was refused for rate from one that sent nothing.
-            if let Ok(received) = &exchange.response {
-                let redactor = report::redactor_for(&self.redactor, &exchange.request);
-                record.response = Some(ResponseRecord::from_received(received, &redactor));
-            }
-            record.error = Some(reason);
-            return (record, None);
-        }
-        let assessment =
-            checks::assess(&self.contract, exchange, &case.expect, &self.check_options);
-        record.observed = assessment.observed;
-        record.violations = assessment.violations;
-        let unjudgeable = assessment.unjudgeable.map(|why| self.redactor.scrub(&why));
-        attribute_agents(&mut record.violations, exchange);
-        let failed = exchange.response.is_err() || record.violations.iter().any(|v| v.is_failure());
-        record.verdict = if failed {
-            Verdict::Failed
-        } else {
-            Verdict::Passed
-        };
-        record.error = exchange.response.as_ref().err().map(describe);
-        let keep_exchange = failed || self.record_passing_exchanges;
-        if !keep_exchange && record.violations.is_empty() {
-            // A pass no report will show: nothing to keep, nothing quoted to scrub.
-            return (record, unjudgeable);
-        }
-        // A server may echo a secret, or the signature it was sent, back into its answer and
-        // so into what the checks quote.
-        let redactor = report::redactor_for(&self.redactor, &exchange.request);
-        if keep_exchange {
-            record.request = Some(self.request_record(exchange));
-            if let Ok(received) = &exchange.response {
-                // The excerpt of a large answer shows what the failures point at.
-                let pointers: Vec<&str> = record
-                    .violations
-                    .iter()
-                    .filter(|v| v.is_failure())
-                    .map(|v| v.pointer.as_str())
-                    .take(FOCUSED_POINTERS)
-                    .collect();
-                record.response = Some(ResponseRecord::from_received_at(
-                    received, &redactor, &pointers,
-                ));
-            }
-        }
-        for violation in &mut record.violations {
-            violation.message = redactor.scrub(&violation.message);
-            violation.value = violation.value.as_deref().map(|v| redactor.scrub(v));
-        }
-        record.error = record.error.as_deref().map(|e| redactor.scrub(e));
-        if failed {
-            // Printed with the failure now; every other case gets its own when reports are
-            // written (`report::complete`), not while the run is sending.
-            record.reproduce = record
-                .request
-                .as_ref()
-                .map(|request| report::reproduction(&self.meta, &case.id, request));
-        }
-        (record, unjudgeable)
-    }
-
-    /// The request as recorded. It was written before it was signed, so only the run's
-    /// secrets can be in it (`Authorization` is redacted by name).
-    fn request_record(&self, exchange: &Exchange) -> RequestRecord {
-        RequestRecord::from_sent(&exchange.request, &self.base_url, &self.redactor)
     }
 
     /// What the client met of rate limits so far, as the run record's meta keeps it.
@@ -445,51 +323,5 @@ impl Session {
     /// The run's redactor (the SK); per-exchange signatures are added where records are made.
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
-    }
-
-    /// The record of a case that was not sent, with why.
-    pub fn skipped(&self, case: &Case, reason: &str) -> CaseRecord {
-        CaseRecord {
-            id: case.id.clone(),
-            title: case.title.clone(),
-            family: case.family().to_owned(),
-            clause: case.clause.clone(),
-            tags: case.tags.clone(),
-            verdict: Verdict::Skipped,
-            expected: case.expect.clone(),
-            observed: None,
-            violations: Vec::new(),
-            request: None,
-            response: None,
-            error: (!reason.is_empty()).then(|| reason.to_owned()),
-            duration_ms: 0.0,
-            baselined: false,
-            reproduce: None,
-            request_hash: None,
-        }
-    }
-}
-
-/// Names the agent each finding about an agent object is about (reports count agents per
-/// finding group). The answer is parsed again only when a finding points into one.
-fn attribute_agents(violations: &mut [checks::Violation], exchange: &Exchange) {
-    if !checks::wants_agents(violations) {
-        return;
-    }
-    let Ok(received) = &exchange.response else {
-        return;
-    };
-    if let Ok(answer) = serde_json::from_slice::<serde_json::Value>(&received.body) {
-        checks::attribute_agents(violations, &answer);
-    }
-}
-
-/// One line on why no answer was judged.
-pub fn describe(failure: &TransportFailure) -> String {
-    match failure {
-        TransportFailure::Connect(d) => format!("connect failed: {d}"),
-        TransportFailure::Timeout(d) => format!("timed out: {d}"),
-        TransportFailure::Protocol(d) => format!("protocol error: {d}"),
-        TransportFailure::NotSent(d) => format!("not sent: {d}"),
     }
 }

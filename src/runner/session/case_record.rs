@@ -1,0 +1,153 @@
+//! One case → one [`CaseRecord`]: the answer classified and judged, the agents its findings
+//! are about named, secrets redacted, the exchange kept when a report will show it, and a
+//! reproduction for a failure. A case not sent gets its record here too.
+
+use super::Session;
+use crate::cases::Case;
+use crate::checks;
+use crate::client;
+use crate::exchange::{Exchange, TransportFailure};
+use crate::report::{self, CaseRecord, RequestRecord, ResponseRecord, Verdict};
+
+/// The failing values an excerpt is focused on; an excerpt holds a few before it is cut.
+const FOCUSED_POINTERS: usize = 8;
+
+impl Session {
+    /// The record of `case` judged on `exchange`.
+    pub fn record(&self, case: &Case, exchange: &Exchange, duration_ms: f64) -> CaseRecord {
+        self.judged_record(case, exchange, duration_ms).0
+    }
+
+    /// [`Session::record`], and why the answer could not be judged, if so.
+    pub(super) fn judged_record(
+        &self,
+        case: &Case,
+        exchange: &Exchange,
+        duration_ms: f64,
+    ) -> (CaseRecord, Option<String>) {
+        let mut record = self.skipped(case, "");
+        record.duration_ms = duration_ms;
+        record.request_hash = Some(report::identity::request_hash(&exchange.request));
+        if let Err(TransportFailure::NotSent(reason)) = &exchange.response {
+            record.request = Some(self.request_record(exchange));
+            record.error = Some(self.redactor.scrub(&format!("not sent: {reason}")));
+            return (record, None);
+        }
+        // A 429 (or 503 with Retry-After) left after the client's retries: no verdict.
+        let retried = case.request.carries_own_signature();
+        if let Some(reason) = client::rate_refusal_reason(exchange, retried) {
+            record.request = Some(self.request_record(exchange));
+            // The refusal is kept: it is what the server answered, and it tells a run whose
+            // every case was refused for rate from one that sent nothing.
+            if let Ok(received) = &exchange.response {
+                let redactor = report::redactor_for(&self.redactor, &exchange.request);
+                record.response = Some(ResponseRecord::from_received(received, &redactor));
+            }
+            record.error = Some(reason);
+            return (record, None);
+        }
+        let assessment =
+            checks::assess(&self.contract, exchange, &case.expect, &self.check_options);
+        record.observed = assessment.observed;
+        record.violations = assessment.violations;
+        let unjudgeable = assessment.unjudgeable.map(|why| self.redactor.scrub(&why));
+        attribute_agents(&mut record.violations, exchange);
+        let failed = exchange.response.is_err() || record.violations.iter().any(|v| v.is_failure());
+        record.verdict = if failed {
+            Verdict::Failed
+        } else {
+            Verdict::Passed
+        };
+        record.error = exchange.response.as_ref().err().map(describe);
+        let keep_exchange = failed || self.record_passing_exchanges;
+        if !keep_exchange && record.violations.is_empty() {
+            // A pass no report will show: nothing to keep, nothing quoted to scrub.
+            return (record, unjudgeable);
+        }
+        // A server may echo a secret, or the signature it was sent, back into its answer and
+        // so into what the checks quote.
+        let redactor = report::redactor_for(&self.redactor, &exchange.request);
+        if keep_exchange {
+            record.request = Some(self.request_record(exchange));
+            if let Ok(received) = &exchange.response {
+                // The excerpt of a large answer shows what the failures point at.
+                let pointers: Vec<&str> = record
+                    .violations
+                    .iter()
+                    .filter(|v| v.is_failure())
+                    .map(|v| v.pointer.as_str())
+                    .take(FOCUSED_POINTERS)
+                    .collect();
+                record.response = Some(ResponseRecord::from_received_at(
+                    received, &redactor, &pointers,
+                ));
+            }
+        }
+        for violation in &mut record.violations {
+            violation.message = redactor.scrub(&violation.message);
+            violation.value = violation.value.as_deref().map(|v| redactor.scrub(v));
+        }
+        record.error = record.error.as_deref().map(|e| redactor.scrub(e));
+        if failed {
+            // Printed with the failure now; every other case gets its own when reports are
+            // written (`report::complete`), not while the run is sending.
+            record.reproduce = record
+                .request
+                .as_ref()
+                .map(|request| report::reproduction(&self.meta, &case.id, request));
+        }
+        (record, unjudgeable)
+    }
+
+    /// The request as recorded. It was written before it was signed, so only the run's
+    /// secrets can be in it (`Authorization` is redacted by name).
+    pub(super) fn request_record(&self, exchange: &Exchange) -> RequestRecord {
+        RequestRecord::from_sent(&exchange.request, &self.base_url, &self.redactor)
+    }
+
+    /// The record of a case that was not sent, with why.
+    pub fn skipped(&self, case: &Case, reason: &str) -> CaseRecord {
+        CaseRecord {
+            id: case.id.clone(),
+            title: case.title.clone(),
+            family: case.family().to_owned(),
+            clause: case.clause.clone(),
+            tags: case.tags.clone(),
+            verdict: Verdict::Skipped,
+            expected: case.expect.clone(),
+            observed: None,
+            violations: Vec::new(),
+            request: None,
+            response: None,
+            error: (!reason.is_empty()).then(|| reason.to_owned()),
+            duration_ms: 0.0,
+            baselined: false,
+            reproduce: None,
+            request_hash: None,
+        }
+    }
+}
+
+/// Names the agent each finding about an agent object is about (reports count agents per
+/// finding group). The answer is parsed again only when a finding points into one.
+fn attribute_agents(violations: &mut [checks::Violation], exchange: &Exchange) {
+    if !checks::wants_agents(violations) {
+        return;
+    }
+    let Ok(received) = &exchange.response else {
+        return;
+    };
+    if let Ok(answer) = serde_json::from_slice::<serde_json::Value>(&received.body) {
+        checks::attribute_agents(violations, &answer);
+    }
+}
+
+/// One line on why no answer was judged.
+pub fn describe(failure: &TransportFailure) -> String {
+    match failure {
+        TransportFailure::Connect(d) => format!("connect failed: {d}"),
+        TransportFailure::Timeout(d) => format!("timed out: {d}"),
+        TransportFailure::Protocol(d) => format!("protocol error: {d}"),
+        TransportFailure::NotSent(d) => format!("not sent: {d}"),
+    }
+}
