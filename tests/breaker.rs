@@ -6,19 +6,18 @@
 mod common;
 use common::raw::answer;
 use common::read_request;
+use common::signed_request as request;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cmsconform::auth::Credentials;
-use cmsconform::cases::{AuthMode, HeaderEdits};
-use cmsconform::client::{Client, ClientConfig, OutgoingRequest};
+use cmsconform::client::{Client, ClientConfig};
 use cmsconform::exchange::TransportFailure;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
-const PATH: &str = "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids";
 const SEED_ANSWER: &[u8] = include_bytes!("../cases/fixtures/seed_example.response.json");
 
 fn client(addr: SocketAddr, breaker: u32, max_body: usize) -> Client {
@@ -27,16 +26,6 @@ fn client(addr: SocketAddr, breaker: u32, max_body: usize) -> Client {
     config.breaker = breaker;
     config.max_body = max_body;
     Client::new(config).unwrap_or_else(|e| panic!("client: {e}"))
-}
-
-fn request() -> OutgoingRequest {
-    OutgoingRequest {
-        method: "POST".into(),
-        path: PATH.into(),
-        auth: AuthMode::Signed,
-        header_edits: HeaderEdits::default(),
-        body: br#"{"ccId":1,"vdn":170,"agentIds":[1031,1099]}"#.to_vec(),
-    }
 }
 
 /// A server whose `n`-th request (from 1, over all connections) gets `answer_for(n)`, on

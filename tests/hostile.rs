@@ -6,20 +6,20 @@
 
 mod common;
 use common::read_request;
+use common::signed_request as request;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cmsconform::auth::Credentials;
-use cmsconform::cases::{AuthMode, HeaderEdits};
-use cmsconform::client::{Client, ClientConfig, ClientError, OutgoingRequest};
+use cmsconform::cases::AuthMode;
+use cmsconform::client::{Client, ClientConfig, ClientError};
 use cmsconform::exchange::{Exchange, Received, TransportFailure};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 /// A secret nobody would type by chance: it must never show up outside the Authorization value.
 const CANARY_SK: &str = "SK-canary-5f1e9d7c-do-not-leak";
-const PATH: &str = "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids";
 const TIMEOUT: Duration = Duration::from_millis(600);
 /// Allowance on top of a deadline for scheduling on a loaded 2-core machine.
 const MARGIN: Duration = Duration::from_secs(2);
@@ -33,16 +33,6 @@ fn config(base: &str) -> ClientConfig {
 
 fn client(config: ClientConfig) -> Client {
     Client::new(config).unwrap_or_else(|e| panic!("client: {e}"))
-}
-
-fn request() -> OutgoingRequest {
-    OutgoingRequest {
-        method: "POST".into(),
-        path: PATH.into(),
-        auth: AuthMode::Signed,
-        header_edits: HeaderEdits::default(),
-        body: br#"{"ccId":1,"vdn":170,"agentIds":[1031,1099]}"#.to_vec(),
-    }
 }
 
 fn answer(exchange: &Exchange) -> &Received {

@@ -9,6 +9,8 @@ pub mod raw;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::runtime::Runtime;
 
+use cmsconform::cases::{AuthMode, HeaderEdits};
+use cmsconform::client::OutgoingRequest;
 use cmsconform::contract::Contract;
 use cmsconform::mock::{self, MockConfig, RunningMock};
 
@@ -65,5 +67,16 @@ pub async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<String
             return None;
         }
         buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A request signed with the run's own signature, for two agents at the seed's home pair.
+pub fn signed_request() -> OutgoingRequest {
+    OutgoingRequest {
+        method: "POST".into(),
+        path: "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids".into(),
+        auth: AuthMode::Signed,
+        header_edits: HeaderEdits::default(),
+        body: br#"{"ccId":1,"vdn":170,"agentIds":[1031,1099]}"#.to_vec(),
     }
 }
