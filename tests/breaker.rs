@@ -4,7 +4,7 @@
 //! such servers is in `tests/e2e_breaker.rs`.
 
 mod common;
-use common::raw::answer;
+use common::raw::{answer, serve_raw};
 use common::read_request;
 use common::signed_request as request;
 use std::net::SocketAddr;
@@ -16,7 +16,7 @@ use cmsconform::auth::Credentials;
 use cmsconform::client::{Client, ClientConfig};
 use cmsconform::exchange::TransportFailure;
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 const SEED_ANSWER: &[u8] = include_bytes!("../cases/fixtures/seed_example.response.json");
 
@@ -31,27 +31,20 @@ fn client(addr: SocketAddr, breaker: u32, max_body: usize) -> Client {
 /// A server whose `n`-th request (from 1, over all connections) gets `answer_for(n)`, on
 /// connections kept alive; returns its address and the request count.
 async fn server(answer_for: fn(usize) -> Vec<u8>) -> (SocketAddr, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("addr: {e}"));
     let requests = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&requests);
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let counted = Arc::clone(&counted);
-            tokio::spawn(async move {
-                while read_request(&mut stream).await.is_some() {
-                    let n = counted.fetch_add(1, Ordering::SeqCst) + 1;
-                    if stream.write_all(&answer_for(n)).await.is_err() {
-                        return;
-                    }
+    let addr = serve_raw(move |mut stream| {
+        let counted = Arc::clone(&counted);
+        async move {
+            while read_request(&mut stream).await.is_some() {
+                let n = counted.fetch_add(1, Ordering::SeqCst) + 1;
+                if stream.write_all(&answer_for(n)).await.is_err() {
+                    return;
                 }
-            });
+            }
         }
-    });
+    })
+    .await;
     (addr, requests)
 }
 
@@ -135,21 +128,14 @@ async fn a_request_still_refused_for_rate_after_its_retries_counts() {
 /// Answers the first request on each connection with the seed's answer, then leaves the
 /// connection open and reads nothing more; counts connections, and requests sent on a silent one.
 async fn silent_after_one_answer() -> (SocketAddr, Arc<AtomicUsize>, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("addr: {e}"));
     let connections = Arc::new(AtomicUsize::new(0));
     let reused = Arc::new(AtomicUsize::new(0));
     let (opened, again) = (Arc::clone(&connections), Arc::clone(&reused));
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            opened.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(answer_once(stream, Arc::clone(&again)));
-        }
-    });
+    let addr = serve_raw(move |stream| {
+        opened.fetch_add(1, Ordering::SeqCst);
+        answer_once(stream, Arc::clone(&again))
+    })
+    .await;
     (addr, connections, reused)
 }
 

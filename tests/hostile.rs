@@ -5,6 +5,7 @@
 //! Servers may sleep to simulate slowness; the tests never sleep to wait for anything.
 
 mod common;
+use common::raw::serve_raw;
 use common::read_request;
 use common::signed_request as request;
 use std::net::SocketAddr;
@@ -16,7 +17,7 @@ use cmsconform::cases::AuthMode;
 use cmsconform::client::{Client, ClientConfig, ClientError};
 use cmsconform::exchange::{Exchange, Received, TransportFailure};
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 /// A secret nobody would type by chance: it must never show up outside the Authorization value.
 const CANARY_SK: &str = "SK-canary-5f1e9d7c-do-not-leak";
@@ -68,29 +69,9 @@ async fn timed_send(client: &Client) -> (Exchange, Duration) {
     (exchange, started.elapsed())
 }
 
-/// A server that hands every connection to `serve`, each on its own task.
-async fn raw_server<F, Fut>(serve: F) -> SocketAddr
-where
-    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("addr: {e}"));
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve(stream));
-        }
-    });
-    addr
-}
-
 /// A server that reads the request, then writes `bytes` and closes.
 async fn canned_server(bytes: &'static [u8]) -> SocketAddr {
-    raw_server(move |mut stream| async move {
+    serve_raw(move |mut stream| async move {
         if read_request(&mut stream).await.is_some() {
             let _ = stream.write_all(bytes).await;
             let _ = stream.shutdown().await;
@@ -126,7 +107,7 @@ async fn connection_refused_names_the_target_and_the_fix() {
 
 #[tokio::test]
 async fn connection_reset_is_a_protocol_failure() {
-    let addr = raw_server(|mut stream| async move {
+    let addr = serve_raw(|mut stream| async move {
         if read_request(&mut stream).await.is_some() {
             // SO_LINGER 0: closing sends a RST instead of a FIN.
             let _ = stream.set_zero_linger();
@@ -174,7 +155,7 @@ async fn garbage_bytes_are_not_http() {
 
 #[tokio::test]
 async fn a_stalling_server_ends_at_the_deadline() {
-    let addr = raw_server(|mut stream| async move {
+    let addr = serve_raw(|mut stream| async move {
         if read_request(&mut stream).await.is_some() {
             // Hold the connection open and say nothing.
             tokio::time::sleep(Duration::from_secs(60)).await;
@@ -194,7 +175,7 @@ async fn a_stalling_server_ends_at_the_deadline() {
 
 #[tokio::test]
 async fn a_trickling_body_cannot_stretch_the_deadline() {
-    let addr = raw_server(|mut stream| async move {
+    let addr = serve_raw(|mut stream| async move {
         if read_request(&mut stream).await.is_none() {
             return;
         }
@@ -369,7 +350,7 @@ async fn a_redirect_is_recorded_not_followed_and_authorization_stays_home() {
 
 #[tokio::test]
 async fn the_rate_limit_spaces_concurrent_sends() {
-    let addr = raw_server(|mut stream| async move {
+    let addr = serve_raw(|mut stream| async move {
         while read_request(&mut stream).await.is_some() {
             if stream
                 .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
@@ -442,7 +423,7 @@ async fn tls_server(client_root: Option<&rcgen::Certificate>) -> (SocketAddr, St
         )
         .unwrap_or_else(|e| panic!("tls config: {e}"));
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config));
-    let addr = raw_server(move |stream| {
+    let addr = serve_raw(move |stream| {
         let acceptor = acceptor.clone();
         async move {
             // A client that refuses the certificate ends the handshake: nothing to serve.
@@ -485,7 +466,7 @@ async fn an_untrusted_certificate_names_the_fix() {
 #[tokio::test]
 async fn https_to_a_plain_http_port_suggests_http() {
     // Like a plain HTTP server given a TLS hello: it answers "400" without waiting.
-    let addr = raw_server(|mut stream| async move {
+    let addr = serve_raw(|mut stream| async move {
         let _ = stream
             .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
             .await;
@@ -631,7 +612,7 @@ fn bad_targets_are_configuration_errors() {
 async fn the_breaker_opens_after_k_failures_and_refuses_the_rest_at_once() {
     const K: u32 = 3;
     const SENDS: usize = 10;
-    let addr = raw_server(|mut stream| async move {
+    let addr = serve_raw(|mut stream| async move {
         if read_request(&mut stream).await.is_some() {
             tokio::time::sleep(Duration::from_secs(60)).await;
         }
@@ -736,7 +717,7 @@ async fn no_failure_message_or_log_line_carries_the_secret_or_a_signature() {
     };
     let garbage = canned_server(b"SK? no: garbage\r\n\r\n").await;
     let healthy = canned_server(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n").await;
-    let stall = raw_server(|mut stream| async move {
+    let stall = serve_raw(|mut stream| async move {
         if read_request(&mut stream).await.is_some() {
             tokio::time::sleep(Duration::from_secs(60)).await;
         }
@@ -811,7 +792,7 @@ fn pathological_bodies() -> Vec<Vec<u8>> {
 async fn pathological_json_bodies_arrive_byte_for_byte() {
     let bodies = Arc::new(pathological_bodies());
     let served = bodies.clone();
-    let addr = raw_server(move |mut stream| {
+    let addr = serve_raw(move |mut stream| {
         let served = served.clone();
         async move {
             let Some(head) = read_request(&mut stream).await else {

@@ -13,24 +13,33 @@ use tokio::runtime::Runtime;
 use super::binary::{Ran, cmsconform, run};
 use super::read_request;
 
-/// A server on `runtime` that hands every connection to `serve`, each on its own task.
-pub fn raw_server<F, Fut>(runtime: &Runtime, serve: F) -> SocketAddr
+/// A server on the current runtime that hands every connection to `serve`, each on its own task.
+pub async fn serve_raw<F, Fut>(serve: F) -> SocketAddr
 where
     F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let listener = runtime
-        .block_on(TcpListener::bind("127.0.0.1:0"))
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
         .unwrap_or_else(|e| panic!("bind: {e}"));
     let addr = listener
         .local_addr()
         .unwrap_or_else(|e| panic!("addr: {e}"));
-    runtime.spawn(async move {
+    tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             tokio::spawn(serve(stream));
         }
     });
     addr
+}
+
+/// [`serve_raw`] on `runtime` (a multi-threaded one, which serves on after `block_on`).
+pub fn raw_server<F, Fut>(runtime: &Runtime, serve: F) -> SocketAddr
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    runtime.block_on(serve_raw(serve))
 }
 
 /// The answer a server gives the run's preflight (its first request) so that the cases after it
