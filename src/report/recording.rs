@@ -171,19 +171,42 @@ fn exchange_record(
 ) -> (RequestRecord, Option<ResponseRecord>) {
     (
         RequestRecord::from_sent(&exchange.request, base_url, redactor),
-        exchange
-            .response
-            .as_ref()
-            .ok()
-            .map(|received| ResponseRecord::from_received(received, redactor)),
+        exchange.response.as_ref().ok().map(|received| {
+            // A server that echoes the request's headers must not leak its signature.
+            ResponseRecord::from_received(received, &redactor_for(redactor, &exchange.request))
+        }),
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::Received;
+    use crate::exchange::{Received, SentRequest};
     use crate::redact::Redactor;
+
+    #[test]
+    fn a_relation_answer_that_echoes_the_signature_is_recorded_without_it() {
+        let signature = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+        let request = SentRequest {
+            headers: vec![(
+                "authorization".into(),
+                format!("auth-v2/ak/2026-12-03T09:00:00Z/host/{signature}"),
+            )],
+            ..SentRequest::post("/x", "{}")
+        };
+        let echo = format!("{{\"echo\":\"{signature}\"}}");
+        let outcome = RelationOutcome {
+            relation: "repetition".into(),
+            judgement: Judgement::Passed,
+            violations: Vec::new(),
+            exchanges: vec![Exchange::new(request, Ok(Received::new(200, echo)), 0, 0)],
+            findings: Vec::new(),
+        };
+        let record = RelationRecord::from_outcome(outcome, "http://h", &Redactor::new());
+        let text = serde_json::to_string(&record).unwrap_or_default();
+        assert!(!text.contains(signature), "{text}");
+        assert_eq!(record.verdict, Verdict::Passed);
+    }
 
     fn received(body: String) -> Received {
         Received {
