@@ -70,7 +70,8 @@ pub struct ServerConfig {
     pub refuse_signature_when: Option<BodyPredicate>,
     /// Every request after the N-th (counting all requests) is answered 401.
     pub credentials_expire_after: Option<usize>,
-    /// Drops a connection silently once it has been idle this long between requests.
+    /// Drops a connection silently once it has waited this long for a request (between requests,
+    /// or a fresh connection before its first), as a load balancer does.
     pub idle_close: Option<Duration>,
     /// Drops a connection silently after every N-th answer on it (no `Connection: close`).
     pub close_every: Option<usize>,

@@ -320,8 +320,9 @@ impl Answer {
             .any(|(n, v)| *n == "Content-Type" && v.starts_with("application/json"))
     }
 
-    /// The bytes on the wire; `close` adds `Connection: close`.
-    pub fn to_bytes(&self, close: bool) -> Vec<u8> {
+    /// The bytes on the wire; `close` adds `Connection: close`; `head_only` (the answer to a
+    /// HEAD) leaves the body out and keeps its Content-Length.
+    pub fn to_bytes(&self, close: bool, head_only: bool) -> Vec<u8> {
         let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, self.reason);
         head.push_str(&format!(
             "Date: {}\r\n",
@@ -336,7 +337,9 @@ impl Answer {
         }
         head.push_str("\r\n");
         let mut bytes = head.into_bytes();
-        bytes.extend_from_slice(&self.body);
+        if !head_only {
+            bytes.extend_from_slice(&self.body);
+        }
         bytes
     }
 }

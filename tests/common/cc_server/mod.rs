@@ -51,6 +51,7 @@
 pub mod agents;
 pub mod auth;
 pub mod body;
+pub mod client;
 mod config;
 pub mod http;
 
@@ -197,7 +198,7 @@ async fn serve_connection(shared: Arc<Shared>, stream: TcpStream) {
                 if let Some((status, reason)) = error.answer() {
                     let body = agents::spring_error(status, reason, &format!("{error:?}"), "");
                     let answer = Answer::json(status, reason, body);
-                    let _ = reader.stream.write_all(&answer.to_bytes(true)).await;
+                    let _ = reader.stream.write_all(&answer.to_bytes(true, false)).await;
                 }
                 return;
             }
@@ -218,13 +219,8 @@ async fn serve_connection(shared: Arc<Shared>, stream: TcpStream) {
                     answer.body = agents::with_defect(defect, std::mem::take(&mut answer.body));
                 }
                 let close = !request.keep_alive();
-                if reader
-                    .stream
-                    .write_all(&answer.to_bytes(close))
-                    .await
-                    .is_err()
-                    || close
-                {
+                let bytes = answer.to_bytes(close, request.method == "HEAD");
+                if reader.stream.write_all(&bytes).await.is_err() || close {
                     return;
                 }
                 answered += 1;
