@@ -174,7 +174,7 @@ fn lockout_refuses_everything_after_n_failures() {
 fn refusal_and_expiry_knobs_answer_401_to_correct_signatures() {
     let runtime = runtime();
     let config = with(|c| {
-        c.refuse_signature_when = Some(cc_server::body_contains("1099"));
+        c.refuse_signature_when = Some(cc_server::asks_for_agent(1099));
         c.credentials_expire_after = Some(3);
     });
     let server = cc_server::start(&runtime, config);

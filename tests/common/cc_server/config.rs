@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::agents::BodyDefect;
 use super::auth::EmptyBody;
-use super::body::Limits;
+use super::body::{Limits, read_query};
 
 /// The path of the interface (notes section 1), under [`ServerConfig::path_prefix`].
 pub const PATH: &str = "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids";
@@ -22,7 +22,25 @@ pub fn body_contains(needle: &str) -> BodyPredicate {
     Arc::new(move |body: &[u8]| body.windows(needle.len()).any(|w| w == needle.as_slice()))
 }
 
-/// One hosted call centre: its VDNs and its agents (at every one of those VDNs).
+/// True for every body that is a JSON request object (as this server reads it, limits aside)
+/// whose `agentIds` holds `agent_id`, however the client spaced or ordered it.
+/// The run's preflight asks for 1031 and 1099: refusing those refuses the preflight.
+pub fn asks_for_agent(agent_id: i64) -> BodyPredicate {
+    let any = Limits {
+        cc_id: i64::MIN..=i64::MAX,
+        vdn: i64::MIN..=i64::MAX,
+        max_agent_ids: usize::MAX,
+        agent_id_ranges: vec![i64::MIN..=i64::MAX],
+        reject_unknown_members: false,
+    };
+    Arc::new(move |body: &[u8]| {
+        read_query(body, &any).is_ok_and(|q| q.agent_ids.contains(&agent_id))
+    })
+}
+
+/// One hosted call centre: its VDNs and its agents (at every one of those VDNs). A run's
+/// boundary cases ask a neighbouring ccId for the home pair's agents (e.g. 1031): give another
+/// centre agents of its own when only an aimed scan should meet them.
 #[derive(Debug, Clone)]
 pub struct Centre {
     pub cc_id: i64,

@@ -73,7 +73,9 @@ pub use auth::EmptyBody;
 #[allow(unused_imports)]
 pub use body::Limits;
 #[allow(unused_imports)]
-pub use config::{BodyPredicate, Centre, Counts, PATH, Seen, ServerConfig, Stats, body_contains};
+pub use config::{
+    BodyPredicate, Centre, Counts, PATH, Seen, ServerConfig, Stats, asks_for_agent, body_contains,
+};
 
 use agents::Clock;
 use auth::{SignedRequest, Verifier};
