@@ -143,6 +143,7 @@ fn timestamps_round_trip_and_reject_what_is_not_one() {
         "2023-12-19 08:00:00Z",
         "2023-12-19T08:00:00",
         "+023-12-19T08:00:00Z",
+        "2023-12-19T08:00:0\u{e9}",
     ] {
         assert_eq!(auth::parse_timestamp(bad), None, "{bad}");
     }

@@ -205,7 +205,8 @@ pub fn authorization(
 /// Seconds since the epoch of a `yyyy-MM-dd'T'HH:mm:ss'Z'` timestamp, `None` if it is not one.
 pub fn parse_timestamp(text: &str) -> Option<i64> {
     let b = text.as_bytes();
-    let shape_ok = b.len() == 20
+    let shape_ok = text.is_ascii()
+        && b.len() == 20
         && b[4] == b'-'
         && b[7] == b'-'
         && b[10] == b'T'
