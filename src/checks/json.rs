@@ -137,11 +137,9 @@ fn error_violation(error: &JsonError) -> Violation {
         }
         JsonError::Bom => Violation::new(&BOM, "", "body starts with a UTF-8 byte-order mark"),
         JsonError::Nul { offset } => Violation::new(&NUL, "", format!("NUL byte at byte {offset}")),
-        JsonError::Syntax { offset, message } => Violation::new(
-            &SYNTAX,
-            "",
-            format!("not JSON: {message} at byte {offset}"),
-        ),
+        JsonError::Syntax { offset, message } => {
+            Violation::new(&SYNTAX, "", format!("not JSON: {message} at byte {offset}"))
+        }
         JsonError::Trailing { offset } => Violation::new(
             &TRAILING,
             "",
@@ -166,7 +164,11 @@ mod tests {
         let found = read.violations();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].check, "CMS-JSON-002");
-        assert!(found[0].message.contains("judged on the JSON value read without the byte-order mark"));
+        assert!(
+            found[0]
+                .message
+                .contains("judged on the JSON value read without the byte-order mark")
+        );
         let nan = read_answer(br#"{"a":NaN}"#);
         assert_eq!(nan.value().unwrap()["a"], Value::Null);
         assert_eq!(nan.violations()[0].check, "CMS-JSON-003");

@@ -28,7 +28,12 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     } else {
         Vec::new()
     };
-    inputs::check_selection(args, &arguments, &cases, &scan_plan)?;
+    // Every run sends the preflight: a rerun line names it (`--exact preflight::seed_example`).
+    let sent_first: Vec<crate::cases::Case> = (scan_plan.iter().cloned())
+        .chain([crate::runner::preflight::case(config.home)])
+        .collect();
+    inputs::check_selection(args, &arguments, &cases, &sent_first)?;
+    drop(sent_first);
     if args.list {
         // The scan's cases first, as a run sends them.
         let listed: Vec<crate::cases::Case> = scan_plan.into_iter().chain(cases).collect();

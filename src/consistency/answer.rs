@@ -114,12 +114,10 @@ pub fn answer(contract: &Contract, exchange: &Exchange) -> Result<Answer, Unusab
     // 24 MB, and the relations hold two answers at a time.
     // An answer with a defect around its JSON (a BOM, trailing bytes, a NaN) is judged by the
     // checks for that defect; its agents are still what the server answered.
-    let body: Option<slim::Envelope> = serde_json::from_slice(&received.body)
-        .ok()
-        .or_else(|| {
-            let (fixed, _) = crate::json::repaired(&received.body)?;
-            serde_json::from_slice(&fixed).ok()
-        });
+    let body: Option<slim::Envelope> = serde_json::from_slice(&received.body).ok().or_else(|| {
+        let (fixed, _) = crate::json::repaired(&received.body)?;
+        serde_json::from_slice(&fixed).ok()
+    });
     let result_code = body.as_ref().and_then(|b| b.result_code.clone());
     let success = &contract.profile().result_codes.success;
     if received.status != 200 || result_code.as_deref() != Some(success.as_str()) {

@@ -119,7 +119,10 @@ mod tests {
         let (body, done) = repaired(b"\xEF\xBB\xBF{\"a\":1}").unwrap();
         assert_eq!((&*body, done), (&br#"{"a":1}"#[..], vec![Repair::Bom]));
         let (body, done) = repaired(b"{\"a\":1}\n<!-- node 2 -->").unwrap();
-        assert_eq!((&*body, done), (&b"{\"a\":1}\n"[..], vec![Repair::Trailing]));
+        assert_eq!(
+            (&*body, done),
+            (&b"{\"a\":1}\n"[..], vec![Repair::Trailing])
+        );
         let (body, done) = repaired(br#"{"a":[NaN,-Infinity,1],"b":"NaN"}"#).unwrap();
         assert_eq!(&*body, br#"{"a":[null,null,1],"b":"NaN"}"#);
         assert_eq!(done, vec![Repair::NonFinite]);

@@ -117,19 +117,26 @@ pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> 
         config.profile_name(),
         session.target_label
     ));
-    match runtime.block_on(preflight::run(&session, config)) {
+    let preflight = runtime.block_on(preflight::run(&session, config));
+    match preflight.finding {
         // Nothing else was sent: no case records, no report, no regressions.
         preflight::Finding::Fatal(message) if !options.despite_failed_preflight => {
             return Err(Error::Runtime(message));
         }
         preflight::Finding::Fatal(_) => {}
-        preflight::Finding::HomeRefused(warning) => observer.warning(&warning),
+        preflight::Finding::HomeRefused(warning) | preflight::Finding::Unexpected(warning) => {
+            observer.warning(&warning)
+        }
         preflight::Finding::Accepted => {
             observer.line("preflight: the run's signature was accepted");
         }
     }
     let mut scan = runtime.block_on(fleet::scan(&session, config, observer));
     observer.line(&scan.summary(config));
+    // A preflight answered with a defect is the run's first judged case.
+    if let Some(failed) = preflight.failed {
+        scan.records.insert(0, failed);
+    }
     let mut aimed = config.clone();
     fleet::aim(&mut aimed, &scan);
     let cases = if options.cases {
