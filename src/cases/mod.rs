@@ -63,10 +63,52 @@ impl HeaderEdits {
     }
 }
 
+/// Why the harness's own signature over a request may be read another way by a correct server
+/// (notes:3), so that a 401 to it says nothing of the run's credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmbiguousSigning {
+    /// No body: implementations end the canonical request of an empty body with or without
+    /// the newline after `canonicalHeaders`.
+    EmptyBody,
+    /// A body that is not UTF-8: a server that reads the body as text (the vendor's Java demo
+    /// does) signs over the decoded text, replacement characters and all, not the raw bytes.
+    NotUtf8,
+}
+
+impl AmbiguousSigning {
+    /// How signing `body` may be read two ways, if it may.
+    pub fn of_body(body: &[u8]) -> Option<AmbiguousSigning> {
+        if body.is_empty() {
+            Some(AmbiguousSigning::EmptyBody)
+        } else if std::str::from_utf8(body).is_err() {
+            Some(AmbiguousSigning::NotUtf8)
+        } else {
+            None
+        }
+    }
+
+    /// The two readings, for a finding about a 401 to such a request.
+    pub fn readings(self) -> &'static str {
+        match self {
+            AmbiguousSigning::EmptyBody => {
+                "the canonical request of an empty body ends after canonicalHeaders or with one \
+                 newline more (notes:3), and implementations read it either way"
+            }
+            AmbiguousSigning::NotUtf8 => {
+                "a body that is not UTF-8 is signed over its raw bytes or over the text a server \
+                 decodes from it (notes:3), and implementations read it either way"
+            }
+        }
+    }
+}
+
 /// [`CaseRequest::carries_own_signature`] for a request already laid out as bytes (what the
-/// client sees): signed by the harness, no edit of `Authorization`, a UTF-8 body.
+/// client sees): signed by the harness, no edit of `Authorization`, a body whose signing has
+/// one reading (not empty, UTF-8).
 pub fn carries_own_signature(auth: AuthMode, edits: &HeaderEdits, body: &[u8]) -> bool {
-    auth == AuthMode::Signed && !edits.touch_authorization() && std::str::from_utf8(body).is_ok()
+    auth == AuthMode::Signed
+        && !edits.touch_authorization()
+        && AmbiguousSigning::of_body(body).is_none()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,26 +152,34 @@ impl CaseRequest {
         }
     }
 
-    /// True when the request goes out with the harness's own valid signature: signed, no header
-    /// edit adds, replaces or drops `Authorization` (in any case), and the body is valid UTF-8.
-    /// Every other request may be refused as unauthenticated by a correct server, so it counts
-    /// against the run's one bad-auth budget (`--auth-probes`), and a 401 to it says nothing of
-    /// the run's credentials.
+    /// True when the request goes out with the harness's own valid signature, read one way by
+    /// every correct server: signed, no header edit adds, replaces or drops `Authorization`
+    /// (in any case), and a body that is neither empty nor anything but UTF-8. Every other
+    /// request may be refused as unauthenticated by a correct server, so it counts against the
+    /// run's one bad-auth budget (`--auth-probes`), and a 401 to it says nothing of the run's
+    /// credentials.
     ///
-    /// A body that is not UTF-8 counts too: a server that reads the body as text (the vendor's
-    /// Java demo does) signs over the decoded text, replacement characters and all, not over the
-    /// raw bytes the harness signed, so a correct server may refuse the signature (notes:3).
-    /// Signing "the way such a server reads it" would guess at one decoder; the budget does not
-    /// guess, and the answer is judged the same either way (a refusal, notes:6.1).
+    /// An empty body or one that is not UTF-8 is signed one way by the harness and read two
+    /// ways by servers ([`AmbiguousSigning`]). Signing "the way such a server reads it" would
+    /// guess; the budget does not guess, and the answer is judged the same either way (a
+    /// refusal, notes:6.1).
     pub fn carries_own_signature(&self) -> bool {
-        self.auth == AuthMode::Signed && !self.headers.touch_authorization() && self.body_is_utf8()
+        self.auth == AuthMode::Signed
+            && !self.headers.touch_authorization()
+            && self.ambiguous_signing().is_none()
     }
 
-    /// A JSON or raw text body is UTF-8 by construction; only a base64 body may not be.
-    fn body_is_utf8(&self) -> bool {
-        self.body.is_some()
-            || self.raw_body.is_some()
-            || std::str::from_utf8(&self.body_bytes()).is_ok()
+    /// Why a correct server may read the harness's valid signature over this request another
+    /// way, if it may: only a signed request without `Authorization` edits.
+    pub fn ambiguous_signing(&self) -> Option<AmbiguousSigning> {
+        if self.auth != AuthMode::Signed || self.headers.touch_authorization() {
+            return None;
+        }
+        // A JSON body is UTF-8 and never empty by construction; only raw bodies need reading.
+        if self.body.is_some() {
+            return None;
+        }
+        AmbiguousSigning::of_body(&self.body_bytes())
     }
 
     /// The bytes to send. `rawBodyBase64` was checked at load time.
@@ -310,7 +360,8 @@ mod tests {
     }
 
     #[test]
-    fn only_a_signed_utf8_request_with_its_own_authorization_carries_the_harness_signature() {
+    fn only_a_signed_request_with_its_own_authorization_and_a_nonempty_utf8_body_carries_the_harness_signature()
+     {
         let signed = CaseRequest::json(serde_json::json!({"ccId": 1}));
         assert!(signed.carries_own_signature());
         let with = |edit: fn(&mut CaseRequest)| {
@@ -335,7 +386,36 @@ mod tests {
             r.body = None;
             r.raw_body_base64 = Some("e30=".into()); // {}
         }));
-        assert!(with(|r| r.body = None), "an empty body is UTF-8");
+        assert!(!with(|r| r.body = None), "an empty body is signed two ways");
+        assert!(!with(|r| {
+            r.body = None;
+            r.raw_body = Some(String::new());
+        }));
+        let ambiguous = |edit: fn(&mut CaseRequest)| {
+            let mut request = signed.clone();
+            edit(&mut request);
+            request.ambiguous_signing()
+        };
+        assert_eq!(
+            ambiguous(|r| r.body = None),
+            Some(AmbiguousSigning::EmptyBody)
+        );
+        assert_eq!(
+            ambiguous(|r| {
+                r.body = None;
+                r.raw_body_base64 = Some("/w==".into());
+            }),
+            Some(AmbiguousSigning::NotUtf8)
+        );
+        assert_eq!(ambiguous(|_| {}), None);
+        // A probe is a probe for its own reason, not for its body.
+        assert_eq!(
+            ambiguous(|r| {
+                r.body = None;
+                r.auth = AuthMode::None;
+            }),
+            None
+        );
     }
 
     #[test]

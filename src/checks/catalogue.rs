@@ -2,7 +2,7 @@
 //! clauses a judged answer exercises (the report's clause coverage). Adding a check means
 //! adding it here, in its module's `CheckDef`, and nowhere else.
 
-use super::{CheckDef, agents, hosted, json, response, status};
+use super::{CheckDef, agents, hosted, json, response, signing, status};
 use crate::cases::Outcome;
 
 /// Every check the harness makes, with its stable id and clause.
@@ -37,6 +37,9 @@ pub static CATALOGUE: &[&CheckDef] = &[
     &hosted::UNHOSTED,
     &hosted::BOUNDARY_FAULT,
     &status::REPLAY_ACCEPTED,
+    &signing::AMBIGUOUS_REFUSED,
+    &signing::OWN_SIGNATURE_REFUSED,
+    &signing::OWN_SIGNATURE_REFUSED_ANYWAY,
     &response::SCHEMA,
     &response::RESULT_CODE,
     &response::DATAS_DESC,

@@ -23,6 +23,7 @@ pub mod json;
 pub mod model;
 pub mod response;
 pub mod sample;
+pub mod signing;
 pub mod status;
 
 pub use attribute::{attribute_agents, wants_agents};

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::config::{HomePair, RunConfig};
 use crate::cases::generate::{boundary_cases, property};
-use crate::cases::{AuthMode, Case, JsonBody, load_cases};
+use crate::cases::{AmbiguousSigning, AuthMode, Case, JsonBody, load_cases};
 use crate::contract::DataSource;
 use crate::error::Result;
 
@@ -71,23 +71,40 @@ fn move_home(case: &mut Case, home: HomePair) {
 }
 
 /// A request that spends the run's one bad-auth budget: anything that does not carry the
-/// harness's own valid signature ([`crate::cases::CaseRequest::carries_own_signature`]),
-/// whether a generated probe, a case file's header edits or a body that is not UTF-8.
+/// harness's own valid signature, read one way by every correct server
+/// ([`crate::cases::CaseRequest::carries_own_signature`]): a generated probe, a case file's
+/// header edits, or a signed body that is empty or not UTF-8 (notes:3 readings differ).
 pub fn is_probe(case: &Case) -> bool {
     !case.request.carries_own_signature()
 }
 
-/// The order in which the budget is spent: the probes that prove most first. No header, then
-/// the replay of an accepted signature with another body (notes:3: the signature covers the
-/// body); larger budgets add an expired timestamp, an unknown access key, a malformed header
-/// and a wrong signature. Any other request without the harness's own signature comes last.
-const PROBE_ORDER: [AuthMode; 6] = [
-    AuthMode::None,
-    AuthMode::Replay,
-    AuthMode::ExpiredTimestamp,
-    AuthMode::WrongAk,
-    AuthMode::Malformed,
-    AuthMode::BadSignature,
+/// One rank of [`PROBE_ORDER`]: what it is, and which cases are of it.
+type ProbeRank = (&'static str, fn(&Case) -> bool);
+
+/// The order in which the budget is spent, the probes that prove most first; the first case
+/// of each rank, then any other probe. The default budget of 2 sends the first two:
+/// 1. the replay of the preflight's accepted signature with another body (notes:3: the
+///    signature covers the body, and a server that caches verified signatures is a hole);
+/// 2. the empty body, signed as the harness reads notes:3 (a request every server must
+///    refuse, notes:6.1, and the one most often signed the other way);
+/// 3. no `Authorization` at all;
+/// 4. another request whose signing is read two ways (a body that is not UTF-8, a GET without
+///    a body);
+/// 5. an expired timestamp, an unknown access key, a malformed header, a wrong signature.
+const PROBE_ORDER: [ProbeRank; 8] = [
+    ("replay", |c| kind_alone(c, AuthMode::Replay)),
+    ("empty body", |c| {
+        c.request.method == "POST"
+            && c.request.ambiguous_signing() == Some(AmbiguousSigning::EmptyBody)
+    }),
+    ("no Authorization", |c| kind_alone(c, AuthMode::None)),
+    ("ambiguous signing", |c| {
+        c.request.ambiguous_signing().is_some()
+    }),
+    ("expired", |c| kind_alone(c, AuthMode::ExpiredTimestamp)),
+    ("wrong AK", |c| kind_alone(c, AuthMode::WrongAk)),
+    ("malformed", |c| kind_alone(c, AuthMode::Malformed)),
+    ("bad signature", |c| kind_alone(c, AuthMode::BadSignature)),
 ];
 
 /// An authentication probe beyond the run's budget (not among `allowed`): recorded as
@@ -97,7 +114,7 @@ pub fn probe_refused(case: &Case, allowed: &HashSet<String>) -> bool {
 }
 
 /// The probes that may be sent among `will_run` (the cases not filtered out): at most `budget`,
-/// the first of each kind in `PROBE_ORDER` before any other.
+/// the first of each rank in `PROBE_ORDER` before any other.
 pub fn allowed_probes<'a>(
     will_run: impl Iterator<Item = &'a Case>,
     budget: u32,
@@ -105,10 +122,11 @@ pub fn allowed_probes<'a>(
     let probes: Vec<&Case> = will_run.filter(|c| is_probe(c)).collect();
     let budget = usize::try_from(budget).unwrap_or(usize::MAX);
     let mut allowed: Vec<&Case> = Vec::new();
-    for kind in PROBE_ORDER {
-        // Header edits make a "signed" case a probe too; only the generated kinds rank here.
-        let of_kind = |c: &&&Case| c.request.auth == kind && kind_alone(c);
-        if let Some(first) = probes.iter().find(of_kind) {
+    for (_, of_rank) in PROBE_ORDER {
+        let first = probes
+            .iter()
+            .find(|c| of_rank(c) && !allowed.iter().any(|a| a.id == c.id));
+        if let Some(first) = first {
             allowed.push(first);
         }
     }
@@ -124,11 +142,12 @@ pub fn allowed_probes<'a>(
         .collect()
 }
 
-/// True when the case's `auth` mode alone makes it a probe (no `Authorization` edits).
-fn kind_alone(case: &Case) -> bool {
+/// True when the case is a probe of `kind` for its `auth` mode alone: no `Authorization` edits
+/// and a body signed one way (a case file's edits rank after the generated kinds).
+fn kind_alone(case: &Case, kind: AuthMode) -> bool {
     let mut plain = case.request.clone();
     plain.auth = AuthMode::Signed;
-    plain.carries_own_signature()
+    case.request.auth == kind && plain.carries_own_signature()
 }
 
 /// SHA-256 over every case id and request, in order: two runs with equal hashes sent the same.
@@ -227,21 +246,28 @@ mod tests {
             ids.sort();
             ids
         };
-        assert_eq!(ids(1), ["hand::auth_missing"]);
-        assert_eq!(
-            ids(2),
-            ["hand::auth_missing", "hand::auth_replay_other_body"]
+        assert_eq!(ids(1), ["hand::auth_replay_other_body"]);
+        assert_eq!(ids(2), ["hand::auth_replay_other_body", "hand::empty_body"]);
+        assert!(ids(3).contains(&"hand::auth_missing".to_owned()));
+        let four = ids(4);
+        assert!(
+            four.contains(&"hand::invalid_utf8".to_owned())
+                || four.contains(&"hand::method_get".to_owned()),
+            "{four:?}"
         );
-        let five = ids(5);
+        let seven = ids(7);
         for id in [
             "hand::auth_expired_timestamp",
             "hand::auth_wrong_ak",
             "hand::auth_malformed",
         ] {
-            assert!(five.contains(&id.to_owned()), "{id} in {five:?}");
+            assert!(seven.contains(&id.to_owned()), "{id} in {seven:?}");
         }
-        assert!(ids(6).contains(&"hand::auth_bad_signature".to_owned()));
-        assert!(ids(7).contains(&"hand::invalid_utf8".to_owned()));
+        assert!(ids(8).contains(&"hand::auth_bad_signature".to_owned()));
+        let all = ids(100);
+        for id in ["hand::invalid_utf8", "hand::method_get", "hand::empty_body"] {
+            assert!(all.contains(&id.to_owned()), "{id} is a probe: {all:?}");
+        }
         assert!(ids(0).is_empty());
     }
 
@@ -259,7 +285,10 @@ mod tests {
         dropped.request.auth = AuthMode::Signed;
         dropped.request.headers.drop.push("Authorization".into());
         assert!(is_probe(&dropped));
-        assert!(!kind_alone(&dropped), "ranked after the generated kinds");
+        assert!(
+            !kind_alone(&dropped, AuthMode::Signed),
+            "ranked after the generated kinds"
+        );
         let signed: Vec<&Case> = cases.iter().filter(|c| !is_probe(c)).collect();
         assert!(signed.iter().any(|c| c.id == "hand::seed_example"));
         assert!(signed.iter().all(|c| c.request.auth == AuthMode::Signed));

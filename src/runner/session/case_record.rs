@@ -99,6 +99,34 @@ impl Session {
         (record, unjudgeable)
     }
 
+    /// The verdict of `record` again, once its findings were restated with what the run knows
+    /// beyond the exchange (see `refusal`): a failure keeps its exchange and gets its rerun.
+    pub(super) fn rejudge(&self, record: &mut CaseRecord, exchange: &Exchange) {
+        let redactor = report::redactor_for(&self.redactor, &exchange.request);
+        for violation in &mut record.violations {
+            violation.message = redactor.scrub(&violation.message);
+        }
+        let failed = exchange.response.is_err() || record.violations.iter().any(|v| v.is_failure());
+        if !failed {
+            record.verdict = Verdict::Passed;
+            record.reproduce = None;
+            return;
+        }
+        record.verdict = Verdict::Failed;
+        if record.request.is_none() {
+            record.request = Some(self.request_record(exchange));
+        }
+        if let (None, Ok(received)) = (&record.response, &exchange.response) {
+            record.response = Some(ResponseRecord::from_received(received, &redactor));
+        }
+        if record.reproduce.is_none() {
+            record.reproduce = record
+                .request
+                .as_ref()
+                .map(|request| report::reproduction(&self.meta, &record.id, request));
+        }
+    }
+
     /// The request as recorded. It was written before it was signed, so only the run's
     /// secrets can be in it (`Authorization` is redacted by name).
     pub(super) fn request_record(&self, exchange: &Exchange) -> RequestRecord {

@@ -4,14 +4,17 @@
 //!
 //! - `case_record`: one exchange judged into its record, or a case recorded unsent.
 //! - `embedded`: the embedded mock on a runtime of its own.
+//! - `refusal`: what a 401 or a 403 says of the run, confirmed with the preflight request.
 
 mod case_record;
 mod embedded;
+mod refusal;
 
 use std::time::Instant;
 
 pub use case_record::describe;
 use embedded::EmbeddedMock;
+pub use refusal::MAX_CONFIRMATIONS;
 
 use tokio::runtime::Runtime;
 
@@ -21,7 +24,6 @@ use crate::checks::{self, CheckOptions};
 use crate::client::{Client, OutgoingRequest};
 use crate::contract::Contract;
 use crate::error::{Error, Result};
-use crate::exchange::Exchange;
 use crate::mock::{MockConfig, RunningMock};
 use crate::redact::Redactor;
 use crate::report::reproduce::EMBEDDED_TARGET;
@@ -54,6 +56,8 @@ pub struct Session {
     /// Why the run stopped sending, once an answer said the server refuses the run's own
     /// credentials or this client (see [`Session::halted`]).
     halt: std::sync::Mutex<Option<String>>,
+    /// The preflight request sent again after a 401 (see `refusal`).
+    confirmations: refusal::Confirmations,
     /// The `Authorization` the server accepted in the preflight and the body it signed: what
     /// the replay probe sends again with another body.
     accepted: std::sync::Mutex<Option<AcceptedSignature>>,
@@ -124,6 +128,7 @@ impl Session {
             record_passing_exchanges: config.record_passing_exchanges,
             in_flight: tokio::sync::Semaphore::new(IN_FLIGHT_REQUEST_BYTES),
             halt: std::sync::Mutex::new(None),
+            confirmations: refusal::Confirmations::default(),
             accepted: std::sync::Mutex::new(None),
             judged: super::fleet::AgentTally::default(),
             judged_failures: std::sync::Mutex::default(),
@@ -187,34 +192,6 @@ impl Session {
         self.halt.lock().ok().and_then(|halt| halt.clone())
     }
 
-    /// Stops the run when `exchange` shows the server refusing the run's credentials or this
-    /// client, and returns why: the case itself is then not judged (its answer says nothing of
-    /// the contract, only that the run must stop).
-    fn watch_for_refusal(&self, case: &Case, exchange: &Exchange) -> Option<String> {
-        let Ok(received) = &exchange.response else {
-            return None;
-        };
-        let reason = match received.status {
-            403 => format!(
-                "HTTP 403 to {}: the server refuses this client (notes:3: the client IP is \
-                 locked out after repeated authentication failures); no further requests were \
-                 sent, so as not to prolong a lock-out",
-                case.id
-            ),
-            401 if case.request.carries_own_signature() => format!(
-                "HTTP 401 to {}, a request with the run's own valid signature: the server no \
-                 longer accepts the run's credentials (check the AK/SK, the clock, a proxy \
-                 rewriting Host); no further requests were sent",
-                case.id
-            ),
-            _ => return None,
-        };
-        if let Ok(mut halt) = self.halt.lock() {
-            halt.get_or_insert(reason.clone());
-        }
-        Some(reason)
-    }
-
     /// Sends `case` (the client sends it again only after a 429, or a 503 with Retry-After)
     /// and judges the answer.
     pub async fn execute(&self, case: &Case) -> CaseRecord {
@@ -269,13 +246,29 @@ impl Session {
                 ((record, unjudgeable.is_some()), unjudgeable)
             })
             .await;
-        if let Some(reason) = self.watch_for_refusal(case, &exchange) {
-            // The exchange stays in the record, as evidence of why the run stopped.
-            record.verdict = Verdict::Skipped;
-            record.violations.clear();
-            record.reproduce = None;
-            record.error = Some(format!("not judged: {reason}"));
-            return (record, Vec::new());
+        match self.refusal(case, &exchange, started).await {
+            refusal::Refusal::Halt(reason) => {
+                // The exchange stays in the record, as evidence of why the run stopped.
+                record.verdict = Verdict::Skipped;
+                record.violations.clear();
+                record.reproduce = None;
+                record.error = Some(format!("not judged: {reason}"));
+                return (record, Vec::new());
+            }
+            refusal::Refusal::SignedDifferently => {
+                let found = std::mem::take(&mut record.violations);
+                record.violations =
+                    checks::signing::refused_own_signature(found, &case.expect, &exchange.request);
+                self.rejudge(&mut record, &exchange);
+            }
+            refusal::Refusal::Nothing => {}
+        }
+        if let Some(signing) = case.request.ambiguous_signing() {
+            if exchange.response.as_ref().is_ok_and(|r| r.status == 401) {
+                let found = std::mem::take(&mut record.violations);
+                record.violations = checks::signing::ambiguous_refusal(found, signing);
+                self.rejudge(&mut record, &exchange);
+            }
         }
         if record.verdict == Verdict::Failed && !unjudgeable {
             if let Ok(mut failed) = self.judged_failures.lock() {
