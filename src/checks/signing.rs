@@ -175,7 +175,7 @@ mod tests {
         vec![Violation::new(
             def,
             "status",
-            "expected something else, got HTTP 401".into(),
+            "expected something else, got HTTP 401",
         )]
     }
 

@@ -122,9 +122,12 @@ pub struct RunArgs {
     /// Override the interface path (e.g. a BMS path).
     #[arg(long, env = "CMSCONFORM_PATH", help_heading = heading::TARGET)]
     pub path: Option<String>,
-    /// Requests without the harness's own valid signature to send at most: authentication
-    /// probes, case files that add, replace or drop Authorization, bodies that are not UTF-8
-    /// (real servers lock an IP out after repeated authentication failures).
+    /// Requests a correct server may refuse as unauthenticated to send at most (real servers
+    /// lock an IP out after repeated authentication failures): authentication probes, case
+    /// files that add, replace or drop Authorization, and signed bodies that servers sign two
+    /// ways (empty, not UTF-8). Spent in this order: the replay of the preflight's signature,
+    /// the empty body, no Authorization, another two-way signing, an expired timestamp, a wrong
+    /// AK, a malformed header, a wrong signature, then the rest.
     #[arg(
         long,
         env = "CMSCONFORM_AUTH_PROBES",
