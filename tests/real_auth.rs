@@ -382,14 +382,17 @@ fn a_case_file_that_drops_authorization_spends_the_budget() {
     );
     let seen = seen(&proxy);
     let without = seen.iter().filter(|s| s.authorization.is_none()).count();
-    assert_eq!(without, 0, "the default budget sends the replay and the empty body");
+    assert_eq!(
+        without, 0,
+        "the default budget sends the replay and the empty body"
+    );
     assert_eq!(seen.iter().filter(|s| s.status == 401).count(), 1);
     // With a budget for it, it is sent and judged like any probe.
     let ran = run(
         dir.path(),
         addr,
         auth::DEFAULT_SK,
-        &["--cases-dir", &cases_dir, "--auth-probes", "8", "hand::"],
+        &["--cases-dir", &cases_dir, "--auth-probes", "10", "hand::"],
     );
     assert!(
         trial_line(&ran.stdout, "hand::aaa_drops_authorization").ends_with("ok"),

@@ -171,7 +171,7 @@ mod tests {
         sent
     }
 
-    fn comparison(def: &crate::checks::CheckDef) -> Vec<Violation> {
+    fn comparison(def: &'static crate::checks::CheckDef) -> Vec<Violation> {
         vec![Violation::new(
             def,
             "status",
