@@ -7,7 +7,7 @@
 mod common;
 
 use common::cc_server::{self, BodyDefect, ServerConfig};
-use common::{runtime, tempdir};
+use common::runtime;
 use serde_json::Value;
 
 /// A default run against a server writing `defect` into every answer; its report.json.
@@ -20,16 +20,11 @@ fn run_against(defect: BodyDefect) -> (common::binary::Ran, Value) {
             ..ServerConfig::default()
         },
     );
-    let dir = tempdir();
-    let reports = dir.path().join("reports");
-    let ran = common::binary::run(
-        common::binary::signed(dir.path())
-            .args(["run", "--target", &server.url(), "--no-progress"])
-            .arg("--report-dir")
-            .arg(&reports),
-    );
-    let report = common::binary::report_json(&reports);
-    (ran, report)
+    let run = common::binary::run_target(&server.url(), &[]);
+    let report = run
+        .report
+        .unwrap_or_else(|| panic!("no report.json: {}", run.ran));
+    (run.ran, report)
 }
 
 fn case<'a>(report: &'a Value, id: &str) -> &'a Value {

@@ -12,41 +12,14 @@
 
 mod common;
 
+use common::binary::TargetRun;
 use common::cc_server::{self, EmptyBody, RunningServer, ServerConfig, body_contains};
-use common::{runtime, tempdir};
+use common::runtime;
 use serde_json::Value;
 
-struct Ran {
-    ran: common::binary::Ran,
-    report: Option<Value>,
-    /// Every file the run wrote, one after the other.
-    written: String,
-}
-
-/// A default run (plus `extra` flags) against `server`.
-fn run_against(server: &RunningServer, extra: &[&str]) -> Ran {
-    let dir = tempdir();
-    let reports = dir.path().join("reports");
-    let ran = common::binary::run(
-        common::binary::signed(dir.path())
-            .args(["run", "--target", &server.url(), "--no-progress"])
-            .args(extra)
-            .arg("--report-dir")
-            .arg(&reports),
-    );
-    let report = reports
-        .join("report.json")
-        .is_file()
-        .then(|| common::binary::report_json(&reports));
-    let written = common::binary::files_below(&reports)
-        .into_iter()
-        .map(|(_, text)| text)
-        .collect();
-    Ran {
-        ran,
-        report,
-        written,
-    }
+/// A run against `server` with `extra` flags.
+fn run_against(server: &RunningServer, extra: &[&str]) -> TargetRun {
+    common::binary::run_target(&server.url(), extra)
 }
 
 fn case<'a>(report: &'a Value, id: &str) -> &'a Value {
@@ -73,7 +46,7 @@ fn other_reading() -> ServerConfig {
 fn a_server_signing_the_empty_body_the_other_way_is_conformant_with_the_401_as_information() {
     let runtime = runtime();
     let server = cc_server::start(&runtime, other_reading());
-    let Ran { ran, report, .. } = run_against(&server, &[]);
+    let TargetRun { ran, report, .. } = run_against(&server, &[]);
     assert_eq!(ran.code, Some(0), "{ran}");
     let report = report.unwrap_or_else(|| panic!("no report: {ran}"));
     let empty = case(&report, "hand::empty_body");
@@ -101,7 +74,7 @@ fn a_three_strike_lock_out_is_never_reached() {
             ..other_reading()
         },
     );
-    let Ran { ran, .. } = run_against(&server, &[]);
+    let TargetRun { ran, .. } = run_against(&server, &[]);
     assert_eq!(ran.code, Some(0), "{ran}");
     let counts = server.stats.counts();
     assert_eq!(counts.answered_403, 0, "{counts:?}");
@@ -119,7 +92,7 @@ fn one_request_refused_while_the_credentials_work_fails_that_case_and_the_run_go
             ..ServerConfig::default()
         },
     );
-    let Ran {
+    let TargetRun {
         ran,
         report,
         written,
@@ -169,7 +142,7 @@ fn credentials_that_expire_mid_run_stop_it_after_exactly_one_confirmation() {
             ..ServerConfig::default()
         },
     );
-    let Ran { ran, report, .. } = run_against(&server, &[]);
+    let TargetRun { ran, report, .. } = run_against(&server, &[]);
     assert_eq!(ran.code, Some(3), "{ran}");
     assert!(ran.stderr.contains("sent again was refused too"), "{ran}");
     let report = report.unwrap_or_else(|| panic!("no report: {ran}"));

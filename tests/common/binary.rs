@@ -113,3 +113,41 @@ pub fn files_below(dir: &Path) -> Vec<(PathBuf, String)> {
     }
     found
 }
+
+/// A run of the binary against a target, with what it wrote.
+pub struct TargetRun {
+    pub ran: Ran,
+    /// `report.json`, when the run wrote one.
+    pub report: Option<serde_json::Value>,
+    /// Every file the run wrote, one after the other.
+    pub written: String,
+}
+
+/// `cmsconform run --target URL --no-progress EXTRA...` with the mock's default keys, its
+/// reports written to a fresh directory.
+pub fn run_target(url: &str, extra: &[&str]) -> TargetRun {
+    let dir = super::tempdir();
+    let reports = dir.path().join("reports");
+    let ran = run(signed(dir.path())
+        .args(["run", "--target", url, "--no-progress"])
+        .args(extra)
+        .arg("--report-dir")
+        .arg(&reports));
+    let report = reports
+        .join("report.json")
+        .is_file()
+        .then(|| report_json(&reports));
+    let written = if reports.is_dir() {
+        files_below(&reports)
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect()
+    } else {
+        String::new()
+    };
+    TargetRun {
+        ran,
+        report,
+        written,
+    }
+}
