@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::exit;
 use crate::report::{self, RunRecord};
 use crate::runner::pipeline::{self, RunOptions};
-use crate::runner::{RunConfig, fleet, run_record, suite};
+use crate::runner::{RunConfig, fleet, multi_exchange, run_record, suite};
 
 /// `cmsconform run`.
 pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
@@ -28,11 +28,14 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     } else {
         Vec::new()
     };
-    inputs::check_selection(args, &arguments, &cases, &scan_plan)?;
+    // The limit discovery gets what the fleet scan leaves of the budget.
+    let discovery = config.discovery_budget as usize > scan_plan.len();
+    let relations = multi_exchange::selected_names(&config, discovery);
+    inputs::check_selection(args, &arguments, &cases, &scan_plan, &relations)?;
     if args.list {
-        // The scan's cases first, as a run sends them.
+        // The scan's cases first, as a run sends them; the relations after the cases.
         let listed: Vec<crate::cases::Case> = scan_plan.into_iter().chain(cases).collect();
-        return match trials::list(&arguments, &listed) {
+        return match trials::list(&arguments, &listed, &relations) {
             // The reader had what it wanted (`cmsconform run --list | head`).
             Ok(()) => Ok(exit::CONFORMANT),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::CONFORMANT),
@@ -41,7 +44,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     }
     // A selection without property cases or relations (`--exact hand::...`) aims at nothing.
     // A rerun of one scan case (`--exact fleet::0001`) needs the scan itself.
-    config.scan_fleet &= config.relations
+    config.scan_fleet &= !relations.is_empty()
         || !trials::selected(&arguments, &scan_plan).is_empty()
         || trials::selected(&arguments, &cases)
             .iter()
