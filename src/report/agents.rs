@@ -152,9 +152,13 @@ impl HostedPair {
         } else {
             String::new()
         };
+        let requests = match self.requests {
+            1 => "1 request".to_owned(),
+            n => format!("{n} requests"),
+        };
         format!(
-            "ccId {}, vdn {}: {} agents judged ({} requests{failed}; seen in {})",
-            self.cc_id, self.vdn, self.judged_agents, self.requests, self.seen_in
+            "ccId {}, vdn {}: {} agents judged ({requests}{failed}; seen in {})",
+            self.cc_id, self.vdn, self.judged_agents, self.seen_in
         )
     }
 }

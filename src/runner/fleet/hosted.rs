@@ -30,6 +30,10 @@ pub const SAMPLE_BATCHES: u64 = 2;
 /// Requests per pair at most: the home fleet's IDs, the sample, then the IDs around the
 /// sample's hits (the rest of the agents it met).
 pub const MAX_REQUESTS_PER_PAIR: u32 = SAMPLE_BATCHES as u32 + 2;
+/// Agents judged at a pair after which its scan stops: a real centre has a few hundred, so a
+/// scan that judged this many has judged a whole centre's worth (against a server that hosts
+/// its agents at every pair, one request per pair).
+pub const ENOUGH_AGENTS: usize = 500;
 
 /// A call centre and VDN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -103,7 +107,7 @@ pub struct HostedScan {
 }
 
 /// Scans each pair of `seen` (at most [`MAX_PAIRS`], within the budget `config` has left),
-/// one request at a time. A case is sent when the selection keeps its id, or keeps the case
+/// one request at a time, step by step until [`ENOUGH_AGENTS`] are judged. A case is sent when the selection keeps its id, or keeps the case
 /// that saw its pair accepted and does not `--skip` it.
 pub async fn scan(
     session: &Session,
@@ -146,8 +150,11 @@ pub async fn scan(
             let mut asked = BTreeSet::new();
             let mut index = 0;
             for step in Step::ALL {
+                if budget == 0 || judged.len() >= ENOUGH_AGENTS {
+                    break;
+                }
                 let ids = step.ids(&config.contract, &config.fleet, &asked, &judged);
-                if budget == 0 || ids.is_empty() {
+                if ids.is_empty() {
                     continue;
                 }
                 asked.extend(ids.iter().copied());

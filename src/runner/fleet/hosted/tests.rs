@@ -140,6 +140,31 @@ fn scan_of(config: &RunConfig, seen: Vec<(Pair, String)>) -> HostedScan {
     runtime.block_on(scan(&session, config, seen, &Silent))
 }
 
+/// The same against a mock whose agents are 31200..31399 alone, at every pair: a sparse
+/// centre, as a real one is.
+fn sparse_scan_of(config: &RunConfig, seen: Vec<(Pair, String)>) -> HostedScan {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut mock = crate::mock::MockConfig::new(config.contract.clone());
+    mock.creds = config.client.creds.clone();
+    mock.fleet = vec![crate::contract::Range {
+        min: 31_200,
+        max: 31_399,
+    }];
+    let running = runtime
+        .block_on(crate::mock::spawn(mock, "127.0.0.1:0"))
+        .unwrap();
+    let mut remote = config.clone();
+    remote.target = crate::runner::Target::Remote {
+        base_url: running.base_url(),
+    };
+    let session = Session::start(&remote, &runtime).unwrap();
+    runtime.block_on(scan(&session, &remote, seen, &Silent))
+}
+
 /// The pairs of the requests sent, read from the bodies as recorded (a large one is cut to an
 /// excerpt: its start names the pair).
 fn sent_pairs(found: &HostedScan) -> BTreeSet<Pair> {
@@ -166,6 +191,7 @@ fn nothing_is_sent_to_a_pair_not_seen_accepted() {
     let contract = contract();
     let mut config = RunConfig::embedded(contract.clone(), 1, 0);
     config.discovery_budget = 256;
+    // Fewer agents than enough: the scan takes every step.
     config.fleet = (1000..1100).collect();
     let cases = vec![
         case("boundary::ccId::min_plus_1", at(2, 170)),
@@ -179,7 +205,7 @@ fn nothing_is_sent_to_a_pair_not_seen_accepted() {
         record("boundary::vdn::max", Verdict::Failed, None),
     ];
     let seen = accepted(&pairs, &records);
-    let found = scan_of(&config, seen);
+    let found = sparse_scan_of(&config, seen.clone());
     assert_eq!(sent_pairs(&found), [Pair { cc_id: 2, vdn: 170 }].into());
     assert_eq!(found.records.len(), 4, "the fleet, the sample, the rest");
     assert_eq!(found.spent, 4);
@@ -187,7 +213,11 @@ fn nothing_is_sent_to_a_pair_not_seen_accepted() {
     assert_eq!(ids[0], "hosted::cc2_vdn170::0001");
     let pair = &found.coverage.pairs[0];
     assert_eq!((pair.requests, pair.failed, pair.not_scanned.as_deref()), (4, 0, None));
-    assert!(pair.judged_agents > 1000, "{}", pair.judged_agents);
+    assert_eq!(pair.judged_agents, 200, "the sparse centre's every agent");
+    // A server with agents at nearly every ID: one sample judges enough of them.
+    let dense = scan_of(&config, seen);
+    assert_eq!(dense.records.len(), 2, "the fleet, then one sample");
+    assert!(dense.coverage.pairs[0].judged_agents as usize >= ENOUGH_AGENTS);
     // Its rerun reruns the case that saw the pair accepted.
     let rerun = &found.records[0].reproduce.as_ref().unwrap().command;
     assert!(rerun.ends_with("--exact boundary::ccId::min_plus_1"), "{rerun}");
@@ -201,7 +231,7 @@ fn the_cap_the_budget_and_the_selection_bound_the_scan() {
         .map(|cc_id| (Pair { cc_id, vdn: 170 }, format!("property::{cc_id:04}")))
         .collect();
     config.discovery_budget = 5;
-    let found = scan_of(&config, seen.clone());
+    let found = sparse_scan_of(&config, seen.clone());
     assert_eq!(found.spent, 5, "no fleet: 3 requests for the first pair, 2 for the next");
     let not_scanned: Vec<Option<&str>> = (found.coverage.pairs.iter())
         .map(|p| p.not_scanned.as_deref())
