@@ -43,12 +43,16 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         };
     }
     // A selection without property cases or relations (`--exact hand::...`) aims at nothing.
-    // A rerun of one scan case (`--exact fleet::0001`) needs the scan itself.
+    // A rerun of one scan case (`--exact fleet::0001`) needs the scan itself, and so does a
+    // case that may show another pair hosted: the hosted scan it leads to asks the fleet's IDs
+    // first (a hosted failure's rerun line names that case).
+    let witnesses = fleet::hosted::pairs_of(&config.contract, config.home, &cases);
     config.scan_fleet &= !relations.is_empty()
         || !trials::selected(&arguments, &scan_plan).is_empty()
-        || trials::selected(&arguments, &cases)
-            .iter()
-            .any(|c| c.origin == crate::cases::CaseOrigin::Property);
+        || trials::selected(&arguments, &cases).iter().any(|c| {
+            c.origin == crate::cases::CaseOrigin::Property || witnesses.contains_key(&c.id)
+        });
+    drop(witnesses);
     drop(cases);
     crate::memory::release_free();
     let progress = Progress::for_terminals(!args.no_progress);

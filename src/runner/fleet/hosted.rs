@@ -148,8 +148,9 @@ pub async fn scan(
         if coverage.not_scanned.is_none() {
             let mut judged = BTreeSet::new();
             let mut asked = BTreeSet::new();
-            let mut index = 0;
-            for step in Step::ALL {
+            // A step keeps its number whether it sends or not (no fleet, nothing new to ask):
+            // a rerun names the same request by the same id.
+            for (index, step) in (0..).zip(Step::ALL) {
                 if budget == 0 || judged.len() >= ENOUGH_AGENTS {
                     break;
                 }
@@ -159,7 +160,6 @@ pub async fn scan(
                 }
                 asked.extend(ids.iter().copied());
                 let case = scan_case(&config.contract, pair, index, ids, step.what());
-                index += 1;
                 if !wanted(&case.id) {
                     continue;
                 }

@@ -210,7 +210,10 @@ fn nothing_is_sent_to_a_pair_not_seen_accepted() {
     assert_eq!(found.records.len(), 4, "the fleet, the sample, the rest");
     assert_eq!(found.spent, 4);
     let ids: Vec<&str> = found.records.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids[0], "hosted::cc2_vdn170::0001");
+    assert_eq!(
+        ids,
+        ["0001", "0002", "0003", "0004"].map(|n| format!("hosted::cc2_vdn170::{n}"))
+    );
     let pair = &found.coverage.pairs[0];
     assert_eq!((pair.requests, pair.failed, pair.not_scanned.as_deref()), (4, 0, None));
     assert_eq!(pair.judged_agents, 200, "the sparse centre's every agent");
@@ -262,7 +265,8 @@ fn the_cap_the_budget_and_the_selection_bound_the_scan() {
         exact: true,
         ..Selection::everything()
     };
-    let found = scan_of(&config, seen[..2].to_vec());
+    config.selection.filter = Some("hosted::cc3_vdn170::0002".into());
+    let found = sparse_scan_of(&config, seen[..2].to_vec());
     let ids: Vec<&str> = found.records.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids, ["hosted::cc3_vdn170::0001"]);
+    assert_eq!(ids, ["hosted::cc3_vdn170::0002"], "without a fleet, the first sample");
 }
