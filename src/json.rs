@@ -10,8 +10,10 @@ use serde_json::Value;
 
 mod integer;
 mod parser;
+mod repair;
 
 pub use integer::{integers_in_other_form, integral};
+pub use repair::{Repair, repaired};
 
 /// Duplicate members reported by pointer; beyond this they are only counted, so a hostile
 /// body of repeated names costs no more memory than its own size.

@@ -12,12 +12,14 @@ use crate::exchange::{Exchange, Received};
 /// a method refusal. `None` when it is none of these (a 5xx, garbage, no answer).
 pub fn classify(contract: &Contract, exchange: &Exchange) -> Option<Outcome> {
     let received = exchange.response.as_ref().ok()?;
-    let body = if (200..300).contains(&received.status) {
-        json::parse_strict(&received.body).value.ok()
-    } else {
-        None
-    };
-    classify_parsed(contract.profile(), received, body.as_ref())
+    let read = (200..300)
+        .contains(&received.status)
+        .then(|| json::read_answer(&received.body));
+    classify_parsed(
+        contract.profile(),
+        received,
+        read.as_ref().and_then(json::AnswerJson::value),
+    )
 }
 
 pub(super) fn classify_parsed(

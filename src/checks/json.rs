@@ -4,8 +4,9 @@
 
 use super::model::{CheckDef, Severity, Violation};
 pub use crate::json::{
-    JsonError, MAX_DEPTH, MAX_DUPLICATES_REPORTED, StrictJson, UTF8_BOM, parse_strict,
+    JsonError, MAX_DEPTH, MAX_DUPLICATES_REPORTED, Repair, StrictJson, UTF8_BOM, parse_strict,
 };
+use serde_json::Value;
 
 macro_rules! json_check {
     ($name:ident, $id:literal, $title:literal) => {
@@ -42,6 +43,59 @@ json_check!(
     "CMS-JSON-008",
     "Integer/Long members are plain integers fitting a signed 64-bit value"
 );
+
+/// An answer body read for judging: the strict read, and, when that failed on a defect around or
+/// inside the interface's JSON (a BOM, trailing bytes, a non-finite number), the value read
+/// without it. The defect is still a finding; the value lets the rest of the contract be judged.
+pub struct AnswerJson {
+    pub strict: StrictJson,
+    repaired: Option<(Value, Vec<Repair>)>,
+}
+
+impl AnswerJson {
+    /// The value the rules judge: the strict one, or the repaired one.
+    pub fn value(&self) -> Option<&Value> {
+        match &self.strict.value {
+            Ok(value) => Some(value),
+            Err(_) => self.repaired.as_ref().map(|(value, _)| value),
+        }
+    }
+
+    /// The notes:6.12 findings; a repaired defect's message says the answer was judged anyway.
+    pub fn violations(&self) -> Vec<Violation> {
+        let mut found = self.strict.violations();
+        if let (Some((_, repairs)), Some(last)) = (&self.repaired, found.last_mut()) {
+            let left_out: Vec<&str> = repairs.iter().map(|r| repair_name(*r)).collect();
+            last.message.push_str(&format!(
+                "; the rest of the answer was judged on the JSON value read without {}",
+                left_out.join(" and ")
+            ));
+        }
+        found
+    }
+}
+
+fn repair_name(repair: Repair) -> &'static str {
+    match repair {
+        Repair::Bom => "the byte-order mark",
+        Repair::Trailing => "the bytes after it",
+        Repair::NonFinite => "its non-finite numbers (read as null)",
+    }
+}
+
+/// Reads an answer body strictly, repairing a recognisable defect when the strict read fails.
+pub fn read_answer(bytes: &[u8]) -> AnswerJson {
+    let strict = parse_strict(bytes);
+    let repaired = if strict.value.is_err() {
+        crate::json::repaired(bytes).and_then(|(fixed, repairs)| {
+            let value = parse_strict(&fixed).value.ok()?;
+            Some((value, repairs))
+        })
+    } else {
+        None
+    };
+    AnswerJson { strict, repaired }
+}
 
 // An inherent impl beside the checks it cites: the reader itself knows no check.
 impl StrictJson {
@@ -83,9 +137,11 @@ fn error_violation(error: &JsonError) -> Violation {
         }
         JsonError::Bom => Violation::new(&BOM, "", "body starts with a UTF-8 byte-order mark"),
         JsonError::Nul { offset } => Violation::new(&NUL, "", format!("NUL byte at byte {offset}")),
-        JsonError::Syntax { offset, message } => {
-            Violation::new(&SYNTAX, "", format!("not JSON: {message} at byte {offset}"))
-        }
+        JsonError::Syntax { offset, message } => Violation::new(
+            &SYNTAX,
+            "",
+            format!("not JSON: {message} at byte {offset}"),
+        ),
         JsonError::Trailing { offset } => Violation::new(
             &TRAILING,
             "",
@@ -102,6 +158,22 @@ fn error_violation(error: &JsonError) -> Violation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_defect_around_the_answer_is_a_finding_and_the_value_is_still_read() {
+        let read = read_answer(b"\xEF\xBB\xBF{\"resultCode\":\"0100000\"}");
+        assert_eq!(read.value().unwrap()["resultCode"], "0100000");
+        let found = read.violations();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].check, "CMS-JSON-002");
+        assert!(found[0].message.contains("judged on the JSON value read without the byte-order mark"));
+        let nan = read_answer(br#"{"a":NaN}"#);
+        assert_eq!(nan.value().unwrap()["a"], Value::Null);
+        assert_eq!(nan.violations()[0].check, "CMS-JSON-003");
+        let page = read_answer(b"<html>502</html>");
+        assert!(page.value().is_none());
+        assert!(!page.violations()[0].message.contains("judged"));
+    }
 
     #[test]
     fn violations_cite_their_checks() {

@@ -119,7 +119,9 @@ pub struct Assessment {
     /// Why the answer could not be judged against the contract at all, if so: no answer (a
     /// transport failure), a body cut at the size cap, or a body expected to be JSON that does
     /// not read as one JSON value (not UTF-8, not JSON, nested past the depth cap). A
-    /// well-formed answer that breaks the contract was judged: this is `None`.
+    /// well-formed answer that breaks the contract was judged: this is `None`; so is the
+    /// interface's JSON with a defect around or inside it that the reader could read past (a
+    /// BOM, trailing bytes, a non-finite number: [`json::read_answer`]).
     pub unjudgeable: Option<String>,
 }
 
@@ -161,13 +163,14 @@ pub fn assess(
         .is_some_and(status::is_json_media_type);
     let json_expected = received.status == 200
         || (received.status < 500 && content_type_json && !received.body.trim_ascii().is_empty());
-    let strict = json::parse_strict(&received.body);
+    let read = json::read_answer(&received.body);
     let mut out: Vec<Violation> = coding.into_iter().collect();
     let mut unjudgeable = None;
     if json_expected {
-        let found = strict.violations();
-        // The reader's error, when there is one, is its last finding.
-        unjudgeable = found.last().filter(|_| strict.value.is_err()).map(|v| {
+        let found = read.violations();
+        // The reader's error, when there is one, is its last finding. A body repaired around
+        // a defect (a BOM, trailing bytes, a NaN) was judged: the defect is its finding.
+        unjudgeable = found.last().filter(|_| read.value().is_none()).map(|v| {
             format!(
                 "HTTP {}: the body is not one JSON value ({} {})",
                 received.status, v.check, v.message
@@ -175,7 +178,7 @@ pub fn assess(
         });
         out.extend(found);
     }
-    let body = strict.value.as_ref().ok();
+    let body = read.value();
     let outcome = classify_parsed(profile, received, body);
     let away = hosted::expected_away(profile, request.body.as_ref(), expect, options.home);
     // notes:6.15: a business failure at a call centre or VDN other than the home pair is an
@@ -199,7 +202,7 @@ pub fn assess(
         .and_then(|b| b.get("resultCode"))
         .and_then(Value::as_str);
     // A 200 that is not JSON is explained by the JSON finding; "unrecognised" would repeat it.
-    let explained = json_expected && outcome.is_none() && strict.value.is_err();
+    let explained = json_expected && outcome.is_none() && body.is_none();
     if !explained {
         let mut compared = status::compare(
             expect,

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod cc_server;
 pub mod proxy;
 pub mod raw;
 

@@ -43,8 +43,9 @@ pub fn acceptance(contract: &Contract, exchange: &Exchange) -> Acceptance {
         Err(failure) => return Acceptance::Inconclusive(format!("no answer: {failure:?}")),
     };
     let codes = &contract.profile().result_codes;
-    let result_code = serde_json::from_slice::<Value>(&received.body)
-        .ok()
+    let read = checks::json::read_answer(&received.body);
+    let result_code = read
+        .value()
         .and_then(|b| {
             b.get("resultCode")
                 .and_then(Value::as_str)
@@ -253,10 +254,10 @@ fn refused_as_unknown(
     let Ok(received) = &exchange.response else {
         return false;
     };
-    let body = checks::json::parse_strict(&received.body).value.ok();
+    let read = checks::json::read_answer(&received.body);
     value != home
         && field.range(profile).contains(value)
-        && hosted::is_business_failure(profile, received.status, body.as_ref())
+        && hosted::is_business_failure(profile, received.status, read.value())
 }
 
 impl Parameter {
