@@ -13,9 +13,16 @@ use serde_json::Value;
 /// `cmsconform run ARGS` with a small suite, reports in `dir/out`.
 fn run_in(dir: &Path, args: &[&str]) -> Ran {
     let mut cmd = cmsconform(dir);
-    cmd.args(["run", "--seed", "1", "--property-cases", "0", "--no-progress"])
-        .args(["--report-dir", "out"])
-        .args(args);
+    cmd.args([
+        "run",
+        "--seed",
+        "1",
+        "--property-cases",
+        "0",
+        "--no-progress",
+    ])
+    .args(["--report-dir", "out"])
+    .args(args);
     run(&mut cmd)
 }
 
@@ -70,7 +77,8 @@ fn a_filter_that_leaves_the_relations_out_says_so_in_every_report() {
     assert_eq!(ran.code, Some(0), "{ran}");
     let why = "the selection (FILTER \"hand::seed\") left them out";
     assert!(
-        ran.stdout.contains(&format!("relations not run (10): relation::repetition,")),
+        ran.stdout
+            .contains(&format!("relations not run (10): relation::repetition,")),
         "{ran}"
     );
     assert!(
@@ -102,7 +110,10 @@ fn a_filter_that_leaves_the_relations_out_says_so_in_every_report() {
 #[test]
 fn no_relations_says_why_too() {
     let dir = common::tempdir();
-    let ran = run_in(dir.path(), &["--no-relations", "--exact", "hand::seed_example"]);
+    let ran = run_in(
+        dir.path(),
+        &["--no-relations", "--exact", "hand::seed_example"],
+    );
     assert_eq!(ran.code, Some(0), "{ran}");
     assert!(
         ran.stdout

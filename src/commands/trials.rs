@@ -220,7 +220,12 @@ mod tests {
             "discovery::agentIds.length",
             "hosted::cc2_vdn170::0001",
         ];
-        let filters = [None, Some("relation::"), Some("discovery::agentIds"), Some("x")];
+        let filters = [
+            None,
+            Some("relation::"),
+            Some("discovery::agentIds"),
+            Some("x"),
+        ];
         let skips: [&[&str]; 3] = [&[], &["hand::empty_body"], &["agentIds", "relation"]];
         for filter in filters {
             for skip in skips {

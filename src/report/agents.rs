@@ -102,6 +102,10 @@ pub struct HostedPair {
     /// Why it was not scanned (the cap on pairs, `--discovery-budget`, the selection).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_scanned: Option<String>,
+    /// Why its scan stopped before a step that had IDs to ask (`--discovery-budget` spent):
+    /// its judged agents are part of what the pair holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut_short: Option<String>,
 }
 
 impl HostedCoverage {
@@ -156,8 +160,12 @@ impl HostedPair {
             1 => "1 request".to_owned(),
             n => format!("{n} requests"),
         };
+        let cut_short = match &self.cut_short {
+            Some(why) => format!("; cut short: {why}"),
+            None => String::new(),
+        };
         format!(
-            "ccId {}, vdn {}: {} agents judged ({requests}{failed}; seen in {})",
+            "ccId {}, vdn {}: {} agents judged ({requests}{failed}; seen in {}{cut_short})",
             self.cc_id, self.vdn, self.judged_agents, self.seen_in
         )
     }
@@ -227,6 +235,7 @@ mod tests {
             judged_agents: if not_scanned.is_none() { 200 } else { 0 },
             failed: u32::from(cc_id == 2),
             not_scanned: not_scanned.map(str::to_owned),
+            cut_short: None,
         };
         let coverage = HostedCoverage {
             pairs: vec![
@@ -243,6 +252,22 @@ mod tests {
              200 agents judged (4 requests, 1 failed; seen in boundary::ccId::min_plus_1); \
              ccId 3, vdn 170: 200 agents judged (4 requests; seen in \
              boundary::ccId::min_plus_1); 2 not scanned (at most 8 pairs)"
+        );
+        let cut = HostedPair {
+            requests: 2,
+            judged_agents: 30,
+            cut_short: Some(
+                "--discovery-budget spent before hosted::cc2_vdn170::0003 (2 left after the \
+                 fleet scan)"
+                    .into(),
+            ),
+            ..pair(2, None)
+        };
+        assert_eq!(
+            cut.describe(),
+            "ccId 2, vdn 170: 30 agents judged (2 requests, 1 failed; seen in \
+             boundary::ccId::min_plus_1; cut short: --discovery-budget spent before \
+             hosted::cc2_vdn170::0003 (2 left after the fleet scan))"
         );
     }
 }

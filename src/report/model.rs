@@ -124,7 +124,10 @@ pub struct RunMeta {
     #[serde(default)]
     pub agents: super::agents::AgentCoverage,
     /// The other call centres and VDNs the run saw accepted and judged the agents of (issue 23).
-    #[serde(default, skip_serializing_if = "super::agents::HostedCoverage::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "super::agents::HostedCoverage::is_empty"
+    )]
     pub hosted: super::agents::HostedCoverage,
     /// The relations and limit discoveries not sent, grouped by why; empty when every one ran.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

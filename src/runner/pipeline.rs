@@ -180,7 +180,11 @@ pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> 
         let seen = fleet::hosted::accepted(&pairs, &records);
         hosted_scan = runtime.block_on(fleet::hosted::scan(&session, &aimed, seen, observer));
         aimed.discovery_budget = aimed.discovery_budget.saturating_sub(hosted_scan.spent);
-        records.extend(options.driver.show(std::mem::take(&mut hosted_scan.records)));
+        records.extend(
+            options
+                .driver
+                .show(std::mem::take(&mut hosted_scan.records)),
+        );
         if let Some(line) = hosted_scan.coverage.summary() {
             observer.line(&line);
         }

@@ -195,6 +195,7 @@ pub fn fixture() -> (RunRecord, Vec<String>) {
                     judged_agents: 200,
                     failed: 0,
                     not_scanned: None,
+                    cut_short: None,
                 },
                 cmsconform::report::HostedPair {
                     cc_id: 40000,

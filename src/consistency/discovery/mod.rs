@@ -44,13 +44,11 @@ pub fn acceptance(contract: &Contract, exchange: &Exchange) -> Acceptance {
     };
     let codes = &contract.profile().result_codes;
     let read = checks::json::read_answer(&received.body);
-    let result_code = read
-        .value()
-        .and_then(|b| {
-            b.get("resultCode")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
+    let result_code = read.value().and_then(|b| {
+        b.get("resultCode")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
     let described = format!(
         "HTTP {}{}",
         received.status,

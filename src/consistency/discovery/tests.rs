@@ -110,7 +110,10 @@ async fn only_the_discoveries_wanted_are_probed_and_their_names_are_the_records(
         .await
         .into_iter()
         .collect();
-    assert_eq!(every, DISCOVERY_NAMES, "the names a selection sees are the records'");
+    assert_eq!(
+        every, DISCOVERY_NAMES,
+        "the names a selection sees are the records'"
+    );
     config.only = Some(vec!["discovery::vdn".into()]);
     let vdn: Vec<String> = discover_limits(&contract, &sender, &config, |o| o.relation).await;
     assert_eq!(vdn, ["discovery::vdn"]);

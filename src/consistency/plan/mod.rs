@@ -129,16 +129,30 @@ pub async fn run_relations<S: Sender, R>(
     };
     let pairs = [
         ("repetition", &relations::REPETITION, &batch, repeat_ex),
-        ("permutation", &relations::PERMUTATION, &shuffled, shuffled_ex),
+        (
+            "permutation",
+            &relations::PERMUTATION,
+            &shuffled,
+            shuffled_ex,
+        ),
         ("sub-batch::tail", &relations::SUB_BATCH, &tail, tail_ex),
         ("sub-batch::head", &relations::SUB_BATCH, &head, head_ex),
-        ("sub-batch::single", &relations::SUB_BATCH, &single, single_ex),
+        (
+            "sub-batch::single",
+            &relations::SUB_BATCH,
+            &single,
+            single_ex,
+        ),
     ];
     let mut kept = Vec::with_capacity(RELATION_NAMES.len());
     for (name, def, ids, exchange) in pairs {
         if let Some(exchange) = exchange {
             let batch_side = (body(&batch), batch_ex.clone());
-            kept.push(judge.relation(name, def, batch_side, (body(ids), exchange)).await);
+            kept.push(
+                judge
+                    .relation(name, def, batch_side, (body(ids), exchange))
+                    .await,
+            );
         }
     }
     if let (Some(distinct_ex), Some(doubled_ex)) = (distinct_ex, doubled_ex) {
@@ -278,7 +292,6 @@ fn describe_suspects(comparison: &Comparison) -> String {
     )
 }
 
-
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -315,7 +328,10 @@ mod tests {
     #[tokio::test]
     async fn only_the_relations_wanted_are_sent() {
         let (every, sent) = names_and_requests(None).await;
-        assert_eq!(every, RELATION_NAMES, "the names a selection sees are the records'");
+        assert_eq!(
+            every, RELATION_NAMES,
+            "the names a selection sees are the records'"
+        );
         assert_eq!(sent, 8);
         assert_eq!(
             names_and_requests(Some(&["repetition"])).await,
@@ -324,7 +340,10 @@ mod tests {
         );
         assert_eq!(
             names_and_requests(Some(&["duplication", "sub-batch::head"])).await,
-            (vec!["sub-batch::head".to_owned(), "duplication".to_owned()], 4)
+            (
+                vec!["sub-batch::head".to_owned(), "duplication".to_owned()],
+                4
+            )
         );
         assert_eq!(
             names_and_requests(Some(&["discovery::vdn"])).await,

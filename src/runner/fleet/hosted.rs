@@ -50,7 +50,12 @@ impl Pair {
 
 /// The id of the `index`-th scan request at `pair` (from 1).
 pub fn case_id(pair: Pair, index: u32) -> String {
-    format!("{FAMILY}::cc{}_vdn{}::{:04}", pair.cc_id, pair.vdn, index + 1)
+    format!(
+        "{FAMILY}::cc{}_vdn{}::{:04}",
+        pair.cc_id,
+        pair.vdn,
+        index + 1
+    )
 }
 
 /// The pair each case sends, by case id, for the cases whose answer can show a pair hosted: a
@@ -136,8 +141,9 @@ pub async fn scan(
         coverage.not_scanned = if position >= MAX_PAIRS {
             Some(format!("at most {MAX_PAIRS} pairs are scanned"))
         } else if budget == 0 {
+            // `config` holds what the fleet scan left of the flag's budget.
             Some(format!(
-                "--discovery-budget {} spent before it",
+                "--discovery-budget spent before it ({} left after the fleet scan)",
                 config.discovery_budget
             ))
         } else if !(0..MAX_REQUESTS_PER_PAIR).any(|i| wanted(&case_id(pair, i))) {
@@ -151,7 +157,7 @@ pub async fn scan(
             // A step keeps its number whether it sends or not (no fleet, nothing new to ask):
             // a rerun names the same request by the same id.
             for (index, step) in (0..).zip(Step::ALL) {
-                if budget == 0 || judged.len() >= ENOUGH_AGENTS {
+                if judged.len() >= ENOUGH_AGENTS {
                     break;
                 }
                 let ids = step.ids(&config.contract, &config.fleet, &asked, &judged);
@@ -162,6 +168,14 @@ pub async fn scan(
                 let case = scan_case(&config.contract, pair, index, ids, step.what());
                 if !wanted(&case.id) {
                     continue;
+                }
+                if budget == 0 {
+                    // A step with IDs to ask was left unsent: the count judged is a part.
+                    coverage.cut_short = Some(format!(
+                        "--discovery-budget spent before {} ({} left after the fleet scan)",
+                        case.id, config.discovery_budget
+                    ));
+                    break;
                 }
                 if session.halted().is_none() && !session.client.breaker_open() {
                     budget -= 1;

@@ -335,7 +335,11 @@ mod tests {
         );
         assert_eq!(plan.stride(2), 5, "59899 IDs in 12000 samples");
         let (first, second) = (plan.sample(0, 2), plan.sample(1, 2));
-        assert_eq!(first.len(), 5990, "the slots past the walk's end are left out");
+        assert_eq!(
+            first.len(),
+            5990,
+            "the slots past the walk's end are left out"
+        );
         assert_eq!(&first[..3], &[103, 113, 123]);
         assert_eq!(&second[..2], &[108, 118]);
         assert!(second.len() <= 6000 && *second.last().unwrap() <= 59999);
@@ -346,7 +350,10 @@ mod tests {
         assert_eq!(hits.len(), 40);
         let rest = plan.around(&hits, 4, &asked);
         let judged: BTreeSet<i64> = hits.iter().chain(&rest).copied().collect();
-        assert!(centre.is_subset(&judged), "the neighbourhood covers the centre");
+        assert!(
+            centre.is_subset(&judged),
+            "the neighbourhood covers the centre"
+        );
         assert!(rest.iter().all(|id| !asked.contains(id)));
         let gap = BatchPlan::new(&[Range { min: 1, max: 4 }, Range { min: 8, max: 9 }], 4);
         assert_eq!(gap.nth(4), Some(8));

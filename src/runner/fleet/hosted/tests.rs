@@ -50,7 +50,10 @@ fn the_pairs_are_read_from_signed_requests_away_from_home() {
         case("hand::seed_example", at(1, 170)),
         case("boundary::ccId::min_plus_1", at(2, 170)),
         case("boundary::ccId::max_plus_1", at(65536, 170)),
-        case("types::ccId::string", json!({"ccId": "2", "vdn": 170, "agentIds": [1031]})),
+        case(
+            "types::ccId::string",
+            json!({"ccId": "2", "vdn": 170, "agentIds": [1031]}),
+        ),
         case("property::0001", at(40000, 4999)),
         probe,
     ];
@@ -71,7 +74,11 @@ fn the_pairs_are_read_from_signed_requests_away_from_home() {
         ]
     );
     // The generated boundary cases name the home pair's neighbours.
-    let boundary = pairs_of(&contract, HomePair::SEED, &boundary_cases(&contract, HomePair::SEED));
+    let boundary = pairs_of(
+        &contract,
+        HomePair::SEED,
+        &boundary_cases(&contract, HomePair::SEED),
+    );
     assert_eq!(
         boundary.get("boundary::ccId::min_plus_1"),
         Some(&Pair { cc_id: 2, vdn: 170 })
@@ -104,7 +111,10 @@ fn only_a_success_answer_shows_a_pair_hosted() {
     ];
     assert_eq!(
         accepted(&pairs, &records),
-        [(pair(2), "a".to_owned()), (pair(8), "failed_success".to_owned())]
+        [
+            (pair(2), "a".to_owned()),
+            (pair(8), "failed_success".to_owned())
+        ]
     );
 }
 
@@ -122,7 +132,12 @@ fn the_steps_ask_the_fleet_the_sample_and_the_rest_around_its_hits() {
     assert!(sample.len() > 5900 && sample[0] == 103, "{}", sample.len());
     let asked: BTreeSet<i64> = sample.iter().copied().collect();
     let around = Step::Around.ids(&contract, &[], &asked, &[31203].into());
-    assert_eq!(around, (31199..=31207).filter(|id| *id != 31203).collect::<Vec<_>>());
+    assert_eq!(
+        around,
+        (31199..=31207)
+            .filter(|id| *id != 31203)
+            .collect::<Vec<_>>()
+    );
     assert_eq!(Step::ALL.len() as u64, SAMPLE_BATCHES + 2);
     assert_eq!(
         case_id(Pair { cc_id: 2, vdn: 170 }, 0),
@@ -200,8 +215,16 @@ fn nothing_is_sent_to_a_pair_not_seen_accepted() {
     ];
     let pairs = pairs_of(&contract, HomePair::SEED, &cases);
     let records = vec![
-        record("boundary::ccId::min_plus_1", Verdict::Passed, Some(Outcome::Accepted)),
-        record("boundary::vdn::min", Verdict::Passed, Some(Outcome::Rejected)),
+        record(
+            "boundary::ccId::min_plus_1",
+            Verdict::Passed,
+            Some(Outcome::Accepted),
+        ),
+        record(
+            "boundary::vdn::min",
+            Verdict::Passed,
+            Some(Outcome::Rejected),
+        ),
         record("boundary::vdn::max", Verdict::Failed, None),
     ];
     let seen = accepted(&pairs, &records);
@@ -215,7 +238,10 @@ fn nothing_is_sent_to_a_pair_not_seen_accepted() {
         ["0001", "0002", "0003", "0004"].map(|n| format!("hosted::cc2_vdn170::{n}"))
     );
     let pair = &found.coverage.pairs[0];
-    assert_eq!((pair.requests, pair.failed, pair.not_scanned.as_deref()), (4, 0, None));
+    assert_eq!(
+        (pair.requests, pair.failed, pair.not_scanned.as_deref()),
+        (4, 0, None)
+    );
     assert_eq!(pair.judged_agents, 200, "the sparse centre's every agent");
     // A server with agents at nearly every ID: one sample judges enough of them.
     let dense = scan_of(&config, seen);
@@ -223,7 +249,10 @@ fn nothing_is_sent_to_a_pair_not_seen_accepted() {
     assert!(dense.coverage.pairs[0].judged_agents as usize >= ENOUGH_AGENTS);
     // Its rerun reruns the case that saw the pair accepted.
     let rerun = &found.records[0].reproduce.as_ref().unwrap().command;
-    assert!(rerun.ends_with("--exact boundary::ccId::min_plus_1"), "{rerun}");
+    assert!(
+        rerun.ends_with("--exact boundary::ccId::min_plus_1"),
+        "{rerun}"
+    );
     assert!(scan_of(&config, Vec::new()).records.is_empty());
 }
 
@@ -235,7 +264,10 @@ fn the_cap_the_budget_and_the_selection_bound_the_scan() {
         .collect();
     config.discovery_budget = 5;
     let found = sparse_scan_of(&config, seen.clone());
-    assert_eq!(found.spent, 5, "no fleet: 3 requests for the first pair, 2 for the next");
+    assert_eq!(
+        found.spent, 5,
+        "no fleet: 3 requests for the first pair, 2 for the next"
+    );
     let not_scanned: Vec<Option<&str>> = (found.coverage.pairs.iter())
         .map(|p| p.not_scanned.as_deref())
         .collect();
@@ -243,11 +275,21 @@ fn the_cap_the_budget_and_the_selection_bound_the_scan() {
     assert_eq!(&not_scanned[..2], &[None, None]);
     assert_eq!(
         not_scanned[2],
-        Some("--discovery-budget 5 spent before it")
+        Some("--discovery-budget spent before it (5 left after the fleet scan)")
     );
+    assert_eq!(not_scanned[9], Some("at most 8 pairs are scanned"));
+    let cut_short: Vec<Option<&str>> = (found.coverage.pairs.iter().take(2))
+        .map(|p| p.cut_short.as_deref())
+        .collect();
     assert_eq!(
-        not_scanned[9],
-        Some("at most 8 pairs are scanned")
+        cut_short,
+        [
+            None,
+            Some(
+                "--discovery-budget spent before hosted::cc3_vdn170::0004 (5 left after the fleet scan)"
+            )
+        ],
+        "the second pair's scan stopped with IDs left to ask"
     );
     config.discovery_budget = 256;
     config.selection = Selection {
@@ -261,12 +303,15 @@ fn the_cap_the_budget_and_the_selection_bound_the_scan() {
         Some("the selection left its scan out")
     );
     config.selection = Selection {
-        filter: Some("hosted::cc3_vdn170::0001".into()),
+        filter: Some("hosted::cc3_vdn170::0002".into()),
         exact: true,
         ..Selection::everything()
     };
-    config.selection.filter = Some("hosted::cc3_vdn170::0002".into());
     let found = sparse_scan_of(&config, seen[..2].to_vec());
     let ids: Vec<&str> = found.records.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids, ["hosted::cc3_vdn170::0002"], "without a fleet, the first sample");
+    assert_eq!(
+        ids,
+        ["hosted::cc3_vdn170::0002"],
+        "without a fleet, the first sample"
+    );
 }
