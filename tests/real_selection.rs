@@ -78,7 +78,7 @@ fn a_filter_that_leaves_the_relations_out_says_so_in_every_report() {
     let why = "the selection (FILTER \"hand::seed\") left them out";
     assert!(
         ran.stdout
-            .contains(&format!("relations not run (10): relation::repetition,")),
+            .contains("relations not run (10): relation::repetition,"),
         "{ran}"
     );
     assert!(
