@@ -128,7 +128,17 @@ fn a_baseline_and_a_diff_survive_a_new_seed() {
     // junit.xml agrees with report.json; passing cases carry no system-out.
     let xml = std::fs::read_to_string(dir.join("two/junit.xml")).unwrap_or_default();
     let count = |key: &str| totals[key].as_u64().unwrap_or(0) as usize;
-    assert_eq!(attribute(&xml, "tests"), count("total"));
+    // --no-relations: each relation is a skipped testcase of type not-run, so a CI view does
+    // not read the run as one whose relations passed.
+    let not_run: usize = (two["meta"]["relations_not_run"]
+        .as_array()
+        .into_iter()
+        .flatten())
+    .filter_map(|group| group["names"].as_array().map(Vec::len))
+    .sum();
+    assert_eq!(not_run, 10, "{:#}", two["meta"]);
+    assert_eq!(attribute(&xml, "tests"), count("total") + not_run);
+    assert_eq!(xml.matches("type=\"not-run\"").count(), not_run);
     assert_eq!(
         attribute(&xml, "failures") + attribute(&xml, "errors"),
         count("failed") - count("baselined")

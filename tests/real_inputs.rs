@@ -64,15 +64,15 @@ fn bad_inputs_are_usage_errors_before_any_request() {
         ),
         (
             &["run", "no::such::case"],
-            &["no case matches", "FILTER \"no::such::case\""],
+            &["no case or relation matches", "FILTER \"no::such::case\""],
         ),
         (
             &["run", "--exact", "boundary::ccId"],
-            &["no case matches", "(--exact)"],
+            &["no case or relation matches", "(--exact)"],
         ),
         (
             &["run", "boundary::ccId::max", "--skip", "boundary"],
-            &["no case matches", "--skip \"boundary\""],
+            &["no case or relation matches", "--skip \"boundary\""],
         ),
     ];
     for (args, named) in cases {

@@ -15,7 +15,8 @@ pub(super) const RUN_EXAMPLES: &str = "Examples:
                                                     CMSCONFORM_AK / CMSCONFORM_SK set
   cmsconform run --seed 7 --property-cases 32 property::0003 --exact
                                                     rerun one case
-  cmsconform run --list                             the cases, run none
+  cmsconform run --list                             the cases and relations, run none
+  cmsconform run relation::                         the relations alone
   CMSCONFORM_NO_REPORT=1 cmsconform run --baseline reports/latest/report.json";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -163,8 +164,10 @@ pub struct RunArgs {
     pub regressions: Option<PathBuf>,
     /// Request budget of the discoveries: the fleet scan at the home pair spends from it first
     /// (one full-length request per maxItems IDs of the profile's agent-ID ranges: 10 for
-    /// 2023-12, 165 for 2025-11), the limit discovery after the relations gets the rest
-    /// (0 = neither).
+    /// 2023-12, 165 for 2025-11), then the hosted scans of the other call centres/VDNs the
+    /// cases saw accepted (at most 8 pairs, at most 4 requests each: the home fleet's IDs, 2
+    /// samples of the range, the IDs around the agents they met; a pair stops at 500 agents
+    /// judged), and the limit discovery after the relations gets the rest (0 = none of them).
     #[arg(
         long,
         env = "CMSCONFORM_DISCOVERY_BUDGET",
@@ -190,7 +193,8 @@ pub struct RunArgs {
         help_heading = heading::SELECTION
     )]
     pub min_agents: u32,
-    /// Leave out the consistency relations (notes:6.14) and the limit discovery.
+    /// Leave out the consistency relations (notes:6.14) and the limit discovery (the reports
+    /// say so). A selection picks some by name: relation::repetition, discovery::vdn, ...
     #[arg(
         long,
         env = "CMSCONFORM_NO_RELATIONS",
@@ -252,7 +256,7 @@ pub struct RunArgs {
         help_heading = heading::OUTPUT
     )]
     pub no_progress: bool,
-    /// List the cases instead of running them.
+    /// List the cases, then the relations and limit discoveries, instead of running them.
     #[arg(
         long,
         env = "CMSCONFORM_LIST",
@@ -261,7 +265,7 @@ pub struct RunArgs {
         help_heading = heading::SELECTION
     )]
     pub list: bool,
-    /// Run only cases whose id matches FILTER exactly.
+    /// Run only cases and relations whose name matches FILTER exactly.
     #[arg(
         long,
         env = "CMSCONFORM_EXACT",
@@ -270,7 +274,7 @@ pub struct RunArgs {
         help_heading = heading::SELECTION
     )]
     pub exact: bool,
-    /// Skip cases whose id contains this (repeatable).
+    /// Skip cases and relations whose name contains this (repeatable; with --exact: is this).
     #[arg(long, env = "CMSCONFORM_SKIP", help_heading = heading::SELECTION)]
     pub skip: Vec<String>,
     /// Trials run at once (libtest's flag); default: --concurrency.
@@ -285,7 +289,9 @@ pub struct RunArgs {
         help_heading = heading::OUTPUT
     )]
     pub format: TrialFormat,
-    /// Run only cases whose id contains FILTER.
+    /// Run only cases and relations whose name contains FILTER (`relation::` for the relations
+    /// alone, `discovery::` for the limit discovery). The hosted scans follow the case that saw
+    /// their pair accepted.
     #[arg(env = "CMSCONFORM_FILTER", help_heading = heading::SELECTION)]
     pub filter: Option<String>,
 }

@@ -44,27 +44,36 @@ pub fn check(args: &RunArgs, global: &GlobalArgs) -> Result<()> {
 /// written (created and probed last, so a run refused for its inputs writes nothing).
 ///
 /// `scan` are the fleet scan's cases: they run before the trials, and a rerun line names one
-/// (`--exact fleet::0001`) as it names any other case.
+/// (`--exact fleet::0001`) as it names any other case. `relations`: the relations and limit
+/// discoveries the selection keeps (`cmsconform run relation::` runs those alone).
 pub fn check_selection(
     args: &RunArgs,
     arguments: &Arguments,
     cases: &[Case],
     scan: &[Case],
+    relations: &[String],
 ) -> Result<()> {
-    selection(args, arguments, cases, scan)?;
+    selection(args, arguments, cases, scan, relations)?;
     if !args.no_report && !args.list {
         writable_dir("--report-dir", &args.report_dir)?;
     }
     Ok(())
 }
 
-/// A filter or skip list that keeps no case is a usage error naming it: a typo would otherwise
-/// pass as a green run of nothing.
-fn selection(args: &RunArgs, arguments: &Arguments, cases: &[Case], scan: &[Case]) -> Result<()> {
+/// A filter or skip list that keeps no case and no relation is a usage error naming it: a typo
+/// would otherwise pass as a green run of nothing.
+fn selection(
+    args: &RunArgs,
+    arguments: &Arguments,
+    cases: &[Case],
+    scan: &[Case],
+    relations: &[String],
+) -> Result<()> {
     if args.filter.is_none() && args.skip.is_empty() {
         return Ok(());
     }
-    if !super::trials::selected(arguments, cases).is_empty()
+    if !relations.is_empty()
+        || !super::trials::selected(arguments, cases).is_empty()
         || !super::trials::selected(arguments, scan).is_empty()
     {
         return Ok(());
@@ -78,7 +87,7 @@ fn selection(args: &RunArgs, arguments: &Arguments, cases: &[Case], scan: &[Case
         selection.push(format!("--skip {skip:?}"));
     }
     Err(Error::Usage(format!(
-        "no case matches {} among the {} cases of this run (see them with --list)",
+        "no case or relation matches {} among the {} cases of this run (see them with --list)",
         selection.join(" with "),
         cases.len() + scan.len()
     )))

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::exit;
 use crate::report::{self, RunRecord};
 use crate::runner::pipeline::{self, RunOptions};
-use crate::runner::{RunConfig, fleet, run_record, suite};
+use crate::runner::{RunConfig, fleet, multi_exchange, run_record, suite};
 
 /// `cmsconform run`.
 pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
@@ -28,16 +28,19 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     } else {
         Vec::new()
     };
+    // The limit discovery gets what the fleet scan leaves of the budget.
+    let discovery = config.discovery_budget as usize > scan_plan.len();
+    let relations = multi_exchange::selected_names(&config, discovery);
     // Every run sends the preflight: a rerun line names it (`--exact preflight::seed_example`).
     let sent_first: Vec<crate::cases::Case> = (scan_plan.iter().cloned())
         .chain([crate::runner::preflight::case(config.home)])
         .collect();
-    inputs::check_selection(args, &arguments, &cases, &sent_first)?;
+    inputs::check_selection(args, &arguments, &cases, &sent_first, &relations)?;
     drop(sent_first);
     if args.list {
-        // The scan's cases first, as a run sends them.
+        // The scan's cases first, as a run sends them; the relations after the cases.
         let listed: Vec<crate::cases::Case> = scan_plan.into_iter().chain(cases).collect();
-        return match trials::list(&arguments, &listed) {
+        return match trials::list(&arguments, &listed, &relations) {
             // The reader had what it wanted (`cmsconform run --list | head`).
             Ok(()) => Ok(exit::CONFORMANT),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::CONFORMANT),
@@ -45,12 +48,16 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         };
     }
     // A selection without property cases or relations (`--exact hand::...`) aims at nothing.
-    // A rerun of one scan case (`--exact fleet::0001`) needs the scan itself.
-    config.scan_fleet &= config.relations
+    // A rerun of one scan case (`--exact fleet::0001`) needs the scan itself, and so does a
+    // case that may show another pair hosted: the hosted scan it leads to asks the fleet's IDs
+    // first (a hosted failure's rerun line names that case).
+    let witnesses = fleet::hosted::pairs_of(&config.contract, config.home, &cases);
+    config.scan_fleet &= !relations.is_empty()
         || !trials::selected(&arguments, &scan_plan).is_empty()
-        || trials::selected(&arguments, &cases)
-            .iter()
-            .any(|c| c.origin == crate::cases::CaseOrigin::Property);
+        || trials::selected(&arguments, &cases).iter().any(|c| {
+            c.origin == crate::cases::CaseOrigin::Property || witnesses.contains_key(&c.id)
+        });
+    drop(witnesses);
     drop(cases);
     crate::memory::release_free();
     let progress = Progress::for_terminals(!args.no_progress);

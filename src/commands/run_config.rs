@@ -11,7 +11,7 @@ use crate::client::ClientConfig;
 use crate::contract::Contract;
 use crate::error::{Error, Result};
 use crate::runner::config::{AK_ENV, HomePair, REGRESSIONS_DIR, SHRUNK_SUBDIR, SK_ENV};
-use crate::runner::{RunConfig, Target};
+use crate::runner::{RunConfig, Selection, Target};
 
 impl RunConfig {
     /// Builds the run's configuration from its flags.
@@ -111,11 +111,13 @@ impl RunConfig {
                 clock_skew_ms,
                 home: Some(home),
             },
-            // Relations are not trials: a filtered or listed run leaves them out.
-            relations: !args.no_relations
-                && args.filter.is_none()
-                && args.skip.is_empty()
-                && !args.list,
+            // Relations are selected by their names, as cases are (`relation::repetition`).
+            relations: !args.no_relations,
+            selection: Selection {
+                filter: args.filter.clone(),
+                exact: args.exact,
+                skip: args.skip.clone(),
+            },
             discovery_budget: args.discovery_budget,
             scan_fleet: agents.is_none(),
             fleet: agents.iter().flatten().copied().collect(),

@@ -29,12 +29,16 @@ pub fn selected<'a>(arguments: &Arguments, cases: &'a [Case]) -> Vec<&'a Case> {
 }
 
 /// Prints the case list the way `cargo test -- --list` does: `NAME: test`, a line per case
-/// the filters keep. A reader that stops early (`| head`) ends the listing: the write error
-/// is returned for the caller to tell apart (libtest-mimic's own listing panics on it).
-pub fn list(arguments: &Arguments, cases: &[Case]) -> std::io::Result<()> {
+/// the filters keep, then the `relations` they keep (already selected), the same way. A reader
+/// that stops early (`| head`) ends the listing: the write error is returned for the caller to
+/// tell apart (libtest-mimic's own listing panics on it).
+pub fn list(arguments: &Arguments, cases: &[Case], relations: &[String]) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for case in selected(arguments, cases) {
         writeln!(out, "{}: test", case.id)?;
+    }
+    for name in relations {
+        writeln!(out, "{name}: test")?;
     }
     out.flush()
 }
@@ -55,6 +59,31 @@ impl CaseDriver for Trials {
         sent_before: Vec<CaseRecord>,
     ) -> Vec<CaseRecord> {
         run(self, sending, cases, sent_before)
+    }
+
+    /// The hosted scans' cases, judged after the others: a second libtest block of their
+    /// outcomes. The run chose them already (they follow the case that saw their pair
+    /// accepted), so libtest's own filter is not applied to them again.
+    fn show(&self, records: Vec<CaseRecord>) -> Vec<CaseRecord> {
+        if records.is_empty() {
+            return records;
+        }
+        let trials = records
+            .iter()
+            .map(|record| {
+                let outcome = outcome(record);
+                Trial::ignorable_test(record.id.clone(), move || outcome)
+            })
+            .collect();
+        let arguments = Arguments {
+            filter: None,
+            exact: false,
+            skip: Vec::new(),
+            test_threads: Some(1),
+            ..self.arguments.clone()
+        };
+        let _conclusion = libtest_mimic::run(&arguments, trials);
+        records
     }
 }
 
@@ -171,5 +200,58 @@ fn outcome(record: &CaseRecord) -> Result<Completion, Failed> {
             record.error.clone().unwrap_or_default(),
         )),
         Verdict::Failed => Err(Failed::from(failure_message(record))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The runner's selection must keep exactly what libtest keeps, or `--skip X` would drop a
+    /// relation that a case of the same name keeps.
+    #[test]
+    fn the_runners_selection_agrees_with_libtest() {
+        let names = [
+            "hand::empty_body",
+            "hand::empty_body_2",
+            "relation::repetition",
+            "relation::sub-batch::tail",
+            "discovery::agentIds",
+            "discovery::agentIds.length",
+            "hosted::cc2_vdn170::0001",
+        ];
+        let filters = [
+            None,
+            Some("relation::"),
+            Some("discovery::agentIds"),
+            Some("x"),
+        ];
+        let skips: [&[&str]; 3] = [&[], &["hand::empty_body"], &["agentIds", "relation"]];
+        for filter in filters {
+            for skip in skips {
+                for exact in [false, true] {
+                    let arguments = Arguments {
+                        filter: filter.map(str::to_owned),
+                        exact,
+                        skip: skip.iter().map(|s| (*s).to_owned()).collect(),
+                        ..Arguments::default()
+                    };
+                    // As `RunConfig::from_args` fills it from the same flags.
+                    let selection = crate::runner::Selection {
+                        filter: arguments.filter.clone(),
+                        exact,
+                        skip: arguments.skip.clone(),
+                    };
+                    for name in names {
+                        let libtest = !arguments.is_filtered_out(&Trial::test(name, || Ok(())));
+                        assert_eq!(
+                            selection.keeps(name),
+                            libtest,
+                            "{name} under {filter:?} exact={exact} skip={skip:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

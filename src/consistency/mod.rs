@@ -27,9 +27,9 @@ use crate::client::{Client, OutgoingRequest};
 use crate::contract::{Contract, DataSource};
 use crate::exchange::Exchange;
 
-pub use discovery::discover_limits;
+pub use discovery::{DISCOVERY_NAMES, discover_limits};
 pub use outcome::{Judgement, RelationOutcome};
-pub use plan::run_relations;
+pub use plan::{RELATION_NAMES, run_relations};
 pub use relations::{RELATION_CATALOGUE, checks_of, compare, settle};
 
 /// Sends one request body to the interface and records the exchange. Never fails: a transport
@@ -98,6 +98,9 @@ pub struct ConsistencyConfig {
     /// Agents known to exist at the pair (the run's fleet, sorted): the batch is made of them
     /// first, topped up from the profile's ranges. Empty: the ranges alone.
     pub fleet: Vec<i64>,
+    /// The relations and limit discoveries to send, by record name ([`RELATION_NAMES`],
+    /// [`DISCOVERY_NAMES`]); `None`: every one.
+    pub only: Option<Vec<String>>,
 }
 
 impl ConsistencyConfig {
@@ -136,7 +139,32 @@ impl ConsistencyConfig {
             sub_batch_size: 20,
             duplication_size: 100,
             fleet: Vec::new(),
+            only: None,
         }
+    }
+
+    /// Whether the relation or limit discovery recorded as `name` is to be sent.
+    pub fn wants(&self, name: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|n| n == name))
+    }
+}
+
+/// Every relation and limit discovery a run may send, by record name, in the order it sends
+/// them: the relations, then the discovered limits.
+pub fn record_names() -> impl Iterator<Item = &'static str> {
+    RELATION_NAMES.into_iter().chain(DISCOVERY_NAMES)
+}
+
+/// The name a selection (FILTER, `--exact`, `--skip`, `--list`) knows a relation record by:
+/// `relation::repetition`, `relation::sub-batch::tail`; a limit discovery's is its own,
+/// `discovery::vdn`.
+pub fn selection_name(record: &str) -> String {
+    if record == "discovery" || record.starts_with("discovery::") {
+        record.to_owned()
+    } else {
+        format!("relation::{record}")
     }
 }
 

@@ -78,6 +78,99 @@ impl AgentCoverage {
     }
 }
 
+/// The call centres and VDNs other than the home pair that the run saw accepted, and the agents
+/// their aimed scans judged (`hosted::ccC_vdnV::NNNN` cases).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HostedCoverage {
+    /// Every such pair in the order the run met them, scanned or not.
+    pub pairs: Vec<HostedPair>,
+}
+
+/// One call centre and VDN the run saw accepted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HostedPair {
+    pub cc_id: i64,
+    pub vdn: i64,
+    /// The case whose success answer showed the pair hosted (its rerun reruns the scan).
+    pub seen_in: String,
+    /// Scan requests sent to it.
+    pub requests: u32,
+    /// Distinct agents its scan's answers held, judged by the agent rules.
+    pub judged_agents: u64,
+    /// Its scan cases that failed.
+    pub failed: u32,
+    /// Why it was not scanned (the cap on pairs, `--discovery-budget`, the selection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_scanned: Option<String>,
+    /// Why its scan stopped before a step that had IDs to ask (`--discovery-budget` spent):
+    /// its judged agents are part of what the pair holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut_short: Option<String>,
+}
+
+impl HostedCoverage {
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// The pairs scanned.
+    pub fn scanned(&self) -> impl Iterator<Item = &HostedPair> {
+        self.pairs.iter().filter(|p| p.not_scanned.is_none())
+    }
+
+    /// `hosted: 1 other call centre/VDN seen accepted and judged: ccId 2, vdn 170: 200 agents
+    /// judged (4 requests, 1 failed); 3 more not scanned (...)`; `None` when the run saw none.
+    pub fn summary(&self) -> Option<String> {
+        if self.pairs.is_empty() {
+            return None;
+        }
+        let scanned: Vec<String> = self.scanned().map(HostedPair::describe).collect();
+        let mut line = format!(
+            "hosted: {} other call centre/VDN pair(s) seen accepted, {} judged",
+            self.pairs.len(),
+            scanned.len()
+        );
+        if !scanned.is_empty() {
+            line.push_str(": ");
+            line.push_str(&scanned.join("; "));
+        }
+        let mut reasons: Vec<(&str, usize)> = Vec::new();
+        for reason in self.pairs.iter().filter_map(|p| p.not_scanned.as_deref()) {
+            match reasons.iter_mut().find(|(r, _)| *r == reason) {
+                Some(entry) => entry.1 += 1,
+                None => reasons.push((reason, 1)),
+            }
+        }
+        for (reason, count) in reasons {
+            line.push_str(&format!("; {count} not scanned ({reason})"));
+        }
+        Some(line)
+    }
+}
+
+impl HostedPair {
+    /// `ccId 2, vdn 170: 200 agents judged (4 requests, 1 failed; seen in boundary::...)`.
+    pub fn describe(&self) -> String {
+        let failed = if self.failed > 0 {
+            format!(", {} failed", self.failed)
+        } else {
+            String::new()
+        };
+        let requests = match self.requests {
+            1 => "1 request".to_owned(),
+            n => format!("{n} requests"),
+        };
+        let cut_short = match &self.cut_short {
+            Some(why) => format!("; cut short: {why}"),
+            None => String::new(),
+        };
+        format!(
+            "ccId {}, vdn {}: {} agents judged ({requests}{failed}; seen in {}{cut_short})",
+            self.cc_id, self.vdn, self.judged_agents, self.seen_in
+        )
+    }
+}
+
 /// The warning, when the agent data behind the verdict is too thin.
 fn warning(judged: u64, fleet: u64, source: FleetSource, min: u32) -> Option<String> {
     let why = match source {
@@ -129,5 +222,52 @@ mod tests {
         assert_eq!(full.warning, None);
         assert!(full.summary().contains("200 distinct agents"));
         assert!(full.summary().contains("fleet of 200"));
+    }
+
+    #[test]
+    fn the_hosted_pairs_are_listed_with_their_counts_and_why_others_were_not_scanned() {
+        assert_eq!(HostedCoverage::default().summary(), None);
+        let pair = |cc_id, not_scanned: Option<&str>| HostedPair {
+            cc_id,
+            vdn: 170,
+            seen_in: "boundary::ccId::min_plus_1".into(),
+            requests: if not_scanned.is_none() { 4 } else { 0 },
+            judged_agents: if not_scanned.is_none() { 200 } else { 0 },
+            failed: u32::from(cc_id == 2),
+            not_scanned: not_scanned.map(str::to_owned),
+            cut_short: None,
+        };
+        let coverage = HostedCoverage {
+            pairs: vec![
+                pair(2, None),
+                pair(3, None),
+                pair(4, Some("at most 8 pairs")),
+                pair(5, Some("at most 8 pairs")),
+            ],
+        };
+        assert_eq!(coverage.scanned().count(), 2);
+        assert_eq!(
+            coverage.summary().unwrap(),
+            "hosted: 4 other call centre/VDN pair(s) seen accepted, 2 judged: ccId 2, vdn 170: \
+             200 agents judged (4 requests, 1 failed; seen in boundary::ccId::min_plus_1); \
+             ccId 3, vdn 170: 200 agents judged (4 requests; seen in \
+             boundary::ccId::min_plus_1); 2 not scanned (at most 8 pairs)"
+        );
+        let cut = HostedPair {
+            requests: 2,
+            judged_agents: 30,
+            cut_short: Some(
+                "--discovery-budget spent before hosted::cc2_vdn170::0003 (2 left after the \
+                 fleet scan)"
+                    .into(),
+            ),
+            ..pair(2, None)
+        };
+        assert_eq!(
+            cut.describe(),
+            "ccId 2, vdn 170: 30 agents judged (2 requests, 1 failed; seen in \
+             boundary::ccId::min_plus_1; cut short: --discovery-budget spent before \
+             hosted::cc2_vdn170::0003 (2 left after the fleet scan))"
+        );
     }
 }

@@ -335,8 +335,19 @@ pub fn cases_summary(totals: &super::model::Totals) -> String {
 }
 
 /// The relations' totals in the words of the console's last line (`relations: ...`):
-/// `10 passed, 0 failed`, with `, N skipped` when any were.
-pub fn relations_summary(relations: &[super::model::RelationRecord]) -> String {
+/// `10 passed, 0 failed`, with `, N skipped` when any were and `, N not run (why)` when some
+/// were left out; `not run (why)` when none was sent, never "0 passed, 0 failed".
+pub fn relations_summary(record: &RunRecord) -> String {
+    let relations = &record.relations;
+    let not_run = &record.meta.relations_not_run;
+    let reasons = not_run
+        .iter()
+        .map(|n| n.reason.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    if relations.is_empty() && !not_run.is_empty() {
+        return format!("not run ({reasons})");
+    }
     let count = |verdict: Verdict| relations.iter().filter(|r| r.verdict == verdict).count();
     let mut line = format!(
         "{} passed, {} failed",
@@ -346,6 +357,10 @@ pub fn relations_summary(relations: &[super::model::RelationRecord]) -> String {
     let skipped = count(Verdict::Skipped);
     if skipped > 0 {
         line.push_str(&format!(", {skipped} skipped"));
+    }
+    let left_out: usize = not_run.iter().map(|n| n.names.len()).sum();
+    if left_out > 0 {
+        line.push_str(&format!(", {left_out} not run ({reasons})"));
     }
     line
 }

@@ -3,7 +3,8 @@
 //! id, clause and pointer; its text lists every finding; `system-out` holds the reproduction
 //! (a relation's: its findings). Only a case that did not pass carries `system-out`, unless
 //! `--junit-output all`: a clean run's file is its testcases, not thousands of curl lines.
-//! The counts of the file agree with report.json: its cases plus its relations.
+//! The counts of the file agree with report.json: its cases plus its relations, plus a skipped
+//! testcase (type `not-run`, the reason its message) per relation in `meta.relations_not_run`.
 //! A baselined failure is written as `skipped` (type `baselined`): CI tools count `failure`
 //! elements to fail a build, and an accepted failure must not fail the gate.
 
@@ -54,10 +55,24 @@ pub fn render_with(record: &RunRecord, output: JunitOutput) -> Result<String> {
         set_counts(&mut suite, cases.iter().map(|c| c.duration_ms), skipped);
         report.add_test_suite(suite);
     }
-    if !record.relations.is_empty() {
+    if !record.relations.is_empty() || !record.meta.relations_not_run.is_empty() {
         let mut suite = suite(record, "relations");
         for relation in &record.relations {
             suite.add_test_case(relation_case(relation, output));
+        }
+        // A CI view must not show a run that sent no relation as one whose relations passed.
+        for group in &record.meta.relations_not_run {
+            for name in &group.names {
+                let mut status = TestCaseStatus::skipped();
+                status
+                    .set_type("not-run")
+                    .set_message(format!("not run: {}", group.reason));
+                let mut test_case = TestCase::new(name.as_str(), status);
+                test_case
+                    .set_classname("cmsconform.relations")
+                    .set_time(Duration::ZERO);
+                suite.add_test_case(test_case);
+            }
         }
         let skipped = skipped(&suite);
         set_counts(&mut suite, std::iter::empty(), skipped);

@@ -34,15 +34,16 @@ fn summary(out: &mut String, record: &RunRecord) {
         let _ = writeln!(out, "> **warning:** {warning}\n");
     }
     let _ = writeln!(out, "| | |\n|---|---|");
-    let rows: [(&str, String); 12] = [
+    let rows: [(&str, String); 13] = [
         ("Target", code(&meta.target)),
         ("Profile", code(&meta.profile)),
         ("Seed", meta.seed.to_string()),
         ("Property cases", meta.property_cases.to_string()),
         ("Cases", group::cases_summary(t)),
-        ("Relations", group::relations_summary(&record.relations)),
+        ("Relations", cell(&group::relations_summary(record))),
         ("Verdict", format!("**{}**", group::gate_label(record))),
         ("Agents judged", agents_row(&meta.agents)),
+        ("Other call centres judged", hosted_row(&meta.hosted)),
         (
             "Started / finished",
             format!("{} / {}", meta.started_at, meta.finished_at),
@@ -92,6 +93,28 @@ fn agents_row(agents: &super::agents::AgentCoverage) -> String {
     )
 }
 
+/// `ccId 2, vdn 170: 200 agents judged (4 requests, 1 failed; seen in ...)<br>...`, or `none
+/// seen accepted`.
+fn hosted_row(hosted: &super::agents::HostedCoverage) -> String {
+    if hosted.is_empty() {
+        return "none seen accepted besides the home pair".to_owned();
+    }
+    let mut lines: Vec<String> = hosted.scanned().map(|p| cell(&p.describe())).collect();
+    let not_scanned: Vec<String> = (hosted.pairs.iter())
+        .filter_map(|p| {
+            let why = p.not_scanned.as_deref()?;
+            Some(format!("ccId {}, vdn {} ({why})", p.cc_id, p.vdn))
+        })
+        .collect();
+    if !not_scanned.is_empty() {
+        lines.push(format!(
+            "seen accepted, not scanned: {}",
+            cell(&not_scanned.join(", "))
+        ));
+    }
+    lines.join("<br>")
+}
+
 fn failures(out: &mut String, record: &RunRecord, groups: &[group::CheckGroup<'_>]) {
     let unexplained = group::unexplained_failures(record);
     let _ = writeln!(out, "## Failures\n");
@@ -130,10 +153,24 @@ fn information(out: &mut String, record: &RunRecord) {
 }
 
 fn relations(out: &mut String, record: &RunRecord) {
-    if record.relations.is_empty() {
+    let not_run = &record.meta.relations_not_run;
+    if record.relations.is_empty() && not_run.is_empty() {
         return;
     }
     let _ = writeln!(out, "## Relations\n");
+    for group in not_run {
+        let names: Vec<String> = group.names.iter().map(|n| code(n)).collect();
+        let _ = writeln!(
+            out,
+            "**Not run:** {}: {} ({})\n",
+            cell(&group.reason),
+            group.names.len(),
+            names.join(", ")
+        );
+    }
+    if record.relations.is_empty() {
+        return;
+    }
     let _ = writeln!(out, "| Relation | Verdict | Findings |\n|---|---|---|");
     for relation in &record.relations {
         let mut lines: Vec<String> = relation

@@ -19,7 +19,7 @@ pub mod model;
 pub mod recording;
 pub mod reproduce;
 
-pub use agents::{AgentCoverage, FleetSource};
+pub use agents::{AgentCoverage, FleetSource, HostedCoverage, HostedPair};
 pub use format::{FORMAT_VERSION, check_format_version};
 pub use model::*;
 pub use recording::{MAX_EXCERPT_BYTES, excerpt, excerpt_text, lay_out_excerpt, redactor_for};

@@ -123,6 +123,25 @@ pub struct RunMeta {
     /// The agents the agent rules judged, against the fleet (issue 17).
     #[serde(default)]
     pub agents: super::agents::AgentCoverage,
+    /// The other call centres and VDNs the run saw accepted and judged the agents of (issue 23).
+    #[serde(
+        default,
+        skip_serializing_if = "super::agents::HostedCoverage::is_empty"
+    )]
+    pub hosted: super::agents::HostedCoverage,
+    /// The relations and limit discoveries not sent, grouped by why; empty when every one ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relations_not_run: Vec<NotRun>,
+}
+
+/// Relations or limit discoveries a run did not send, and why: a run that sent none must not
+/// read as one whose relations all passed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotRun {
+    /// `the selection (FILTER "hand::") left them out`, `--no-relations left them out`, ...
+    pub reason: String,
+    /// Their names as a selection knows them: `relation::repetition`, `discovery::vdn`.
+    pub names: Vec<String>,
 }
 
 /// What a run met of rate limits (notes:6.17): no verdicts, but why a run was slow or left

@@ -38,9 +38,12 @@ pub struct RunConfig {
     /// Requests in flight at once.
     pub concurrency: usize,
     pub check_options: CheckOptions,
-    /// Run the consistency relations (notes:6.14) after the cases.
+    /// Run the consistency relations (notes:6.14) and the limit discovery after the cases
+    /// (`--no-relations` turns them off; the selection may keep only some).
     pub relations: bool,
-    /// Requests the fleet scan and then the limit discovery may send (0 = off).
+    /// FILTER, `--exact`, `--skip`: which cases, relations and limit discoveries the run keeps.
+    pub selection: super::Selection,
+    /// Requests the fleet scan, the hosted scans and then the limit discovery may send (0 = off).
     pub discovery_budget: u32,
     /// `--agents`: the fleet as given; no scan is sent.
     pub agents: Option<BTreeSet<i64>>,
@@ -103,6 +106,7 @@ impl RunConfig {
                 home: Some(HomePair::SEED),
             },
             relations: true,
+            selection: super::Selection::everything(),
             discovery_budget: 0,
             agents: None,
             scan_fleet: false,

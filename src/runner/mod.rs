@@ -5,8 +5,10 @@
 //! - [`pipeline`]: the run, phase by phase, and its options: who drives the cases, who watches.
 //! - [`config`]: the run's plain configuration, [`RunConfig`] (target, credentials, seed, ...).
 //! - [`suite`]: which cases run, which authentication probes may be sent.
+//! - [`selection`]: FILTER, `--exact` and `--skip` as a pure predicate over cases and relations.
 //! - [`preflight`]: one signed request before any case; a refusal stops the run there.
-//! - [`fleet`]: the agents of the home pair, scanned (or given) before the cases, aimed at.
+//! - [`fleet`]: the agents of the home pair, scanned (or given) before the cases, aimed at;
+//!   and the aimed scans of the other pairs the cases saw accepted, after them.
 //! - [`session`]: the target (embedded mock or remote) and one case → one record.
 //! - [`in_process`]: the cases sent without output (selftest, tests).
 //! - [`observe`]: what a run tells whoever watches it ([`Observer`], [`Silent`]).
@@ -29,6 +31,7 @@ pub mod pipeline;
 pub mod preflight;
 pub mod regress;
 pub mod run_record;
+pub mod selection;
 pub mod selftest;
 pub mod session;
 pub mod suite;
@@ -37,6 +40,7 @@ pub use config::{RunConfig, Target};
 pub use in_process::InProcess;
 pub use observe::{Observer, Silent};
 pub use pipeline::{Ran, RunOptions, run};
+pub use selection::Selection;
 pub use selftest::{MutationResult, SelftestReport, selftest};
 pub use session::Session;
 

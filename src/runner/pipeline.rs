@@ -1,5 +1,6 @@
 //! The one way a run goes: session → preflight → fleet scan → the suite aimed at the fleet →
-//! boundary faults → shrinking → relations → the [`RunRecord`]. `cmsconform run`, `selftest`
+//! shrinking → boundary faults → the hosted scans of the other pairs seen accepted →
+//! relations → the [`RunRecord`]. `cmsconform run`, `selftest`
 //! and the tests all go through [`run`]; what differs between them is in [`RunOptions`]: how the
 //! cases are driven (libtest trials in the commands layer, [`InProcess`] here), whether a failed
 //! preflight stops the run, whether failures are shrunk, and who watches ([`Observer`]).
@@ -32,6 +33,12 @@ pub trait CaseDriver {
         cases: Vec<Case>,
         sent_before: Vec<CaseRecord>,
     ) -> Vec<CaseRecord>;
+
+    /// Shows the records of cases the run sent after the others (the hosted scans), which the
+    /// selection already chose, and returns them.
+    fn show(&self, records: Vec<CaseRecord>) -> Vec<CaseRecord> {
+        records
+    }
 }
 
 /// What a [`CaseDriver`] sends with: the session, its runtime and the bad-auth budget.
@@ -151,6 +158,7 @@ pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> 
         .chain(cases.iter().map(|c| c.id.clone()))
         .collect();
     let hosting = hosted::probes_of(&config.contract, config.home, &cases);
+    let pairs = fleet::hosted::pairs_of(&config.contract, config.home, &cases);
     let sending = Sending {
         session: Arc::clone(&session),
         runtime: Arc::clone(runtime),
@@ -172,17 +180,45 @@ pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> 
     for (id, finding) in hosted::apply_boundary_faults(&mut records, &hosting) {
         observer.line(&format!("boundary fault: {id}\n    {finding}"));
     }
+    // The other pairs the cases saw accepted: their agents are judged too, before the
+    // relations, through the same session (breaker, halt) and from the same budget.
+    let mut hosted_scan = fleet::hosted::HostedScan::default();
+    if unusable.is_none() && super::breaker_note(&session).is_none() {
+        let seen = fleet::hosted::accepted(&pairs, &records);
+        hosted_scan = runtime.block_on(fleet::hosted::scan(&session, &aimed, seen, observer));
+        aimed.discovery_budget = aimed.discovery_budget.saturating_sub(hosted_scan.spent);
+        records.extend(
+            options
+                .driver
+                .show(std::mem::take(&mut hosted_scan.records)),
+        );
+        if let Some(line) = hosted_scan.coverage.summary() {
+            observer.line(&line);
+        }
+    }
+    drop(pairs);
+    // The hosted scan may have stopped the run too (a 401, a 403, the breaker).
+    let unusable = unusable.or_else(|| unusable_reason(&session, &records));
     // A breaker open after a judged failure: the verdict stands, but nothing more is sent.
     let stopped = super::breaker_note(&session);
-    let relations = if config.relations && unusable.is_none() && stopped.is_none() {
-        let found = multi_exchange::run(&aimed, &session, runtime, observer);
+    let blocked = match (&unusable, session.client.breaker_reason()) {
+        (Some(reason), _) => Some(format!("not sent: the target was unusable ({reason})")),
+        (None, Some(reason)) => Some(format!("not sent: the run stopped sending ({reason})")),
+        (None, None) => None,
+    };
+    let relation_plan = multi_exchange::plan(&aimed, config.discovery_budget, blocked.as_deref());
+    let relations = if relation_plan.send.is_empty() {
+        Vec::new()
+    } else {
+        let found = multi_exchange::run(&aimed, &relation_plan.send, &session, runtime, observer);
         for line in multi_exchange::lines(&found) {
             observer.line(&line);
         }
         found
-    } else {
-        Vec::new()
     };
+    for line in multi_exchange::not_run_lines(&relation_plan.not_run) {
+        observer.line(&line);
+    }
     let mut record = run_record::build(
         &aimed,
         &session.target_label,
@@ -192,6 +228,8 @@ pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> 
         clock.elapsed(),
     );
     run_record::add_relations(&mut record, relations);
+    record.meta.relations_not_run = relation_plan.not_run;
+    record.meta.hosted = hosted_scan.coverage;
     record.meta.agents = scan.coverage(session.judged_agents(), config.min_agents);
     observer.line(&record.meta.agents.summary());
     record.meta.rate_limits = session.rate_limits();

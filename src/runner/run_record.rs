@@ -27,9 +27,9 @@ pub fn final_line(record: &RunRecord) -> String {
         "cases: {}",
         report::group::cases_summary(&record.meta.totals)
     );
-    if !record.relations.is_empty() {
+    if !record.relations.is_empty() || !record.meta.relations_not_run.is_empty() {
         line.push_str("; relations: ");
-        line.push_str(&report::group::relations_summary(&record.relations));
+        line.push_str(&report::group::relations_summary(record));
     }
     line
 }
@@ -206,6 +206,8 @@ pub fn build(
         // The session's count is filled in by the caller that has one.
         rate_limits: report::RateLimits::default(),
         agents: report::AgentCoverage::default(),
+        hosted: report::HostedCoverage::default(),
+        relations_not_run: Vec::new(),
     };
     let coverage = report::coverage(config.contract.clauses(), &cases);
     RunRecord {
@@ -265,6 +267,27 @@ mod tests {
              relations: 1 passed, 1 failed"
         );
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn relations_left_out_are_said_so_never_counted_as_passed() {
+        let mut record = run_record(Totals::default(), &[]);
+        assert_eq!(final_line(&record), "cases: 0 passed, 0 failed");
+        record.meta.relations_not_run = vec![crate::report::NotRun {
+            reason: "the selection (FILTER \"hand::\") left them out".into(),
+            names: vec!["relation::repetition".into(), "discovery::vdn".into()],
+        }];
+        assert_eq!(
+            final_line(&record),
+            "cases: 0 passed, 0 failed; relations: not run (the selection (FILTER \"hand::\") \
+             left them out)"
+        );
+        record.relations = run_record(Totals::default(), &[Verdict::Passed]).relations;
+        assert_eq!(
+            final_line(&record),
+            "cases: 0 passed, 0 failed; relations: 1 passed, 0 failed, 2 not run (the selection \
+             (FILTER \"hand::\") left them out)"
+        );
     }
 
     #[test]

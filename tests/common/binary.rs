@@ -70,20 +70,23 @@ pub fn trial_line<'a>(stdout: &'a str, id: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no trial {id} in\n{stdout}"))
 }
 
-/// libtest's closing counts: (passed, failed, ignored).
+/// libtest's closing counts, (passed, failed, ignored), summed over its blocks: the cases',
+/// then the hosted scans' when the run scanned other call centres (a block of their own).
 pub fn trial_counts(stdout: &str) -> (usize, usize, usize) {
-    let line = stdout
+    let lines: Vec<&str> = stdout
         .lines()
-        .rfind(|l| l.starts_with("test result:"))
-        .unwrap_or_else(|| panic!("no libtest summary in\n{stdout}"));
-    let count = |word: &str| -> usize {
+        .filter(|l| l.starts_with("test result:"))
+        .collect();
+    assert!(!lines.is_empty(), "no libtest summary in\n{stdout}");
+    let count = |line: &str, word: &str| -> usize {
         line.split(';')
             .find(|part| part.trim_end().ends_with(word))
             .and_then(|part| part.split_whitespace().rev().nth(1))
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("no {word} count in {line:?}"))
     };
-    (count("passed"), count("failed"), count("ignored"))
+    let total = |word: &str| lines.iter().map(|line| count(line, word)).sum();
+    (total("passed"), total("failed"), total("ignored"))
 }
 
 /// The text of `report.json` in the report directory `dir`.

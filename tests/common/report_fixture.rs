@@ -185,6 +185,31 @@ pub fn fixture() -> (RunRecord, Vec<String>) {
             7,
             10,
         ),
+        hosted: cmsconform::report::HostedCoverage {
+            pairs: vec![
+                cmsconform::report::HostedPair {
+                    cc_id: 2,
+                    vdn: 170,
+                    seen_in: "boundary::ccId::min_plus_1".into(),
+                    requests: 4,
+                    judged_agents: 200,
+                    failed: 0,
+                    not_scanned: None,
+                    cut_short: None,
+                },
+                cmsconform::report::HostedPair {
+                    cc_id: 40000,
+                    vdn: 12,
+                    seen_in: "property::0003".into(),
+                    not_scanned: Some("--discovery-budget 256 spent before it".into()),
+                    ..Default::default()
+                },
+            ],
+        },
+        relations_not_run: vec![cmsconform::report::NotRun {
+            reason: "the selection (--skip \"discovery::\") left them out".into(),
+            names: vec!["discovery::ccId".into(), "discovery::vdn".into()],
+        }],
     };
     let mut signed = Signed {
         redactor: Redactor::new().with(SK),

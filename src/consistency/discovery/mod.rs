@@ -98,16 +98,25 @@ struct Parameter {
     exchanges: Vec<Exchange>,
 }
 
-/// Probes the documented limits and bisects where the server deviates, sending at most
-/// `config.discovery_budget` requests (0: nothing is sent and nothing returned), and returns
-/// what `keep` made of each parameter's outcome.
+/// The parameters [`discover_limits`] settles, by record name, in the order it probes them
+/// (a baseline the server refuses is recorded as `discovery` alone).
+pub const DISCOVERY_NAMES: [&str; 4] = [
+    "discovery::ccId",
+    "discovery::vdn",
+    "discovery::agentIds",
+    "discovery::agentIds.length",
+];
+
+/// Probes the documented limits of the parameters `config` wants and bisects where the server
+/// deviates, sending at most `config.discovery_budget` requests (0, or none wanted: nothing is
+/// sent and nothing returned), and returns what `keep` made of each parameter's outcome.
 pub async fn discover_limits<S: Sender, R>(
     contract: &Contract,
     sender: &S,
     config: &ConsistencyConfig,
     keep: impl Fn(RelationOutcome) -> R,
 ) -> Vec<R> {
-    if config.discovery_budget == 0 {
+    if config.discovery_budget == 0 || !DISCOVERY_NAMES.iter().any(|name| config.wants(name)) {
         return Vec::new();
     }
     let limits = &contract.profile().limits;
@@ -177,6 +186,7 @@ pub async fn discover_limits<S: Sender, R>(
     };
 
     let mut parameters = parameters(contract, &base);
+    parameters.retain(|p| config.wants(&format!("discovery::{}", p.name)));
     // Phase 1 probes every bound and its first forbidden neighbour; phase 2 bisects deviations.
     for phase in [Some(1), None] {
         for parameter in &mut parameters {

@@ -99,3 +99,25 @@ async fn a_server_hosting_only_its_home_pair_shows_no_ccid_or_vdn_limit() {
         "{records:#?}"
     );
 }
+
+#[tokio::test]
+async fn only_the_discoveries_wanted_are_probed_and_their_names_are_the_records() {
+    let contract = Contract::embedded("2023-12").unwrap();
+    let sender = HostsOnlyHome(contract.clone());
+    let mut config = ConsistencyConfig::new(1, 170);
+    config.discovery_budget = 64;
+    let every: Vec<String> = discover_limits(&contract, &sender, &config, |o| o.relation)
+        .await
+        .into_iter()
+        .collect();
+    assert_eq!(
+        every, DISCOVERY_NAMES,
+        "the names a selection sees are the records'"
+    );
+    config.only = Some(vec!["discovery::vdn".into()]);
+    let vdn: Vec<String> = discover_limits(&contract, &sender, &config, |o| o.relation).await;
+    assert_eq!(vdn, ["discovery::vdn"]);
+    config.only = Some(vec!["repetition".into()]);
+    let none = discover_limits(&contract, &sender, &config, |o| o.relation).await;
+    assert!(none.is_empty(), "no discovery wanted: nothing sent");
+}

@@ -48,7 +48,10 @@ struct Page<'a> {
     gaps: usize,
     groups: Vec<GroupView>,
     relations: Vec<RelationView>,
-    relations_failed: usize,
+    /// `10 passed, 0 failed`, or `not run (why)`: the console's words.
+    relations_summary: String,
+    /// The other call centres and VDNs seen accepted, a line each, with their judged agents.
+    hosted: Vec<String>,
     baseline: Option<&'a super::model::BaselineSummary>,
     outcomes: Vec<OutcomeCount>,
     cases: Vec<CaseView<'a>>,
@@ -191,16 +194,28 @@ fn page(record: &RunRecord) -> Page<'_> {
                     .collect(),
             })
             .collect(),
-        relations_failed: record
-            .relations
-            .iter()
-            .filter(|r| r.verdict == Verdict::Failed)
-            .count(),
+        relations_summary: group::relations_summary(record),
+        hosted: hosted_lines(&record.meta.hosted),
         baseline: record.baseline.as_ref(),
         outcomes,
         cases: record.cases.iter().map(case_view).collect(),
         charts: charts::charts(&record.cases, &record.coverage),
     }
+}
+
+/// A line per pair: its judged agents, or why it was not scanned.
+fn hosted_lines(hosted: &super::agents::HostedCoverage) -> Vec<String> {
+    hosted
+        .pairs
+        .iter()
+        .map(|pair| match &pair.not_scanned {
+            None => pair.describe(),
+            Some(why) => format!(
+                "ccId {}, vdn {}: seen accepted in {}, not scanned ({why})",
+                pair.cc_id, pair.vdn, pair.seen_in
+            ),
+        })
+        .collect()
 }
 
 /// The failures as the page shows them, first after the verdict: the one function that

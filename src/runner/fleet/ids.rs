@@ -160,6 +160,58 @@ impl BatchPlan {
         }
         (!ids.is_empty()).then_some(ids)
     }
+
+    /// The `position`-th valid ID (from 0) of the walk across the ranges.
+    pub fn nth(&self, mut position: u64) -> Option<i64> {
+        for range in &self.ranges {
+            let len = u64::try_from(range.max - range.min + 1).unwrap_or(0);
+            if position < len {
+                return range.min.checked_add(i64::try_from(position).ok()?);
+            }
+            position -= len;
+        }
+        None
+    }
+
+    /// The distance between neighbouring IDs of `count` sample batches ([`BatchPlan::sample`]):
+    /// every run of this many consecutive valid IDs holds one of them.
+    pub fn stride(&self, count: u64) -> u64 {
+        let asked = (self.size as u64).saturating_mul(count.max(1));
+        self.ids().div_ceil(asked).max(1)
+    }
+
+    /// Batch `index` of `count` sample batches that together ask every
+    /// [`stride`](BatchPlan::stride)-th ID of the whole walk, each batch spread over all of it
+    /// (a centre's few hundred agents, wherever they sit, meet the sample). The last ones may
+    /// be shorter; past the walk, empty.
+    pub fn sample(&self, index: u64, count: u64) -> Vec<i64> {
+        let stride = self.stride(count);
+        let offset = stride / 2;
+        (0..self.size as u64)
+            .map_while(|j| {
+                let slot = j.checked_mul(count)?.checked_add(index)?;
+                let position = slot.checked_mul(stride)?.checked_add(offset)?;
+                self.nth(position)
+            })
+            .collect()
+    }
+
+    /// The valid IDs within `reach` of any of `hits` that `asked` does not hold, in order, at
+    /// most a batch of them: where a sample met agents, the rest of them.
+    pub fn around(&self, hits: &BTreeSet<i64>, reach: i64, asked: &BTreeSet<i64>) -> Vec<i64> {
+        let mut near = BTreeSet::new();
+        for &hit in hits {
+            let (from, to) = (hit.saturating_sub(reach), hit.saturating_add(reach));
+            for range in &self.ranges {
+                let (lo, hi) = (from.max(range.min), to.min(range.max));
+                near.extend((lo..=hi).filter(|id| !asked.contains(id)));
+            }
+            if near.len() >= self.size {
+                break;
+            }
+        }
+        near.into_iter().take(self.size).collect()
+    }
 }
 
 /// `1000-1199,2001`: a set of IDs written back as ranges (for output and reports), at most
@@ -270,5 +322,44 @@ mod tests {
         let spanning = BatchPlan::new(&[Range { min: 1, max: 2 }, Range { min: 5, max: 6 }], 3);
         assert_eq!(spanning.batch(0), Some(vec![1, 2, 5]));
         assert_eq!(spanning.batch(1), Some(vec![6]));
+    }
+
+    #[test]
+    fn samples_spread_over_the_whole_walk_and_their_hits_are_filled_in() {
+        let plan = BatchPlan::new(
+            &[Range {
+                min: 101,
+                max: 59999,
+            }],
+            6000,
+        );
+        assert_eq!(plan.stride(2), 5, "59899 IDs in 12000 samples");
+        let (first, second) = (plan.sample(0, 2), plan.sample(1, 2));
+        assert_eq!(
+            first.len(),
+            5990,
+            "the slots past the walk's end are left out"
+        );
+        assert_eq!(&first[..3], &[103, 113, 123]);
+        assert_eq!(&second[..2], &[108, 118]);
+        assert!(second.len() <= 6000 && *second.last().unwrap() <= 59999);
+        // A centre of 200 agents anywhere in the range meets the sample about 40 times.
+        let centre: BTreeSet<i64> = (31_200..31_400).collect();
+        let asked: BTreeSet<i64> = first.iter().chain(&second).copied().collect();
+        let hits: BTreeSet<i64> = centre.intersection(&asked).copied().collect();
+        assert_eq!(hits.len(), 40);
+        let rest = plan.around(&hits, 4, &asked);
+        let judged: BTreeSet<i64> = hits.iter().chain(&rest).copied().collect();
+        assert!(
+            centre.is_subset(&judged),
+            "the neighbourhood covers the centre"
+        );
+        assert!(rest.iter().all(|id| !asked.contains(id)));
+        let gap = BatchPlan::new(&[Range { min: 1, max: 4 }, Range { min: 8, max: 9 }], 4);
+        assert_eq!(gap.nth(4), Some(8));
+        assert_eq!(gap.nth(6), None);
+        assert_eq!(gap.stride(1), 2);
+        assert_eq!(gap.sample(0, 1), vec![2, 4, 9]);
+        assert_eq!(gap.around(&[4].into(), 4, &[4].into()), vec![1, 2, 3, 8]);
     }
 }

@@ -5,7 +5,9 @@
 //! agents the agent rules judged against the fleet's size.
 //!
 //! - [`ids`]: `--agents` lists and the batches (pure).
+//! - [`hosted`]: the aimed scans of the other call centres and VDNs the cases saw accepted.
 
+pub mod hosted;
 pub mod ids;
 
 use std::collections::BTreeSet;

@@ -13,26 +13,54 @@ use super::relations::{self, Comparison, Side, SuspectKind, agents};
 use super::{ConsistencyConfig, Sender};
 use crate::checks::CheckDef;
 use crate::contract::Contract;
-use crate::contract::profile::AgentIdLimits;
 use crate::exchange::Exchange;
 use crate::splitmix::SplitMix64;
+
+mod ids;
+
+pub use ids::{aimed_block, block};
+use ids::{pick, spread};
 
 /// Violations listed per relation; the rest are counted in a finding.
 pub const MAX_LISTED_VIOLATIONS: usize = 20;
 /// Times the batch is halved when the server does not answer it as a success.
 const BATCH_RETRIES: usize = 3;
 
+/// The relations [`run_relations`] settles, by record name, in the order it sends them.
+pub const RELATION_NAMES: [&str; 6] = [
+    "repetition",
+    "permutation",
+    "sub-batch::tail",
+    "sub-batch::head",
+    "sub-batch::single",
+    "duplication",
+];
+
 /// Runs the relations (repetition, permutation, sub-batch tail, head and single, duplication)
-/// against the target and returns what `keep` made of each outcome. Sends 8 requests, plus 2
-/// per relation with a suspect to re-ask.
+/// that `config` wants ([`ConsistencyConfig::wants`]) against the target and returns what
+/// `keep` made of each outcome. Sends the batch and, for each relation wanted, its other
+/// request (duplication: its two), 8 requests for all six; plus 2 per relation with a suspect
+/// to re-ask. Nothing wanted, nothing sent.
 pub async fn run_relations<S: Sender, R>(
     contract: &Contract,
     sender: &S,
     config: &ConsistencyConfig,
     keep: impl Fn(RelationOutcome) -> R + Sync,
 ) -> Vec<R> {
+    if !RELATION_NAMES.iter().any(|name| config.wants(name)) {
+        return Vec::new();
+    }
     let limits = &contract.profile().limits.agent_ids;
     let body = |ids: &[AgentId]| json!({"ccId": config.cc_id, "vdn": config.vdn, "agentIds": ids});
+    // Sent only for a relation that is wanted; the bodies are drawn alike either way, so one
+    // relation rerun alone asks what it asked in the whole run.
+    let send_if = |name: &'static str, ids: Vec<AgentId>| async move {
+        let exchange = match config.wants(name) {
+            true => Some(sender.send(body(&ids)).await),
+            false => None,
+        };
+        (ids, exchange)
+    };
     let mut shuffler = SplitMix64::new(config.seed);
     let mut notes = Vec::new();
 
@@ -58,27 +86,27 @@ pub async fn run_relations<S: Sender, R>(
             _ => break (ids, exchange),
         }
     };
-    let repeat_ex = sender.send(body(&batch)).await;
+    let (_, repeat_ex) = send_if("repetition", batch.clone()).await;
     let mut shuffled = batch.clone();
     shuffler.shuffle(&mut shuffled);
-    let shuffled_ex = sender.send(body(&shuffled)).await;
+    let (shuffled, shuffled_ex) = send_if("permutation", shuffled).await;
 
     // Agents known to exist, from any of the big answers: a truncating server still answers
     // the tail's agents when they come first in the shuffled order.
-    let known: BTreeSet<AgentId> = [&batch_ex, &repeat_ex, &shuffled_ex]
+    let known: BTreeSet<AgentId> = [Some(&batch_ex), repeat_ex.as_ref(), shuffled_ex.as_ref()]
         .into_iter()
+        .flatten()
         .filter_map(|e| answer::answer(contract, e).ok())
         .flat_map(|a| a.agents.into_keys())
         .collect();
     let mut tail = pick(batch.iter().rev(), &known, config.sub_batch_size);
     tail.reverse();
     let head = pick(batch.iter(), &known, config.sub_batch_size);
-    let tail_ex = sender.send(body(&tail)).await;
-    let head_ex = sender.send(body(&head)).await;
+    let (tail, tail_ex) = send_if("sub-batch::tail", tail).await;
+    let (head, head_ex) = send_if("sub-batch::head", head).await;
     // One agent alone: no composition-dependent answer can hide behind a small threshold.
     let middle = &batch[batch.len() / 2..];
-    let single = pick(middle.iter(), &known, 1);
-    let single_ex = sender.send(body(&single)).await;
+    let (single, single_ex) = send_if("sub-batch::single", pick(middle.iter(), &known, 1)).await;
 
     let distinct = spread(
         &batch,
@@ -89,8 +117,8 @@ pub async fn run_relations<S: Sender, R>(
     let mut again = distinct.clone();
     shuffler.shuffle(&mut again);
     doubled.extend(again);
-    let distinct_ex = sender.send(body(&distinct)).await;
-    let doubled_ex = sender.send(body(&doubled)).await;
+    let (distinct, distinct_ex) = send_if("duplication", distinct).await;
+    let (doubled, doubled_ex) = send_if("duplication", doubled).await;
 
     let judge = Judge {
         contract,
@@ -99,132 +127,47 @@ pub async fn run_relations<S: Sender, R>(
         keep: &keep,
         notes: &notes,
     };
-    vec![
-        judge
-            .relation(
-                "repetition",
-                &relations::REPETITION,
-                (body(&batch), batch_ex.clone()),
-                (body(&batch), repeat_ex),
-            )
-            .await,
-        judge
-            .relation(
-                "permutation",
-                &relations::PERMUTATION,
-                (body(&batch), batch_ex.clone()),
-                (body(&shuffled), shuffled_ex),
-            )
-            .await,
-        judge
-            .relation(
-                "sub-batch::tail",
-                &relations::SUB_BATCH,
-                (body(&batch), batch_ex.clone()),
-                (body(&tail), tail_ex),
-            )
-            .await,
-        judge
-            .relation(
-                "sub-batch::head",
-                &relations::SUB_BATCH,
-                (body(&batch), batch_ex.clone()),
-                (body(&head), head_ex),
-            )
-            .await,
-        judge
-            .relation(
-                "sub-batch::single",
-                &relations::SUB_BATCH,
-                (body(&batch), batch_ex),
-                (body(&single), single_ex),
-            )
-            .await,
-        judge
-            .relation(
-                "duplication",
-                &relations::DUPLICATION,
-                (body(&distinct), distinct_ex),
-                (body(&doubled), doubled_ex),
-            )
-            .await,
-    ]
-}
-
-/// The first `count` valid agent IDs of the profile, range by range, leaving out each range's
-/// two ends: a server that mishandles an end must not spoil every relation and length probe
-/// (the ends are discovery's business).
-pub fn block(limits: &AgentIdLimits, count: usize) -> Vec<AgentId> {
-    let mut ids = Vec::with_capacity(count.min(1 << 20));
-    for range in &limits.ranges {
-        let interior = range.max - range.min >= 2;
-        let (first, last) = if interior {
-            (range.min + 1, range.max - 1)
-        } else {
-            (range.min, range.max)
-        };
-        let mut id = first;
-        while id <= last && ids.len() < count {
-            ids.push(id);
-            id += 1;
+    let pairs = [
+        ("repetition", &relations::REPETITION, &batch, repeat_ex),
+        (
+            "permutation",
+            &relations::PERMUTATION,
+            &shuffled,
+            shuffled_ex,
+        ),
+        ("sub-batch::tail", &relations::SUB_BATCH, &tail, tail_ex),
+        ("sub-batch::head", &relations::SUB_BATCH, &head, head_ex),
+        (
+            "sub-batch::single",
+            &relations::SUB_BATCH,
+            &single,
+            single_ex,
+        ),
+    ];
+    let mut kept = Vec::with_capacity(RELATION_NAMES.len());
+    for (name, def, ids, exchange) in pairs {
+        if let Some(exchange) = exchange {
+            let batch_side = (body(&batch), batch_ex.clone());
+            kept.push(
+                judge
+                    .relation(name, def, batch_side, (body(ids), exchange))
+                    .await,
+            );
         }
     }
-    ids
-}
-
-/// `count` IDs for the big batch: the fleet's valid agents first (as many as fit), topped up
-/// with [`block`]'s IDs, all in ascending order. An empty fleet gives [`block`] itself.
-pub fn aimed_block(limits: &AgentIdLimits, count: usize, fleet: &[AgentId]) -> Vec<AgentId> {
-    let mut chosen: BTreeSet<AgentId> = fleet
-        .iter()
-        .copied()
-        .filter(|id| limits.contains(*id))
-        .take(count)
-        .collect();
-    if chosen.is_empty() {
-        return block(limits, count);
+    if let (Some(distinct_ex), Some(doubled_ex)) = (distinct_ex, doubled_ex) {
+        kept.push(
+            judge
+                .relation(
+                    "duplication",
+                    &relations::DUPLICATION,
+                    (body(&distinct), distinct_ex),
+                    (body(&doubled), doubled_ex),
+                )
+                .await,
+        );
     }
-    let missing = count.saturating_sub(chosen.len());
-    let filler: Vec<AgentId> = block(limits, count)
-        .into_iter()
-        .filter(|id| !chosen.contains(id))
-        .take(missing)
-        .collect();
-    chosen.extend(filler);
-    chosen.into_iter().collect()
-}
-
-/// Up to `count` IDs from `ordered`, those known to exist first, listed in `ordered`'s order.
-fn pick<'a>(
-    ordered: impl Iterator<Item = &'a AgentId> + Clone,
-    known: &BTreeSet<AgentId>,
-    count: usize,
-) -> Vec<AgentId> {
-    let mut chosen: BTreeSet<AgentId> = ordered
-        .clone()
-        .filter(|id| known.contains(id))
-        .take(count)
-        .copied()
-        .collect();
-    let missing = count.saturating_sub(chosen.len());
-    let filler: Vec<AgentId> = ordered
-        .clone()
-        .filter(|id| !chosen.contains(id))
-        .take(missing)
-        .copied()
-        .collect();
-    chosen.extend(filler);
-    ordered.filter(|id| chosen.contains(id)).copied().collect()
-}
-
-/// `count` IDs of `batch` spread over the known agents (every k-th), topped up from the batch.
-fn spread(batch: &[AgentId], known: &BTreeSet<AgentId>, count: usize) -> Vec<AgentId> {
-    let step = (known.len() / count.max(1)).max(1);
-    let mut chosen: Vec<AgentId> = known.iter().step_by(step).take(count).copied().collect();
-    let taken: BTreeSet<AgentId> = chosen.iter().copied().collect();
-    let missing = count.saturating_sub(chosen.len());
-    chosen.extend(batch.iter().filter(|id| !taken.contains(id)).take(missing));
-    chosen
+    kept
 }
 
 struct Judge<'a, S, K> {
@@ -351,49 +294,60 @@ fn describe_suspects(comparison: &Comparison) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
-    use crate::contract::Range;
+    use crate::exchange::{Received, SentRequest};
 
-    #[test]
-    fn block_walks_the_ranges_in_order() {
-        let limits = AgentIdLimits {
-            max_items: 6,
-            ranges: vec![Range { min: 101, max: 103 }, Range { min: 200, max: 201 }],
-        };
-        assert_eq!(block(&limits, 2), vec![102, 200]);
-        assert_eq!(block(&limits, 9), vec![102, 200, 201]);
+    /// Answers every request with an empty success, counting them.
+    #[derive(Default)]
+    struct Counting(AtomicUsize);
+
+    impl Sender for Counting {
+        fn send(&self, body: Value) -> impl std::future::Future<Output = Exchange> + Send {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            let ok = r#"{"result":"0","resultCode":"0100000","resultDesc":[],"resultDatas":[]}"#;
+            std::future::ready(Exchange::new(
+                SentRequest::post("/x", body.to_string()),
+                Ok(Received::new(200, ok)),
+                0,
+                0,
+            ))
+        }
     }
 
-    #[test]
-    fn the_batch_is_made_of_the_fleet_first() {
-        let limits = AgentIdLimits {
-            max_items: 6,
-            ranges: vec![Range { min: 101, max: 200 }, Range { min: 300, max: 400 }],
-        };
-        assert_eq!(aimed_block(&limits, 3, &[]), block(&limits, 3));
+    async fn names_and_requests(only: Option<&[&str]>) -> (Vec<String>, usize) {
+        let contract = Contract::embedded("2023-12").unwrap();
+        let mut config = ConsistencyConfig::new(1, 170);
+        config.only = only.map(|names| names.iter().map(|n| (*n).to_owned()).collect());
+        let sender = Counting::default();
+        let names = run_relations(&contract, &sender, &config, |o| o.relation).await;
+        (names, sender.0.load(Ordering::Relaxed))
+    }
+
+    #[tokio::test]
+    async fn only_the_relations_wanted_are_sent() {
+        let (every, sent) = names_and_requests(None).await;
         assert_eq!(
-            aimed_block(&limits, 4, &[5, 350, 351]),
-            vec![102, 103, 350, 351],
-            "invalid fleet IDs are left out, the rest is topped up"
+            every, RELATION_NAMES,
+            "the names a selection sees are the records'"
         );
-        assert_eq!(aimed_block(&limits, 2, &[350, 351, 352]), vec![350, 351]);
-    }
-
-    #[test]
-    fn pick_prefers_known_agents_in_order() {
-        let batch: Vec<AgentId> = (1..=10).collect();
-        let known: BTreeSet<AgentId> = [3, 9].into_iter().collect();
-        let mut tail = pick(batch.iter().rev(), &known, 3);
-        tail.reverse();
-        assert_eq!(tail, vec![3, 9, 10]);
-        assert_eq!(pick(batch.iter(), &known, 3), vec![1, 3, 9]);
-    }
-
-    #[test]
-    fn spread_covers_the_known_agents() {
-        let batch: Vec<AgentId> = (1..=100).collect();
-        let known: BTreeSet<AgentId> = (1..=100).filter(|i| i % 10 == 0).collect();
-        assert_eq!(spread(&batch, &known, 5), vec![10, 30, 50, 70, 90]);
-        assert_eq!(spread(&batch, &BTreeSet::new(), 3), vec![1, 2, 3]);
+        assert_eq!(sent, 8);
+        assert_eq!(
+            names_and_requests(Some(&["repetition"])).await,
+            (vec!["repetition".to_owned()], 2),
+            "the batch and its repetition"
+        );
+        assert_eq!(
+            names_and_requests(Some(&["duplication", "sub-batch::head"])).await,
+            (
+                vec!["sub-batch::head".to_owned(), "duplication".to_owned()],
+                4
+            )
+        );
+        assert_eq!(
+            names_and_requests(Some(&["discovery::vdn"])).await,
+            (Vec::new(), 0)
+        );
     }
 }
