@@ -280,9 +280,10 @@ impl Client {
         let sent_at_ms = crate::clock::now_ms();
         let started = Instant::now();
         let wire = Arc::clone(&self.wire);
+        let own_signature = retry::is_retried(request);
         let outcome = self
             .io
-            .run(async move { wire.attempt(prepared.request).await })
+            .run(async move { wire.attempt(prepared.request, own_signature).await })
             .await
             .unwrap_or_else(|| {
                 Err(TransportFailure::Protocol(format!(

@@ -59,10 +59,19 @@ impl Wire {
         self.resent.load(Ordering::Relaxed)
     }
 
-    /// The attempt, bound by the whole-request deadline.
-    pub(super) async fn attempt(&self, request: reqwest::Request) -> Result<Wired, TransportFailure> {
+    /// The attempt, bound by the whole-request deadline. `own_signature`: the request carries
+    /// the harness's own valid signature. Any other (a probe) is sent on a fresh connection:
+    /// it then never meets a connection the server closed, so it is never sent twice, and the
+    /// bad-auth budget is spent exactly (hyper cannot tell a close after half an answer's head
+    /// from a close before it, see `reused`).
+    pub(super) async fn attempt(
+        &self,
+        request: reqwest::Request,
+        own_signature: bool,
+    ) -> Result<Wired, TransportFailure> {
         let mut progress = Progress::default();
-        match tokio::time::timeout(self.timeout, self.exchange(request, &mut progress)).await {
+        let exchange = self.exchange(request, own_signature, &mut progress);
+        match tokio::time::timeout(self.timeout, exchange).await {
             Ok(outcome) => outcome,
             Err(_elapsed) => {
                 // The connection may be a kept-alive one the server left silent.
@@ -81,9 +90,13 @@ impl Wire {
     async fn exchange(
         &self,
         request: reqwest::Request,
+        own_signature: bool,
         progress: &mut Progress,
     ) -> Result<Wired, TransportFailure> {
-        let (http, pooled) = self.connections.http();
+        let (http, pooled) = match own_signature {
+            true => self.connections.http(),
+            false => (self.connections.fresh(), false),
+        };
         // Kept for a re-send; a request whose body cannot be cloned (none here: bodies are
         // bytes) is simply never sent twice.
         let spare = if pooled { request.try_clone() } else { None };

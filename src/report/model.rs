@@ -123,6 +123,24 @@ pub struct RunMeta {
     /// The agents the agent rules judged, against the fleet (issue 17).
     #[serde(default)]
     pub agents: super::agents::AgentCoverage,
+    /// Requests sent once more on a fresh connection because the server had closed the reused
+    /// kept-alive connection they were written on, before any answer (issue 23): information,
+    /// no verdict.
+    #[serde(default)]
+    pub resent_after_close: u64,
+}
+
+impl RunMeta {
+    /// `3 requests re-sent after the server closed an idle connection`, when any was.
+    pub fn resend_summary(&self) -> Option<String> {
+        match self.resent_after_close {
+            0 => None,
+            1 => Some("1 request re-sent after the server closed an idle connection".to_owned()),
+            n => Some(format!(
+                "{n} requests re-sent after the server closed an idle connection"
+            )),
+        }
+    }
 }
 
 /// What a run met of rate limits (notes:6.17): no verdicts, but why a run was slow or left
@@ -301,6 +319,22 @@ impl RunRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_resend_line_counts_requests_and_is_absent_without_any() {
+        let mut meta = RunMeta::default();
+        assert_eq!(meta.resend_summary(), None);
+        meta.resent_after_close = 1;
+        assert_eq!(
+            meta.resend_summary().as_deref(),
+            Some("1 request re-sent after the server closed an idle connection")
+        );
+        meta.resent_after_close = 7;
+        assert_eq!(
+            meta.resend_summary().as_deref(),
+            Some("7 requests re-sent after the server closed an idle connection")
+        );
+    }
 
     #[test]
     fn the_rate_limit_line_names_counts_and_pace() {

@@ -206,6 +206,7 @@ pub fn build(
         // The session's count is filled in by the caller that has one.
         rate_limits: report::RateLimits::default(),
         agents: report::AgentCoverage::default(),
+        resent_after_close: 0,
     };
     let coverage = report::coverage(config.contract.clauses(), &cases);
     RunRecord {

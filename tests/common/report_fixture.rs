@@ -185,6 +185,7 @@ pub fn fixture() -> (RunRecord, Vec<String>) {
             7,
             10,
         ),
+        resent_after_close: 3,
     };
     let mut signed = Signed {
         redactor: Redactor::new().with(SK),
