@@ -10,7 +10,8 @@
 //!
 //! - `flood`: a server that streams without end after a good first answer
 //!   (`endless_after_first`), a default run (`--max-body` 32 MiB) at `-j 4` and `-j 16`, peak
-//!   RSS from `/usr/bin/time -f %M`. Goal: at most 128 MB at both.
+//!   RSS from `/usr/bin/time -f %M`. Goal: at most 128 MB at both. `FLOOD_JOBS=1,4` and
+//!   `FLOOD_ARGS="--breaker 1"` change the runs.
 //! - `busy`: both cores kept busy by two spinning threads of this process while a default run
 //!   at `-j 4` meets a load balancer that closes connections idle for 150 ms and a call centre
 //!   of 59,899 agents, so every full-length batch is a 6000-agent answer (about 2.5 MB, tens of
@@ -72,7 +73,10 @@ fn main() {
 
 fn flood(runtime: &tokio::runtime::Runtime, binaries: &[(String, PathBuf)], rounds: usize) {
     println!("flood: endless answers after a good first one, --max-body 32 MiB (goal <= 128 MB)");
-    for jobs in ["4", "16"] {
+    // FLOOD_JOBS=1,4 and FLOOD_ARGS="--breaker 1" explore; the defaults are the goal's.
+    let jobs_list = std::env::var("FLOOD_JOBS").unwrap_or_else(|_| "4,16".into());
+    let extra = std::env::var("FLOOD_ARGS").unwrap_or_default();
+    for jobs in jobs_list.split(',') {
         for (name, bin) in binaries {
             let mut peaks = Vec::new();
             let mut codes = Vec::new();
@@ -83,7 +87,9 @@ fn flood(runtime: &tokio::runtime::Runtime, binaries: &[(String, PathBuf)], roun
                 };
                 // A server per run: its first success is the preflight's.
                 let server = cc_server::start(runtime, config);
-                let measured = run(bin, &server.url(), &["-j", jobs, "--no-report"]);
+                let mut args = vec!["-j", jobs, "--no-report"];
+                args.extend(extra.split_whitespace());
+                let measured = run(bin, &server.url(), &args);
                 peaks.push(measured.peak_mb);
                 codes.push(measured.code);
             }

@@ -46,10 +46,10 @@ pub(super) async fn read_capped(
             // All it may still grow to, at once: an answer never waits holding part of it.
             let need = budget::need(declared, coded, cap);
             read.reservation = budget.reserve(need).await;
-            if declared.is_some() && !coded {
-                // The length is trusted now that the budget holds it: no copy while growing.
-                body.reserve_exact(need.saturating_sub(body.len()));
-            }
+            // All of it reserved at once, now that the budget holds it: growing by doubling
+            // would copy the body and hold the old buffer beside the new one (1.5 times the
+            // cap at the last step). Memory is committed only as the body fills it.
+            body.reserve_exact(need.saturating_sub(body.len()));
         }
         let room = cap - body.len();
         if chunk.len() > room {
