@@ -45,7 +45,10 @@ struct Measured {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let wanted = |part: &str| args.is_empty() || args.iter().any(|a| a == part);
     let rounds: usize = std::env::var("ROUNDS")
         .ok()
@@ -146,9 +149,7 @@ fn busy(runtime: &tokio::runtime::Runtime, binaries: &[(String, PathBuf)], round
                 measured.wall.as_secs_f64(),
                 measured.peak_mb,
                 failed.map(|f| f.to_string()).unwrap_or_default(),
-                resent
-                    .map(|r| r.to_string())
-                    .unwrap_or_else(|| "-".into()),
+                resent.map(|r| r.to_string()).unwrap_or_else(|| "-".into()),
                 counts.idle_closes
             );
         }

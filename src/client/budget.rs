@@ -132,7 +132,11 @@ mod tests {
     fn the_need_is_the_declared_length_of_an_uncoded_answer_else_the_cap() {
         assert_eq!(need(Some(2_500_000), false, 32 << 20), 2_500_000);
         assert_eq!(need(Some(1 << 30), false, 32 << 20), 32 << 20);
-        assert_eq!(need(Some(1000), true, 32 << 20), 32 << 20, "decoded size unknown");
+        assert_eq!(
+            need(Some(1000), true, 32 << 20),
+            32 << 20,
+            "decoded size unknown"
+        );
         assert_eq!(need(None, false, 32 << 20), 32 << 20, "chunked");
     }
 

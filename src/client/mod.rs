@@ -43,8 +43,8 @@ use connections::Connections;
 use io::IoThread;
 use prepare::Target;
 use rate::RateGate;
-use wire::{Wire, Wired};
 pub use retry::{RateLimitStats, is_retried, rate_refusal_reason};
+use wire::{Wire, Wired};
 
 /// The `Content-Type` sent unless a case drops or replaces it: the seed's example request.
 pub const DEFAULT_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
