@@ -150,11 +150,9 @@ pub fn assess(
         let mut out = vec![truncated];
         out.extend(status::check_server_error(received));
         out.extend(coding);
-        // A body cut at the cap is never one whole JSON value, so it is classified by its
-        // status alone: parsing the cut body (32 MiB by default) to find that out built a
-        // tree of some 250 MB (issue 23, memory under a flood).
         return Assessment {
-            observed: classify_parsed(contract.profile(), received, None),
+            // By its status alone, without parsing the cut body (see `classify`).
+            observed: classify(contract, exchange),
             violations: out,
             unjudgeable,
         };
