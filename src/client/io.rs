@@ -6,7 +6,8 @@
 //! and fails, and a body being read stalls. So every exchange (connect, send, read the capped
 //! body) runs here, on a runtime with one worker of its own, where hyper spawns its connection
 //! tasks too; the caller's thread only signs, decodes and judges. The cost is two cross-thread
-//! wake-ups per request (benches/README.md measures it).
+//! wake-ups per request (the default run's wall time in benches/README.md; its effect on the
+//! seed-request rate of benches/run.sh is not measured yet).
 //!
 //! It owns the runtime and the hand-off only: what is sent is `Client`'s.
 
