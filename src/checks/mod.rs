@@ -152,6 +152,7 @@ pub fn assess(
         out.extend(status::check_server_error(received));
         out.extend(coding);
         return Assessment {
+            // By its status alone, without parsing the cut body (see `classify`).
             observed: classify(contract, exchange),
             violations: out,
             unjudgeable,

@@ -94,7 +94,8 @@ pub struct RunArgs {
         help_heading = heading::PACING
     )]
     pub timeout: Duration,
-    /// Largest response body read; a longer body is cut and reported.
+    /// Largest response body read; a longer body is cut and reported. Also the budget of
+    /// response bytes held at once beyond 256 KiB each, whatever -j.
     #[arg(
         long,
         env = "CMSCONFORM_MAX_BODY",

@@ -2,12 +2,15 @@
 //! what keeps the rate when nothing is wrong. Once a request timed out, no idle connection is
 //! reused for the rest of the client's life: a server that answers once on a connection and
 //! then leaves it open and silent would make every request reusing one wait out its whole
-//! deadline, so each request opens its own instead. Owns the two reqwest clients and the switch,
+//! deadline, so each request opens its own instead. The client without kept connections also
+//! carries the one re-send of a request a server closed a reused connection under (`wire`).
+//! Owns the two reqwest clients, the switch and what connections carried (`reused::Carried`),
 //! nothing of what is sent on them.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
+use super::reused::{Carried, TrackOpened};
 use super::tls::{self, Pool};
 use super::{ClientConfig, ClientError};
 
@@ -21,31 +24,56 @@ pub(super) struct Connections {
     fresh: OnceLock<Option<reqwest::Client>>,
     /// Set by the first timeout.
     timed_out: AtomicBool,
+    /// The connections that carried an answer, told of new ones by both clients' connectors.
+    pub(super) carried: Arc<Carried>,
 }
 
 impl Connections {
     pub(super) fn new(config: &ClientConfig) -> Result<Connections, ClientError> {
+        let carried = Arc::new(Carried::default());
+        let track = TrackOpened {
+            carried: Arc::clone(&carried),
+        };
         Ok(Connections {
             config: config.clone(),
-            kept: tls::http_client(config, Pool::KeepAlive)?,
+            kept: tls::http_client(config, Pool::KeepAlive, track)?,
             fresh: OnceLock::new(),
             timed_out: AtomicBool::new(false),
+            carried,
         })
     }
 
-    /// The reqwest client the next request goes out on.
-    pub(super) fn http(&self) -> &reqwest::Client {
+    /// The reqwest client the next request goes out on, and whether it keeps connections
+    /// (only then may a request meet one the server closed).
+    pub(super) fn http(&self) -> (&reqwest::Client, bool) {
         if !self.fresh_only() {
-            return &self.kept;
+            return (&self.kept, true);
         }
-        let fresh = self.fresh.get_or_init(|| {
-            tls::http_client(&self.config, Pool::FreshEachRequest)
-                .inspect_err(|error| {
-                    tracing::warn!(%error, "no client without kept-alive connections; reusing them")
-                })
-                .ok()
-        });
-        fresh.as_ref().unwrap_or(&self.kept)
+        match self.fresh_client() {
+            Some(fresh) => (fresh, false),
+            None => (&self.kept, true),
+        }
+    }
+
+    /// A client that opens a fresh connection for each request (the kept one if it could not
+    /// be built).
+    pub(super) fn fresh(&self) -> &reqwest::Client {
+        self.fresh_client().unwrap_or(&self.kept)
+    }
+
+    fn fresh_client(&self) -> Option<&reqwest::Client> {
+        let track = TrackOpened {
+            carried: Arc::clone(&self.carried),
+        };
+        self.fresh
+            .get_or_init(|| {
+                tls::http_client(&self.config, Pool::FreshEachRequest, track)
+                    .inspect_err(|error| {
+                        tracing::warn!(%error, "no client without kept-alive connections; reusing them")
+                    })
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// A request timed out: from now on every request opens a fresh connection.

@@ -2,7 +2,10 @@
 //! a whole-request deadline, a streamed response size cap, no redirects, content codings
 //! decoded within the cap, a rate limit that slows down on 429, the one retry of a request the
 //! server did not process (429, or 503 with `Retry-After`), a circuit breaker over answers
-//! that cannot be judged, and no reuse of kept-alive connections once one timed out. It turns
+//! that cannot be judged, no reuse of kept-alive connections once one timed out, and the one
+//! re-send of a request a server closed a reused connection under (`reused`). Exchanges run on
+//! the client's own I/O thread (`io`), and the response bytes held at once are bounded by a
+//! budget (`budget`), so neither judging nor `-j` multiplies what a hostile server costs. It turns
 //! an [`OutgoingRequest`] into an [`Exchange`] and never panics on what a server does:
 //! transport failures become [`TransportFailure`]s whose messages name the problem and the fix.
 //!
@@ -13,16 +16,21 @@
 
 mod body;
 mod breaker;
+mod budget;
 mod connections;
 mod decode;
 mod failure;
+mod io;
 mod prepare;
 mod rate;
 pub mod retry;
+mod reused;
 mod signing;
 mod tls;
+mod wire;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::auth::Credentials;
@@ -30,11 +38,13 @@ use crate::cases::{AuthMode, HeaderEdits};
 use crate::exchange::{Exchange, Received, SentRequest, TransportFailure};
 
 use breaker::Breaker;
+use budget::Reservation;
 use connections::Connections;
-use failure::Progress;
+use io::IoThread;
 use prepare::Target;
 use rate::RateGate;
 pub use retry::{RateLimitStats, is_retried, rate_refusal_reason};
+use wire::{Wire, Wired};
 
 /// The `Content-Type` sent unless a case drops or replaces it: the seed's example request.
 pub const DEFAULT_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
@@ -116,11 +126,13 @@ pub enum ClientError {
 
 /// Sends requests to one target. Cheap to share: every method takes `&self`, and it is
 /// `Send + Sync`, so many tasks may send through one client (they share its connection pool,
-/// rate limit, rate-limit counts and circuit breaker).
+/// rate limit, rate-limit counts, circuit breaker, I/O thread and budget of response bytes).
 pub struct Client {
     config: ClientConfig,
-    /// Kept alive, until a request times out (see the `connections` module).
-    connections: Connections,
+    /// The connections (kept alive until a request times out, see `connections`), the budget
+    /// and the deadline, as every attempt on the I/O thread reads them.
+    wire: Arc<Wire>,
+    io: IoThread,
     target: Target,
     gate: RateGate,
     breaker: Breaker,
@@ -143,10 +155,12 @@ impl Client {
         }
         let gate = RateGate::new(config.rate_limit)?;
         let connections = Connections::new(&config)?;
+        let wire = Arc::new(Wire::new(connections, target.clone(), &config));
         Ok(Client {
             breaker: Breaker::new(config.breaker),
             config,
-            connections,
+            wire,
+            io: IoThread::start()?,
             target,
             gate,
             rate_limits: retry::Counters::default(),
@@ -183,7 +197,8 @@ impl Client {
         request: &OutgoingRequest,
         judge: impl FnOnce(&Exchange) -> (T, Option<String>),
     ) -> (Exchange, T) {
-        let exchange = self.send_retrying(request).await;
+        // The answer's part of the budget of response bytes is held until it has been judged.
+        let (exchange, _reservation) = self.send_retrying(request).await;
         let (judged, unjudgeable) = judge(&exchange);
         self.breaker.settle(
             &exchange.response,
@@ -194,18 +209,20 @@ impl Client {
         (exchange, judged)
     }
 
-    /// The attempts of one send (see [`Client::send`]), the last one's exchange.
-    async fn send_retrying(&self, request: &OutgoingRequest) -> Exchange {
+    /// The attempts of one send (see [`Client::send`]), the last one's exchange and the part
+    /// of the budget its body holds.
+    async fn send_retrying(&self, request: &OutgoingRequest) -> (Exchange, Option<Reservation>) {
         let retried = retry::is_retried(request);
         let mut attempt = 0;
         loop {
-            let (exchange, started) = self.send_once(request).await;
+            let (exchange, started, reservation) = self.send_once(request).await;
             let Ok(received) = &exchange.response else {
-                return exchange;
+                return (exchange, reservation);
             };
             if !retry::is_rate_refusal(received) {
-                return exchange;
+                return (exchange, reservation);
             }
+            drop(reservation);
             self.rate_limits.refused();
             let wait = retry::wait_before_retry(received, SystemTime::now());
             let now = tokio::time::Instant::now();
@@ -217,7 +234,7 @@ impl Client {
                 self.gate.slow_down(started, now);
             }
             if !retried || attempt == retry::MAX_RETRIES {
-                return exchange;
+                return (exchange, None);
             }
             attempt += 1;
             self.rate_limits.retried();
@@ -234,9 +251,13 @@ impl Client {
     }
 
     /// One attempt: prepared afresh (a new timestamp and signature), its turn at the rate
-    /// limit, then the deadline-bound exchange. Returns when the attempt started too.
-    async fn send_once(&self, request: &OutgoingRequest) -> (Exchange, tokio::time::Instant) {
-        let unsent = |exchange| (exchange, tokio::time::Instant::now());
+    /// limit, then the deadline-bound exchange on the I/O thread. Returns when the attempt
+    /// started too, and the part of the budget its body holds.
+    async fn send_once(
+        &self,
+        request: &OutgoingRequest,
+    ) -> (Exchange, tokio::time::Instant, Option<Reservation>) {
+        let unsent = |exchange| (exchange, tokio::time::Instant::now(), None);
         let prepared = match prepare::prepare(
             &self.target,
             &self.config,
@@ -258,71 +279,54 @@ impl Client {
         let attempt_started = tokio::time::Instant::now();
         let sent_at_ms = crate::clock::now_ms();
         let started = Instant::now();
-        let mut progress = Progress::default();
-        let response = match tokio::time::timeout(
-            self.config.timeout,
-            self.exchange(prepared.request, &mut progress),
-        )
-        .await
-        {
-            Ok(outcome) => outcome,
-            Err(_elapsed) => {
-                // The connection may be a kept-alive one the server left silent.
-                self.connections.timed_out();
-                Err(failure::deadline_passed(
-                    self.config.timeout,
-                    &self.target.authority,
-                    &progress,
-                ))
-            }
+        let wire = Arc::clone(&self.wire);
+        let own_signature = retry::is_retried(request);
+        let outcome = self
+            .io
+            .run(async move { wire.attempt(prepared.request, own_signature).await })
+            .await
+            .unwrap_or_else(|| {
+                Err(TransportFailure::Protocol(format!(
+                    "{}: the client's I/O thread stopped before the answer",
+                    self.target.authority
+                )))
+            });
+        let (response, reservation) = match outcome {
+            Ok(wired) => self.received(wired).await,
+            Err(failure) => (Err(failure), None),
         };
         log_outcome(&prepared.sent, &response, started.elapsed());
         let exchange = Exchange::new(prepared.sent, response, sent_at_ms, crate::clock::now_ms());
-        (exchange, attempt_started)
+        (exchange, attempt_started, reservation)
     }
 
-    /// Connect, send, and read the head and the capped body; the caller bounds it in time.
-    async fn exchange(
+    /// The answer as the checks see it: its body decoded. A coded body is decoded under a
+    /// reservation of the whole cap (its decoded size is unknown until then).
+    async fn received(
         &self,
-        request: reqwest::Request,
-        progress: &mut Progress,
-    ) -> Result<Received, TransportFailure> {
-        let response = self
-            .connections
-            .http()
-            .execute(request)
-            .await
-            .map_err(|error| {
-                failure::request_failed(
-                    &error,
-                    &self.target,
-                    self.config.effective_connect_timeout(),
-                )
-            })?;
-        let status = response.status().as_u16();
-        let headers: Vec<(String, String)> = response
-            .headers()
+        wired: Wired,
+    ) -> (Result<Received, TransportFailure>, Option<Reservation>) {
+        let Wired {
+            status,
+            headers,
+            raw,
+            raw_truncated,
+            mut reservation,
+        } = wired;
+        let coded = headers
             .iter()
-            .map(|(name, value)| {
-                let value = match value.to_str() {
-                    Ok(text) => text.to_owned(),
-                    Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                };
-                (name.as_str().to_owned(), value)
-            })
-            .collect();
-        progress.head_received(status, &headers);
-        let cap = self.config.max_body;
-        let (raw, raw_truncated) = body::read_capped(response, cap, progress)
-            .await
-            .map_err(|error| failure::body_failed(&error, &self.target.authority, progress))?;
-        let (body, truncated) = self.decoded(&headers, raw, raw_truncated)?;
-        Ok(Received {
+            .any(|(name, value)| name == "content-encoding" && !wire::is_identity(value));
+        if coded && reservation.is_none() && !raw.is_empty() {
+            reservation = self.wire.budget.reserve(self.config.max_body).await;
+        }
+        let decoded = self.decoded(&headers, raw, raw_truncated);
+        let response = decoded.map(|(body, truncated)| Received {
             status,
             headers,
             body,
             truncated,
-        })
+        });
+        (response, reservation)
     }
 
     /// The body without its content codings (notes:6.18), cut at the same cap as the raw body.
@@ -373,7 +377,13 @@ impl Client {
     /// True once a request ran out its whole-request deadline: every request since opens a
     /// fresh connection.
     pub fn fresh_connections(&self) -> bool {
-        self.connections.fresh_only()
+        self.wire.connections.fresh_only()
+    }
+
+    /// Requests sent once more, on a fresh connection, after the server closed a reused
+    /// kept-alive connection under them before any answer (it never read them).
+    pub fn resent_after_close(&self) -> u64 {
+        self.wire.resent()
     }
 }
 

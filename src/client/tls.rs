@@ -4,24 +4,37 @@
 //! Certificate files are read here, and a file that cannot be used is named in the error.
 
 use std::path::Path;
+use std::time::Duration;
 
 use reqwest::redirect::Policy;
 use reqwest::{Certificate, Identity};
 
 use super::{ClientConfig, ClientError};
 
+/// How long a kept-alive connection may sit idle in the pool before it is closed and the next
+/// request opens a fresh one. Load balancers and gateways close idle connections without
+/// notice after 1 s to 60 s (AWS ALB 60 s, nginx's `keepalive_timeout` 75 s, many API gateways a
+/// few seconds, some 1 s), and reqwest's own default of 90 s outlives every one of them: the
+/// run's phases sit idle longer than that, and a request then written on a connection the
+/// server just closed fails. Half a second is below the shortest of those with room for the
+/// client to notice late, and costs a run only a handshake per phase. A server that closes even
+/// sooner is met by the one re-send (`wire`).
+pub(super) const POOL_IDLE_TIMEOUT: Duration = Duration::from_millis(500);
+
 /// Whether a connection goes back to the pool after its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Pool {
-    /// reqwest's default: idle connections are kept for the next request.
+    /// Idle connections are kept for the next request, at most [`POOL_IDLE_TIMEOUT`].
     KeepAlive,
     /// No idle connection is kept, so every request opens its own.
     FreshEachRequest,
 }
 
+/// The reqwest client; `track` sees every connection it opens (`reused`).
 pub(super) fn http_client(
     config: &ClientConfig,
     pool: Pool,
+    track: super::reused::TrackOpened,
 ) -> Result<reqwest::Client, ClientError> {
     let mut builder = reqwest::Client::builder()
         // A 3xx is the answer the checks judge; following it could carry the Authorization
@@ -35,6 +48,8 @@ pub(super) fn http_client(
         // not silently route a conformance run (and its signatures) through another host.
         .no_proxy()
         .connect_timeout(config.effective_connect_timeout())
+        .connector_layer(track)
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .tls_danger_accept_invalid_certs(config.insecure);
     if pool == Pool::FreshEachRequest {
         builder = builder.pool_max_idle_per_host(0);

@@ -66,6 +66,9 @@ fn summary(out: &mut String, record: &RunRecord) {
         let text = line.strip_prefix("rate limits: ").unwrap_or(&line);
         let _ = writeln!(out, "| Rate limits (notes:6.17) | {text} |");
     }
+    if let Some(line) = meta.resend_summary() {
+        let _ = writeln!(out, "| Connections | {line} |");
+    }
     out.push('\n');
 }
 

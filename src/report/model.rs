@@ -132,6 +132,24 @@ pub struct RunMeta {
     /// The relations and limit discoveries not sent, grouped by why; empty when every one ran.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relations_not_run: Vec<NotRun>,
+    /// Requests sent once more on a fresh connection because the server had closed the reused
+    /// kept-alive connection they were written on, before any answer (issue 23): information,
+    /// no verdict.
+    #[serde(default)]
+    pub resent_after_close: u64,
+}
+
+impl RunMeta {
+    /// `3 requests re-sent after the server closed an idle connection`, when any was.
+    pub fn resend_summary(&self) -> Option<String> {
+        match self.resent_after_close {
+            0 => None,
+            1 => Some("1 request re-sent after the server closed an idle connection".to_owned()),
+            n => Some(format!(
+                "{n} requests re-sent after the server closed an idle connection"
+            )),
+        }
+    }
 }
 
 /// Relations or limit discoveries a run did not send, and why: a run that sent none must not
@@ -320,6 +338,22 @@ impl RunRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_resend_line_counts_requests_and_is_absent_without_any() {
+        let mut meta = RunMeta::default();
+        assert_eq!(meta.resend_summary(), None);
+        meta.resent_after_close = 1;
+        assert_eq!(
+            meta.resend_summary().as_deref(),
+            Some("1 request re-sent after the server closed an idle connection")
+        );
+        meta.resent_after_close = 7;
+        assert_eq!(
+            meta.resend_summary().as_deref(),
+            Some("7 requests re-sent after the server closed an idle connection")
+        );
+    }
 
     #[test]
     fn the_rate_limit_line_names_counts_and_pace() {

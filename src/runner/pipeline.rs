@@ -236,6 +236,10 @@ pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> 
     if let Some(line) = record.meta.rate_limits.summary() {
         observer.line(&line);
     }
+    record.meta.resent_after_close = session.client.resent_after_close();
+    if let Some(line) = record.meta.resend_summary() {
+        observer.line(&line);
+    }
     Ok(Ran {
         record,
         unusable,

@@ -208,6 +208,7 @@ pub fn build(
         agents: report::AgentCoverage::default(),
         hosted: report::HostedCoverage::default(),
         relations_not_run: Vec::new(),
+        resent_after_close: 0,
     };
     let coverage = report::coverage(config.contract.clauses(), &cases);
     RunRecord {

@@ -210,6 +210,7 @@ pub fn fixture() -> (RunRecord, Vec<String>) {
             reason: "the selection (--skip \"discovery::\") left them out".into(),
             names: vec!["discovery::ccId".into(), "discovery::vdn".into()],
         }],
+        resent_after_close: 3,
     };
     let mut signed = Signed {
         redactor: Redactor::new().with(SK),

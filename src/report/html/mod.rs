@@ -40,6 +40,8 @@ struct Page<'a> {
     meta: &'a super::model::RunMeta,
     /// The rate-limit line, when the server refused any request for rate.
     rate_limits: Option<String>,
+    /// The re-send line, when a server closed a reused connection under a request.
+    resent: Option<String>,
     /// The agents the agent rules judged, and the warning when they are too few.
     agents: String,
     agents_warning: Option<&'a str>,
@@ -174,6 +176,7 @@ fn page(record: &RunRecord) -> Page<'_> {
         conformant: record.conformant(),
         meta: &record.meta,
         rate_limits: record.meta.rate_limits.summary(),
+        resent: record.meta.resend_summary(),
         agents: record.meta.agents.summary(),
         agents_warning: record.meta.agents.warning.as_deref(),
         duration: format!("{:.1} s", record.meta.duration_ms / 1000.0),

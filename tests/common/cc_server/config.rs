@@ -93,6 +93,10 @@ pub struct ServerConfig {
     pub idle_close: Option<Duration>,
     /// Drops a connection silently after every N-th answer on it (no `Connection: close`).
     pub close_every: Option<usize>,
+    /// After every N-th answer on a connection, drops the connection when the next request
+    /// arrives, unanswered and unprocessed: a load balancer that closed the idle connection
+    /// just as the client wrote on it. Not counted in `requests`; counted in `dropped_unread`.
+    pub drop_unread_after: Option<usize>,
     /// A defect written into every JSON answer, the first included.
     pub body_defect: Option<BodyDefect>,
     /// After the first success, every answer is a 200 whose chunked body never ends.
@@ -116,6 +120,7 @@ impl Default for ServerConfig {
             credentials_expire_after: None,
             idle_close: None,
             close_every: None,
+            drop_unread_after: None,
             body_defect: None,
             endless_after_first: false,
         }
@@ -160,6 +165,8 @@ pub struct Stats {
     /// Connections dropped by `idle_close` and by `close_every`.
     pub idle_closes: AtomicUsize,
     pub every_n_closes: AtomicUsize,
+    /// Requests dropped unanswered by `drop_unread_after`.
+    pub dropped_unread: AtomicUsize,
     /// Endless answers started.
     pub endless_streams: AtomicUsize,
     pub seen: Mutex<Vec<Seen>>,
@@ -178,6 +185,7 @@ pub struct Counts {
     pub successes: usize,
     pub idle_closes: usize,
     pub every_n_closes: usize,
+    pub dropped_unread: usize,
     pub endless_streams: usize,
 }
 
@@ -195,6 +203,7 @@ impl Stats {
             successes: get(&self.successes),
             idle_closes: get(&self.idle_closes),
             every_n_closes: get(&self.every_n_closes),
+            dropped_unread: get(&self.dropped_unread),
             endless_streams: get(&self.endless_streams),
         }
     }

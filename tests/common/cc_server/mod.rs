@@ -40,7 +40,7 @@
 //!
 //! **Scenario knobs** ([`ServerConfig`], all off by default): `empty_body`, `lockout_after`,
 //! `refuse_signature_when`, `credentials_expire_after`, `idle_close`, `close_every`,
-//! `body_defect`, `endless_after_first`, and per centre `breaks_agent_rule`. **Counters**:
+//! `drop_unread_after`, `body_defect`, `endless_after_first`, and per centre `breaks_agent_rule`. **Counters**:
 //! [`Stats`] (`server.stats.counts()`, `seen()`, `pairs()`).
 //!
 //! The order of the checks, first match answers: lock-out 403; endless stream (once the first
@@ -205,6 +205,13 @@ async fn serve_connection(shared: Arc<Shared>, stream: TcpStream) {
                 return;
             }
         };
+        if config
+            .drop_unread_after
+            .is_some_and(|n| n > 0 && answered > 0 && answered % n == 0)
+        {
+            bump(&shared.stats.dropped_unread);
+            return;
+        }
         bump(&shared.stats.requests);
         match handle(&shared, &request) {
             Reply::Endless => {
