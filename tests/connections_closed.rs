@@ -13,7 +13,7 @@ use std::time::Duration;
 use cmsconform::client::Client;
 
 use common::cc_server::{self, ServerConfig};
-use common::{runtime, tempdir};
+use common::runtime;
 
 fn with(config: impl FnOnce(&mut ServerConfig)) -> ServerConfig {
     let mut value = ServerConfig::default();
@@ -23,16 +23,11 @@ fn with(config: impl FnOnce(&mut ServerConfig)) -> ServerConfig {
 
 /// A default run against `server`: its exit code, stdout and report.json.
 fn default_run(server: &cc_server::RunningServer) -> (common::binary::Ran, serde_json::Value) {
-    let dir = tempdir();
-    let reports = dir.path().join("reports");
-    let ran = common::binary::run(
-        common::binary::signed(dir.path())
-            .args(["run", "--target", &server.url(), "--no-progress"])
-            .arg("--report-dir")
-            .arg(&reports),
-    );
-    let report = common::binary::report_json(&reports);
-    (ran, report)
+    let run = common::binary::run_target(&server.url(), &[]);
+    let report = run
+        .report
+        .unwrap_or_else(|| panic!("no report.json: {}", run.ran));
+    (run.ran, report)
 }
 
 /// Exit 0, no failed case, and the re-send count of report.json, the same in the console.

@@ -73,12 +73,17 @@ impl<T> Drop for AbortOnDrop<T> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn work_runs_on_the_io_thread_and_the_thread_survives_a_drop_in_async_code() {
-        let caller = tokio::runtime::Builder::new_current_thread()
+    /// A runtime of the caller's, apart from the I/O thread's.
+    fn caller() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn work_runs_on_the_io_thread_and_the_thread_survives_a_drop_in_async_code() {
+        let caller = caller();
         caller.block_on(async {
             let io = IoThread::start().unwrap_or_else(|e| panic!("{e}"));
             let name = io
@@ -91,10 +96,7 @@ mod tests {
 
     #[test]
     fn dropping_the_wait_aborts_the_work() {
-        let caller = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let caller = caller();
         caller.block_on(async {
             let io = IoThread::start().unwrap_or_else(|e| panic!("{e}"));
             let (tx, rx) = tokio::sync::oneshot::channel::<()>();
