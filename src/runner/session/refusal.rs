@@ -80,8 +80,9 @@ impl Session {
     async fn confirm(&self, case: &Case, sent_at: Instant) -> Refusal {
         let mut state = self.confirmations.state.lock().await;
         let accepted = match state.last {
-            // A confirmation sent after this request answers for it.
-            Some((confirmed_at, accepted)) if confirmed_at >= sent_at => accepted,
+            // A confirmation sent after this request answers for it; one refused answers for
+            // every later 401 too (the run stops: no second confirmation is sent).
+            Some((confirmed_at, accepted)) if confirmed_at >= sent_at || !accepted => accepted,
             _ if state.sent >= MAX_CONFIRMATIONS => {
                 return Refusal::Halt(format!(
                     "HTTP 401 to {}, a request with the run's own valid signature, after \
