@@ -37,7 +37,7 @@ pub fn repaired(bytes: &[u8]) -> Option<(Cow<'_, [u8]>, Vec<Repair>)> {
         };
         let (next, repair) = match error {
             JsonError::Bom if !repairs.contains(&Repair::Bom) => {
-                (current[UTF8_BOM.len()..].to_vec(), Repair::Bom)
+                (current.get(UTF8_BOM.len()..)?.to_vec(), Repair::Bom)
             }
             JsonError::Trailing { offset } if !repairs.contains(&Repair::Trailing) => {
                 (current.get(..offset)?.to_vec(), Repair::Trailing)
