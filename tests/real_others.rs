@@ -9,6 +9,8 @@
 //!   request the harness signed, and the run goes on.
 //! - A server whose credentials expire mid-run: the confirmation is refused too, the run stops
 //!   (exit 3), and exactly one confirming request was sent.
+//! - A server that refuses request after request while the credentials work: after three
+//!   confirmations the run stops rather than add to the server's count of failed signatures.
 
 mod common;
 
@@ -172,4 +174,26 @@ fn regex_lite_signature(text: &str) -> Option<String> {
         let last = value.rsplit('/').next().unwrap_or("");
         (last.len() == 64 && last.bytes().all(|b| b.is_ascii_hexdigit())).then_some(value)
     })
+}
+
+#[test]
+fn refusals_while_the_credentials_work_stop_the_run_after_three_confirmations() {
+    let runtime = runtime();
+    let server = cc_server::start(
+        &runtime,
+        ServerConfig {
+            // Several hand cases ask for agent 1031 alone; the preflight asks for two agents.
+            refuse_signature_when: Some(body_contains("\"agentIds\":[1031]")),
+            ..ServerConfig::default()
+        },
+    );
+    // One at a time: each refusal comes after the last confirmation and needs its own.
+    let TargetRun { ran, .. } = run_against(&server, &["-j", "1"]);
+    assert_eq!(ran.code, Some(3), "{ran}");
+    assert!(
+        ran.stderr.contains("after 3 others the server refused"),
+        "{ran}"
+    );
+    // Three refused cases, each confirmed, then the fourth stops the run unconfirmed.
+    assert_eq!(server.stats.counts().refused_by_knob, 4, "{ran}");
 }
