@@ -124,6 +124,9 @@ pub struct Assessment {
     /// interface's JSON with a defect around or inside it that the reader could read past (a
     /// BOM, trailing bytes, a non-finite number: [`json::read_answer`]).
     pub unjudgeable: Option<String>,
+    /// The findings past [`MAX_PER_CHECK`] of their check, in order: not kept as examples, but
+    /// every one of them is counted in a run's totals (`report::tally`).
+    pub beyond_cap: Vec<Violation>,
 }
 
 /// [`classify`] and [`judge`] in one reading of the answer (the runner needs both for every
@@ -141,6 +144,7 @@ pub fn assess(
                 observed: None,
                 unjudgeable: Some(violation.message.clone()),
                 violations: vec![violation],
+                beyond_cap: Vec::new(),
             };
         }
         Ok(received) => received,
@@ -156,6 +160,7 @@ pub fn assess(
             observed: classify(contract, exchange),
             violations: out,
             unjudgeable,
+            beyond_cap: Vec::new(),
         };
     }
     let profile = contract.profile();
@@ -267,11 +272,13 @@ pub fn assess(
         }
         _ => {}
     }
+    let (violations, beyond_cap) = cap_per_check(out, MAX_PER_CHECK);
     Assessment {
         // `classify` reads a body only for a 2xx; `classify_parsed` ignores it otherwise.
         observed: outcome,
-        violations: cap_per_check(out, MAX_PER_CHECK),
+        violations,
         unjudgeable,
+        beyond_cap,
     }
 }
 
@@ -279,30 +286,32 @@ pub fn assess(
 /// problem, and reports (and memory, with a hostile server) stay readable and bounded.
 pub const MAX_PER_CHECK: usize = 10;
 
-/// Keeps the first `max` findings of each check, in order, and turns the rest into one count
-/// attached to the last one kept.
-fn cap_per_check(found: Vec<Violation>, max: usize) -> Vec<Violation> {
+/// Keeps the first `max` findings of each check, in order, and returns the rest apart (a run
+/// counts them). The last one kept says how many more of its check the answer had.
+fn cap_per_check(found: Vec<Violation>, max: usize) -> (Vec<Violation>, Vec<Violation>) {
     use std::collections::HashMap;
     let mut kept: Vec<Violation> = Vec::with_capacity(found.len().min(64));
+    let mut beyond: Vec<Violation> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut dropped: HashMap<String, usize> = HashMap::new();
     for violation in found {
         let count = seen.entry(violation.check.clone()).or_default();
-        if *count < max {
-            *count += 1;
+        *count += 1;
+        if *count <= max {
             kept.push(violation);
         } else {
-            *dropped.entry(violation.check).or_default() += 1;
+            beyond.push(violation);
         }
     }
-    for (check, more) in dropped {
+    for (check, all) in seen.into_iter().filter(|(_, all)| *all > max) {
+        let more = all - max;
         if let Some(last) = kept.iter_mut().rev().find(|v| v.check == check) {
             last.message.push_str(&format!(
-                " (and {more} more finding(s) of {check} in this answer)"
+                " (and {more} more finding(s) of {check} in this answer: {all} in all, \
+                 {max} kept as examples, every one counted in the totals)"
             ));
         }
     }
-    kept
+    (kept, beyond)
 }
 
 /// Envelope and agent rules of a success body, then the schema for whatever they missed.

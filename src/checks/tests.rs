@@ -387,6 +387,19 @@ fn a_rule_broken_on_every_agent_is_reported_a_bounded_number_of_times() {
         "{}",
         states[MAX_PER_CHECK - 1].message
     );
+    // The rest are not lost: they come apart, to be counted.
+    let assessed = assess(&contract, &ex, &ACCEPTED, &options());
+    let beyond = assessed
+        .beyond_cap
+        .iter()
+        .filter(|v| v.check == "CMS-AGENT-008")
+        .count();
+    assert_eq!(beyond, ids.len() - MAX_PER_CHECK);
+    assert!(
+        states[MAX_PER_CHECK - 1].message.contains("50 in all"),
+        "{}",
+        states[MAX_PER_CHECK - 1].message
+    );
 }
 
 #[test]

@@ -2,8 +2,10 @@
 //! (`diff`, `run --baseline`). Documented in `schemas/report.schema.json`.
 
 /// The `formatVersion` this harness writes into report.json. 1 (implied when the field is
-/// missing): the first format; 2: cases carry `request_hash`.
-pub const FORMAT_VERSION: u32 = 2;
+/// missing): the first format; 2: cases carry `request_hash`; 3: every finding is counted
+/// (`tallies`, a case's `not_kept`), and `meta.agents` counts the fleet's agents apart from
+/// those judged outside it (`judged_outside_fleet`).
+pub const FORMAT_VERSION: u32 = 3;
 
 pub(super) fn first_format() -> u32 {
     1

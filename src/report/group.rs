@@ -19,8 +19,11 @@ pub struct CheckGroup<'a> {
     pub clauses: Vec<&'a str>,
     /// The check's one-line title from the catalogue (its rule), when it is there.
     pub title: Option<&'static str>,
-    /// The cases that showed it, in suite order.
+    /// The cases whose kept findings showed it, in suite order (a case whose findings of it
+    /// were all past the cap is counted in [`CheckGroup::case_total`] only).
     pub cases: Vec<&'a CaseRecord>,
+    /// Distinct cases that showed it, every finding counted ([`super::tally`]).
+    pub case_total: usize,
     /// Which of [`CheckGroup::cases`] is the example: the smallest request that showed the
     /// defect (the first in suite order among equals), so that a reader replays a one-agent
     /// request rather than a 6000-agent batch when both show it.
@@ -29,8 +32,11 @@ pub struct CheckGroup<'a> {
     pub answers: usize,
     /// Distinct agents (`agentId`) its findings landed in; 0 when they name none.
     pub agents: usize,
-    /// Findings in all (one case may show several, one per array item).
+    /// Findings in all (one case may show several, one per array item), those not kept as
+    /// examples included.
     pub findings: usize,
+    /// Of [`CheckGroup::findings`], those kept as examples in the cases' records.
+    pub kept: usize,
     pub values: ValueSummary,
     /// The example case's first finding of this group.
     pub example_finding: &'a Violation,
@@ -70,7 +76,28 @@ pub const MAX_SHOWN_VALUES: usize = 5;
 impl<'a> CheckGroup<'a> {
     /// Distinct cases that showed the group.
     pub fn case_count(&self) -> usize {
-        self.cases.len()
+        self.case_total
+    }
+
+    /// `120044 finding(s) (1367 kept of 120044 as examples)`, or `2 finding(s)` when every
+    /// one was kept ([`super::tally::findings_phrase`]).
+    pub fn findings_phrase(&self) -> String {
+        super::tally::findings_phrase(self.kept as u64, self.findings as u64)
+    }
+
+    /// Takes the exact counts from the run's tally of the group's key, when it has one (a
+    /// report older than format 3 has none: its counts are of the kept findings).
+    fn count_from(&mut self, tallies: &[super::tally::DefectTally], severity: Severity) {
+        let found = tallies
+            .iter()
+            .find(|t| t.check == self.check && t.pattern == self.pattern && t.severity == severity);
+        if let Some(tally) = found {
+            let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+            self.case_total = size(tally.cases).max(self.cases.len());
+            self.answers = size(tally.answers).max(self.answers);
+            self.agents = size(tally.agents).max(self.agents);
+            self.findings = size(tally.findings).max(self.kept);
+        }
     }
 
     /// The group's example (see [`CheckGroup::example_at`]).
@@ -195,6 +222,9 @@ pub fn by_check(record: &RunRecord, severity: Severity) -> Vec<CheckGroup<'_>> {
         }
     }
     let mut groups: Vec<CheckGroup<'_>> = builders.into_iter().map(Builder::finish).collect();
+    for group in &mut groups {
+        group.count_from(&record.tallies, severity);
+    }
     groups.sort_by(|a, b| (a.check, &a.pattern).cmp(&(b.check, &b.pattern)));
     groups
 }
@@ -221,10 +251,12 @@ impl<'a> Builder<'a> {
                 clauses: Vec::new(),
                 title: check_title(&violation.check),
                 cases: Vec::new(),
+                case_total: 0,
                 example_at: 0,
                 answers: 0,
                 agents: 0,
                 findings: 0,
+                kept: 0,
                 values: ValueSummary::None,
                 example_finding: violation,
                 rows: Vec::new(),
@@ -239,6 +271,7 @@ impl<'a> Builder<'a> {
     fn add(&mut self, case: &'a CaseRecord, violation: &'a Violation) {
         let group = &mut self.group;
         group.findings += 1;
+        group.kept += 1;
         if !group.clauses.contains(&violation.clause.as_str()) {
             group.clauses.push(&violation.clause);
         }
@@ -278,6 +311,7 @@ impl<'a> Builder<'a> {
 
     fn finish(mut self) -> CheckGroup<'a> {
         self.group.agents = self.agents.len();
+        self.group.case_total = self.group.cases.len();
         self.group.values = summarize_values(self.values);
         let request_size =
             |case: &CaseRecord| case.request.as_ref().map_or(usize::MAX, |r| r.body_bytes);

@@ -183,8 +183,16 @@ fn headline(case: &CaseRecord) -> String {
                 },
                 first.message
             );
-            if failures.len() > 1 {
-                line.push_str(&format!(" (+{} more)", failures.len() - 1));
+            // Every finding counted, those past the per-answer cap too (report::tally).
+            let all = super::tally::failures_in_all(case);
+            let kept = failures.len() as u64;
+            if all > kept {
+                line.push_str(&format!(
+                    " (+{} more finding(s); {kept} kept of {all})",
+                    all - 1
+                ));
+            } else if all > 1 {
+                line.push_str(&format!(" (+{} more)", all - 1));
             }
             line
         }
@@ -198,6 +206,7 @@ fn headline(case: &CaseRecord) -> String {
 
 fn details(case: &CaseRecord) -> String {
     let mut lines: Vec<String> = case.violations.iter().map(ToString::to_string).collect();
+    lines.extend(super::tally::not_kept_lines(case));
     if let Some(error) = &case.error {
         lines.push(format!("error: {error}"));
     }

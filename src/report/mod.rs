@@ -18,6 +18,7 @@ pub mod markdown;
 pub mod model;
 pub mod recording;
 pub mod reproduce;
+pub mod tally;
 
 pub use agents::{AgentCoverage, FleetSource, HostedCoverage, HostedPair};
 pub use format::{FORMAT_VERSION, check_format_version};

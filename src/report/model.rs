@@ -85,6 +85,11 @@ pub struct CaseRecord {
     /// written before format 2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_hash: Option<String>,
+    /// The findings judged beyond the ones kept in `violations` (at most
+    /// [`crate::checks::MAX_PER_CHECK`] of a check per answer), counted per check and pointer
+    /// pattern (format 3). The run's [`RunRecord::tallies`] add them up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_kept: Vec<super::tally::NotKept>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -255,6 +260,11 @@ pub struct RunRecord {
     pub coverage: Vec<ClauseCoverage>,
     #[serde(default)]
     pub baseline: Option<BaselineSummary>,
+    /// Every finding of the cases counted per check, pointer pattern and severity, those not
+    /// kept as examples included (format 3; empty in older reports, whose counts are of the
+    /// kept findings). See [`super::tally`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tallies: Vec<super::tally::DefectTally>,
 }
 
 impl RunRecord {

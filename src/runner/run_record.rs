@@ -87,10 +87,10 @@ pub fn failure_summary(record: &RunRecord) -> Vec<String> {
             ""
         };
         lines.push(format!(
-            "    {} case(s), {} answer(s){agents}, {} finding(s){values}{baselined}",
+            "    {} case(s), {} answer(s){agents}, {}{values}{baselined}",
             g.case_count(),
             g.answers,
-            g.findings
+            g.findings_phrase()
         ));
         if let Some(example) = g.example() {
             let finding = g.example_finding;
@@ -214,6 +214,7 @@ pub fn build(
     RunRecord {
         format_version: report::FORMAT_VERSION,
         meta,
+        tallies: report::tally::tally(&cases),
         cases,
         relations: Vec::new(),
         coverage,
@@ -245,6 +246,7 @@ mod tests {
                 .collect(),
             coverage: Vec::new(),
             baseline: None,
+            tallies: Vec::new(),
             format_version: crate::report::FORMAT_VERSION,
         }
     }

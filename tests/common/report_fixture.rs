@@ -152,6 +152,7 @@ pub fn case(meta: &RunMeta, signed: &mut Signed, spec: CaseSpec<'_>) -> CaseReco
         reproduce,
         request_hash: (spec.verdict != Verdict::Skipped)
             .then(|| report::identity::request_hash(&sent)),
+        not_kept: vec![],
     }
 }
 
@@ -461,6 +462,7 @@ pub fn fixture() -> (RunRecord, Vec<String>) {
         cases,
         relations,
         baseline: None,
+        tallies: vec![],
     };
     report::baseline::apply_accepted(
         &mut record,

@@ -30,6 +30,7 @@ fn run(cases: Vec<CaseRecord>) -> RunRecord {
         relations: Vec::new(),
         coverage: Vec::new(),
         baseline: None,
+        tallies: Vec::new(),
         format_version: crate::report::format::FORMAT_VERSION,
     }
 }

@@ -256,11 +256,11 @@ fn group_view(record: &RunRecord, g: &CheckGroup<'_>) -> GroupView {
         clause: g.clauses.join(", "),
         title: g.title,
         touched: format!(
-            "{} cases, {} answers, {} agents, {} findings",
+            "{} cases, {} answers, {} agents, {}",
             g.case_count(),
             g.answers,
             g.agents,
-            g.findings
+            g.findings_phrase()
         ),
         values: g.values.to_string(),
         example,

@@ -36,10 +36,10 @@ pub(super) fn entries(out: &mut String, groups: &[CheckGroup<'_>], with_example:
         };
         // One paragraph, a hard line break (two trailing spaces) between its lines.
         let mut lines = vec![format!(
-            "Touched: {} case(s), {} answer(s){agents}; {} finding(s)",
+            "Touched: {} case(s), {} answer(s){agents}; {}",
             g.case_count(),
             g.answers,
-            g.findings
+            g.findings_phrase()
         )];
         let values = g.values.to_string();
         if !values.is_empty() {

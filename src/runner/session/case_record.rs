@@ -50,8 +50,12 @@ impl Session {
             checks::assess(&self.contract, exchange, &case.expect, &self.check_options);
         record.observed = assessment.observed;
         record.violations = assessment.violations;
+        let mut beyond_cap = assessment.beyond_cap;
         let unjudgeable = assessment.unjudgeable.map(|why| self.redactor.scrub(&why));
-        attribute_agents(&mut record.violations, exchange);
+        attribute_agents(&mut record.violations, &mut beyond_cap, exchange);
+        // Counted, not kept: only their check, pointer pattern and agents are needed.
+        record.not_kept = report::tally::not_kept(&beyond_cap);
+        drop(beyond_cap);
         let failed = exchange.response.is_err() || record.violations.iter().any(|v| v.is_failure());
         record.verdict = if failed {
             Verdict::Failed
@@ -152,14 +156,20 @@ impl Session {
             baselined: false,
             reproduce: None,
             request_hash: None,
+            not_kept: Vec::new(),
         }
     }
 }
 
-/// Names the agent each finding about an agent object is about (reports count agents per
-/// finding group). The answer is parsed again only when a finding points into one.
-fn attribute_agents(violations: &mut [checks::Violation], exchange: &Exchange) {
-    if !checks::wants_agents(violations) {
+/// Names the agent each finding about an agent object is about, kept or beyond the cap
+/// (reports count agents per finding group). The answer is parsed again only when a finding
+/// points into one.
+fn attribute_agents(
+    violations: &mut [checks::Violation],
+    beyond_cap: &mut [checks::Violation],
+    exchange: &Exchange,
+) {
+    if !checks::wants_agents(violations) && !checks::wants_agents(beyond_cap) {
         return;
     }
     let Ok(received) = &exchange.response else {
@@ -168,6 +178,7 @@ fn attribute_agents(violations: &mut [checks::Violation], exchange: &Exchange) {
     // Read as the checks read it: a defect around the JSON does not hide whose data it is.
     if let Some(answer) = checks::json::read_answer(&received.body).value() {
         checks::attribute_agents(violations, answer);
+        checks::attribute_agents(beyond_cap, answer);
     }
 }
 

@@ -251,6 +251,7 @@ impl Session {
                 // The exchange stays in the record, as evidence of why the run stopped.
                 record.verdict = Verdict::Skipped;
                 record.violations.clear();
+                record.not_kept.clear();
                 record.reproduce = None;
                 record.error = Some(format!("not judged: {reason}"));
                 return (record, Vec::new());
