@@ -29,8 +29,14 @@ pub struct AgentCoverage {
     /// Scan requests sent, and how many a full scan of the profile takes.
     pub scan_requests: u32,
     pub full_scan_requests: u64,
-    /// Distinct agents answered by judged cases (the agent rules' material).
+    /// Distinct agents of the fleet answered by judged cases (the agent rules' material); with
+    /// no fleet, every agent answered at the home pair.
     pub judged_agents: u64,
+    /// Distinct agents judged outside the fleet, counted apart (format 3): at the home pair
+    /// with IDs the fleet lacks (a scan cut short, property IDs), or at another call centre or
+    /// VDN (the hosted scans, boundary cases), where an ID names another pair's agent.
+    #[serde(default)]
+    pub judged_outside_fleet: u64,
     /// `--min-agents`.
     pub min_agents: u32,
     /// Set when the agent rules judged no agent, or fewer than `min_agents`.
@@ -58,7 +64,26 @@ impl AgentCoverage {
             scan_requests,
             full_scan_requests,
             judged_agents,
+            judged_outside_fleet: 0,
             min_agents,
+        }
+    }
+
+    /// The coverage with `outside` agents judged outside the fleet.
+    pub fn with_outside_fleet(mut self, outside: usize) -> Self {
+        self.judged_outside_fleet = u64::try_from(outside).unwrap_or(u64::MAX);
+        self
+    }
+
+    /// `; 224 more judged outside the fleet (at IDs it lacks or at other call centres/VDNs)`,
+    /// or nothing when none was.
+    pub fn outside_note(&self) -> String {
+        match self.judged_outside_fleet {
+            0 => String::new(),
+            n => format!(
+                "; {n} more judged outside the fleet (IDs it lacks, or agents of other call \
+                 centres/VDNs)"
+            ),
         }
     }
 
@@ -72,8 +97,10 @@ impl AgentCoverage {
             FleetSource::None => "fleet not scanned".to_owned(),
         };
         format!(
-            "agents judged: {} distinct agents answered and judged by the agent rules, {fleet}",
-            self.judged_agents
+            "agents judged: {} distinct agents answered and judged by the agent rules, \
+             {fleet}{}",
+            self.judged_agents,
+            self.outside_note()
         )
     }
 }

@@ -91,8 +91,10 @@ fn agents_row(agents: &super::agents::AgentCoverage) -> String {
         FleetSource::None => "(fleet not scanned)".to_owned(),
     };
     format!(
-        "{} distinct agents {fleet}; minimum {}",
-        agents.judged_agents, agents.min_agents
+        "{} distinct agents {fleet}{}; minimum {}",
+        agents.judged_agents,
+        agents.outside_note(),
+        agents.min_agents
     )
 }
 

@@ -90,6 +90,10 @@ pub struct CaseRecord {
     /// pattern (format 3). The run's [`RunRecord::tallies`] add them up.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_kept: Vec<super::tally::NotKept>,
+    /// The `ccId` and `vdn` the request named: an `agentId` names an agent of that pair only.
+    /// Held while the run counts agents ([`super::tally`]), never written.
+    #[serde(skip)]
+    pub asked_at: (Option<i64>, Option<i64>),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

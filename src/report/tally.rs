@@ -50,7 +50,9 @@ pub struct DefectTally {
     pub cases: u64,
     /// Of those, cases whose answer was recorded.
     pub answers: u64,
-    /// Distinct agents (`agentId`) the findings landed in; 0 when they name none.
+    /// Distinct agents the findings landed in; 0 when they name none. An agent is an
+    /// `agentId` at the call centre and VDN its request named: the same number at two pairs is
+    /// two agents.
     pub agents: u64,
     /// Findings in all.
     pub findings: u64,
@@ -143,7 +145,7 @@ pub fn not_kept(beyond: &[Violation]) -> Vec<NotKept> {
 struct Counter {
     cases: u64,
     answers: u64,
-    agents: BTreeSet<i64>,
+    agents: BTreeSet<(Option<i64>, Option<i64>, i64)>,
     findings: u64,
     kept: u64,
     /// The last case counted (cases arrive one at a time, each with all its findings).
@@ -193,7 +195,10 @@ pub fn tally(cases: &[CaseRecord]) -> Vec<DefectTally> {
             let key = key_in(&counters, &violation.check, pattern, violation.severity);
             let counter = counters.entry(key).or_default();
             counter.add(position, case, 1, 1);
-            counter.agents.extend(violation.agent);
+            let (cc_id, vdn) = case.asked_at;
+            counter
+                .agents
+                .extend(violation.agent.map(|id| (cc_id, vdn, id)));
         }
         for entry in case.not_kept.iter().filter(|n| counts(n.severity)) {
             let key = key_in(
@@ -204,7 +209,10 @@ pub fn tally(cases: &[CaseRecord]) -> Vec<DefectTally> {
             );
             let counter = counters.entry(key).or_default();
             counter.add(position, case, entry.findings, 0);
-            counter.agents.extend(entry.agents.iter().copied());
+            let (cc_id, vdn) = case.asked_at;
+            counter
+                .agents
+                .extend(entry.agents.iter().map(|&id| (cc_id, vdn, id)));
         }
     }
     let mut tallies: Vec<DefectTally> = counters

@@ -153,6 +153,7 @@ pub fn case(meta: &RunMeta, signed: &mut Signed, spec: CaseSpec<'_>) -> CaseReco
         request_hash: (spec.verdict != Verdict::Skipped)
             .then(|| report::identity::request_hash(&sent)),
         not_kept: vec![],
+        asked_at: (None, None),
     }
 }
 

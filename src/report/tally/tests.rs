@@ -187,3 +187,21 @@ fn not_kept_is_written_without_its_agents_and_read_back() {
         ["not kept: 2 more finding(s) of CMS-AGENT-013 at /resultDatas/*/logonTime"]
     );
 }
+
+#[test]
+fn the_same_agent_id_at_two_call_centres_is_two_agents() {
+    let found = || {
+        (0..12)
+            .map(|i| logon(i, 100 + i as i64))
+            .collect::<Vec<_>>()
+    };
+    let mut home = case("fleet::0001", "failed", found(), true);
+    home.asked_at = (Some(1), Some(170));
+    let mut again = case("property::0001", "failed", found(), true);
+    again.asked_at = (Some(1), Some(170));
+    let mut other = case("hosted::cc2_vdn170::0001", "failed", found(), true);
+    other.asked_at = (Some(2), Some(170));
+    let record = run(vec![home, again, other]);
+    assert_eq!(record.tallies[0].agents, 24);
+    assert_eq!(record.tallies[0].findings, 36);
+}

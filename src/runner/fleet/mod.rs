@@ -6,12 +6,15 @@
 //!
 //! - [`ids`]: `--agents` lists and the batches (pure).
 //! - [`hosted`]: the aimed scans of the other call centres and VDNs the cases saw accepted.
+//! - `judged`: the agents the judged answers held, the fleet's apart from the others.
 
 pub mod hosted;
 pub mod ids;
+mod judged;
+
+pub use judged::{AgentTally, JudgedAgents, asked_at};
 
 use std::collections::BTreeSet;
-use std::sync::Mutex;
 
 use serde_json::json;
 
@@ -20,10 +23,8 @@ use super::observe::Observer;
 use super::session::Session;
 use crate::cases::generate::expectation_of;
 use crate::cases::{Case, CaseOrigin, CaseRequest};
-use crate::consistency::answer;
 use crate::contract::Contract;
-use crate::exchange::Exchange;
-use crate::report::{AgentCoverage, CaseRecord, FleetSource, Verdict};
+use crate::report::{AgentCoverage, CaseRecord, FleetSource};
 
 /// The family of the scan's cases.
 pub const FAMILY: &str = "fleet";
@@ -96,17 +97,19 @@ impl Scan {
         }
     }
 
-    /// The report's view, once the cases have run and `judged` agents were answered.
-    pub fn coverage(&self, judged: usize, min_agents: u32) -> AgentCoverage {
+    /// The report's view, once the cases have run and `judged` held what their answers held.
+    pub fn coverage(&self, judged: &AgentTally, min_agents: u32) -> AgentCoverage {
+        let counted = judged.against(&self.agents);
         AgentCoverage::new(
             self.source,
             self.agents.len(),
             ids::describe(&self.agents, 12),
             self.spent,
             self.full_scan,
-            judged,
+            counted.in_fleet,
             min_agents,
         )
+        .with_outside_fleet(counted.outside)
     }
 }
 
@@ -198,35 +201,6 @@ pub async fn scan(session: &Session, config: &RunConfig, observer: &dyn Observer
         bar.advance();
     }
     found
-}
-
-/// The distinct agent IDs held by judged success answers. A set of IDs, so bounded by the
-/// profile's ranges (at most about a million for 2025-11).
-#[derive(Debug, Default)]
-pub struct AgentTally {
-    seen: Mutex<BTreeSet<i64>>,
-}
-
-impl AgentTally {
-    /// Adds the agents of `exchange`'s answer when the case was judged, and returns them
-    /// (empty for anything but a readable success answer).
-    pub fn observe(&self, contract: &Contract, exchange: &Exchange, verdict: Verdict) -> Vec<i64> {
-        if verdict == Verdict::Skipped {
-            return Vec::new();
-        }
-        let Ok(answered) = answer::answer(contract, exchange) else {
-            return Vec::new();
-        };
-        let ids: Vec<i64> = answered.agents.into_keys().collect();
-        if let Ok(mut seen) = self.seen.lock() {
-            seen.extend(ids.iter().copied());
-        }
-        ids
-    }
-
-    pub fn count(&self) -> usize {
-        self.seen.lock().map(|s| s.len()).unwrap_or(0)
-    }
 }
 
 #[cfg(test)]

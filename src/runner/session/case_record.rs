@@ -28,6 +28,7 @@ impl Session {
         let mut record = self.skipped(case, "");
         record.duration_ms = duration_ms;
         record.request_hash = Some(report::identity::request_hash(&exchange.request));
+        record.asked_at = crate::runner::fleet::asked_at(&exchange.request.body);
         if let Err(TransportFailure::NotSent(reason)) = &exchange.response {
             record.request = Some(self.request_record(exchange));
             record.error = Some(self.redactor.scrub(&format!("not sent: {reason}")));
@@ -157,6 +158,7 @@ impl Session {
             reproduce: None,
             request_hash: None,
             not_kept: Vec::new(),
+            asked_at: (None, None),
         }
     }
 }

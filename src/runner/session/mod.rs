@@ -198,9 +198,10 @@ impl Session {
         self.execute_observed(case).await.0
     }
 
-    /// Distinct agents the judged answers of the cases held (success answers only).
-    pub fn judged_agents(&self) -> usize {
-        self.judged.count()
+    /// The distinct agents the judged answers of the cases held (success answers only), told
+    /// apart by where they were asked.
+    pub fn judged_agents(&self) -> &super::fleet::AgentTally {
+        &self.judged
     }
 
     /// [`Session::execute`], also returning the agents its answer held when it was judged.
@@ -278,7 +279,7 @@ impl Session {
         }
         let answered = self
             .judged
-            .observe(&self.contract, &exchange, record.verdict);
+            .observe(&self.contract, &exchange, record.verdict, self.home());
         if case.request.auth == AuthMode::Replay {
             record.violations = checks::status::replay_findings(record.violations);
         }
@@ -302,6 +303,13 @@ impl Session {
         self.judged_failures
             .lock()
             .is_ok_and(|failed| failed.contains(id))
+    }
+
+    /// The run's home pair (the one the checks know, notes:6.15).
+    fn home(&self) -> crate::cases::HomePair {
+        self.check_options
+            .home
+            .unwrap_or(crate::cases::HomePair::SEED)
     }
 
     /// What the client met of rate limits so far, as the run record's meta keeps it.

@@ -1,0 +1,163 @@
+//! The agents the judged answers held, told apart by where they were asked: an agent answered
+//! at the home pair is one of the fleet's when the fleet holds its ID; one answered at another
+//! call centre or VDN (a hosted scan, a boundary case) is another pair's agent even when it
+//! carries the same number, and counts outside the fleet. "Agents judged" then never exceeds
+//! the fleet it is read against.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use serde::Deserialize;
+
+use crate::cases::HomePair;
+use crate::consistency::answer;
+use crate::contract::Contract;
+use crate::exchange::Exchange;
+use crate::report::Verdict;
+
+/// The distinct agents held by judged success answers: IDs at the home pair, and (call centre,
+/// VDN, ID) elsewhere. Sets of IDs, so bounded by the profile's ranges and the pairs scanned.
+#[derive(Debug, Default)]
+pub struct AgentTally {
+    held: Mutex<Held>,
+}
+
+#[derive(Debug, Default)]
+struct Held {
+    at_home: BTreeSet<i64>,
+    elsewhere: BTreeSet<(Option<i64>, Option<i64>, i64)>,
+}
+
+/// [`AgentTally`] read against a fleet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JudgedAgents {
+    /// The fleet's agents judged (with no fleet: every agent judged at the home pair).
+    pub in_fleet: usize,
+    /// Agents judged outside it: at the home pair with IDs the fleet lacks, or at another pair.
+    pub outside: usize,
+}
+
+/// The pair a request asked at, as far as its body says.
+#[derive(Deserialize)]
+struct AskedAt {
+    #[serde(rename = "ccId")]
+    cc_id: Option<serde_json::Value>,
+    vdn: Option<serde_json::Value>,
+}
+
+/// The `ccId` and `vdn` a request body names, each when it is an integer.
+pub fn asked_at(body: &[u8]) -> (Option<i64>, Option<i64>) {
+    let body = body
+        .strip_prefix(crate::checks::json::UTF8_BOM)
+        .unwrap_or(body);
+    let Ok(asked) = serde_json::from_slice::<AskedAt>(body) else {
+        return (None, None);
+    };
+    let integer = |v: Option<&serde_json::Value>| v.and_then(crate::json::integral);
+    (integer(asked.cc_id.as_ref()), integer(asked.vdn.as_ref()))
+}
+
+impl AgentTally {
+    /// Adds the agents of `exchange`'s answer when the case was judged, and returns them
+    /// (empty for anything but a readable success answer). `home` is the run's home pair.
+    pub fn observe(
+        &self,
+        contract: &Contract,
+        exchange: &Exchange,
+        verdict: Verdict,
+        home: HomePair,
+    ) -> Vec<i64> {
+        if verdict == Verdict::Skipped {
+            return Vec::new();
+        }
+        let Ok(answered) = answer::answer(contract, exchange) else {
+            return Vec::new();
+        };
+        let ids: Vec<i64> = answered.agents.into_keys().collect();
+        let (cc_id, vdn) = asked_at(&exchange.request.body);
+        if let Ok(mut held) = self.held.lock() {
+            if (cc_id, vdn) == (Some(home.cc_id), Some(home.vdn)) {
+                held.at_home.extend(ids.iter().copied());
+            } else {
+                held.elsewhere
+                    .extend(ids.iter().map(|&id| (cc_id, vdn, id)));
+            }
+        }
+        ids
+    }
+
+    /// The agents held, the fleet's apart. An empty `fleet` (not scanned, nothing found)
+    /// counts every agent judged at the home pair as its.
+    pub fn against(&self, fleet: &BTreeSet<i64>) -> JudgedAgents {
+        let Ok(held) = self.held.lock() else {
+            return JudgedAgents::default();
+        };
+        let in_fleet = if fleet.is_empty() {
+            held.at_home.len()
+        } else {
+            held.at_home.intersection(fleet).count()
+        };
+        JudgedAgents {
+            in_fleet,
+            outside: held.at_home.len() - in_fleet + held.elsewhere.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::{Received, SentRequest};
+
+    fn exchange(request: serde_json::Value, agents: &[i64]) -> Exchange {
+        let datas: Vec<serde_json::Value> = agents
+            .iter()
+            .map(|id| serde_json::json!({"agentId": id}))
+            .collect();
+        let body = serde_json::json!({"resultCode": "0100000", "resultDesc": datas});
+        Exchange::new(
+            SentRequest::post("/", request.to_string()),
+            Ok(Received::new(200, body.to_string())),
+            0,
+            0,
+        )
+    }
+
+    #[test]
+    fn agents_outside_the_fleet_or_at_another_pair_are_counted_apart() {
+        let contract = Contract::embedded("2023-12").expect("contract");
+        let home = HomePair { cc_id: 1, vdn: 170 };
+        let tally = AgentTally::default();
+        let at = |cc: i64, ids: &[i64]| {
+            exchange(
+                serde_json::json!({"ccId": cc, "vdn": 170, "agentIds": ids}),
+                ids,
+            )
+        };
+        let passed = Verdict::Passed;
+        assert_eq!(
+            tally.observe(&contract, &at(1, &[1, 2, 3]), passed, home),
+            [1, 2, 3]
+        );
+        tally.observe(&contract, &at(1, &[3, 4, 99]), Verdict::Failed, home);
+        // The same numbers at another call centre are other agents.
+        tally.observe(&contract, &at(2, &[1, 2]), passed, home);
+        // A skipped case's answer is no judgement.
+        tally.observe(&contract, &at(1, &[50]), Verdict::Skipped, home);
+        let fleet: BTreeSet<i64> = (1..=4).collect();
+        assert_eq!(
+            tally.against(&fleet),
+            JudgedAgents {
+                in_fleet: 4,
+                outside: 3
+            }
+        );
+        assert_eq!(
+            tally.against(&BTreeSet::new()),
+            JudgedAgents {
+                in_fleet: 5,
+                outside: 2
+            }
+        );
+    }
+}
