@@ -1,6 +1,7 @@
 //! Parsers for the quantities flags and fault specs are written in: durations (`10s`),
 //! sizes (`32MiB`) and rates (`20/s`). Pure; each error says what would have been accepted, as
-//! clap prints it after the flag's name.
+//! clap prints it after the flag's name. And the one way a message writes an instant given in
+//! epoch milliseconds ([`epoch_ms`]).
 
 use std::time::Duration;
 
@@ -76,9 +77,38 @@ pub fn parse_rate(text: &str) -> std::result::Result<f64, String> {
     }
 }
 
+/// An instant in milliseconds since the epoch as a message writes it: the number the server
+/// sent and the UTC time it names, `1796746457428 (2026-12-08T16:14:17.428Z)`. The not-signed-in
+/// sentinel reads `4294967295000 (2106-02-07T06:28:15.000Z)`; a number no calendar holds is
+/// written alone.
+pub fn epoch_ms(ms: i64) -> String {
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(time) => format!(
+            "{ms} ({})",
+            time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        ),
+        None => ms.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instant_carries_its_number_and_its_utc_time() {
+        assert_eq!(
+            epoch_ms(1_796_746_457_428),
+            "1796746457428 (2026-12-08T16:14:17.428Z)"
+        );
+        assert_eq!(
+            epoch_ms(4_294_967_295_000),
+            "4294967295000 (2106-02-07T06:28:15.000Z)"
+        );
+        assert_eq!(epoch_ms(0), "0 (1970-01-01T00:00:00.000Z)");
+        assert_eq!(epoch_ms(-1), "-1 (1969-12-31T23:59:59.999Z)");
+        assert_eq!(epoch_ms(i64::MAX), i64::MAX.to_string());
+    }
 
     #[test]
     fn durations_take_ms_s_m_h_or_bare_seconds() {

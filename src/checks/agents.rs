@@ -2,6 +2,7 @@
 //! function per rule, each reading its limits from the profile. They see the parsed answer and
 //! the agent IDs asked for; they never look at HTTP status or headers (see `status`).
 
+use crate::units::epoch_ms;
 use serde_json::{Map, Value};
 
 use super::json::NOT_INTEGER_FORM;
@@ -320,8 +321,9 @@ pub fn check_logon(
         return v(
             &LOGON_SIGNED_OUT,
             format!(
-                "currentState {state} (not signed in) needs logonTime >= {}, got {logon}",
-                rule.not_signed_in_from_ms
+                "currentState {state} (not signed in) needs logonTime >= {}, got {}",
+                epoch_ms(rule.not_signed_in_from_ms),
+                epoch_ms(logon)
             ),
         );
     }
@@ -332,15 +334,20 @@ pub fn check_logon(
         return v(
             &LOGON_SIGNED_IN_FUTURE_SENTINEL,
             format!(
-                "currentState {state} is signed in but logonTime {logon} is the not-signed-in time (>= {})",
-                rule.not_signed_in_from_ms
+                "currentState {state} is signed in but logonTime {} is the not-signed-in time (>= {})",
+                epoch_ms(logon),
+                epoch_ms(rule.not_signed_in_from_ms)
             ),
         );
     }
     if logon <= rule.real_after_ms {
         return v(
             &LOGON_TOO_OLD,
-            format!("logonTime {logon} is not after {}", rule.real_after_ms),
+            format!(
+                "logonTime {} is not after {}",
+                epoch_ms(logon),
+                epoch_ms(rule.real_after_ms)
+            ),
         );
     }
     let latest = ctx.now_ms.saturating_add(ctx.clock_skew_ms);
@@ -348,8 +355,10 @@ pub fn check_logon(
         return v(
             &LOGON_FUTURE,
             format!(
-                "logonTime {logon} is later than now ({}) plus the clock skew ({} ms)",
-                ctx.now_ms, ctx.clock_skew_ms
+                "logonTime {} is later than now ({}) plus the clock skew ({} ms)",
+                epoch_ms(logon),
+                epoch_ms(ctx.now_ms),
+                ctx.clock_skew_ms
             ),
         );
     }

@@ -85,6 +85,24 @@ fn the_logon_rule() {
         assert_eq!(logon(1, 946_684_800_000).as_deref(), Some("CMS-AGENT-012"));
         assert_eq!(logon(1, NOW + 300_000), None, "within the skew");
         assert_eq!(logon(1, NOW + 300_001).as_deref(), Some("CMS-AGENT-013"));
+        // Every instant a message names is written as the number and its UTC time.
+        let message = |state, ms| {
+            check_logon(c, || "/t".into(), state, ms).map_or_else(String::new, |v| v.message)
+        };
+        let future = message(1, NOW + 300_001);
+        assert!(
+            future.contains(&format!(
+                "logonTime {}",
+                crate::units::epoch_ms(NOW + 300_001)
+            )) && future.contains(&format!("now ({})", crate::units::epoch_ms(NOW))),
+            "{future}"
+        );
+        let sentinel = message(1, 4_294_967_295_000);
+        assert!(
+            sentinel.contains("4294967295000 (2106-02-07T06:28:15.000Z)"),
+            "{sentinel}"
+        );
+        assert!(message(1, 946_684_800_000).contains("(2000-01-01T00:00:00.000Z)"));
     });
 }
 
