@@ -173,7 +173,7 @@ fn a_rule_broken_on_every_agent_is_counted_exactly_in_every_report() {
     // junit.xml: each failed testcase lists its kept findings and counts the rest.
     let junit = read(&out, "junit.xml");
     let kept_marker = format!("error[{CHECK}] notes:6.6 at /resultDesc/");
-    let not_kept_marker = format!("not kept: ");
+    let not_kept_marker = "not kept: ";
     let mut junit_kept = 0;
     let mut junit_all = 0;
     let mut junit_cases = 0;
@@ -182,9 +182,9 @@ fn a_rule_broken_on_every_agent_is_counted_exactly_in_every_report() {
         let more: u64 = testcase
             .lines()
             .filter(|l| {
-                l.contains(&not_kept_marker) && l.contains(&format!("of {CHECK} at {PATTERN}"))
+                l.contains(not_kept_marker) && l.contains(&format!("of {CHECK} at {PATTERN}"))
             })
-            .map(|l| numbers(l.split(&not_kept_marker).nth(1).unwrap_or(""))[0])
+            .map(|l| numbers(l.split(not_kept_marker).nth(1).unwrap_or(""))[0])
             .sum();
         junit_cases += u64::from(here > 0);
         junit_kept += here;

@@ -139,31 +139,50 @@ pub fn failure_summary(record: &RunRecord) -> Vec<String> {
 }
 
 /// What a failed trial prints: one line naming each failing check at each pointer pattern
-/// (`CMS-RESP-003 /resultDatas/*/agentRelease (40 findings)`), then the transport error if any.
+/// (`CMS-RESP-003 /resultDatas/*/agentRelease (40 findings)`, `(5402 findings, 10 kept)` past
+/// the per-answer cap), then the transport error if any.
 /// The values, the example and its rerun line come once per group at the end of the run
 /// ([`failure_summary`]), not once per case.
 pub fn failure_message(record: &CaseRecord) -> String {
-    let mut patterns: Vec<(&str, String, usize)> = Vec::new();
-    for violation in record.violations.iter().filter(|v| v.is_failure()) {
-        let pattern = report::group::fold_pointer(&violation.pointer);
+    // (check, pattern, findings kept, findings in all), in order of first appearance.
+    let mut patterns: Vec<(&str, String, u64, u64)> = Vec::new();
+    let kept = (record.violations.iter().filter(|v| v.is_failure())).map(|v| {
+        (
+            v.check.as_str(),
+            report::group::fold_pointer(&v.pointer),
+            1,
+            1,
+        )
+    });
+    let not_kept = (record.not_kept.iter())
+        .filter(|n| n.severity == crate::checks::Severity::Failure)
+        .map(|n| (n.check.as_str(), n.pattern.clone(), 0, n.findings));
+    for (check, pattern, kept, all) in kept.chain(not_kept) {
         match patterns
             .iter_mut()
-            .find(|(check, p, _)| *check == violation.check && *p == pattern)
+            .find(|(c, p, _, _)| *c == check && *p == pattern)
         {
-            Some(entry) => entry.2 += 1,
-            None => patterns.push((&violation.check, pattern, 1)),
+            Some(entry) => {
+                entry.2 += kept;
+                entry.3 += all;
+            }
+            None => patterns.push((check, pattern, kept, all)),
         }
     }
     let mut parts: Vec<String> = patterns
         .into_iter()
-        .map(|(check, pattern, count)| {
+        .map(|(check, pattern, kept, all)| {
             let at = if pattern.is_empty() {
                 "<body>"
             } else {
                 &pattern
             };
-            let noun = if count == 1 { "finding" } else { "findings" };
-            format!("{check} {at} ({count} {noun})")
+            let noun = if all == 1 { "finding" } else { "findings" };
+            if kept < all {
+                format!("{check} {at} ({all} {noun}, {kept} kept)")
+            } else {
+                format!("{check} {at} ({all} {noun})")
+            }
         })
         .collect();
     if let Some(error) = &record.error {
@@ -316,6 +335,37 @@ mod tests {
             failure_message(&record),
             "CMS-RESP-003 /resultDatas/*/agentRelease (2 findings); \
              CMS-HTTP-006 <body> (1 finding); timed out: 10s"
+        );
+    }
+
+    #[test]
+    fn a_failed_trial_counts_the_findings_past_the_cap() {
+        let mut record: CaseRecord = serde_json::from_value(serde_json::json!({
+            "id": "p", "title": "p", "family": "property", "clause": "notes:6.8",
+            "verdict": "failed", "expected": "accepted", "duration_ms": 1.0,
+            "violations": [
+                {"check": "CMS-AGENT-013", "clause": "notes:6.8", "severity": "failure",
+                 "pointer": "/resultDesc/0/logonTime", "message": "m"},
+                {"check": "CMS-AGENT-013", "clause": "notes:6.8", "severity": "failure",
+                 "pointer": "/resultDesc/1/logonTime", "message": "m"}
+            ],
+            "not_kept": [
+                {"check": "CMS-AGENT-013", "pattern": "/resultDesc/*/logonTime",
+                 "severity": "failure", "findings": 5400},
+                {"check": "CMS-AGENT-013", "pattern": "/resultDatas/*/logonTime",
+                 "severity": "failure", "findings": 7}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(
+            failure_message(&record),
+            "CMS-AGENT-013 /resultDesc/*/logonTime (5402 findings, 2 kept); \
+             CMS-AGENT-013 /resultDatas/*/logonTime (7 findings, 0 kept)"
+        );
+        record.not_kept.clear();
+        assert_eq!(
+            failure_message(&record),
+            "CMS-AGENT-013 /resultDesc/*/logonTime (2 findings)"
         );
     }
 
