@@ -355,7 +355,7 @@ pub fn check_logon(
         return v(
             &LOGON_FUTURE,
             format!(
-                "logonTime {} is later than now ({}) plus the clock skew ({} ms)",
+                "logonTime {} is later than now, {}, plus the clock skew ({} ms)",
                 epoch_ms(logon),
                 epoch_ms(ctx.now_ms),
                 ctx.clock_skew_ms

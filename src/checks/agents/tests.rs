@@ -94,7 +94,7 @@ fn the_logon_rule() {
             future.contains(&format!(
                 "logonTime {}",
                 crate::units::epoch_ms(NOW + 300_001)
-            )) && future.contains(&format!("now ({})", crate::units::epoch_ms(NOW))),
+            )) && future.contains(&format!("now, {},", crate::units::epoch_ms(NOW))),
             "{future}"
         );
         let sentinel = message(1, 4_294_967_295_000);
