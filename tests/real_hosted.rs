@@ -189,6 +189,15 @@ fn a_centre_whose_agents_break_a_rule_is_caught_and_named() {
         .unwrap_or_else(|| panic!("{report:#}"));
     assert_eq!(cc2["judged_agents"], 300);
     assert!(cc2["failed"].as_u64().unwrap_or(0) > 0, "{cc2}");
+    // "Agents judged" counts the home fleet's agents; the other pairs' are counted apart,
+    // even where their IDs are numbered like the home ones (issue 24).
+    let agents = &report["meta"]["agents"];
+    assert_eq!(agents["judged_agents"], agents["fleet_size"], "{agents}");
+    let elsewhere: u64 = pairs(&report)
+        .iter()
+        .filter_map(|p| p["judged_agents"].as_u64())
+        .sum();
+    assert_eq!(agents["judged_outside_fleet"], elsewhere, "{agents}");
     // The rerun of a hosted failure reruns the case that saw its pair accepted.
     let rerun = ran
         .stdout
