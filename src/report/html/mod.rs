@@ -313,6 +313,15 @@ fn case_view(case: &CaseRecord) -> CaseView<'_> {
                 text: v.to_string(),
                 failure: v.is_failure(),
             })
+            .chain(
+                case.not_kept
+                    .iter()
+                    .zip(super::tally::not_kept_lines(case))
+                    .map(|(n, text)| FindingView {
+                        text,
+                        failure: n.severity == Severity::Failure,
+                    }),
+            )
             .collect(),
         error: case.error.as_deref(),
         status: case.response.as_ref().map(|r| r.status),
