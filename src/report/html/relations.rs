@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::super::model::{RelationRecord, RunMeta, RunRecord, Verdict};
-use super::super::relation_defects::{self, MAX_CURL_CHARS};
+use super::super::relation_defects;
 
 #[derive(Serialize)]
 pub(super) struct DefectView {
@@ -57,7 +57,7 @@ pub(super) fn defect_views(record: &RunRecord) -> Vec<DefectView> {
             curls: (d.curls.iter())
                 .map(|(sent_as, curl)| CurlView {
                     sent_as: sent_as.clone(),
-                    curl: crate::checks::model::truncate(curl, MAX_CURL_CHARS),
+                    curl: relation_defects::shown_curl(curl),
                 })
                 .collect(),
             name: d.name,

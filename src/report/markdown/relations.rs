@@ -4,11 +4,12 @@
 use std::fmt::Write;
 
 use super::super::model::{RelationRecord, Verdict};
-use super::super::relation_defects::{self, MAX_CURL_CHARS, RelationDefect};
+use super::super::relation_defects::{self, RelationDefect};
 use super::{cell, code, fenced};
 
 /// One entry per failed relation: rule, what differed, counts, requests, curl lines, rerun.
 pub(super) fn defects(out: &mut String, defects: &[RelationDefect<'_>]) {
+    let mut said: Option<&str> = None;
     for d in defects {
         let rule = d
             .rules
@@ -37,8 +38,7 @@ pub(super) fn defects(out: &mut String, defects: &[RelationDefect<'_>]) {
                 .curls
                 .iter()
                 .map(|(sent_as, curl)| {
-                    let short = crate::checks::model::truncate(curl, MAX_CURL_CHARS);
-                    format!("# {sent_as}\n{short}")
+                    format!("# {sent_as}\n{}", relation_defects::shown_curl(curl))
                 })
                 .collect();
             let _ = writeln!(
@@ -51,8 +51,10 @@ pub(super) fn defects(out: &mut String, defects: &[RelationDefect<'_>]) {
                 out,
                 "Each request as recorded: `jq '.relations[] | select(.relation == \"{relation}\") | .exchanges[N][0]' report.json`\n"
             );
-            if let Some(note) = &d.auth_note {
+            // The note is the same for every request signed the same way: say it once.
+            if let Some(note) = d.auth_note.as_deref().filter(|n| said != Some(*n)) {
                 let _ = writeln!(out, "{note}\n");
+                said = Some(note);
             }
         }
     }

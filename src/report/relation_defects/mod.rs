@@ -13,8 +13,18 @@ use super::reproduce;
 use crate::checks::Violation;
 
 /// A curl line longer than this is shortened where a defect is shown (report.json keeps the
-/// request).
-pub const MAX_CURL_CHARS: usize = 300;
+/// request; junit.xml the whole line).
+pub const MAX_CURL_CHARS: usize = 600;
+
+/// `curl` shortened to [`MAX_CURL_CHARS`], keeping its closing note when the body recorded is
+/// only an excerpt of what was sent.
+pub fn shown_curl(curl: &str) -> String {
+    let short = crate::checks::model::truncate(curl, MAX_CURL_CHARS);
+    match curl.rfind(reproduce::CUT_BODY_NOTE) {
+        Some(_) if short.len() < curl.len() => format!("{short}  {}", reproduce::CUT_BODY_NOTE),
+        _ => short,
+    }
+}
 
 /// One failed relation, ready to show.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,8 +117,7 @@ impl RelationDefect<'_> {
         lines.push(format!("    {}{example}", self.counts()));
         lines.extend(self.requests.iter().map(|r| format!("    {r}")));
         for (sent_as, curl) in &self.curls {
-            let curl = crate::checks::model::truncate(curl, MAX_CURL_CHARS);
-            lines.push(format!("    curl {sent_as}: {curl}"));
+            lines.push(format!("    curl {sent_as}: {}", shown_curl(curl)));
         }
         lines.push(format!("    rerun: {}", self.rerun));
         lines
