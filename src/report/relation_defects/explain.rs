@@ -19,11 +19,12 @@ pub fn explain(relation: &RelationRecord) -> String {
     shaped.unwrap_or_else(|| from_violations(relation))
 }
 
-/// Answers cut at one place in the IDs asked: no answer misses an agent before its last one,
-/// some leave out agents asked later that another answer held, and one cut C fits them all
-/// (every answer's last agent was asked at or before C, every left-out one after it). When the
-/// exchanges pin C down exactly, the line names it; otherwise it names the last ID position
-/// any answer reached.
+/// Answers that stop early: no answer misses an agent before its last one, some leave out
+/// agents asked later that another answer held, and either the answers were cut at one count
+/// of agents or one ID position fits them all (every answer's last agent asked at or before
+/// it, every agent left out after it). The line names the cut as precisely as the exchanges
+/// allow: a count of agents when different requests were cut at the same count, an ID
+/// position when the exchanges pin it down, else where the answers stopped.
 fn cut_after(shapes: &[ExchangeShape]) -> Option<String> {
     let read: Vec<&ExchangeShape> = shapes.iter().filter(|s| s.answered.is_some()).collect();
     if read.iter().any(|s| s.missing_within > 0) {
@@ -31,49 +32,60 @@ fn cut_after(shapes: &[ExchangeShape]) -> Option<String> {
     }
     let (cut, whole): (Vec<&ExchangeShape>, Vec<&ExchangeShape>) =
         read.iter().partition(|s| s.missing_after > 0);
+    // One ID position fitting every answer, when there is one: each answer's last agent asked
+    // at or before it, each agent left out after it (only meaningful for one order of IDs).
     let reached = read.iter().filter_map(|s| s.last_answered_at).max()?;
     let before_first_left_out = cut
         .iter()
         .filter_map(|s| s.first_left_out_at)
         .min()?
         .checked_sub(1)?;
-    if reached > before_first_left_out {
-        return None;
-    }
+    let position = (reached <= before_first_left_out).then_some(reached);
     let mut held: Vec<usize> = cut.iter().filter_map(|s| s.answered).collect();
     held.sort_unstable();
-    let held = match (held.first(), held.last()) {
-        (Some(least), Some(most)) if least == most => agents(*least),
-        (Some(least), Some(most)) => format!("{least} to {most} agents"),
-        _ => return None,
+    let (least, most) = (*held.first()?, *held.last()?);
+    let held = match least == most {
+        true => agents(least),
+        false => format!("{least} to {most} agents"),
     };
     let mut sizes: Vec<usize> = cut.iter().map(|s| s.distinct_ids).collect();
     sizes.sort_unstable();
     sizes.dedup();
     let sizes: Vec<String> = sizes.into_iter().map(ids).collect();
+    let sizes = sizes.join(" or ");
+    let mut requests: Vec<&str> = cut.iter().map(|s| s.ids.as_str()).collect();
+    requests.sort_unstable();
+    requests.dedup();
+    let head = if least == most && requests.len() > 1 {
+        format!(
+            "answers to batches of {sizes} stop after the {} agent",
+            ordinal(least)
+        )
+    } else if position.is_some_and(|at| at == before_first_left_out) {
+        format!(
+            "answers to batches of more than {} stop after the {} ID",
+            ids(reached),
+            ordinal(reached)
+        )
+    } else if position.is_some() || least == most {
+        format!("answers to batches of {sizes} stop early")
+    } else {
+        return None;
+    };
     let each = match cut.len() {
         1 => "the answer".to_owned(),
         n => format!("each of the {n} answers"),
     };
-    let mut line = if reached == before_first_left_out {
-        format!(
-            "answers to batches of more than {} stop after the {} ID: {each} to a batch of {} held only agents among its first {} asked ({held}) and left out later ones another answer held",
-            ids(reached),
-            ordinal(reached),
-            sizes.join(" or "),
-            ids(reached)
-        )
-    } else {
-        format!(
-            "answers to batches of {} stop early: {each} held only agents among its first {} asked ({held}) and left out later ones another answer held",
-            sizes.join(" or "),
-            ids(reached)
-        )
-    };
+    let within = position
+        .map(|at| format!(", all among its first {}", ids(at)))
+        .unwrap_or_default();
+    let mut line = format!(
+        "{head}: {each} held only the first {held} asked{within}, and left out later ones another answer held"
+    );
     let mut smaller: Vec<usize> = whole
         .iter()
         .map(|s| s.distinct_ids)
-        .filter(|n| *n <= reached)
+        .filter(|n| *n <= position.unwrap_or(least))
         .collect();
     smaller.sort_unstable();
     smaller.dedup();
@@ -214,9 +226,9 @@ mod tests {
         assert_eq!(
             explain(&tail),
             "answers to batches of more than 100 IDs stop after the 100th ID: each of the 2 \
-             answers to a batch of 6000 IDs held only agents among its first 100 IDs asked (100 \
-             agents) and left out later ones another answer held; the smaller requests (20 IDs) \
-             were answered in full"
+             answers held only the first 100 agents asked, all among its first 100 IDs, and left \
+             out later ones another answer held; the smaller requests (20 IDs) were answered in \
+             full"
         );
         // A sparse fleet: the last agent held was asked 98th, the first left out 5980th.
         let sparse = relation(
@@ -228,26 +240,48 @@ mod tests {
         );
         assert_eq!(
             explain(&sparse),
-            "answers to batches of 6000 IDs stop early: the answer held only agents among its \
-             first 98 IDs asked (91 agents) and left out later ones another answer held; the \
+            "answers to batches of 6000 IDs stop early: the answer held only the first 91 agents \
+             asked, all among its first 98 IDs, and left out later ones another answer held; the \
              smaller requests (20 IDs) were answered in full"
         );
-        // Two orders of one batch, cut at different agents but one ID position.
-        let permutation = relation(
-            "permutation",
-            vec![
-                shape(300, Some(21), (0, 5), (Some(30), Some(31))),
-                shape(300, Some(24), (0, 4), (Some(29), Some(45))),
-            ],
+    }
+
+    #[test]
+    fn two_requests_cut_at_one_count_read_as_a_cut_after_that_agent() {
+        let mut ascending = shape(300, Some(100), (0, 5), (Some(150), Some(170)));
+        ascending.ids = "101-400".into();
+        let mut shuffled = shape(300, Some(100), (0, 4), (Some(160), Some(161)));
+        shuffled.ids = "377, … 101 (not ascending)".into();
+        let permutation = relation("permutation", vec![ascending, shuffled]);
+        assert_eq!(
+            explain(&permutation),
+            "answers to batches of 300 IDs stop after the 100th agent: each of the 2 answers \
+             held only the first 100 agents asked, all among its first 160 IDs, and left out \
+             later ones another answer held"
         );
+        // Over a fleet that starts at the 899th ID asked, two orders stop at far-apart places.
+        let mut orders = permutation.clone();
+        orders.requests[0].last_answered_at = Some(998);
+        orders.requests[0].first_left_out_at = Some(999);
+        orders.requests[1].last_answered_at = Some(5900);
+        orders.requests[1].first_left_out_at = Some(5901);
+        assert_eq!(
+            explain(&orders),
+            "answers to batches of 300 IDs stop after the 100th agent: each of the 2 answers \
+             held only the first 100 agents asked, and left out later ones another answer held"
+        );
+        // Cut at different counts, one ID position: the position is what they share.
+        let mut by_ids = permutation.clone();
+        by_ids.requests[0].answered = Some(97);
+        by_ids.requests[0].last_answered_at = Some(155);
+        by_ids.requests[0].first_left_out_at = Some(161);
         assert!(
-            explain(&permutation).starts_with(
-                "answers to batches of more than 30 IDs stop after the 30th ID: each of the 2 \
-                 answers to a batch of 300 IDs held only agents among its first 30 IDs asked (21 \
-                 to 24 agents)"
+            explain(&by_ids).starts_with(
+                "answers to batches of more than 160 IDs stop after the 160th ID: each of the 2 \
+                 answers held only the first 97 to 100 agents asked"
             ),
             "{}",
-            explain(&permutation)
+            explain(&by_ids)
         );
     }
 

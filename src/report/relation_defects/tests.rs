@@ -109,7 +109,7 @@ fn a_failed_relation_is_a_defect_with_rule_sizes_counts_curls_and_rerun() {
     assert_eq!(d.counts(), "178 violations (20 kept of 178)");
     assert!(
         d.explanation
-            .starts_with("answers to batches of more than 100 IDs stop after the 100th ID"),
+            .starts_with("answers to batches of 6000 IDs stop after the 100th agent"),
         "{}",
         d.explanation
     );
