@@ -39,12 +39,18 @@ fn a_server_that_cuts_answers_fails_only_in_the_relations_and_says_how() {
         .as_array()
         .map(|all| all.iter().filter(|r| r["verdict"] == "failed").collect())
         .unwrap_or_default();
-    let names: Vec<&str> = failed.iter().filter_map(|r| r["relation"].as_str()).collect();
+    let names: Vec<&str> = failed
+        .iter()
+        .filter_map(|r| r["relation"].as_str())
+        .collect();
     assert!(names.contains(&"permutation"), "{names:?}");
     assert!(names.contains(&"sub-batch::tail"), "{names:?}");
 
     let md = std::fs::read_to_string(reports.join("report.md")).unwrap_or_default();
-    assert!(md.starts_with("# cmsconform report: NOT CONFORMANT"), "{md}");
+    assert!(
+        md.starts_with("# cmsconform report: NOT CONFORMANT"),
+        "{md}"
+    );
     let failures = md
         .split("## Failures\n")
         .nth(1)
@@ -82,8 +88,13 @@ fn a_server_that_cuts_answers_fails_only_in_the_relations_and_says_how() {
         );
         let testcase = format!("<testcase name=\"{name}\" classname=\"cmsconform.relations\"");
         let at = junit.find(&testcase).unwrap_or_else(|| panic!("{junit}"));
-        let case_xml = &junit[at..junit[at..].find("</testcase>").map_or(junit.len(), |e| at + e)];
-        assert!(case_xml.contains("<failure message=\"CMS-REL-"), "{case_xml}");
+        let case_xml = &junit[at..junit[at..]
+            .find("</testcase>")
+            .map_or(junit.len(), |e| at + e)];
+        assert!(
+            case_xml.contains("<failure message=\"CMS-REL-"),
+            "{case_xml}"
+        );
         assert!(case_xml.contains(&counts), "{case_xml}");
     }
     // Two orders of one batch, each answer cut at the 100th agent.
@@ -93,8 +104,9 @@ fn a_server_that_cuts_answers_fails_only_in_the_relations_and_says_how() {
     );
     assert!(failures.contains(&what), "{failures}");
     assert!(
-        ran.stdout
-            .contains(&format!("stop after the {AT_MOST}th agent: each of the 4 answers")),
+        ran.stdout.contains(&format!(
+            "stop after the {AT_MOST}th agent: each of the 4 answers"
+        )),
         "{ran}"
     );
     // One request cut (asked twice) is an answer that stops early, never a claim about a count.
@@ -111,6 +123,10 @@ fn a_server_that_cuts_answers_fails_only_in_the_relations_and_says_how() {
         .filter(|l| l.starts_with("| `permutation` |") || l.starts_with("| `sub-batch::tail` |"))
         .collect();
     assert_eq!(rows.len(), 2, "{md}");
-    assert!(rows.iter().all(|r| !r.contains("<br>") && r.contains("see Failures")), "{rows:?}");
+    assert!(
+        rows.iter()
+            .all(|r| !r.contains("<br>") && r.contains("see Failures")),
+        "{rows:?}"
+    );
     assert!(!ran.stdout.contains("printed above"), "{ran}");
 }

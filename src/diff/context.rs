@@ -91,7 +91,10 @@ mod tests {
         new.schema_hash = "77aa".into();
         let lines = warnings(&old, &new);
         assert_eq!(lines.len(), 4, "{lines:#?}");
-        assert!(lines[0].contains("different targets (old `https://a.example`, new `https://b.example`)"));
+        assert!(
+            lines[0]
+                .contains("different targets (old `https://a.example`, new `https://b.example`)")
+        );
         assert!(lines[1].contains("different profiles (old `2023-12`, new `2024-06`)"));
         assert!(lines[2].contains("old `0123456789ab`, new `fedcba987654`) (the seeds differ"));
         assert!(lines[3].contains("different schemas"));

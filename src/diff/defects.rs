@@ -57,11 +57,18 @@ pub fn group(cases: &[&CaseRecord], relations: &[&RelationRecord]) -> Vec<Defect
             })
             .collect();
         if keys.is_empty() {
-            keys.push(("no answer judged".into(), String::new(), case.clause.clone()));
+            keys.push((
+                "no answer judged".into(),
+                String::new(),
+                case.clause.clone(),
+            ));
         }
         let mut counted: Vec<(String, String)> = Vec::new();
         for (check, at, clause) in keys {
-            let group = match groups.iter_mut().position(|g| g.check == check && g.at == at) {
+            let group = match groups
+                .iter_mut()
+                .position(|g| g.check == check && g.at == at)
+            {
                 Some(i) => &mut groups[i],
                 None => {
                     groups.push(DefectGroup {
@@ -170,7 +177,10 @@ mod tests {
                     ("CMS-AGENT-008", "/resultDesc/7/logonTime"),
                 ],
             ),
-            case("property::0001", &[("CMS-AGENT-008", "/resultDesc/3/logonTime")]),
+            case(
+                "property::0001",
+                &[("CMS-AGENT-008", "/resultDesc/3/logonTime")],
+            ),
             case("hand::x", &[("CMS-HTTP-006", "")]),
             case("hand::timeout", &[]),
         ];
@@ -190,10 +200,20 @@ mod tests {
         assert_eq!(
             rows,
             [
-                ("CMS-AGENT-008", "/resultDesc/*/logonTime", 2, "property::0001"),
+                (
+                    "CMS-AGENT-008",
+                    "/resultDesc/*/logonTime",
+                    2,
+                    "property::0001"
+                ),
                 ("CMS-HTTP-006", "<body>", 1, "hand::x"),
                 ("no answer judged", "", 1, "hand::timeout"),
-                ("CMS-REL-002", "relation::permutation", 1, "relation:permutation"),
+                (
+                    "CMS-REL-002",
+                    "relation::permutation",
+                    1,
+                    "relation:permutation"
+                ),
             ]
         );
         assert!(groups[3].relation);

@@ -66,8 +66,14 @@ fn new_failures_are_grouped_by_defect_and_a_relation_is_listed_once() {
     let diff = compare(&old, "old.json", &new, "new.json");
     assert!(diff.warnings.is_empty(), "{:?}", diff.warnings);
     assert_eq!(diff.new_failures.len(), 4);
-    let relation = diff.new_failures.iter().find(|f| f.id == "relation:permutation");
-    assert_eq!(relation.map(|f| f.checks.clone()), Some(vec!["CMS-REL-002".to_owned()]));
+    let relation = diff
+        .new_failures
+        .iter()
+        .find(|f| f.id == "relation:permutation");
+    assert_eq!(
+        relation.map(|f| f.checks.clone()),
+        Some(vec!["CMS-REL-002".to_owned()])
+    );
     let md = render_markdown(&diff);
     assert!(md.contains("## New failures (4, 2 defects)\n"), "{md}");
     assert!(
@@ -91,7 +97,11 @@ fn new_failures_are_grouped_by_defect_and_a_relation_is_listed_once() {
 
 #[test]
 fn runs_against_other_targets_or_case_sets_are_flagged_at_the_top() {
-    let old = run("https://a.example", vec![passed_case("property::0001")], "passed");
+    let old = run(
+        "https://a.example",
+        vec![passed_case("property::0001")],
+        "passed",
+    );
     let new = run(
         "https://b.example",
         vec![passed_case("property::0001"), passed_case("property::0002")],
@@ -101,6 +111,12 @@ fn runs_against_other_targets_or_case_sets_are_flagged_at_the_top() {
     assert_eq!(diff.warnings.len(), 2, "{:?}", diff.warnings);
     let md = render_markdown(&diff);
     let top: Vec<&str> = md.lines().skip(2).take(3).collect();
-    assert!(top[0].starts_with("> **warning:** The runs were against different targets"), "{md}");
-    assert!(top[2].starts_with("> **warning:** The runs had different case sets"), "{md}");
+    assert!(
+        top[0].starts_with("> **warning:** The runs were against different targets"),
+        "{md}"
+    );
+    assert!(
+        top[2].starts_with("> **warning:** The runs had different case sets"),
+        "{md}"
+    );
 }

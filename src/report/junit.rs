@@ -254,10 +254,14 @@ fn relation_case(
 fn relation_failure(meta: &super::model::RunMeta, relation: &RelationRecord) -> TestCaseStatus {
     let defect = super::relation_defects::defect(meta, relation);
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    let at = defect
+        .example
+        .map(|v| format!(" at {}", super::group::fold_pointer(&v.pointer)))
+        .unwrap_or_default();
     let rule = defect
         .rules
         .first()
-        .map(|r| format!("{} {}", r.check, r.clause))
+        .map(|r| format!("{} {}{at}", r.check, r.clause))
         .unwrap_or_else(|| "relation".to_owned());
     let mut text = vec![defect.explanation.clone(), defect.counts()];
     text.extend(defect.requests.iter().cloned());

@@ -2,9 +2,7 @@
 //! excerpts (a large JSON answer focused on the values its findings point at). The records are
 //! all a report keeps of an exchange.
 
-use super::model::{
-    MAX_LISTED_VIOLATIONS, RelationRecord, RequestRecord, ResponseRecord, Verdict,
-};
+use super::model::{MAX_LISTED_VIOLATIONS, RelationRecord, RequestRecord, ResponseRecord, Verdict};
 use crate::consistency::{Judgement, RelationOutcome};
 use crate::exchange::Exchange;
 

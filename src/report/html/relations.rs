@@ -14,6 +14,7 @@ pub(super) struct DefectView {
     counts: String,
     example: Option<ExampleView>,
     requests: Vec<String>,
+    notes: Vec<String>,
     curls: Vec<CurlView>,
     auth_note: Option<String>,
     rerun: String,
@@ -60,6 +61,7 @@ pub(super) fn defect_views(record: &RunRecord) -> Vec<DefectView> {
                     curl: relation_defects::shown_curl(curl),
                 })
                 .collect(),
+            notes: d.notes.iter().map(|n| (*n).to_owned()).collect(),
             name: d.name,
             explanation: d.explanation,
             requests: d.requests,

@@ -27,6 +27,9 @@ pub(super) fn defects(out: &mut String, defects: &[RelationDefect<'_>]) {
             .map(|v| format!("; e.g. at {}: {}", code(&v.pointer), code(&v.message)))
             .unwrap_or_default();
         lines.push(format!("Findings: {}{example}", d.counts()));
+        if !d.notes.is_empty() {
+            lines.push(format!("Notes: {}", cell(&d.notes.join("; "))));
+        }
         let _ = writeln!(out, "{}\n", lines.join("  \n"));
         let _ = writeln!(out, "Requests compared:\n");
         for request in &d.requests {
@@ -65,11 +68,7 @@ pub(super) fn defects(out: &mut String, defects: &[RelationDefect<'_>]) {
 pub(super) fn row_text(relation: &RelationRecord, meta: &super::super::model::RunMeta) -> String {
     if relation.verdict == Verdict::Failed {
         let d = relation_defects::defect(meta, relation);
-        return cell(&format!(
-            "{}: {}; see Failures",
-            d.counts(),
-            d.explanation
-        ));
+        return cell(&format!("{}: {}; see Failures", d.counts(), d.explanation));
     }
     let mut lines: Vec<String> = relation
         .violations

@@ -121,7 +121,8 @@ fn left_out(shapes: &[ExchangeShape]) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-/// `179 findings of CMS-REL-005, e.g. agent 101: currentState 1 → 2 with no state change`.
+/// `179 findings of CMS-REL-005, the first: agent 101: currentState 1 → 2 with no state
+/// change`; a lone finding's message as it is.
 fn from_violations(relation: &RelationRecord) -> String {
     let failures: Vec<_> = relation
         .violations
@@ -140,13 +141,14 @@ fn from_violations(relation: &RelationRecord) -> String {
             checks.push(&v.check);
         }
     }
-    let total = relation.total_violations();
-    let noun = if total == 1 { "finding" } else { "findings" };
-    format!(
-        "{total} {noun} of {}, e.g. {}",
-        checks.join(", "),
-        first.message
-    )
+    match relation.total_violations() {
+        0 | 1 => first.message.clone(),
+        total => format!(
+            "{total} findings of {}, the first: {}",
+            checks.join(", "),
+            first.message
+        ),
+    }
 }
 
 /// `1 ID`, `6000 IDs`.
@@ -320,8 +322,8 @@ mod tests {
         let older = relation("permutation", Vec::new());
         assert_eq!(
             explain(&older),
-            "178 findings of CMS-REL-001, e.g. agent 5186 is answered in #1 but missing from #0, \
-             though both asked for it"
+            "178 findings of CMS-REL-001, the first: agent 5186 is answered in #1 but missing \
+             from #0, though both asked for it"
         );
         let discovery = relation(
             "discovery::vdn",
@@ -332,10 +334,15 @@ mod tests {
 
     #[test]
     fn ordinals() {
-        let words: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 100, 101, 112].map(ordinal).into();
+        let words: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 100, 101, 112]
+            .map(ordinal)
+            .into();
         assert_eq!(
             words,
-            ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "100th", "101st", "112th"]
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "100th", "101st",
+                "112th"
+            ]
         );
     }
 }

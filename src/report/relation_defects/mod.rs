@@ -43,6 +43,9 @@ pub struct RelationDefect<'a> {
     pub example: Option<&'a Violation>,
     /// `#0: 6000 IDs (101-102, …), 29863 bytes → HTTP 200, 100 agents; ...`, one per exchange.
     pub requests: Vec<String>,
+    /// The relation's own findings (`182 agents compared`, `re-asked (#2 vs #3): 179 of 179
+    /// suspect differences confirmed`), less the count of violations [`Self::counts`] says.
+    pub notes: Vec<&'a str>,
     /// One per distinct request: the exchanges that sent it (`#0, #2`) and its curl line.
     pub curls: Vec<(String, String)>,
     /// How to produce `$CMSCONFORM_AUTH` for the curl lines.
@@ -76,7 +79,10 @@ impl RelationDefect<'_> {
             "violations"
         };
         if self.kept < self.total {
-            format!("{} {noun} ({} kept of {})", self.total, self.kept, self.total)
+            format!(
+                "{} {noun} ({} kept of {})",
+                self.total, self.kept, self.total
+            )
         } else {
             format!("{} {noun}", self.total)
         }
@@ -115,6 +121,9 @@ impl RelationDefect<'_> {
             .map(|v| format!("; e.g. {}: {}", v.pointer, v.message))
             .unwrap_or_default();
         lines.push(format!("    {}{example}", self.counts()));
+        if !self.notes.is_empty() {
+            lines.push(format!("    notes: {}", self.notes.join("; ")));
+        }
         lines.extend(self.requests.iter().map(|r| format!("    {r}")));
         for (sent_as, curl) in &self.curls {
             lines.push(format!("    curl {sent_as}: {}", shown_curl(curl)));
@@ -170,6 +179,10 @@ pub fn defect<'a>(meta: &RunMeta, relation: &'a RelationRecord) -> RelationDefec
         total: relation.total_violations(),
         example: failures.first().copied(),
         requests: request_lines(relation),
+        notes: (relation.findings.iter())
+            .map(String::as_str)
+            .filter(|f| !f.contains(" violations in all; the first "))
+            .collect(),
         curls: curls
             .into_iter()
             .map(|(indices, curl)| {
@@ -220,12 +233,7 @@ fn request_lines(relation: &RelationRecord) -> Vec<String> {
                 .get(index)
                 .map(|s| s.missing_within + s.missing_after)
                 .filter(|n| *n > 0)
-                .map(|n| {
-                    format!(
-                        "; left out {} another answer held",
-                        explain::agents(n)
-                    )
-                })
+                .map(|n| format!("; left out {} another answer held", explain::agents(n)))
                 .unwrap_or_default();
             format!(
                 "#{index}: {asked}{} bytes → {answer}{left_out}",

@@ -131,14 +131,22 @@ fn a_failed_relation_is_a_defect_with_rule_sizes_counts_curls_and_rerun() {
         "{console:#?}"
     );
     assert!(console.iter().any(|l| l.starts_with("    rerun: ")));
-    assert!(console.iter().any(|l| l.starts_with("    curl #0, #2: curl ")));
+    assert!(
+        console
+            .iter()
+            .any(|l| l.starts_with("    curl #0, #2: curl "))
+    );
 }
 
 #[test]
 fn a_discovery_reruns_under_its_own_name() {
     let mut relation = truncated_permutation();
     relation.relation = "discovery::vdn".into();
-    assert!(defect(&meta(), &relation).rerun.ends_with(" --exact discovery::vdn"));
+    assert!(
+        defect(&meta(), &relation)
+            .rerun
+            .ends_with(" --exact discovery::vdn")
+    );
 }
 
 fn case(id: &str, verdict: &str, baselined: bool, failure: bool) -> CaseRecord {
