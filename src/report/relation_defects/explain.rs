@@ -56,16 +56,18 @@ fn cut_after(shapes: &[ExchangeShape]) -> Option<String> {
     let mut requests: Vec<&str> = cut.iter().map(|s| s.ids.as_str()).collect();
     requests.sort_unstable();
     requests.dedup();
-    let head = if least == most && requests.len() > 1 {
-        format!(
-            "answers to batches of {sizes} stop after the {} agent",
-            ordinal(least)
-        )
-    } else if position.is_some_and(|at| at == before_first_left_out) {
+    // A cut pinned to one ID position across the answers is the stronger reading: over a
+    // sparse fleet, equal agent counts can be a coincidence of one request asked twice.
+    let head = if position.is_some_and(|at| at == before_first_left_out) {
         format!(
             "answers to batches of more than {} stop after the {} ID",
             ids(reached),
             ordinal(reached)
+        )
+    } else if least == most && requests.len() > 1 {
+        format!(
+            "answers to batches of {sizes} stop after the {} agent",
+            ordinal(least)
         )
     } else if position.is_some() || least == most {
         format!("answers to batches of {sizes} stop early")
@@ -252,7 +254,7 @@ mod tests {
     fn two_requests_cut_at_one_count_read_as_a_cut_after_that_agent() {
         let mut ascending = shape(300, Some(100), (0, 5), (Some(150), Some(170)));
         ascending.ids = "101-400".into();
-        let mut shuffled = shape(300, Some(100), (0, 4), (Some(160), Some(161)));
+        let mut shuffled = shape(300, Some(100), (0, 4), (Some(160), Some(175)));
         shuffled.ids = "377, … 101 (not ascending)".into();
         let permutation = relation("permutation", vec![ascending, shuffled]);
         assert_eq!(
@@ -272,8 +274,19 @@ mod tests {
             "answers to batches of 300 IDs stop after the 100th agent: each of the 2 answers \
              held only the first 100 agents asked, and left out later ones another answer held"
         );
+        // Cut at one ID position as well: the position is the reading.
+        let mut pinned = permutation.clone();
+        pinned.requests[1].first_left_out_at = Some(161);
+        assert!(
+            explain(&pinned).starts_with(
+                "answers to batches of more than 160 IDs stop after the 160th ID: each of the 2 \
+                 answers held only the first 100 agents asked"
+            ),
+            "{}",
+            explain(&pinned)
+        );
         // Cut at different counts, one ID position: the position is what they share.
-        let mut by_ids = permutation.clone();
+        let mut by_ids = pinned.clone();
         by_ids.requests[0].answered = Some(97);
         by_ids.requests[0].last_answered_at = Some(155);
         by_ids.requests[0].first_left_out_at = Some(161);

@@ -109,7 +109,7 @@ fn a_failed_relation_is_a_defect_with_rule_sizes_counts_curls_and_rerun() {
     assert_eq!(d.counts(), "178 violations (20 kept of 178)");
     assert!(
         d.explanation
-            .starts_with("answers to batches of 6000 IDs stop after the 100th agent"),
+            .starts_with("answers to batches of more than 100 IDs stop after the 100th ID"),
         "{}",
         d.explanation
     );
@@ -219,6 +219,21 @@ fn the_verdict_and_the_failures_section_never_disagree() {
                 .and_then(|rest| rest.split("<h2").next())
                 .is_some_and(|s| s.contains("<p>None.</p>"));
             assert_eq!(html_none, none, "html and md disagree:\n{context}");
+            // The console's defect blocks and junit.xml's failures say the same.
+            let console = crate::runner::run_record::failure_summary(&record);
+            assert_eq!(
+                console.is_empty(),
+                none,
+                "console and md disagree:\n{context}"
+            );
+            let junit = crate::report::junit::render(&record).unwrap();
+            let junit_failures =
+                junit.matches("<failure ").count() + junit.matches("<error ").count();
+            assert_eq!(
+                junit_failures == 0,
+                record.conformant(),
+                "junit.xml and the verdict disagree:\n{junit}\n{context}"
+            );
         }
     }
 }
