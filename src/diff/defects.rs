@@ -27,6 +27,9 @@ pub struct DefectGroup {
     /// Set for a relation's entry.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub relation: bool,
+    /// A relation's one line on what differed ([`crate::report::relation_defects::explain`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what: Option<String>,
 }
 
 /// The three lists of [`super::RunDiff`], grouped.
@@ -78,6 +81,7 @@ pub fn group(cases: &[&CaseRecord], relations: &[&RelationRecord]) -> Vec<Defect
                         cases: 0,
                         example: case.id.clone(),
                         relation: false,
+                        what: None,
                     });
                     groups.last_mut().expect("just pushed")
                 }
@@ -123,6 +127,7 @@ fn relation_group(relation: &RelationRecord) -> DefectGroup {
         cases: 1,
         example: format!("relation:{}", relation.relation),
         relation: true,
+        what: Some(crate::report::relation_defects::explain::explain(relation)),
     }
 }
 

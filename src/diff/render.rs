@@ -152,7 +152,16 @@ fn defect_list(
             format!(" ({})", g.clauses.join(", "))
         };
         if g.relation {
-            let _ = writeln!(out, "- relation `{}`{was}: {}{clauses}", g.at, g.check);
+            let what = g
+                .what
+                .as_ref()
+                .map(|w| format!(": {w}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- relation `{}`{was}: {}{clauses}{what}",
+                g.at, g.check
+            );
             continue;
         }
         let at = if g.at.is_empty() {
