@@ -206,9 +206,10 @@ pub fn check_title(id: &str) -> Option<&'static str> {
         .or_else(|| super::group::check_title(id))
 }
 
-/// One line per exchange: what it asked, its size, what came back.
+/// One line per exchange: what it asked, its size, what came back; a re-ask that asked and
+/// got the same shares its line (`#0, #2: ...`).
 fn request_lines(relation: &RelationRecord) -> Vec<String> {
-    relation
+    let described: Vec<String> = relation
         .exchanges
         .iter()
         .enumerate()
@@ -235,11 +236,19 @@ fn request_lines(relation: &RelationRecord) -> Vec<String> {
                 .filter(|n| *n > 0)
                 .map(|n| format!("; left out {} another answer held", explain::agents(n)))
                 .unwrap_or_default();
-            format!(
-                "#{index}: {asked}{} bytes → {answer}{left_out}",
-                request.body_bytes
-            )
+            format!("{asked}{} bytes → {answer}{left_out}", request.body_bytes)
         })
+        .collect();
+    let mut lines: Vec<(Vec<String>, &str)> = Vec::new();
+    for (index, text) in described.iter().enumerate() {
+        match lines.iter_mut().find(|(_, t)| *t == text.as_str()) {
+            Some((indices, _)) => indices.push(format!("#{index}")),
+            None => lines.push((vec![format!("#{index}")], text)),
+        }
+    }
+    lines
+        .into_iter()
+        .map(|(indices, text)| format!("{}: {text}", indices.join(", ")))
         .collect()
 }
 

@@ -113,9 +113,11 @@ fn a_failed_relation_is_a_defect_with_rule_sizes_counts_curls_and_rerun() {
         "{}",
         d.explanation
     );
+    // The re-asks asked and got the same: they share their line.
+    assert_eq!(d.requests.len(), 2, "{:#?}", d.requests);
     assert_eq!(
         d.requests[1],
-        "#1: 6000 IDs (5012, … 4170 (not ascending)), 22 bytes → HTTP 200, 100 agents; left out 82 agents another answer held"
+        "#1, #3: 6000 IDs (5012, … 4170 (not ascending)), 22 bytes → HTTP 200, 100 agents; left out 82 agents another answer held"
     );
     // A re-ask is the same request: one curl line for both.
     let sent_as: Vec<&str> = d.curls.iter().map(|(s, _)| s.as_str()).collect();
