@@ -411,7 +411,7 @@ async fn an_intermittently_missing_server_fails_repetition() {
         "{failed:?}"
     );
     let repetition = relation(&records, "repetition");
-    assert!(repetition.violations.len() <= consistency::plan::MAX_LISTED_VIOLATIONS);
+    assert!(repetition.violations.len() <= cmsconform::report::MAX_LISTED_VIOLATIONS);
 }
 
 #[tokio::test]

@@ -57,7 +57,7 @@ fn diff_command_exit_codes() {
     );
     let out = run(&[&old, &new]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("## New failures (2)"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("## New failures (2, 2 defects)"));
     assert_eq!(
         run(&[&new, &old]).status.code(),
         Some(1),

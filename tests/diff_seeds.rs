@@ -105,8 +105,15 @@ fn a_baseline_and_a_diff_survive_a_new_seed() {
     // diff pairs by request: it says the seeds differ, and has no bogus shape change.
     let md = diff(dir, "one/report.json", "two/report.json", "md");
     assert_eq!(md.code, Some(0), "{md}");
-    let head: String = md.stdout.lines().take(4).collect::<Vec<_>>().join("\n");
+    let head: String = md.stdout.lines().take(6).collect::<Vec<_>>().join("\n");
     assert!(head.contains("seeds differ (old 11, new 12)"), "{head}");
+    // Another seed draws another case set: warned first, with the reason.
+    assert!(
+        head.contains("> **warning:** The runs had different case sets")
+            && head.contains("(the seeds differ, so generated cases send other requests)"),
+        "{head}"
+    );
+    assert!(!head.contains("different targets"), "one mock: {head}");
     let json = diff(dir, "one/report.json", "two/report.json", "json");
     let diffed: Value =
         serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {json}"));

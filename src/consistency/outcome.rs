@@ -33,6 +33,7 @@ impl Judgement {
 pub struct RelationOutcome {
     pub relation: String,
     pub judgement: Judgement,
+    /// Every violation found: the report's record keeps a few and counts all.
     pub violations: Vec<Violation>,
     /// The exchanges compared, in order (pointers `#N/...` index into this).
     pub exchanges: Vec<Exchange>,

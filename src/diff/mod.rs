@@ -11,14 +11,20 @@
 //! Exit codes: 1 when the new run has failures the old one did not (baselined ones excepted),
 //! 0 otherwise, 2 when a report cannot be read or is not a cmsconform report.
 //!
-//! `--format md` prints a note when the seeds differ or ids were paired, a header table (report,
-//! start, target, profile/seed, totals of each run)
-//! and the sections `New failures`, `Fixed`, `Still failing`, `Cases added`, `Cases removed`,
+//! `--format md` prints a warning when the runs had different targets, profiles, case sets or
+//! schemas ([`context`]), a note when the seeds differ or ids were paired, a header table
+//! (report, start, target, profile/seed, totals of each run) and the sections `New failures`,
+//! `Fixed`, `Still failing` (a line per defect: a check at a pointer pattern with its case count
+//! and one example, a failed relation once with its checks each once: [`defects`]), `Cases
+//! added`, `Cases removed`,
 //! `Shape changes in cases passing in both runs` (per case: `appeared`/`disappeared` pointers
 //! with their types, `type changed`, `resultCode`), `Latency per family (median ms)` with the
 //! new/old ratio, and a last line with the exit status. `--format json` prints [`RunDiff`] with
-//! the same content. Relations take part as `relation:NAME`.
+//! the same content (the per-case lists as well as the groups). Relations take part as
+//! `relation:NAME`.
 
+pub mod context;
+pub mod defects;
 pub mod pairing;
 pub mod render;
 pub mod signature;
@@ -30,6 +36,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::report::{CaseRecord, RunRecord, Totals, Verdict};
+pub use defects::{DefectGroup, Defects};
 pub use pairing::Matching;
 pub use render::{render_json, render_markdown};
 pub use signature::{ShapeChange, TypeChange};
@@ -39,6 +46,8 @@ pub use signature::{ShapeChange, TypeChange};
 pub struct RunDiff {
     pub old: RunSummary,
     pub new: RunSummary,
+    /// What makes the runs hard to compare: another target, profile, case set or schemas.
+    pub warnings: Vec<String>,
     /// How cases were paired: by request hash, or by id (a report without hashes).
     pub matched_by: Matching,
     /// The runs have different seeds: generated ids name other requests.
@@ -53,6 +62,8 @@ pub struct RunDiff {
     /// Cases passing in both runs whose answer changed shape.
     pub shape_changes: Vec<ShapeChange>,
     pub latency: Vec<FamilyLatency>,
+    /// The new, fixed and still failing cases and relations, grouped by defect.
+    pub defects: Defects,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -140,6 +151,7 @@ pub fn compare(old: &RunRecord, old_file: &str, new: &RunRecord, new_file: &str)
     let mut diff = RunDiff {
         old: summary(old, old_file),
         new: summary(new, new_file),
+        warnings: context::warnings(&old.meta, &new.meta),
         matched_by: matching,
         seeds_differ,
         new_failures: Vec::new(),
@@ -149,7 +161,10 @@ pub fn compare(old: &RunRecord, old_file: &str, new: &RunRecord, new_file: &str)
         removed: Vec::new(),
         shape_changes: Vec::new(),
         latency: latency(old, new),
+        defects: Defects::default(),
     };
+    // The records behind each list, for grouping: fixed cases by their old record.
+    let (mut new_cases, mut fixed_cases, mut still_cases) = (Vec::new(), Vec::new(), Vec::new());
     for pair in &pairs {
         let (before, now) = match (pair.old, pair.new) {
             (Some(before), None) => {
@@ -174,12 +189,19 @@ pub fn compare(old: &RunRecord, old_file: &str, new: &RunRecord, new_file: &str)
         match (before.map(|b| b.verdict), now.verdict) {
             (Some(Verdict::Failed), Verdict::Failed) => {
                 diff.still_failing.push(failing(Some(Verdict::Failed)));
+                still_cases.push(now);
             }
-            (was, Verdict::Failed) => diff.new_failures.push(failing(was)),
-            (Some(Verdict::Failed), Verdict::Passed) => diff.fixed.push(match &old_id {
-                Some(old_id) => format!("{} (old id {old_id})", now.id),
-                None => now.id.clone(),
-            }),
+            (was, Verdict::Failed) => {
+                diff.new_failures.push(failing(was));
+                new_cases.push(now);
+            }
+            (Some(Verdict::Failed), Verdict::Passed) => {
+                fixed_cases.extend(before);
+                diff.fixed.push(match &old_id {
+                    Some(old_id) => format!("{} (old id {old_id})", now.id),
+                    None => now.id.clone(),
+                });
+            }
             (Some(Verdict::Passed), Verdict::Passed) if pair.same_request => {
                 if let Some(change) = before.and_then(|b| shape_change(&now.id, b, now)) {
                     diff.shape_changes.push(change);
@@ -189,6 +211,13 @@ pub fn compare(old: &RunRecord, old_file: &str, new: &RunRecord, new_file: &str)
         }
     }
     compare_relations(old, new, &mut diff);
+    let ids = |list: &[Failing]| list.iter().map(|f| f.id.clone()).collect::<Vec<_>>();
+    let relations = defects::named_relations;
+    diff.defects = Defects {
+        new_failures: defects::group(&new_cases, &relations(new, ids(&diff.new_failures))),
+        fixed: defects::group(&fixed_cases, &relations(old, diff.fixed.clone())),
+        still_failing: defects::group(&still_cases, &relations(new, ids(&diff.still_failing))),
+    };
     diff.new_failures.sort_by(|a, b| a.id.cmp(&b.id));
     diff.still_failing.sort_by(|a, b| a.id.cmp(&b.id));
     diff.fixed.sort();
@@ -207,12 +236,7 @@ fn compare_relations(old: &RunRecord, new: &RunRecord, diff: &mut RunDiff) {
             .iter()
             .find(|r| r.relation == relation.relation)
             .map(|r| r.verdict);
-        let checks = relation
-            .violations
-            .iter()
-            .filter(|v| v.is_failure())
-            .map(|v| v.check.clone())
-            .collect();
+        let checks = defects::relation_checks(relation);
         let failing = |was| Failing {
             id: id.clone(),
             old_id: None,
@@ -301,6 +325,9 @@ fn median(values: &[f64]) -> Option<f64> {
         _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
     }
 }
+
+#[cfg(test)]
+mod grouping_tests;
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Failing, Matching, RunDiff};
+use super::{DefectGroup, Failing, Matching, RunDiff};
 use crate::error::{Error, Result};
 use crate::report::{Totals, Verdict};
 
@@ -16,6 +16,9 @@ pub fn render_json(diff: &RunDiff) -> Result<String> {
 pub fn render_markdown(diff: &RunDiff) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# cmsconform diff\n");
+    for warning in &diff.warnings {
+        let _ = writeln!(out, "> **warning:** {warning}\n");
+    }
     if let Some(note) = matching_note(diff) {
         let _ = writeln!(out, "> {note}\n");
     }
@@ -47,32 +50,12 @@ pub fn render_markdown(diff: &RunDiff) -> String {
     }
     out.push('\n');
 
-    let failing_list = |out: &mut String, title: &str, list: &[Failing]| {
-        let _ = writeln!(out, "## {title} ({})\n", list.len());
-        for f in list {
-            let was = match f.was {
-                None => " (new case)".to_owned(),
-                Some(Verdict::Failed) => String::new(),
-                Some(v) => format!(" (was {})", verdict_name(v)),
-            };
-            let baselined = if f.baselined { " (baselined)" } else { "" };
-            let checks = if f.checks.is_empty() {
-                "no answer judged".to_owned()
-            } else {
-                f.checks.join(", ")
-            };
-            let old_id = f
-                .old_id
-                .as_ref()
-                .map(|id| format!(" (old id `{id}`)"))
-                .unwrap_or_default();
-            let _ = writeln!(out, "- `{}`{old_id}{was}{baselined}: {checks}", f.id);
-        }
-        out.push('\n');
-    };
-    failing_list(&mut out, "New failures", &diff.new_failures);
-    id_list(&mut out, "Fixed", &diff.fixed);
-    failing_list(&mut out, "Still failing", &diff.still_failing);
+    let d = &diff.defects;
+    let new_failures = ("New failures", diff.new_failures.len());
+    defect_list(&mut out, new_failures, &d.new_failures, &diff.new_failures);
+    defect_list(&mut out, ("Fixed", diff.fixed.len()), &d.fixed, &[]);
+    let still = ("Still failing", diff.still_failing.len());
+    defect_list(&mut out, still, &d.still_failing, &diff.still_failing);
     let drawn = if diff.seeds_differ {
         "another seed draws other requests"
     } else {
@@ -135,6 +118,68 @@ pub fn render_markdown(diff: &RunDiff) -> String {
         }
     );
     out
+}
+
+/// `## TITLE (N)`, then a line per defect: its check at its pattern, the cases it holds and
+/// one example, what the example was in the old run (from `failing`, when listed there).
+fn defect_list(
+    out: &mut String,
+    (title, count): (&str, usize),
+    groups: &[DefectGroup],
+    failing: &[Failing],
+) {
+    let defects = match groups.len() {
+        0 => String::new(),
+        1 => ", 1 defect".to_owned(),
+        n => format!(", {n} defects"),
+    };
+    let _ = writeln!(out, "## {title} ({count}{defects})\n");
+    for g in groups {
+        let example = failing.iter().find(|f| f.id == g.example);
+        let was = match example.map(|f| f.was) {
+            Some(None) => " (new case)".to_owned(),
+            Some(Some(Verdict::Failed)) | None => String::new(),
+            Some(Some(v)) => format!(" (was {})", verdict_name(v)),
+        };
+        let baselined = if example.is_some_and(|f| f.baselined) {
+            " (baselined)"
+        } else {
+            ""
+        };
+        let clauses = if g.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", g.clauses.join(", "))
+        };
+        if g.relation {
+            let what = g
+                .what
+                .as_ref()
+                .map(|w| format!(": {w}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- relation `{}`{was}: {}{clauses}{what}",
+                g.at, g.check
+            );
+            continue;
+        }
+        let at = if g.at.is_empty() {
+            String::new()
+        } else {
+            format!(" at `{}`", g.at)
+        };
+        let cases = match g.cases {
+            1 => "1 case".to_owned(),
+            n => format!("{n} cases"),
+        };
+        let _ = writeln!(
+            out,
+            "- `{}`{at}{clauses}: {cases}, e.g. `{}`{was}{baselined}",
+            g.check, g.example
+        );
+    }
+    out.push('\n');
 }
 
 /// The line at the top when cases were not simply paired by id under one seed.

@@ -58,7 +58,7 @@ pub fn render_with(record: &RunRecord, output: JunitOutput) -> Result<String> {
     if !record.relations.is_empty() || !record.meta.relations_not_run.is_empty() {
         let mut suite = suite(record, "relations");
         for relation in &record.relations {
-            suite.add_test_case(relation_case(relation, output));
+            suite.add_test_case(relation_case(&record.meta, relation, output));
         }
         // A CI view must not show a run that sent no relation as one whose relations passed.
         for group in &record.meta.relations_not_run {
@@ -216,7 +216,11 @@ fn details(case: &CaseRecord) -> String {
     lines.join("\n")
 }
 
-fn relation_case(relation: &RelationRecord, output: JunitOutput) -> TestCase {
+fn relation_case(
+    meta: &super::model::RunMeta,
+    relation: &RelationRecord,
+    output: JunitOutput,
+) -> TestCase {
     let findings = || {
         relation
             .violations
@@ -229,20 +233,18 @@ fn relation_case(relation: &RelationRecord, output: JunitOutput) -> TestCase {
     let status = match relation.verdict {
         Verdict::Passed => TestCaseStatus::success(),
         Verdict::Skipped => TestCaseStatus::skipped(),
-        Verdict::Failed => {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let first = relation.violations.iter().find(|v| v.is_failure());
-            status
-                .set_type(first.map_or("relation", |v| v.check.as_str()))
-                .set_message(first.map_or_else(
-                    || format!("relation {} failed", relation.relation),
-                    |v| format!("{} {} at {}: {}", v.check, v.clause, v.pointer, v.message),
-                ))
-                .set_description(findings());
-            status
-        }
+        Verdict::Failed => relation_failure(meta, relation),
     };
     let mut test_case = TestCase::new(relation.relation.as_str(), status);
+    if relation.verdict == Verdict::Failed {
+        let defect = super::relation_defects::defect(meta, relation);
+        let mut lines: Vec<String> = (defect.curls.iter())
+            .map(|(sent_as, curl)| format!("curl {sent_as}: {curl}"))
+            .collect();
+        lines.extend(defect.auth_note.clone());
+        lines.push(format!("rerun: {}", defect.rerun));
+        test_case.set_system_out(lines.join("\n"));
+    }
     // The record keeps no duration for a relation; CI parsers want the attribute.
     test_case
         .set_classname("cmsconform.relations")
@@ -254,4 +256,34 @@ fn relation_case(relation: &RelationRecord, output: JunitOutput) -> TestCase {
         test_case.set_system_out(findings());
     }
     test_case
+}
+
+/// A failed relation as CI shows a failure: the type is its first check, the message its rule
+/// and what differed, the text its counts, requests and findings.
+fn relation_failure(meta: &super::model::RunMeta, relation: &RelationRecord) -> TestCaseStatus {
+    let defect = super::relation_defects::defect(meta, relation);
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    let at = defect
+        .example
+        .map(|v| format!(" at {}", super::group::fold_pointer(&v.pointer)))
+        .unwrap_or_default();
+    let rule = defect
+        .rules
+        .first()
+        .map(|r| format!("{} {}{at}", r.check, r.clause))
+        .unwrap_or_else(|| "relation".to_owned());
+    let mut text = vec![defect.explanation.clone(), defect.counts()];
+    text.extend(defect.requests.iter().cloned());
+    text.extend(relation.violations.iter().map(ToString::to_string));
+    text.extend(relation.findings.iter().cloned());
+    status
+        .set_type(defect.checks())
+        .set_message(format!(
+            "{rule} in {}: {} ({})",
+            defect.name,
+            defect.explanation,
+            defect.counts()
+        ))
+        .set_description(text.join("\n"));
+    status
 }

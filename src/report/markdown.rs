@@ -5,6 +5,7 @@
 //! every case's). Server text is confined to code spans or escaped table cells.
 
 mod findings;
+mod relations;
 
 use std::fmt::Write;
 
@@ -122,12 +123,14 @@ fn hosted_row(hosted: &super::agents::HostedCoverage) -> String {
 
 fn failures(out: &mut String, record: &RunRecord, groups: &[group::CheckGroup<'_>]) {
     let unexplained = group::unexplained_failures(record);
+    let failed_relations = super::relation_defects::failing(record);
     let _ = writeln!(out, "## Failures\n");
-    if groups.is_empty() && unexplained.is_empty() {
+    if groups.is_empty() && unexplained.is_empty() && failed_relations.is_empty() {
         let _ = writeln!(out, "None.\n");
         return;
     }
     findings::entries(out, groups, true);
+    relations::defects(out, &failed_relations);
     if !unexplained.is_empty() {
         let _ = writeln!(out, "### No answer judged\n");
         let _ = writeln!(out, "| Case | Clause | Why |\n|---|---|---|");
@@ -178,18 +181,12 @@ fn relations(out: &mut String, record: &RunRecord) {
     }
     let _ = writeln!(out, "| Relation | Verdict | Findings |\n|---|---|---|");
     for relation in &record.relations {
-        let mut lines: Vec<String> = relation
-            .violations
-            .iter()
-            .map(|v| cell(&v.to_string()))
-            .collect();
-        lines.extend(relation.findings.iter().map(|f| cell(f)));
         let _ = writeln!(
             out,
             "| {} | {} | {} |",
             code(&relation.relation),
             verdict_label(relation.verdict),
-            lines.join("<br>")
+            relations::row_text(relation, &record.meta)
         );
     }
     out.push('\n');

@@ -17,6 +17,8 @@ pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod recording;
+pub mod relation_defects;
+pub mod relation_shape;
 pub mod reproduce;
 pub mod tally;
 

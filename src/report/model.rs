@@ -223,6 +223,25 @@ pub struct RelationRecord {
     /// One-line findings, e.g. "documented max 6000 items; server accepts up to 8191".
     #[serde(default)]
     pub findings: Vec<String>,
+    /// Every violation the relation found: `violations` keeps the first
+    /// [`MAX_LISTED_VIOLATIONS`] of them. 0 in reports written before it was counted (then
+    /// `violations` is all there is: see [`RelationRecord::total_violations`]).
+    #[serde(default)]
+    pub violations_total: usize,
+    /// What each exchange asked and its answer held, counted from the whole bodies, in the
+    /// order of `exchanges`; empty in older reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<super::relation_shape::ExchangeShape>,
+}
+
+/// Violations a relation's record keeps; the rest are counted ([`RelationRecord::violations_total`]).
+pub const MAX_LISTED_VIOLATIONS: usize = 20;
+
+impl RelationRecord {
+    /// How many violations the relation found, however few its record keeps.
+    pub fn total_violations(&self) -> usize {
+        self.violations_total.max(self.violations.len())
+    }
 }
 
 /// Baseline bookkeeping of a run.

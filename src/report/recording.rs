@@ -2,7 +2,7 @@
 //! excerpts (a large JSON answer focused on the values its findings point at). The records are
 //! all a report keeps of an exchange.
 
-use super::model::{RelationRecord, RequestRecord, ResponseRecord, Verdict};
+use super::model::{MAX_LISTED_VIOLATIONS, RelationRecord, RequestRecord, ResponseRecord, Verdict};
 use crate::consistency::{Judgement, RelationOutcome};
 use crate::exchange::Exchange;
 
@@ -139,12 +139,22 @@ fn prefix_within(text: &str, max: usize) -> &str {
 
 impl RelationRecord {
     /// The report's view of a relation's outcome: its exchanges recorded against `base_url`,
-    /// secrets redacted.
+    /// secrets redacted, what each asked and held counted from the whole bodies, and the first
+    /// [`MAX_LISTED_VIOLATIONS`] violations kept with the count of all.
     pub fn from_outcome(
         outcome: RelationOutcome,
         base_url: &str,
         redactor: &crate::redact::Redactor,
     ) -> Self {
+        let mut violations = outcome.violations;
+        let mut findings = outcome.findings;
+        let violations_total = violations.len();
+        if violations_total > MAX_LISTED_VIOLATIONS {
+            findings.push(format!(
+                "{violations_total} violations in all; the first {MAX_LISTED_VIOLATIONS} are listed"
+            ));
+            violations.truncate(MAX_LISTED_VIOLATIONS);
+        }
         RelationRecord {
             relation: outcome.relation,
             verdict: match outcome.judgement {
@@ -152,13 +162,15 @@ impl RelationRecord {
                 Judgement::Failed => Verdict::Failed,
                 Judgement::NotJudged => Verdict::Skipped,
             },
-            violations: outcome.violations,
+            violations,
+            requests: super::relation_shape::shapes(&outcome.exchanges),
             exchanges: outcome
                 .exchanges
                 .iter()
                 .map(|exchange| exchange_record(exchange, base_url, redactor))
                 .collect(),
-            findings: outcome.findings,
+            findings,
+            violations_total,
         }
     }
 }

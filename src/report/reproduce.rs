@@ -9,6 +9,10 @@ use super::model::{Reproduction, RequestRecord, RunMeta};
 /// `embedded-mock (127.0.0.1:PORT)`): no `--target` is needed to rerun it.
 pub const EMBEDDED_TARGET: &str = "embedded-mock";
 
+/// The comment a curl line ends with when the body it sends is only the report's excerpt.
+pub const CUT_BODY_NOTE: &str =
+    "# body cut to a report excerpt: rerun with cmsconform for the exact bytes";
+
 /// Headers curl computes itself: sending the recorded ones would be wrong once the body differs.
 const CURL_OWNED_HEADERS: &[&str] = &["content-length", "transfer-encoding", "connection"];
 
@@ -42,9 +46,8 @@ pub fn curl_line(request: &RequestRecord) -> String {
     }
     let mut line = parts.join(" ");
     if request.body.len() < request.body_bytes {
-        line.push_str(
-            "  # body cut to a report excerpt: rerun with cmsconform for the exact bytes",
-        );
+        line.push_str("  ");
+        line.push_str(CUT_BODY_NOTE);
     }
     line
 }

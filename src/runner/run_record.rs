@@ -35,8 +35,8 @@ pub fn final_line(record: &RunRecord) -> String {
 }
 
 /// The failures once per group, the way nextest ends a run: one block per check and pointer
-/// pattern with its counts, values and the rerun line of its example, then failed relations by
-/// name (their findings were printed with them). Empty when nothing failed.
+/// pattern with its counts, values and the rerun line of its example, then a block per failed
+/// relation ([`report::relation_defects`]). Empty when nothing failed.
 pub fn failure_summary(record: &RunRecord) -> Vec<String> {
     let groups = report::group::by_check(record, crate::checks::Severity::Failure);
     let unexplained = report::group::unexplained_failures(record);
@@ -126,13 +126,9 @@ pub fn failure_summary(record: &RunRecord) -> Vec<String> {
             lines.push(format!("    rerun: {}", reproduce.command));
         }
     }
-    for relation in failed_relations {
+    for defect in report::relation_defects::failing(record) {
         lines.push(String::new());
-        lines.push(format!(
-            "error: relation {} failed ({} finding(s), printed above)",
-            relation.relation,
-            relation.violations.len()
-        ));
+        lines.extend(defect.console_lines());
     }
     lines.push(String::new());
     lines
@@ -261,6 +257,8 @@ mod tests {
                     violations: Vec::new(),
                     exchanges: Vec::new(),
                     findings: Vec::new(),
+                    violations_total: 0,
+                    requests: Vec::new(),
                 })
                 .collect(),
             coverage: Vec::new(),

@@ -433,6 +433,8 @@ pub fn fixture() -> (RunRecord, Vec<String>) {
             violations: vec![],
             exchanges: vec![],
             findings: vec!["answers agree for 2 orders of the same ids".into()],
+            violations_total: 0,
+            requests: vec![],
         },
         RelationRecord {
             relation: "sub-batch".into(),
@@ -450,6 +452,8 @@ pub fn fixture() -> (RunRecord, Vec<String>) {
                 Some(ResponseRecord::from_received(&received(SUCCESS), redactor)),
             )],
             findings: vec![],
+            violations_total: 1,
+            requests: vec![],
         },
     ];
     meta.totals = Totals::of(&cases);

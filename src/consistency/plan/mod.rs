@@ -21,8 +21,6 @@ mod ids;
 pub use ids::{aimed_block, block};
 use ids::{pick, spread};
 
-/// Violations listed per relation; the rest are counted in a finding.
-pub const MAX_LISTED_VIOLATIONS: usize = 20;
 /// Times the batch is halved when the server does not answer it as a success.
 const BATCH_RETRIES: usize = 3;
 
@@ -190,7 +188,7 @@ impl<S: Sender, R, K: Fn(RelationOutcome) -> R + Sync> Judge<'_, S, K> {
         let mut exchanges = vec![a_ex, b_ex];
         let mut findings: Vec<String> = self.notes.to_vec();
         let first = self.compare(def, &exchanges, (0, 1));
-        let (judgement, mut violations) = match first {
+        let (judgement, violations) = match first {
             Err((side, why)) => {
                 findings.push(format!(
                     "#{side} cannot be compared: {why}; relation not judged"
@@ -233,13 +231,6 @@ impl<S: Sender, R, K: Fn(RelationOutcome) -> R + Sync> Judge<'_, S, K> {
                 (Judgement::of(&violations), violations)
             }
         };
-        if violations.len() > MAX_LISTED_VIOLATIONS {
-            findings.push(format!(
-                "{} violations in all; the first {MAX_LISTED_VIOLATIONS} are listed",
-                violations.len()
-            ));
-            violations.truncate(MAX_LISTED_VIOLATIONS);
-        }
         let kept = (self.keep)(RelationOutcome {
             relation: name.to_owned(),
             judgement,

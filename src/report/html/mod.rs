@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 
 pub mod charts;
 pub mod highlight;
+mod relations;
 
 use highlight::Highlighted;
 
@@ -49,6 +50,10 @@ struct Page<'a> {
     coverage: Vec<CoverageRow>,
     gaps: usize,
     groups: Vec<GroupView>,
+    /// Failed relations, under Failures after the groups of failing cases.
+    relation_defects: Vec<relations::DefectView>,
+    /// Failed cases no finding explains (no answer came), under Failures too.
+    unexplained: Vec<relations::UnexplainedView>,
     relations: Vec<RelationView>,
     /// `10 passed, 0 failed`, or `not run (why)`: the console's words.
     relations_summary: String,
@@ -183,18 +188,15 @@ fn page(record: &RunRecord) -> Page<'_> {
         gaps: coverage.iter().filter(|c| c.gap).count(),
         coverage,
         groups: failure_groups(record),
+        relation_defects: relations::defect_views(record),
+        unexplained: relations::unexplained_views(record),
         relations: record
             .relations
             .iter()
             .map(|r| RelationView {
                 name: r.relation.clone(),
                 verdict: verdict_label(r.verdict),
-                lines: r
-                    .violations
-                    .iter()
-                    .map(ToString::to_string)
-                    .chain(r.findings.iter().cloned())
-                    .collect(),
+                lines: relations::row_lines(&record.meta, r),
             })
             .collect(),
         relations_summary: group::relations_summary(record),

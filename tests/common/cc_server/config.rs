@@ -101,6 +101,9 @@ pub struct ServerConfig {
     pub body_defect: Option<BodyDefect>,
     /// After the first success, every answer is a 200 whose chunked body never ends.
     pub endless_after_first: bool,
+    /// A success answer holds at most this many agents: the first asked that exist, as a
+    /// server that stops filling its answer early (the rest are silently left out).
+    pub answer_at_most: Option<usize>,
 }
 
 impl Default for ServerConfig {
@@ -123,6 +126,7 @@ impl Default for ServerConfig {
             drop_unread_after: None,
             body_defect: None,
             endless_after_first: false,
+            answer_at_most: None,
         }
     }
 }

@@ -40,7 +40,8 @@
 //!
 //! **Scenario knobs** ([`ServerConfig`], all off by default): `empty_body`, `lockout_after`,
 //! `refuse_signature_when`, `credentials_expire_after`, `idle_close`, `close_every`,
-//! `drop_unread_after`, `body_defect`, `endless_after_first`, and per centre `breaks_agent_rule`. **Counters**:
+//! `drop_unread_after`, `body_defect`, `endless_after_first`, `answer_at_most`, and per centre
+//! `breaks_agent_rule`. **Counters**:
 //! [`Stats`] (`server.stats.counts()`, `seen()`, `pairs()`).
 //!
 //! The order of the checks, first match answers: lock-out 403; endless stream (once the first
@@ -367,6 +368,7 @@ fn handle(shared: &Shared, request: &Request) -> Reply {
         .agent_ids
         .iter()
         .filter(|id| agents.contains(id) && answered.insert(**id))
+        .take(config.answer_at_most.unwrap_or(usize::MAX))
         .map(|&id| agents::record(centre.cc_id, id, centre.breaks_agent_rule, &shared.clock))
         .collect();
     bump(&stats.successes);
