@@ -70,6 +70,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     let runtime = Arc::new(super::runtime()?);
     let driver = Trials {
         arguments,
+        style: args.format.into(),
         concurrency: args.test_threads.unwrap_or(args.concurrency),
         progress,
     };
@@ -136,7 +137,7 @@ fn trial_arguments(args: &RunArgs, color: ColorWhen) -> Arguments {
         list: args.list,
         test_threads: Some(args.test_threads.unwrap_or(args.concurrency).max(1)),
         format: Some(match args.format {
-            TrialFormat::Pretty => FormatSetting::Pretty,
+            TrialFormat::Short | TrialFormat::Pretty => FormatSetting::Pretty,
             TrialFormat::Terse => FormatSetting::Terse,
             TrialFormat::Json => FormatSetting::Json,
         }),
