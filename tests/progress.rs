@@ -186,7 +186,16 @@ fn every_trial_line_arrives_whole_on_a_terminal_and_the_bars_are_cleared() {
     let dir = tempfile::tempdir().unwrap();
     let binary = env!("CARGO_BIN_EXE_cmsconform");
     // No filter: the relations and the limit discovery run too, each with its spinner.
-    let args = ["run", "--seed", "1", "--cases", "4", "--no-report"];
+    let args = [
+        "run",
+        "--seed",
+        "1",
+        "--cases",
+        "4",
+        "--no-report",
+        "--format",
+        "pretty",
+    ];
     let (raw, code) = run_on_a_terminal(dir.path(), binary, &args);
     let screen = Screen::render(&raw);
     let shown = screen.join("\n");
@@ -251,8 +260,9 @@ fn every_trial_line_arrives_whole_on_a_terminal_and_the_bars_are_cleared() {
 fn with_stdout_in_a_file_the_trials_bar_is_drawn_on_the_terminal_and_cleared() {
     let dir = tempfile::tempdir().unwrap();
     let binary = env!("CARGO_BIN_EXE_cmsconform");
-    let script =
-        format!("exec '{binary}' run --seed 1 --cases 2 --no-report --no-relations > out.txt");
+    let script = format!(
+        "exec '{binary}' run --seed 1 --cases 2 --no-report --no-relations --format pretty > out.txt"
+    );
     let (raw, code) = run_on_a_terminal(dir.path(), "/bin/sh", &["-c", &script]);
     let screen = Screen::render(&raw);
     assert_eq!(code, 0, "{}", screen.join("\n"));

@@ -196,6 +196,8 @@ fn run(dir: &Path, addr: SocketAddr, sk: &str, extra: &[&str]) -> Ran {
     common::binary::run(
         signed_with(dir, sk)
             .args(["run", "--no-progress", "--cases", "8", "--seed", "5"])
+            // Every case's line: the tests read passing and skipped ones too.
+            .args(["--format", "pretty"])
             .arg("--target")
             .arg(format!("http://{addr}"))
             .arg("--report-dir")

@@ -20,6 +20,7 @@ use crate::runner::{RunConfig, fleet, multi_exchange, run_record, suite};
 pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     inputs::check(args, global)?;
     let mut config = RunConfig::from_args(args, global)?;
+    inputs::check_target_path(&config.target, &config.path)?;
     // The suite as the selection sees it; the run assembles it again, aimed at the fleet found.
     let cases = suite::assemble(&config)?;
     let arguments = trial_arguments(args, global.color);

@@ -83,7 +83,11 @@ pub fn run(arguments: &Arguments, style: Style, trials: Vec<Pending>) -> Counts 
         filtered_out: (before - kept.len()) as u64,
         ..Counts::default()
     };
-    let width = kept.iter().map(|t| t.name.chars().count()).max().unwrap_or(0);
+    let width = kept
+        .iter()
+        .map(|t| t.name.chars().count())
+        .max()
+        .unwrap_or(0);
     let printer = Printer {
         style,
         colour: colours(arguments.color),
@@ -150,7 +154,9 @@ impl Printer {
     fn title(&self, count: usize) -> String {
         match self.style {
             Style::Json => {
-                format!("{{ \"type\": \"suite\", \"event\": \"started\", \"test_count\": {count} }}\n")
+                format!(
+                    "{{ \"type\": \"suite\", \"event\": \"started\", \"test_count\": {count} }}\n"
+                )
             }
             _ => {
                 let s = if count == 1 { "" } else { "s" };
@@ -288,7 +294,10 @@ mod tests {
             pretty.outcome("a", &Outcome::Ignored("not sent".into())),
             "ignored (not sent)\n"
         );
-        assert_eq!(pretty.outcome("a", &Outcome::Failed("m".into())), "FAILED\n");
+        assert_eq!(
+            pretty.outcome("a", &Outcome::Failed("m".into())),
+            "FAILED\n"
+        );
     }
 
     #[test]
@@ -345,6 +354,10 @@ mod tests {
             coloured.outcome("a", &Outcome::Passed),
             format!("{GREEN}ok{RESET}\n")
         );
-        assert!(!printer(Style::Pretty).outcome("a", &Outcome::Passed).contains('\u{1b}'));
+        assert!(
+            !printer(Style::Pretty)
+                .outcome("a", &Outcome::Passed)
+                .contains('\u{1b}')
+        );
     }
 }
