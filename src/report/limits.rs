@@ -90,6 +90,17 @@ pub struct SkipGroup {
     pub ids: Vec<String>,
 }
 
+impl SkipGroup {
+    /// `label: reason`, or the label alone when the reason says no more.
+    pub fn described(&self, reason: &str) -> String {
+        if reason == self.label || reason.is_empty() {
+            self.label.clone()
+        } else {
+            format!("{}: {reason}", self.label)
+        }
+    }
+}
+
 /// What a verdict rests on and leaves out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits<'a> {
@@ -235,9 +246,9 @@ pub fn console_lines(record: &RunRecord) -> Vec<String> {
     for group in &limits.skipped {
         let reason = group.reason.split(" (").next().unwrap_or(&group.reason);
         lines.push(format!(
-            "  skipped: {} {} ({reason}): {}",
+            "  skipped: {} {}: {}",
             group.count,
-            group.label,
+            group.described(reason),
             ids_line(&group.ids, group.count)
         ));
     }
@@ -268,10 +279,9 @@ pub fn first_screen(record: &RunRecord) -> Vec<String> {
     }
     for group in &limits.skipped {
         lines.push(format!(
-            "Cases skipped: {} {}: {} ({})",
+            "Cases skipped: {} {} ({})",
             group.count,
-            group.label,
-            group.reason,
+            group.described(&group.reason),
             ids_line(&group.ids, group.count)
         ));
     }
@@ -347,7 +357,7 @@ mod tests {
         assert_eq!(lines[1], "  not reached: notes:2, notes:3");
         assert_eq!(
             lines[2],
-            "  skipped: 2 auth-probe budget (not sent: --auth-probes 2 spent): hand::a, hand::b"
+            "  skipped: 2 auth-probe budget: not sent: --auth-probes 2 spent: hand::a, hand::b"
         );
         let html = first_screen(&limited);
         assert_eq!(

@@ -46,11 +46,15 @@ pub(super) fn rows(record: &RunRecord) -> Vec<(&'static str, String)> {
                 } else {
                     String::new()
                 };
+                let reason = if g.reason == g.label {
+                    String::new()
+                } else {
+                    format!(": {}", cell(&g.reason))
+                };
                 format!(
-                    "**{} {}**: {} ({}{more})",
+                    "**{} {}**{reason} ({}{more})",
                     g.count,
                     cell(&g.label),
-                    cell(&g.reason),
                     ids.join(", ")
                 )
             })
