@@ -181,6 +181,8 @@ fn list_and_filters_behave_like_cargo_test() {
             "--cases",
             "0",
             "--no-report",
+            "--format",
+            "pretty",
             "boundary::vdn::",
             "--skip",
             "far",
