@@ -24,6 +24,18 @@ pub enum Error {
     /// The harness could not finish its job (target unreachable or unusable, server bind...).
     #[error("{0}")]
     Runtime(String),
+    /// A run stopped before its verdict, with the record its reports are written from (what
+    /// was sent and got, why it stopped: `meta.stopped`). Exit 3, as [`Error::Runtime`].
+    #[error("{}", .0.message)]
+    Stopped(Box<StoppedRun>),
+}
+
+/// What [`Error::Stopped`] carries.
+#[derive(Debug)]
+pub struct StoppedRun {
+    /// What the console prints: why, and what to check.
+    pub message: String,
+    pub record: crate::report::RunRecord,
 }
 
 impl Error {
@@ -38,7 +50,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Contract(_) | Error::Case(_) | Error::Usage(_) => exit::USAGE,
-            Error::Io { .. } | Error::Runtime(_) => exit::RUNTIME,
+            Error::Io { .. } | Error::Runtime(_) | Error::Stopped(_) => exit::RUNTIME,
         }
     }
 }

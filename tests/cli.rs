@@ -160,6 +160,8 @@ fn list_and_filters_behave_like_cargo_test() {
             "--cases",
             "0",
             "--no-report",
+            "--format",
+            "pretty",
             "--exact",
             "boundary::ccId::min",
         ])
@@ -179,6 +181,8 @@ fn list_and_filters_behave_like_cargo_test() {
             "--cases",
             "0",
             "--no-report",
+            "--format",
+            "pretty",
             "boundary::vdn::",
             "--skip",
             "far",
@@ -255,7 +259,7 @@ fn trials_report_in_suite_order_whatever_the_cases_in_flight() {
     for threads in ["1", "8"] {
         let run = cmsconform(dir.path())
             .args(args)
-            .args(["--test-threads", threads])
+            .args(["--test-threads", threads, "--format", "pretty"])
             .output()
             .unwrap();
         assert_eq!(run.status.code(), Some(0));

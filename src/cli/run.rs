@@ -21,6 +21,9 @@ pub(super) const RUN_EXAMPLES: &str = "Examples:
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TrialFormat {
+    /// The failing cases' lines only, then the defect blocks and the totals.
+    Short,
+    /// Every case's line, as libtest prints them.
     Pretty,
     Terse,
     Json,
@@ -281,11 +284,12 @@ pub struct RunArgs {
     /// Trials run at once (libtest's flag); default: --concurrency.
     #[arg(long, env = "CMSCONFORM_TEST_THREADS", help_heading = heading::PACING)]
     pub test_threads: Option<usize>,
-    /// Trial output format.
+    /// Trial output format: `short` prints the failing cases' lines only (every failure's
+    /// defect once, at the end), `pretty` every case's, `json` libtest's events with every message.
     #[arg(
         long,
         value_enum,
-        default_value = "pretty",
+        default_value = "short",
         env = "CMSCONFORM_TRIAL_FORMAT",
         help_heading = heading::OUTPUT
     )]

@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 /// The path flags of `run` (and the global ones it reads), checked in the order a reader
 /// would fix them; then the cleartext warning on stderr.
 pub fn check(args: &RunArgs, global: &GlobalArgs) -> Result<()> {
+    exact_needs_a_filter(args)?;
     if let Some(dir) = &global.schemas {
         schemas(dir)?;
     }
@@ -91,6 +92,50 @@ fn selection(
         selection.join(" with "),
         cases.len() + scan.len()
     )))
+}
+
+/// `--exact` says how FILTER (or `--skip`) matches: alone it matches nothing in particular, and
+/// libtest would run the whole suite as if it were not there.
+fn exact_needs_a_filter(args: &RunArgs) -> Result<()> {
+    if args.exact && args.filter.is_none() && args.skip.is_empty() {
+        return Err(Error::Usage(
+            "--exact needs a FILTER: the name of the case or relation to run, e.g.              `cmsconform run --exact hand::seed_example` (names: --list)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A `--target` that already ends with the interface path would be sent to the path twice
+/// (`.../agentstatusinfobyagentids/rest/cmsapp/...`): every request would miss, and the
+/// preflight would stop the run with advice about gateways. Caught before the first request,
+/// with the base URL to pass instead.
+pub fn check_target_path(target: &crate::runner::Target, path: &str) -> Result<()> {
+    let crate::runner::Target::Remote { base_url } = target else {
+        return Ok(());
+    };
+    let Some(base) = strip_interface_path(base_url, path) else {
+        return Ok(());
+    };
+    Err(Error::Usage(format!(
+        "--target {base_url} already ends with the interface path {path}: the harness adds the          path to every request itself (--path). Pass the server's base URL: --target {base}"
+    )))
+}
+
+/// `url` without its trailing `path` (compared without the query, case-insensitively, trailing
+/// slashes ignored), when it ends with it.
+fn strip_interface_path(url: &str, path: &str) -> Option<String> {
+    let path = path.trim_end_matches('/');
+    if path.is_empty() || path == "/" {
+        return None;
+    }
+    let url = url.trim().split(['?', '#']).next().unwrap_or("");
+    let url = url.trim_end_matches('/');
+    let cut = url.len().checked_sub(path.len())?;
+    let (base, tail) = (url.get(..cut)?, url.get(cut..)?);
+    // The path's match must start a segment: `https://h/xrest/...` is not `https://h` + path.
+    (tail.eq_ignore_ascii_case(path) && base.contains("://") && !base.ends_with("://"))
+        .then(|| base.to_owned())
 }
 
 /// `--schemas DIR` exists and holds at least one profile.
@@ -189,6 +234,51 @@ mod tests {
         ] {
             assert_eq!(cleartext_host(target), None, "{target}");
         }
+    }
+
+    #[test]
+    fn a_target_with_the_interface_path_is_refused_with_its_base_url() {
+        let path = "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids";
+        for (url, base) in [
+            (
+                format!("https://cms.example:28080{path}"),
+                "https://cms.example:28080",
+            ),
+            (
+                format!("https://cms.example:28080{path}/"),
+                "https://cms.example:28080",
+            ),
+            (
+                format!("http://10.0.0.7/gw{path}?x=1"),
+                "http://10.0.0.7/gw",
+            ),
+            (
+                format!("https://cms.example{}", path.to_uppercase()),
+                "https://cms.example",
+            ),
+        ] {
+            assert_eq!(
+                strip_interface_path(&url, path).as_deref(),
+                Some(base),
+                "{url}"
+            );
+            let target = crate::runner::Target::Remote { base_url: url };
+            let err = check_target_path(&target, path).unwrap_err();
+            assert_eq!(err.exit_code(), crate::exit::USAGE);
+            assert!(
+                err.to_string().contains(&format!("--target {base}")),
+                "{err}"
+            );
+        }
+        for url in [
+            "https://cms.example:28080",
+            "https://cms.example/rest/cmsapp/v1",
+            "https://cms.example/xrest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentidsx",
+        ] {
+            assert_eq!(strip_interface_path(url, path), None, "{url}");
+        }
+        let embedded = crate::runner::Target::Embedded { faults: Vec::new() };
+        assert!(check_target_path(&embedded, path).is_ok());
     }
 
     #[test]

@@ -25,12 +25,38 @@ fn parse_lockout(text: &str) -> Result<(u32, Duration)> {
     Ok((count, window))
 }
 
+/// `--listen` is HOST:PORT. A bare port (`--listen 8080`) or a host without one is a usage
+/// error that names the address meant, not a bind failure (exit 3) after the profile loaded.
+fn listen_address(listen: &str) -> Result<()> {
+    let text = listen.trim();
+    let port_only = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    if port_only {
+        return Err(Error::Usage(format!(
+            "--listen {text}: an address is HOST:PORT; for port {text} on this machine use              --listen 127.0.0.1:{text} (0.0.0.0:{text} for every interface)"
+        )));
+    }
+    // `[::1]:8080` and `host:8080` have a colon before the port; `::1` alone has no port.
+    let has_port = text.rsplit_once(':').is_some_and(|(host, port)| {
+        !host.is_empty()
+            && !port.is_empty()
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && (!host.contains(':') || host.ends_with(']'))
+    });
+    if !has_port {
+        return Err(Error::Usage(format!(
+            "--listen {text:?}: an address is HOST:PORT, e.g. --listen 127.0.0.1:8080              (port 0: any free port)"
+        )));
+    }
+    Ok(())
+}
+
 /// `cmsconform mock`: serves until Ctrl-C.
 pub fn mock(args: &MockArgs, global: &GlobalArgs) -> Result<i32> {
     if args.list_faults {
         print!("{}", mock::fault_listing());
         return Ok(crate::exit::CONFORMANT);
     }
+    listen_address(&args.listen)?;
     let source = global.schema_source();
     let contract = Contract::load_named(&source, args.profile.as_deref())?;
     let path = contract.profile().path.clone();
@@ -76,4 +102,28 @@ pub fn mock(args: &MockArgs, global: &GlobalArgs) -> Result<i32> {
         let _ = server.await;
         Ok(crate::exit::CONFORMANT)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listen_address_needs_a_host_and_a_port() {
+        for good in [
+            "127.0.0.1:8080",
+            "0.0.0.0:0",
+            "[::1]:8080",
+            "localhost:28080",
+        ] {
+            assert!(listen_address(good).is_ok(), "{good}");
+        }
+        let err = listen_address("8080").unwrap_err();
+        assert_eq!(err.exit_code(), crate::exit::USAGE);
+        assert!(err.to_string().contains("--listen 127.0.0.1:8080"), "{err}");
+        for bad in ["", "localhost", "::1", "127.0.0.1:", ":8080", "host:http"] {
+            let err = listen_address(bad).unwrap_err();
+            assert_eq!(err.exit_code(), crate::exit::USAGE, "{bad}");
+        }
+    }
 }

@@ -13,6 +13,7 @@ pub mod progress;
 mod run;
 mod run_config;
 mod selftest;
+mod trial_output;
 mod trials;
 
 use crate::cli::{Cli, Command};

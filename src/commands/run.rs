@@ -20,6 +20,7 @@ use crate::runner::{RunConfig, fleet, multi_exchange, run_record, suite};
 pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     inputs::check(args, global)?;
     let mut config = RunConfig::from_args(args, global)?;
+    inputs::check_target_path(&config.target, &config.path)?;
     // The suite as the selection sees it; the run assembles it again, aimed at the fleet found.
     let cases = suite::assemble(&config)?;
     let arguments = trial_arguments(args, global.color);
@@ -70,6 +71,7 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
     let runtime = Arc::new(super::runtime()?);
     let driver = Trials {
         arguments,
+        style: args.format.into(),
         concurrency: args.test_threads.unwrap_or(args.concurrency),
         progress,
     };
@@ -80,24 +82,44 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         despite_failed_preflight: false,
         shrink: true,
     };
-    let mut ran = pipeline::run(&config, &runtime, &options)?;
+    let mut ran = match pipeline::run(&config, &runtime, &options) {
+        Ok(ran) => ran,
+        // Stopped before the cases (the preflight): the reports say what was sent and got.
+        Err(Error::Stopped(stopped)) => {
+            let crate::error::StoppedRun { message, record } = *stopped;
+            write_reports(args, record, &console)?;
+            return Err(Error::Runtime(message));
+        }
+        Err(other) => return Err(other),
+    };
     if let Some(baseline) = &args.baseline {
         report::apply_baseline(&mut ran.record, baseline)?;
         ran.record.meta.totals = run_record::totals(&ran.record.cases);
-    }
-    if !args.no_report {
-        report::complete(&mut ran.record);
-        report::write_all_with(&ran.record, &args.report_dir, args.junit_output)?;
-        console.say(&format!("reports: {}", args.report_dir.display()));
     }
     let unusable = ran
         .unusable
         .clone()
         .or_else(|| ran.stopped_without_verdict());
+    if let Some(reason) = &unusable {
+        ran.record.meta.stopped = Some(report::RunStop::because(reason));
+    }
+    let record = write_reports(args, ran.record, &console)?;
+    ran.record = record;
     if let Some(note) = ran.stopped.as_ref().filter(|_| unusable.is_none()) {
         console.say(note);
     }
     finish(&ran.record, unusable, &console)
+}
+
+/// Writes the reports of `record` unless `--no-report`, and says where; returns the record as
+/// completed for them.
+fn write_reports(args: &RunArgs, mut record: RunRecord, console: &Console) -> Result<RunRecord> {
+    if !args.no_report {
+        report::complete(&mut record);
+        report::write_all_with(&record, &args.report_dir, args.junit_output)?;
+        console.say(&format!("reports: {}", args.report_dir.display()));
+    }
+    Ok(record)
 }
 
 /// Prints the closing lines and turns the record into an exit code.
@@ -112,7 +134,11 @@ fn finish(record: &RunRecord, unusable: Option<String>, say: &Console) -> Result
         say.say(&line);
     }
     say.say(&run_record::final_line(record));
-    if let Some(warning) = &record.meta.agents.warning {
+    for line in report::limits::console_lines(record) {
+        say.say(&line);
+    }
+    let fleet_warning = (record.meta.fleet_range.as_ref()).and_then(|f| f.warning.as_ref());
+    for warning in fleet_warning.into_iter().chain(&record.meta.agents.warning) {
         // Last, where it is seen: a warning, not a failure.
         eprintln!("warning: {warning}");
     }
@@ -136,7 +162,7 @@ fn trial_arguments(args: &RunArgs, color: ColorWhen) -> Arguments {
         list: args.list,
         test_threads: Some(args.test_threads.unwrap_or(args.concurrency).max(1)),
         format: Some(match args.format {
-            TrialFormat::Pretty => FormatSetting::Pretty,
+            TrialFormat::Short | TrialFormat::Pretty => FormatSetting::Pretty,
             TrialFormat::Terse => FormatSetting::Terse,
             TrialFormat::Json => FormatSetting::Json,
         }),

@@ -1,8 +1,9 @@
-//! Cases as libtest-mimic trials, so `--list`, a filter, `--exact`, `--skip`, `--test-threads`
-//! and `--format` behave as in `cargo test`. The cases run as one task on the run's one-thread
-//! runtime; libtest reports them in suite order on the same thread, each trial driving the
-//! runtime until its case's [`CaseRecord`] is in (`--test-threads` sets how many cases are in
-//! flight). libtest's output goes to stdout, the progress bar (when [`super::progress`] allows
+//! Cases as trials, so `--list`, a filter, `--exact`, `--skip`, `--test-threads` and
+//! `--format` behave as in `cargo test` (libtest-mimic's [`Arguments`] decide what a selection
+//! keeps; [`trial_output`] prints the lines, without libtest-mimic's repeated failure blocks).
+//! The cases run as one task on the run's one-thread runtime; the trials are reported in suite
+//! order on the same thread, each trial driving the runtime until its case's [`CaseRecord`] is
+//! in (`--test-threads` sets how many cases are in flight). The trials' lines go to stdout, the progress bar (when [`super::progress`] allows
 //! one: never on the terminal libtest writes to) to stderr. [`Trials`] is the run command's
 //! [`CaseDriver`].
 
@@ -10,10 +11,11 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
-use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use libtest_mimic::{Arguments, Trial};
 use tokio::sync::oneshot;
 
 use super::progress::Progress;
+use super::trial_output::{self, Outcome, Pending, Style};
 use crate::cases::Case;
 use crate::report::{CaseRecord, Verdict};
 use crate::runner::pipeline::{CaseDriver, Sending, probe_skip_reason};
@@ -47,6 +49,8 @@ pub fn list(arguments: &Arguments, cases: &[Case], relations: &[String]) -> std:
 /// on a terminal when `progress` allows one.
 pub struct Trials {
     pub arguments: Arguments,
+    /// How the outcomes are printed.
+    pub style: Style,
     pub concurrency: usize,
     pub progress: Progress,
 }
@@ -72,7 +76,7 @@ impl CaseDriver for Trials {
             .iter()
             .map(|record| {
                 let outcome = outcome(record);
-                Trial::ignorable_test(record.id.clone(), move || outcome)
+                Pending::new(record.id.clone(), move || outcome)
             })
             .collect();
         let arguments = Arguments {
@@ -82,7 +86,7 @@ impl CaseDriver for Trials {
             test_threads: Some(1),
             ..self.arguments.clone()
         };
-        let _conclusion = libtest_mimic::run(&arguments, trials);
+        let _counts = trial_output::run(&arguments, self.style, trials);
         records
     }
 }
@@ -114,11 +118,10 @@ fn run(
     // the scan to aim at the fleet, but reports only the case it was asked for.
     for record in executed {
         let outcome = outcome(&record);
-        let trial = Trial::ignorable_test(record.id.clone(), move || outcome);
-        if arguments.is_filtered_out(&trial) {
+        if arguments.is_filtered_out(&Trial::test(record.id.clone(), || Ok(()))) {
             continue;
         }
-        trials.push(trial);
+        trials.push(Pending::new(record.id.clone(), move || outcome));
         if let Ok(mut taken) = taken.lock() {
             taken.push(record);
         }
@@ -132,7 +135,7 @@ fn run(
         let taken = Arc::clone(&taken);
         let progress = Arc::clone(&progress);
         let runtime = Arc::clone(runtime);
-        trials.push(Trial::ignorable_test(case.id.clone(), move || {
+        trials.push(Pending::new(case.id.clone(), move || {
             // Cases finish while earlier trials drive the runtime: most records are in already.
             let mut receiver = receiver;
             let arrived = match receiver.try_recv() {
@@ -141,9 +144,7 @@ fn run(
                 Err(oneshot::error::TryRecvError::Closed) => None,
             };
             let Some(record) = arrived else {
-                return Ok(Completion::ignored_with(
-                    "not executed: the run stopped early",
-                ));
+                return Outcome::Ignored("not executed: the run stopped early".to_owned());
             };
             progress.advance();
             let outcome = outcome(&record);
@@ -177,10 +178,8 @@ fn run(
                 std::future::ready(())
             }),
     );
-    let mut libtest_arguments = arguments.clone();
-    libtest_arguments.test_threads = Some(1);
-    // The exit code comes from our own records (baselines, probe budget), not libtest's.
-    let _conclusion = libtest_mimic::run(&libtest_arguments, trials);
+    // The exit code comes from our own records (baselines, probe budget), not the trials'.
+    let _counts = trial_output::run(arguments, trials_of.style, trials);
     executing.abort();
     let _stopped = runtime.block_on(executing);
     // libtest has dropped the trials and their handles: this last one clears the bar.
@@ -192,14 +191,12 @@ fn run(
     std::mem::take(&mut *taken)
 }
 
-/// How a record reads as a libtest outcome.
-fn outcome(record: &CaseRecord) -> Result<Completion, Failed> {
+/// How a record reads as a trial's outcome.
+fn outcome(record: &CaseRecord) -> Outcome {
     match record.verdict {
-        Verdict::Passed => Ok(Completion::Completed),
-        Verdict::Skipped => Ok(Completion::ignored_with(
-            record.error.clone().unwrap_or_default(),
-        )),
-        Verdict::Failed => Err(Failed::from(failure_message(record))),
+        Verdict::Passed => Outcome::Passed,
+        Verdict::Skipped => Outcome::Ignored(record.error.clone().unwrap_or_default()),
+        Verdict::Failed => Outcome::Failed(failure_message(record)),
     }
 }
 

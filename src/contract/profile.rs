@@ -40,6 +40,19 @@ pub struct Profile {
     pub result_codes: ResultCodes,
     #[serde(default = "default_max_request_body")]
     pub max_request_body_bytes: usize,
+    /// What the harness makes of its fleet scan (not the contract's: a hint for the report).
+    #[serde(default)]
+    pub fleet_scan: FleetScanHints,
+}
+
+/// `fleetScan`: when a scanned fleet is flagged on the first screen as much smaller than the
+/// agent IDs asked for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetScanHints {
+    /// A fleet under this share of the IDs asked is flagged; `None`: never.
+    #[serde(default)]
+    pub warn_below_share: Option<f64>,
 }
 
 fn default_max_request_body() -> usize {
@@ -76,6 +89,13 @@ pub struct AgentIdLimits {
 impl AgentIdLimits {
     pub fn contains(&self, id: i64) -> bool {
         self.ranges.iter().any(|r| r.contains(id))
+    }
+
+    /// How many agent IDs the ranges hold.
+    pub fn ids_in_ranges(&self) -> u64 {
+        (self.ranges.iter())
+            .map(|r| u64::try_from(r.max.saturating_sub(r.min).saturating_add(1)).unwrap_or(0))
+            .sum()
     }
 }
 

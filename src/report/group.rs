@@ -401,7 +401,9 @@ pub fn relations_summary(record: &RunRecord) -> String {
 
 /// The run's verdict for a human.
 pub fn gate_label(record: &RunRecord) -> &'static str {
-    if record.conformant() {
+    if record.meta.stopped.is_some() {
+        "STOPPED, NO VERDICT"
+    } else if record.conformant() {
         "CONFORMANT"
     } else {
         "NOT CONFORMANT"

@@ -78,6 +78,13 @@ pub fn render_with(record: &RunRecord, output: JunitOutput) -> Result<String> {
         set_counts(&mut suite, std::iter::empty(), skipped);
         report.add_test_suite(suite);
     }
+    if let Some(stop) = &record.meta.stopped {
+        // An `<error>`: the harness could not finish, which a CI gate must not read as a pass.
+        let mut suite = suite(record, "stopped");
+        suite.add_test_case(super::stop::junit_case(stop));
+        set_counts(&mut suite, std::iter::empty(), 0);
+        report.add_test_suite(suite);
+    }
     report
         .to_string()
         .map_err(|e| Error::Runtime(format!("junit.xml: cannot serialize the run: {e}")))

@@ -5,7 +5,9 @@
 //! every case's). Server text is confined to code spans or escaped table cells.
 
 mod findings;
+mod limits;
 mod relations;
+mod stop;
 
 use std::fmt::Write;
 
@@ -17,6 +19,7 @@ pub fn render(record: &RunRecord) -> String {
     let mut out = String::new();
     let groups = group::by_check(record, Severity::Failure);
     summary(&mut out, record);
+    stop::section(&mut out, record);
     failures(&mut out, record, &groups);
     information(&mut out, record);
     relations(&mut out, record);
@@ -34,15 +37,16 @@ fn summary(out: &mut String, record: &RunRecord) {
         // In the verdict area: a conformant verdict on almost no agent data is not a full one.
         let _ = writeln!(out, "> **warning:** {warning}\n");
     }
+    limits::warning(out, record);
     let _ = writeln!(out, "| | |\n|---|---|");
-    let rows: [(&str, String); 13] = [
+    let mut rows: Vec<(&str, String)> = vec![
         ("Target", code(&meta.target)),
         ("Profile", code(&meta.profile)),
         ("Seed", meta.seed.to_string()),
         ("Property cases", meta.property_cases.to_string()),
         ("Cases", group::cases_summary(t)),
         ("Relations", cell(&group::relations_summary(record))),
-        ("Verdict", format!("**{}**", group::gate_label(record))),
+        ("Verdict", limits::verdict(record)),
         ("Agents judged", agents_row(&meta.agents)),
         ("Other call centres judged", hosted_row(&meta.hosted)),
         (
@@ -60,6 +64,12 @@ fn summary(out: &mut String, record: &RunRecord) {
         ),
         ("Command", code(&meta.command)),
     ];
+    // What the verdict leaves out, right below it.
+    let below_verdict = rows
+        .iter()
+        .position(|(n, _)| *n == "Verdict")
+        .map_or(0, |i| i + 1);
+    rows.splice(below_verdict..below_verdict, limits::rows(record));
     for (name, value) in rows {
         let _ = writeln!(out, "| {name} | {value} |");
     }

@@ -14,18 +14,21 @@ pub mod html;
 pub mod identity;
 pub mod json;
 pub mod junit;
+pub mod limits;
 pub mod markdown;
 pub mod model;
 pub mod recording;
 pub mod relation_defects;
 pub mod relation_shape;
 pub mod reproduce;
+pub mod stop;
 pub mod tally;
 
 pub use agents::{AgentCoverage, FleetSource, HostedCoverage, HostedPair};
 pub use format::{FORMAT_VERSION, check_format_version};
 pub use model::*;
 pub use recording::{MAX_EXCERPT_BYTES, excerpt, excerpt_text, lay_out_excerpt, redactor_for};
+pub use stop::RunStop;
 
 use std::path::{Path, PathBuf};
 

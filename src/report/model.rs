@@ -146,6 +146,12 @@ pub struct RunMeta {
     /// no verdict.
     #[serde(default)]
     pub resent_after_close: u64,
+    /// Why the run stopped without a verdict (exit 3), with what it sent and got then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<super::stop::RunStop>,
+    /// The fleet the scan found against the agent IDs it asked for (a scanned fleet only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet_range: Option<super::limits::FleetRange>,
 }
 
 impl RunMeta {
@@ -365,6 +371,11 @@ impl RunRecord {
             }
         }
         self.meta.command = redactor.scrub(&self.meta.command);
+        if let Some(stop) = &mut self.meta.stopped {
+            stop.reason = redactor.scrub(&stop.reason);
+            stop.advice = redactor.scrub(&stop.advice);
+            stop.error = stop.error.as_deref().map(|e| redactor.scrub(e));
+        }
     }
 }
 

@@ -126,9 +126,21 @@ pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> 
     ));
     let preflight = runtime.block_on(preflight::run(&session, config));
     match preflight.finding {
-        // Nothing else was sent: no case records, no report, no regressions.
+        // Nothing else was sent: no case records and no regressions, but a report of the stop.
         preflight::Finding::Fatal(message) if !options.despite_failed_preflight => {
-            return Err(Error::Runtime(message));
+            let mut record = run_record::build(
+                config,
+                &session.target_label,
+                String::new(),
+                Vec::new(),
+                started,
+                clock.elapsed(),
+            );
+            record.meta.stopped = preflight.stop;
+            return Err(Error::Stopped(Box::new(crate::error::StoppedRun {
+                message,
+                record,
+            })));
         }
         preflight::Finding::Fatal(_) => {}
         preflight::Finding::HomeRefused(warning) | preflight::Finding::Unexpected(warning) => {
@@ -231,6 +243,13 @@ pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> 
     record.meta.relations_not_run = relation_plan.not_run;
     record.meta.hosted = hosted_scan.coverage;
     record.meta.agents = scan.coverage(session.judged_agents(), config.min_agents);
+    let profile = config.contract.profile();
+    record.meta.fleet_range = crate::report::limits::fleet_range(
+        &record.meta.agents,
+        profile.limits.agent_ids.ids_in_ranges(),
+        u64::try_from(profile.limits.agent_ids.max_items).unwrap_or(u64::MAX),
+        profile.fleet_scan.warn_below_share,
+    );
     observer.line(&record.meta.agents.summary());
     record.meta.rate_limits = session.rate_limits();
     if let Some(line) = record.meta.rate_limits.summary() {

@@ -224,6 +224,8 @@ pub fn build(
         hosted: report::HostedCoverage::default(),
         relations_not_run: Vec::new(),
         resent_after_close: 0,
+        stopped: None,
+        fleet_range: None,
     };
     let coverage = report::coverage(config.contract.clauses(), &cases);
     RunRecord {

@@ -213,6 +213,7 @@ pub fn fixture() -> (RunRecord, Vec<String>) {
             names: vec!["discovery::ccId".into(), "discovery::vdn".into()],
         }],
         resent_after_close: 3,
+        ..RunMeta::default()
     };
     let mut signed = Signed {
         redactor: Redactor::new().with(SK),

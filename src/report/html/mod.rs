@@ -46,6 +46,13 @@ struct Page<'a> {
     /// The agents the agent rules judged, and the warning when they are too few.
     agents: String,
     agents_warning: Option<&'a str>,
+    /// The verdict with what it leaves out, and those limits line by line
+    /// ([`super::limits`]); the fleet-share warning.
+    verdict_line: String,
+    limits: Vec<String>,
+    fleet_warning: Option<&'a str>,
+    /// What a stopped run sent and got ([`super::stop`]), when it stopped.
+    stop_exchange: Option<String>,
     duration: String,
     coverage: Vec<CoverageRow>,
     gaps: usize,
@@ -184,6 +191,10 @@ fn page(record: &RunRecord) -> Page<'_> {
         resent: record.meta.resend_summary(),
         agents: record.meta.agents.summary(),
         agents_warning: record.meta.agents.warning.as_deref(),
+        verdict_line: super::limits::verdict_line(record),
+        limits: super::limits::first_screen(record),
+        fleet_warning: (record.meta.fleet_range.as_ref()).and_then(|f| f.warning.as_deref()),
+        stop_exchange: (record.meta.stopped.as_ref()).map(super::stop::RunStop::exchange_text),
         duration: format!("{:.1} s", record.meta.duration_ms / 1000.0),
         gaps: coverage.iter().filter(|c| c.gap).count(),
         coverage,

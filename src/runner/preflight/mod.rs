@@ -55,6 +55,9 @@ pub struct Preflight {
     /// Case [`CASE_ID`], failed: kept with the run's records. A preflight that passed is no
     /// record of its own: `hand::seed_example` judges the same request in every suite.
     pub failed: Option<CaseRecord>,
+    /// A [`Finding::Fatal`]'s exchange and advice, redacted, for the reports of the run it
+    /// stops.
+    pub stop: Option<crate::report::RunStop>,
 }
 
 /// The preflight as a case: the seed example's request at `home`, which must be accepted, or
@@ -117,7 +120,22 @@ pub async fn run(session: &Session, config: &RunConfig) -> Preflight {
         _ => Some(session.record(&case(config.home), &exchange, duration_ms))
             .filter(|record| record.verdict == Verdict::Failed),
     };
-    Preflight { finding, failed }
+    let stop = match &finding {
+        Finding::Fatal(advice) => Some(crate::report::RunStop::on_exchange(
+            advice,
+            CASE_ID,
+            &exchange,
+            &session.base_url,
+            session.redactor(),
+            exchange.response.as_ref().err().map(describe).as_deref(),
+        )),
+        _ => None,
+    };
+    Preflight {
+        finding,
+        failed,
+        stop,
+    }
 }
 
 /// What a message may name about the run (never the SK or a signature).
