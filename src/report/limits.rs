@@ -320,6 +320,7 @@ mod tests {
             meta: RunMeta::default(),
             cases,
             relations: Vec::new(),
+            tallies: Vec::new(),
             coverage: clauses
                 .iter()
                 .map(|(id, reached)| ClauseCoverage {

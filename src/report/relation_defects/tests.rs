@@ -89,6 +89,7 @@ fn record(cases: Vec<CaseRecord>, relations: Vec<RelationRecord>) -> RunRecord {
         },
         cases,
         relations,
+        tallies: Vec::new(),
         coverage: Vec::new(),
         baseline: None,
     }
