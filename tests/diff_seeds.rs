@@ -64,7 +64,7 @@ fn a_baseline_and_a_diff_survive_a_new_seed() {
     let first = suite(dir, &target, "11", "one", &[]);
     assert_eq!(first.code, Some(1), "{first}");
     let one = report(dir, "one");
-    assert_eq!(one["formatVersion"], 2);
+    assert_eq!(one["formatVersion"], cmsconform::report::FORMAT_VERSION);
     let failed = one["meta"]["totals"]["failed"].as_u64().unwrap_or(0);
     assert!(failed > 0, "the fault fails cases: {first}");
     assert!(
