@@ -21,6 +21,20 @@ fn run_with(mut cmd: assert_cmd::Command, url: &str, dir: &Path, extra: &[&str])
         .args(extra))
 }
 
+/// `report` breaks no rule of schemas/report.schema.json.
+fn assert_schema_valid(report: &serde_json::Value) {
+    let validator = cmsconform::contract::standalone_validator(
+        &cmsconform::contract::DataSource::schemas(),
+        "report.schema.json",
+    )
+    .unwrap_or_else(|e| panic!("report.schema.json: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "schema errors: {errors:#?}");
+}
+
 /// Every report file of `dir/reports`, one after the other.
 fn written(dir: &Path) -> String {
     files_below(&dir.join("reports"))
@@ -87,6 +101,7 @@ fn a_refused_preflight_still_writes_every_report_with_what_was_sent_and_got() {
     let all = written(dir.path());
     assert!(!all.contains(wrong_sk), "the SK is in a report");
     let report = report_json(&reports);
+    assert_schema_valid(&report);
     let stopped = &report["meta"]["stopped"];
     assert_eq!(stopped["case"], "preflight::seed_example", "{stopped}");
     let reason = stopped["reason"].as_str().unwrap_or_default();
@@ -279,6 +294,7 @@ fn a_verdict_says_its_limits_on_the_first_screen() {
         "{ran}"
     );
     // The server's 300 agents are a small share of the profile's 59,899 IDs: said, as a warning.
+    assert_schema_valid(&report);
     let fleet = &report["meta"]["fleet_range"];
     assert_eq!(fleet["ids_asked"], 59_899, "{fleet}");
     assert!(
