@@ -87,19 +87,24 @@ impl AgentCoverage {
         }
     }
 
-    /// `agents judged: 200 distinct agents answered, of a fleet of 200 found at the home pair`.
-    pub fn summary(&self) -> String {
-        let fleet = match self.fleet_source {
+    /// `of a fleet of 200 found by the scan`, `fleet not scanned`.
+    pub fn fleet_phrase(&self) -> String {
+        match self.fleet_source {
             FleetSource::Discovered => {
                 format!("of a fleet of {} found by the scan", self.fleet_size)
             }
             FleetSource::Given => format!("of a fleet of {} given by --agents", self.fleet_size),
             FleetSource::None => "fleet not scanned".to_owned(),
-        };
+        }
+    }
+
+    /// `agents judged: 200 distinct agents answered, of a fleet of 200 found at the home pair`.
+    pub fn summary(&self) -> String {
         format!(
             "agents judged: {} distinct agents answered and judged by the agent rules, \
-             {fleet}{}",
+             {}{}",
             self.judged_agents,
+            self.fleet_phrase(),
             self.outside_note()
         )
     }

@@ -186,12 +186,12 @@ pub fn skip_label(reason: &str) -> String {
 /// The agents judged against the fleet, as the summary's row reads: `54077 distinct agents
 /// judged, of a fleet of 53915 found by the scan`. The one function the first screens use.
 pub fn agents_judged(agents: &AgentCoverage) -> String {
-    let fleet = match agents.fleet_source {
-        FleetSource::Discovered => format!("of a fleet of {} found by the scan", agents.fleet_size),
-        FleetSource::Given => format!("of a fleet of {} given by --agents", agents.fleet_size),
-        FleetSource::None => "fleet not scanned".to_owned(),
-    };
-    format!("{} distinct agents judged, {fleet}", agents.judged_agents)
+    format!(
+        "{} distinct agents judged, {}{}",
+        agents.judged_agents,
+        agents.fleet_phrase(),
+        agents.outside_note()
+    )
 }
 
 /// `CONFORMANT, 5 of 33 clauses not reached, 5 cases skipped (auth-probe budget)`: the gate's
