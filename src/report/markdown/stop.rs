@@ -25,13 +25,11 @@ pub(super) fn section(out: &mut String, record: &RunRecord) {
     out.push_str(&fenced("text", &stop.advice));
     out.push('\n');
     if let Some(request) = &stop.request {
-        let mut text = format!("{} {}\n", request.method, request.url);
-        for (name, value) in &request.headers {
-            let _ = writeln!(text, "{name}: {value}");
-        }
-        if !request.body.is_empty() {
-            let _ = write!(text, "\n{}", request.body);
-        }
+        let text = message_text(
+            &format!("{} {}", request.method, request.url),
+            &request.headers,
+            &request.body,
+        );
         let _ = writeln!(
             out,
             "### Sent ({} body bytes; the signature is not kept)\n",
@@ -42,13 +40,11 @@ pub(super) fn section(out: &mut String, record: &RunRecord) {
     }
     match (&stop.response, &stop.error) {
         (Some(response), _) => {
-            let mut text = format!("HTTP {}\n", response.status);
-            for (name, value) in &response.headers {
-                let _ = writeln!(text, "{name}: {value}");
-            }
-            if !response.body_excerpt.is_empty() {
-                let _ = write!(text, "\n{}", response.body_excerpt);
-            }
+            let text = message_text(
+                &format!("HTTP {}", response.status),
+                &response.headers,
+                &response.body_excerpt,
+            );
             let excerpt = if response.truncated {
                 ", an excerpt"
             } else {
@@ -67,4 +63,16 @@ pub(super) fn section(out: &mut String, record: &RunRecord) {
         }
         (None, None) => {}
     }
+}
+
+/// An HTTP message as text: its first line, its headers, and its body after a blank line.
+fn message_text(first_line: &str, headers: &[(String, String)], body: &str) -> String {
+    let mut text = format!("{first_line}\n");
+    for (name, value) in headers {
+        let _ = writeln!(text, "{name}: {value}");
+    }
+    if !body.is_empty() {
+        let _ = write!(text, "\n{body}");
+    }
+    text
 }
