@@ -86,7 +86,7 @@ pub struct SkipGroup {
     /// The first case's reason in full.
     pub reason: String,
     pub count: usize,
-    /// The first [`SHOWN_IDS`] cases.
+    /// The first `SHOWN_IDS` cases.
     pub ids: Vec<String>,
 }
 

@@ -132,7 +132,7 @@ fn answered_ids(exchange: &Exchange) -> Option<BTreeSet<i64>> {
 }
 
 /// `101-102, 104-116, 118, 120-125, … 59990-59999`: runs of consecutive IDs in the order
-/// asked, the first [`SHOWN_RUNS`] and the last; `(not ascending)` after a shuffled list.
+/// asked, the first `SHOWN_RUNS` and the last; `(not ascending)` after a shuffled list.
 pub fn id_pattern(ids: &[i64]) -> String {
     let mut runs: Vec<(i64, i64)> = Vec::new();
     for &id in ids {
