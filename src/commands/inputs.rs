@@ -99,7 +99,7 @@ fn selection(
 fn exact_needs_a_filter(args: &RunArgs) -> Result<()> {
     if args.exact && args.filter.is_none() && args.skip.is_empty() {
         return Err(Error::Usage(
-            "--exact needs a FILTER: the name of the case or relation to run, e.g.              `cmsconform run --exact hand::seed_example` (names: --list)"
+            "--exact needs a FILTER: the name of the case or relation to run, e.g. `cmsconform run --exact hand::seed_example` (names: --list)"
                 .into(),
         ));
     }
@@ -118,7 +118,7 @@ pub fn check_target_path(target: &crate::runner::Target, path: &str) -> Result<(
         return Ok(());
     };
     Err(Error::Usage(format!(
-        "--target {base_url} already ends with the interface path {path}: the harness adds the          path to every request itself (--path). Pass the server's base URL: --target {base}"
+        "--target {base_url} already ends with the interface path {path}: the harness adds the path to every request itself (--path). Pass the server's base URL: --target {base}"
     )))
 }
 

@@ -32,7 +32,7 @@ fn listen_address(listen: &str) -> Result<()> {
     let port_only = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     if port_only {
         return Err(Error::Usage(format!(
-            "--listen {text}: an address is HOST:PORT; for port {text} on this machine use              --listen 127.0.0.1:{text} (0.0.0.0:{text} for every interface)"
+            "--listen {text}: an address is HOST:PORT; for port {text} on this machine use --listen 127.0.0.1:{text} (0.0.0.0:{text} for every interface)"
         )));
     }
     // `[::1]:8080` and `host:8080` have a colon before the port; `::1` alone has no port.
