@@ -129,6 +129,34 @@ impl std::fmt::Display for ValueSummary {
     }
 }
 
+impl ValueSummary {
+    /// The numbers of a time field (epoch milliseconds) written with their UTC time too:
+    /// `1796774819176 (2026-12-09T00:06:59.176Z)..` (issue 24: a reader checks times at sight).
+    pub fn as_instants(self) -> ValueSummary {
+        let instant = |rendered: String| match rendered.parse::<i64>() {
+            Ok(ms) => crate::units::epoch_ms(ms),
+            Err(_) => rendered,
+        };
+        match self {
+            ValueSummary::Numbers { min, max, distinct } => ValueSummary::Numbers {
+                min: instant(min),
+                max: instant(max),
+                distinct,
+            },
+            other => other,
+        }
+    }
+}
+
+/// A pointer pattern whose value is an instant in epoch ms (`/resultDesc/*/logonTime`,
+/// `.../currentStateTime`): the agent object's `...Time` fields (seed Table 4).
+fn is_instant_field(pattern: &str) -> bool {
+    pattern
+        .rsplit('/')
+        .next()
+        .is_some_and(|field| field.ends_with("Time"))
+}
+
 /// `, agent 101` when the finding names the agent it landed in, else nothing.
 pub fn agent_note(finding: &Violation) -> String {
     finding
@@ -313,6 +341,9 @@ impl<'a> Builder<'a> {
         self.group.agents = self.agents.len();
         self.group.case_total = self.group.cases.len();
         self.group.values = summarize_values(self.values);
+        if is_instant_field(&self.group.pattern) {
+            self.group.values = self.group.values.as_instants();
+        }
         let request_size =
             |case: &CaseRecord| case.request.as_ref().map_or(usize::MAX, |r| r.body_bytes);
         // `min_by_key` keeps the first of equal keys: suite order among equals.

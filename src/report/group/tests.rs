@@ -161,3 +161,17 @@ fn one_defect_across_cases_and_items_is_one_group() {
         (0, ValueSummary::None)
     );
 }
+
+#[test]
+fn the_values_of_a_time_field_carry_their_utc_time() {
+    let times = summarize_values(["1796746457428", "1796746457000"]).as_instants();
+    assert_eq!(
+        times.to_string(),
+        "1796746457000 (2026-12-08T16:14:17.000Z)..1796746457428 (2026-12-08T16:14:17.428Z) (2 distinct)"
+    );
+    // Only numbers are instants; listed values stay as they were.
+    let listed = summarize_values(["\"x\""]).as_instants();
+    assert_eq!(listed.to_string(), "\"x\"");
+    assert!(super::is_instant_field("/resultDesc/*/logonTime"));
+    assert!(!super::is_instant_field("/resultDesc/*/agentRelease"));
+}
