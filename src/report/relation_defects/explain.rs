@@ -69,6 +69,13 @@ fn cut_after(shapes: &[ExchangeShape]) -> Option<String> {
             "answers to batches of {sizes} stop after the {} agent",
             ordinal(least)
         )
+    } else if position.is_some_and(|at| before_first_left_out - at <= (at / 10).max(2)) {
+        // Over a sparse fleet the IDs between the last agent held and the first one left out
+        // may all be unknown: the cut lies among them, and a narrow span still names it.
+        format!(
+            "answers to batches of {sizes} stop after the first {reached} to {} IDs asked",
+            before_first_left_out
+        )
     } else if position.is_some() || least == most {
         format!("answers to batches of {sizes} stop early")
     } else {
@@ -247,6 +254,24 @@ mod tests {
             "answers to batches of 6000 IDs stop early: the answer held only the first 91 agents \
              asked, all among its first 98 IDs, and left out later ones another answer held; the \
              smaller requests (20 IDs) were answered in full"
+        );
+        // The same server asked in order: the first left out was asked 103rd, so the cut lies
+        // after the 100th to 102nd ID.
+        let narrow = relation(
+            "permutation",
+            vec![
+                shape(6000, Some(91), (0, 88), (Some(100), Some(103))),
+                shape(6000, Some(89), (0, 90), (Some(97), Some(104))),
+            ],
+        );
+        assert!(
+            explain(&narrow).starts_with(
+                "answers to batches of 6000 IDs stop after the first 100 to 102 IDs asked: each \
+                 of the 2 answers held only the first 89 to 91 agents asked, all among its first \
+                 100 IDs"
+            ),
+            "{}",
+            explain(&narrow)
         );
     }
 
