@@ -69,14 +69,15 @@ fn cut_after(shapes: &[ExchangeShape]) -> Option<String> {
             "answers to batches of {sizes} stop after the {} agent",
             ordinal(least)
         )
-    } else if position.is_some_and(|at| before_first_left_out - at <= (at / 10).max(2)) {
-        // Over a sparse fleet the IDs between the last agent held and the first one left out
-        // may all be unknown: the cut lies among them, and a narrow span still names it.
+    } else if let Some(at) = position {
+        // Nothing asked after `at` was held, and later agents another answer held were left
+        // out: the cut is at or after it (over a sparse fleet, the IDs just after it may all
+        // be unknown).
         format!(
-            "answers to batches of {sizes} stop after the first {reached} to {} IDs asked",
-            before_first_left_out
+            "answers to batches of {sizes} stop by the {} ID asked",
+            ordinal(at)
         )
-    } else if position.is_some() || least == most {
+    } else if least == most {
         format!("answers to batches of {sizes} stop early")
     } else {
         return None;
@@ -251,12 +252,11 @@ mod tests {
         );
         assert_eq!(
             explain(&sparse),
-            "answers to batches of 6000 IDs stop early: the answer held only the first 91 agents \
-             asked, all among its first 98 IDs, and left out later ones another answer held; the \
+            "answers to batches of 6000 IDs stop by the 98th ID asked: the answer held only the \
+             first 91 agents asked, all among its first 98 IDs, and left out later ones another answer held; the \
              smaller requests (20 IDs) were answered in full"
         );
-        // The same server asked in order: the first left out was asked 103rd, so the cut lies
-        // after the 100th to 102nd ID.
+        // Two orders of one batch: neither answer held an agent asked after the 100th ID.
         let narrow = relation(
             "permutation",
             vec![
@@ -266,8 +266,8 @@ mod tests {
         );
         assert!(
             explain(&narrow).starts_with(
-                "answers to batches of 6000 IDs stop after the first 100 to 102 IDs asked: each \
-                 of the 2 answers held only the first 89 to 91 agents asked, all among its first \
+                "answers to batches of 6000 IDs stop by the 100th ID asked: each of the 2 \
+                 answers held only the first 89 to 91 agents asked, all among its first \
                  100 IDs"
             ),
             "{}",
