@@ -30,15 +30,22 @@ pub struct FleetRange {
     pub warn_below_share: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+    /// The same small share when a sub-batch relation found the scan's batch answered in full:
+    /// the fleet is that small (a real deployment's few hundred agents), not cut. A limit of
+    /// the verdict said on the first screen, never a warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// [`FleetRange`] for a scanned fleet (`None` for a fleet given by `--agents` or none):
-/// `range_ids` the profile's agent IDs, `max_items` its batch size.
+/// `range_ids` the profile's agent IDs, `max_items` its batch size, `batches_whole` true when a
+/// sub-batch relation passed (a batch of the fleet's IDs answered the same agents as its parts).
 pub fn fleet_range(
     agents: &AgentCoverage,
     range_ids: u64,
     max_items: u64,
     warn_below_share: Option<f64>,
+    batches_whole: bool,
 ) -> Option<FleetRange> {
     if agents.fleet_source != FleetSource::Discovered {
         return None;
@@ -52,20 +59,37 @@ pub fn fleet_range(
     } else {
         found as f64 / asked as f64
     };
-    let warning = (asked > 0 && found_share < share).then(|| {
+    let small = (asked > 0 && found_share < share).then(|| {
         format!(
             "the fleet scan found {found} agents, {} of the {asked} agent IDs it asked for \
-             (the profile flags under {}): if the server hosts more, it may answer only part of \
-             each batch (see the sub-batch relations); if the fleet is that small, name it \
-             with --agents",
+             (the profile flags under {})",
             percent(found_share),
             percent(share)
         )
     });
+    let (warning, note) = match small {
+        Some(small) if batches_whole => (
+            None,
+            Some(format!(
+                "{small}; the sub-batch relations found its batches answered in full, so the \
+                 fleet is that small"
+            )),
+        ),
+        Some(small) => (
+            Some(format!(
+                "{small}: if the server hosts more, it may answer only part of each batch \
+                 (see the sub-batch relations); if the fleet is that small, name it with \
+                 --agents"
+            )),
+            None,
+        ),
+        None => (None, None),
+    };
     Some(FleetRange {
         ids_asked: asked,
         warn_below_share: share,
         warning,
+        note,
     })
 }
 
@@ -111,6 +135,8 @@ pub struct Limits<'a> {
     pub agents: String,
     /// The fleet-share warning ([`FleetRange`]) and the agent rules' own ([`AgentCoverage`]).
     pub warnings: Vec<&'a str>,
+    /// A small fleet the relations showed is not cut ([`FleetRange::note`]).
+    pub fleet_note: Option<&'a str>,
 }
 
 /// The limits of `record`'s verdict.
@@ -155,6 +181,7 @@ pub fn of(record: &RunRecord) -> Limits<'_> {
         skipped,
         agents: agents_judged(&record.meta.agents),
         warnings,
+        fleet_note: (record.meta.fleet_range.as_ref()).and_then(|f| f.note.as_deref()),
     }
 }
 
@@ -253,6 +280,9 @@ pub fn console_lines(record: &RunRecord) -> Vec<String> {
         ));
     }
     lines.push(format!("  agents: {}", limits.agents));
+    if let Some(note) = limits.fleet_note {
+        lines.push(format!("  fleet: {note}"));
+    }
     lines
 }
 
@@ -286,6 +316,9 @@ pub fn first_screen(record: &RunRecord) -> Vec<String> {
         ));
     }
     lines.push(format!("Agents judged: {}", limits.agents));
+    if let Some(note) = limits.fleet_note {
+        lines.push(format!("Fleet: {note}"));
+    }
     lines
 }
 

@@ -249,6 +249,9 @@ pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> 
         profile.limits.agent_ids.ids_in_ranges(),
         u64::try_from(profile.limits.agent_ids.max_items).unwrap_or(u64::MAX),
         profile.fleet_scan.warn_below_share,
+        record.relations.iter().any(|r| {
+            r.relation.starts_with("sub-batch") && r.verdict == crate::report::Verdict::Passed
+        }),
     );
     observer.line(&record.meta.agents.summary());
     record.meta.rate_limits = session.rate_limits();

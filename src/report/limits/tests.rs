@@ -113,10 +113,10 @@ fn a_fleet_much_smaller_than_the_ids_asked_is_warned_about() {
         ..AgentCoverage::default()
     };
     // 2023-12: 101-59999, batches of 6000; the mock's fleet holds about nine in ten.
-    let full = fleet_range(&scanned(53_915, 10), 59_899, 6000, Some(0.05)).unwrap();
+    let full = fleet_range(&scanned(53_915, 10), 59_899, 6000, Some(0.05), false).unwrap();
     assert_eq!(full.ids_asked, 59_899);
     assert_eq!(full.warning, None);
-    let cut = fleet_range(&scanned(912, 10), 59_899, 6000, Some(0.05)).unwrap();
+    let cut = fleet_range(&scanned(912, 10), 59_899, 6000, Some(0.05), false).unwrap();
     let warning = cut.warning.unwrap();
     assert!(
         warning.starts_with("the fleet scan found 912 agents, 1.5% of the 59899 agent IDs"),
@@ -127,14 +127,28 @@ fn a_fleet_much_smaller_than_the_ids_asked_is_warned_about() {
         "{warning}"
     );
     // A scan cut short by the budget is judged against what it asked.
-    let partial = fleet_range(&scanned(5000, 1), 59_899, 6000, Some(0.05)).unwrap();
+    let partial = fleet_range(&scanned(5000, 1), 59_899, 6000, Some(0.05), false).unwrap();
     assert_eq!((partial.ids_asked, partial.warning), (6000, None));
     let given = AgentCoverage {
         fleet_source: FleetSource::Given,
         ..scanned(3, 0)
     };
-    assert_eq!(fleet_range(&given, 59_899, 6000, Some(0.05)), None);
-    assert_eq!(fleet_range(&scanned(3, 10), 59_899, 6000, None), None);
+    assert_eq!(fleet_range(&given, 59_899, 6000, Some(0.05), false), None);
+    assert_eq!(
+        fleet_range(&scanned(3, 10), 59_899, 6000, None, false),
+        None
+    );
+    // A real deployment's few hundred agents, its batches found whole by the sub-batch
+    // relations: a limit said on the first screen, not a warning.
+    let small = fleet_range(&scanned(300, 10), 59_899, 6000, Some(0.05), true).unwrap();
+    assert_eq!(small.warning, None);
+    let note = small.note.unwrap_or_default();
+    assert!(
+        note.starts_with("the fleet scan found 300 agents, 0.5% of the 59899")
+            && note.ends_with("answered in full, so the fleet is that small"),
+        "{note}"
+    );
+    assert_eq!(cut.note, None);
 }
 
 #[test]
@@ -144,6 +158,7 @@ fn the_warnings_reach_the_verdict_line() {
         ids_asked: 59_899,
         warn_below_share: 0.05,
         warning: Some("the fleet scan found 912 agents".into()),
+        note: None,
     });
     assert_eq!(
         verdict_line(&warned),
@@ -156,4 +171,23 @@ fn the_warnings_reach_the_verdict_line() {
             .any(|l| l.starts_with("  agents: 0 distinct agents judged"))
     );
     assert_eq!(of(&warned).warnings, ["the fleet scan found 912 agents"]);
+}
+
+#[test]
+fn a_small_fleet_found_whole_is_a_limit_not_a_warning() {
+    let mut small = record(&[], &[("notes:1", true)]);
+    small.meta.fleet_range = Some(FleetRange {
+        ids_asked: 59_899,
+        warn_below_share: 0.05,
+        warning: None,
+        note: Some("the fleet scan found 300 agents".into()),
+    });
+    assert_eq!(verdict_line(&small), "CONFORMANT");
+    assert!(of(&small).warnings.is_empty());
+    assert!(
+        console_lines(&small).contains(&"  fleet: the fleet scan found 300 agents".to_owned()),
+        "{:?}",
+        console_lines(&small)
+    );
+    assert!(first_screen(&small).contains(&"Fleet: the fleet scan found 300 agents".to_owned()));
 }

@@ -62,6 +62,9 @@ pub(super) fn rows(record: &RunRecord) -> Vec<(&'static str, String)> {
         groups.join("<br>")
     };
     rows.push(("Cases skipped", skipped));
+    if let Some(note) = limits.fleet_note {
+        rows.push(("Fleet", cell(note)));
+    }
     rows
 }
 
