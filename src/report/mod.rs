@@ -258,6 +258,25 @@ pub fn add_relation_coverage(coverage: &mut Vec<ClauseCoverage>, relations: &[Re
     }
 }
 
+/// The clause of rate limits (notes:6.17): a run reaches it by meeting one, whichever case
+/// the refused request was (the retried case passes or fails on its later answer).
+pub const RATE_LIMIT_CLAUSE: &str = "notes:6.17";
+
+/// Marks [`RATE_LIMIT_CLAUSE`] reached, as `run:rate-limits`, when the run met an answer 429 (or
+/// 503 with `Retry-After`) and handled it: a verdict that met and survived rate limits must not
+/// say the clause was never reached.
+pub fn add_rate_limit_coverage(coverage: &mut [ClauseCoverage], limits: &RateLimits) {
+    const REACHED_BY: &str = "run:rate-limits";
+    if limits.refusals == 0 {
+        return;
+    }
+    if let Some(row) = coverage.iter_mut().find(|r| r.clause == RATE_LIMIT_CLAUSE)
+        && !row.cases.iter().any(|c| &**c == REACHED_BY)
+    {
+        row.cases.push(std::sync::Arc::from(REACHED_BY));
+    }
+}
+
 /// How to replay one case: a curl line (signature as `$CMSCONFORM_AUTH`) and the rerun command.
 pub fn reproduction(meta: &RunMeta, case_id: &str, request: &RequestRecord) -> Reproduction {
     reproduce::reproduction(meta, case_id, request)
@@ -392,5 +411,27 @@ mod tests {
         assert_eq!(row("notes:6.3").checks, ["CMS-REL-004"]);
         // A skipped relation reaches nothing.
         assert!(row("notes:6.16").cases.is_empty());
+    }
+
+    #[test]
+    fn a_run_that_met_a_rate_limit_reached_its_clause_and_one_that_did_not_did_not() {
+        let contract = crate::contract::Contract::embedded("2023-12").unwrap();
+        let mut rows = coverage(contract.clauses(), &[]);
+        let reached = |rows: &[ClauseCoverage]| {
+            rows.iter()
+                .find(|r| r.clause == RATE_LIMIT_CLAUSE)
+                .map(|r| r.cases.len())
+        };
+        assert_eq!(reached(&rows), Some(0), "notes:6.17 is in the catalogue");
+        add_rate_limit_coverage(&mut rows, &RateLimits::default());
+        assert_eq!(reached(&rows), Some(0));
+        let met = RateLimits {
+            refusals: 10,
+            retries: 10,
+            lowered_pace: Some(4.0),
+        };
+        add_rate_limit_coverage(&mut rows, &met);
+        add_rate_limit_coverage(&mut rows, &met);
+        assert_eq!(reached(&rows), Some(1), "listed once, as run:rate-limits");
     }
 }

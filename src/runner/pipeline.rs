@@ -255,6 +255,7 @@ pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> 
     );
     observer.line(&record.meta.agents.summary());
     record.meta.rate_limits = session.rate_limits();
+    crate::report::add_rate_limit_coverage(&mut record.coverage, &record.meta.rate_limits);
     if let Some(line) = record.meta.rate_limits.summary() {
         observer.line(&line);
     }
