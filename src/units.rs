@@ -77,6 +77,27 @@ pub fn parse_rate(text: &str) -> std::result::Result<f64, String> {
     }
 }
 
+/// Runs of consecutive IDs in the order given: `[101, 102, 103, 105]` → `[(101, 103), (105, 105)]`.
+pub fn id_runs(ids: impl IntoIterator<Item = i64>) -> Vec<(i64, i64)> {
+    let mut runs: Vec<(i64, i64)> = Vec::new();
+    for id in ids {
+        match runs.last_mut() {
+            Some((_, end)) if end.checked_add(1) == Some(id) => *end = id,
+            _ => runs.push((id, id)),
+        }
+    }
+    runs
+}
+
+/// One run of [`id_runs`] as written: `101-103`, or `105` alone.
+pub fn id_run_text(&(start, end): &(i64, i64)) -> String {
+    if start == end {
+        start.to_string()
+    } else {
+        format!("{start}-{end}")
+    }
+}
+
 /// An instant in milliseconds since the epoch as a message writes it: the number the server
 /// sent and the UTC time it names, `1796746457428 (2026-12-08T16:14:17.428Z)`. The not-signed-in
 /// sentinel reads `4294967295000 (2106-02-07T06:28:15.000Z)`; a number no calendar holds is
@@ -170,5 +191,17 @@ mod tests {
         assert!(parse_rate("inf").is_err());
         assert!(parse_rate("NaN").is_err());
         assert!(parse_rate("5/h").unwrap_err().contains("unknown rate unit"));
+    }
+
+    #[test]
+    fn ids_fold_into_runs_in_the_order_given() {
+        let runs = id_runs([101, 102, 103, 105, 104, i64::MAX]);
+        assert_eq!(
+            runs,
+            [(101, 103), (105, 105), (104, 104), (i64::MAX, i64::MAX)]
+        );
+        let written: Vec<String> = runs.iter().map(id_run_text).collect();
+        assert_eq!(written, ["101-103", "105", "104", &i64::MAX.to_string()]);
+        assert!(id_runs([]).is_empty());
     }
 }

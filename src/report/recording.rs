@@ -139,7 +139,7 @@ fn prefix_within(text: &str, max: usize) -> &str {
 
 impl RelationRecord {
     /// The report's view of a relation's outcome: its exchanges recorded against `base_url`,
-    /// secrets redacted, what each asked and held counted from the whole bodies, and the first
+    /// secrets redacted, what each asked and held counted from the whole bodies (a failed one's), and the first
     /// [`MAX_LISTED_VIOLATIONS`] violations kept with the count of all.
     pub fn from_outcome(
         outcome: RelationOutcome,
@@ -163,7 +163,13 @@ impl RelationRecord {
                 Judgement::NotJudged => Verdict::Skipped,
             },
             violations,
-            requests: super::relation_shape::shapes(&outcome.exchanges),
+            // Only a failure's defect reads them: a passing relation's large answers are not
+            // read once more.
+            requests: if outcome.judgement == Judgement::Failed {
+                super::relation_shape::shapes(&outcome.exchanges)
+            } else {
+                Vec::new()
+            },
             exchanges: outcome
                 .exchanges
                 .iter()
@@ -218,6 +224,33 @@ mod tests {
         let text = serde_json::to_string(&record).unwrap_or_default();
         assert!(!text.contains(signature), "{text}");
         assert_eq!(record.verdict, Verdict::Passed);
+    }
+
+    #[test]
+    fn only_a_failed_relation_reads_its_exchanges_shapes() {
+        let answer = r#"{"resultCode":"0100000","resultDesc":[{"agentId":101}]}"#;
+        let outcome = |judgement| RelationOutcome {
+            relation: "permutation".into(),
+            judgement,
+            violations: Vec::new(),
+            exchanges: vec![Exchange::new(
+                SentRequest::post("/x", r#"{"ccId":1,"vdn":1,"agentIds":[101,102]}"#),
+                Ok(Received::new(200, answer)),
+                0,
+                0,
+            )],
+            findings: Vec::new(),
+        };
+        let passed =
+            RelationRecord::from_outcome(outcome(Judgement::Passed), "http://h", &Redactor::new());
+        assert!(passed.requests.is_empty());
+        let failed =
+            RelationRecord::from_outcome(outcome(Judgement::Failed), "http://h", &Redactor::new());
+        assert_eq!(failed.requests.len(), 1);
+        assert_eq!(
+            (failed.requests[0].distinct_ids, failed.requests[0].answered),
+            (2, Some(1))
+        );
     }
 
     fn received(body: String) -> Received {

@@ -134,17 +134,8 @@ fn answered_ids(exchange: &Exchange) -> Option<BTreeSet<i64>> {
 /// `101-102, 104-116, 118, 120-125, … 59990-59999`: runs of consecutive IDs in the order
 /// asked, the first `SHOWN_RUNS` and the last; `(not ascending)` after a shuffled list.
 pub fn id_pattern(ids: &[i64]) -> String {
-    let mut runs: Vec<(i64, i64)> = Vec::new();
-    for &id in ids {
-        match runs.last_mut() {
-            Some((_, end)) if end.checked_add(1) == Some(id) => *end = id,
-            _ => runs.push((id, id)),
-        }
-    }
-    let run = |&(start, end): &(i64, i64)| match end - start {
-        0 => start.to_string(),
-        _ => format!("{start}-{end}"),
-    };
+    let runs = crate::units::id_runs(ids.iter().copied());
+    let run = crate::units::id_run_text;
     let mut text = if runs.len() <= SHOWN_RUNS + 1 {
         runs.iter().map(run).collect::<Vec<_>>().join(", ")
     } else {

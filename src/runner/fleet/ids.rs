@@ -217,23 +217,14 @@ impl BatchPlan {
 /// `1000-1199,2001`: a set of IDs written back as ranges (for output and reports), at most
 /// `max_parts` parts before `…`.
 pub fn describe(ids: &BTreeSet<i64>, max_parts: usize) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut iter = ids.iter().copied().peekable();
-    while let Some(first) = iter.next() {
-        let mut last = first;
-        while iter.peek() == Some(&(last + 1)) {
-            last += 1;
-            iter.next();
-        }
-        if parts.len() == max_parts {
-            parts.push("…".into());
-            break;
-        }
-        parts.push(if first == last {
-            first.to_string()
-        } else {
-            format!("{first}-{last}")
-        });
+    let runs = crate::units::id_runs(ids.iter().copied());
+    let mut parts: Vec<String> = runs
+        .iter()
+        .take(max_parts)
+        .map(crate::units::id_run_text)
+        .collect();
+    if runs.len() > max_parts {
+        parts.push("…".into());
     }
     parts.join(",")
 }
