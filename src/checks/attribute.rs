@@ -1,10 +1,40 @@
 //! Which agent a finding is about. A pointer such as `/resultDatas/3/agentRelease` names an
 //! agent only through the answer it points into; reports count distinct agents per finding
 //! group, so the agent's `agentId` is copied onto the violation while the answer is at hand.
+//! [`held_agents`] names every agent a success answer holds, from the same reading (the run
+//! counts the agents it judged without parsing the answer again).
+
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
 use super::Violation;
+use crate::contract::Profile;
+
+/// The array of a success answer whose agents a run counts as judged (`resultDatas` is its
+/// compatibility copy), as the relations read it (`consistency::answer::AGENTS_MEMBER`).
+const HELD_AGENTS_ARRAY: &str = "resultDesc";
+
+/// The distinct `agentId`s, ascending, of a success answer (HTTP 200, the success
+/// `resultCode`, an agent array): the integer IDs of its object items. Empty for anything
+/// else. The same reading as the relations' `consistency::answer::answer`, so a run's count
+/// of agents judged and its relations agree on what an answer held.
+pub fn held_agents(profile: &Profile, status: u16, answer: Option<&Value>) -> Vec<i64> {
+    let Some(answer) = answer.filter(|_| status == 200) else {
+        return Vec::new();
+    };
+    let success = answer.get("resultCode").and_then(Value::as_str)
+        == Some(profile.result_codes.success.as_str());
+    let items = answer.get(HELD_AGENTS_ARRAY).and_then(Value::as_array);
+    let (true, Some(items)) = (success, items) else {
+        return Vec::new();
+    };
+    let ids: BTreeSet<i64> = items
+        .iter()
+        .filter_map(|item| item.as_object()?.get("agentId")?.as_i64())
+        .collect();
+    ids.into_iter().collect()
+}
 
 /// The answer arrays whose items are agent objects.
 const AGENT_ARRAYS: [&str; 2] = ["resultDatas", "resultDesc"];
@@ -77,5 +107,46 @@ mod tests {
         let agents: Vec<Option<i64>> = violations.iter().map(|v| v.agent).collect();
         assert_eq!(agents, [Some(102), Some(103), None, None, None, None, None]);
         assert!(!wants_agents(&violations[4..6]));
+    }
+
+    #[test]
+    fn held_agents_are_what_the_relations_read_from_the_same_answer() {
+        use crate::consistency::answer;
+        use crate::exchange::{Exchange, Received, SentRequest};
+        let contract = crate::contract::Contract::embedded("2023-12").expect("contract");
+        let bodies: [&[u8]; 14] = [
+            br#"{"resultCode":"0100000","resultDesc":[{"agentId":3},{"agentId":1},{"agentId":3}]}"#,
+            br#"{"resultCode":"0100000","resultDesc":[null,5,{"agentId":"7"},{"agentId":7.0},{"agentId":8}]}"#,
+            br#"{"resultCode":"0100000","resultDesc":[{"agentId":18446744073709551615},{"agentId":-2}]}"#,
+            br#"{"resultCode":"0100000","resultDesc":[{"agentId":1,"agentId":2}]}"#,
+            br#"{"resultCode":"0100000","resultDesc":[{"agentId":1}],"resultDesc":[{"agentId":4}]}"#,
+            br#"{"resultCode":"0200001","resultDesc":[{"agentId":1}]}"#,
+            br#"{"resultCode":100000,"resultDesc":[{"agentId":1}]}"#,
+            br#"{"resultCode":"0100000","resultDesc":{"agentId":1}}"#,
+            br#"{"resultCode":"0100000","resultDatas":[{"agentId":1}]}"#,
+            b"\xEF\xBB\xBF{\"resultCode\":\"0100000\",\"resultDesc\":[{\"agentId\":9}]}",
+            br#"{"resultCode":"0100000","resultDesc":[{"agentId":6}]} trailing"#,
+            br#"{"resultCode":"0100000","resultDesc":[{"agentId":6}]"#,
+            br#"[{"agentId":1}]"#,
+            b"not json",
+        ];
+        for (status, body) in bodies.iter().flat_map(|b| [(200, *b), (400, *b)]) {
+            let exchange = Exchange::new(
+                SentRequest::post("/", "{}"),
+                Ok(Received::new(status, body.to_vec())),
+                0,
+                0,
+            );
+            let relations: Vec<i64> = answer::answer(&contract, &exchange)
+                .map(|a| a.agents.into_keys().collect())
+                .unwrap_or_default();
+            let read = crate::checks::json::read_answer(body);
+            assert_eq!(
+                held_agents(contract.profile(), status, read.value()),
+                relations,
+                "HTTP {status} {}",
+                String::from_utf8_lossy(body)
+            );
+        }
     }
 }

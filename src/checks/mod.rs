@@ -26,7 +26,7 @@ pub mod sample;
 pub mod signing;
 pub mod status;
 
-pub use attribute::{attribute_agents, wants_agents};
+pub use attribute::{attribute_agents, held_agents, wants_agents};
 pub use catalogue::{CATALOGUE, check_def, clauses_exercised};
 pub use classify::classify;
 use classify::{classify_parsed, unrecognised_reason};
@@ -127,6 +127,8 @@ pub struct Assessment {
     /// The findings past [`MAX_PER_CHECK`] of their check, in order: not kept as examples, but
     /// every one of them is counted in a run's totals (`report::tally`).
     pub beyond_cap: Vec<Violation>,
+    /// The agents a success answer held ([`held_agents`]), read from the same parse.
+    pub held_agents: Vec<i64>,
 }
 
 /// [`classify`] and [`judge`] in one reading of the answer (the runner needs both for every
@@ -145,6 +147,7 @@ pub fn assess(
                 unjudgeable: Some(violation.message.clone()),
                 violations: vec![violation],
                 beyond_cap: Vec::new(),
+                held_agents: Vec::new(),
             };
         }
         Ok(received) => received,
@@ -161,6 +164,7 @@ pub fn assess(
             violations: out,
             unjudgeable,
             beyond_cap: Vec::new(),
+            held_agents: Vec::new(),
         };
     }
     let profile = contract.profile();
@@ -272,13 +276,19 @@ pub fn assess(
         }
         _ => {}
     }
-    let (violations, beyond_cap) = cap_per_check(out, MAX_PER_CHECK);
+    let (mut violations, mut beyond_cap) = cap_per_check(out, MAX_PER_CHECK);
+    // While the answer is parsed: reports count the agents of every finding, kept or not.
+    if let Some(body) = body {
+        attribute_agents(&mut violations, body);
+        attribute_agents(&mut beyond_cap, body);
+    }
     Assessment {
         // `classify` reads a body only for a 2xx; `classify_parsed` ignores it otherwise.
         observed: outcome,
         violations,
         unjudgeable,
         beyond_cap,
+        held_agents: held_agents(profile, received.status, body),
     }
 }
 

@@ -10,9 +10,7 @@ use std::sync::Mutex;
 use serde::Deserialize;
 
 use crate::cases::HomePair;
-use crate::consistency::answer;
-use crate::contract::Contract;
-use crate::exchange::Exchange;
+use crate::exchange::SentRequest;
 use crate::report::Verdict;
 
 /// The distinct agents held by judged success answers: IDs at the home pair, and (call centre,
@@ -58,23 +56,21 @@ pub fn asked_at(body: &[u8]) -> (Option<i64>, Option<i64>) {
 }
 
 impl AgentTally {
-    /// Adds the agents of `exchange`'s answer when the case was judged, and returns them
-    /// (empty for anything but a readable success answer). `home` is the run's home pair.
+    /// Adds `held`, the agents of a case's answer ([`crate::checks::held_agents`]: empty for
+    /// anything but a readable success answer), when the case was judged, and returns them.
+    /// `home` is the run's home pair.
     pub fn observe(
         &self,
-        contract: &Contract,
-        exchange: &Exchange,
+        request: &SentRequest,
+        held: Vec<i64>,
         verdict: Verdict,
         home: HomePair,
     ) -> Vec<i64> {
-        if verdict == Verdict::Skipped {
+        if verdict == Verdict::Skipped || held.is_empty() {
             return Vec::new();
         }
-        let Ok(answered) = answer::answer(contract, exchange) else {
-            return Vec::new();
-        };
-        let ids: Vec<i64> = answered.agents.into_keys().collect();
-        let (cc_id, vdn) = asked_at(&exchange.request.body);
+        let ids = held;
+        let (cc_id, vdn) = asked_at(&request.body);
         if let Ok(mut held) = self.held.lock() {
             if (cc_id, vdn) == (Some(home.cc_id), Some(home.vdn)) {
                 held.at_home.extend(ids.iter().copied());
@@ -107,43 +103,25 @@ impl AgentTally {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::{Received, SentRequest};
-
-    fn exchange(request: serde_json::Value, agents: &[i64]) -> Exchange {
-        let datas: Vec<serde_json::Value> = agents
-            .iter()
-            .map(|id| serde_json::json!({"agentId": id}))
-            .collect();
-        let body = serde_json::json!({"resultCode": "0100000", "resultDesc": datas});
-        Exchange::new(
-            SentRequest::post("/", request.to_string()),
-            Ok(Received::new(200, body.to_string())),
-            0,
-            0,
-        )
-    }
 
     #[test]
     fn agents_outside_the_fleet_or_at_another_pair_are_counted_apart() {
-        let contract = Contract::embedded("2023-12").expect("contract");
         let home = HomePair { cc_id: 1, vdn: 170 };
         let tally = AgentTally::default();
         let at = |cc: i64, ids: &[i64]| {
-            exchange(
-                serde_json::json!({"ccId": cc, "vdn": 170, "agentIds": ids}),
-                ids,
-            )
+            let body = serde_json::json!({"ccId": cc, "vdn": 170, "agentIds": ids});
+            (SentRequest::post("/", body.to_string()), ids.to_vec())
+        };
+        let observe = |(request, held): (SentRequest, Vec<i64>), verdict| {
+            tally.observe(&request, held, verdict, home)
         };
         let passed = Verdict::Passed;
-        assert_eq!(
-            tally.observe(&contract, &at(1, &[1, 2, 3]), passed, home),
-            [1, 2, 3]
-        );
-        tally.observe(&contract, &at(1, &[3, 4, 99]), Verdict::Failed, home);
+        assert_eq!(observe(at(1, &[1, 2, 3]), passed), [1, 2, 3]);
+        observe(at(1, &[3, 4, 99]), Verdict::Failed);
         // The same numbers at another call centre are other agents.
-        tally.observe(&contract, &at(2, &[1, 2]), passed, home);
+        observe(at(2, &[1, 2]), passed);
         // A skipped case's answer is no judgement.
-        tally.observe(&contract, &at(1, &[50]), Verdict::Skipped, home);
+        observe(at(1, &[50]), Verdict::Skipped);
         let fleet: BTreeSet<i64> = (1..=4).collect();
         assert_eq!(
             tally.against(&fleet),

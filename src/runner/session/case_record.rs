@@ -12,19 +12,39 @@ use crate::report::{self, CaseRecord, RequestRecord, ResponseRecord, Verdict};
 /// The failing values an excerpt is focused on; an excerpt holds a few before it is cut.
 const FOCUSED_POINTERS: usize = 8;
 
+/// What judging one exchange gave (see [`Session::judged_record`]).
+pub(super) struct Judged {
+    pub record: CaseRecord,
+    /// Why the answer could not be judged against the contract at all, if so.
+    pub unjudgeable: Option<String>,
+    /// The agents a success answer held ([`checks::held_agents`]), from the checks' parse.
+    pub held_agents: Vec<i64>,
+}
+
+impl Judged {
+    /// A record made without reading the answer.
+    fn unread(record: CaseRecord) -> Judged {
+        Judged {
+            record,
+            unjudgeable: None,
+            held_agents: Vec::new(),
+        }
+    }
+}
+
 impl Session {
     /// The record of `case` judged on `exchange`.
     pub fn record(&self, case: &Case, exchange: &Exchange, duration_ms: f64) -> CaseRecord {
-        self.judged_record(case, exchange, duration_ms).0
+        self.judged_record(case, exchange, duration_ms).record
     }
 
-    /// [`Session::record`], and why the answer could not be judged, if so.
+    /// [`Session::record`], why the answer could not be judged, if so, and the agents it held.
     pub(super) fn judged_record(
         &self,
         case: &Case,
         exchange: &Exchange,
         duration_ms: f64,
-    ) -> (CaseRecord, Option<String>) {
+    ) -> Judged {
         let mut record = self.skipped(case, "");
         record.duration_ms = duration_ms;
         record.request_hash = Some(report::identity::request_hash(&exchange.request));
@@ -32,7 +52,7 @@ impl Session {
         if let Err(TransportFailure::NotSent(reason)) = &exchange.response {
             record.request = Some(self.request_record(exchange));
             record.error = Some(self.redactor.scrub(&format!("not sent: {reason}")));
-            return (record, None);
+            return Judged::unread(record);
         }
         // A 429 (or 503 with Retry-After) left after the client's retries: no verdict.
         let retried = case.request.carries_own_signature();
@@ -45,15 +65,15 @@ impl Session {
                 record.response = Some(ResponseRecord::from_received(received, &redactor));
             }
             record.error = Some(reason);
-            return (record, None);
+            return Judged::unread(record);
         }
         let assessment =
             checks::assess(&self.contract, exchange, &case.expect, &self.check_options);
         record.observed = assessment.observed;
         record.violations = assessment.violations;
-        let mut beyond_cap = assessment.beyond_cap;
+        let beyond_cap = assessment.beyond_cap;
+        let held_agents = assessment.held_agents;
         let unjudgeable = assessment.unjudgeable.map(|why| self.redactor.scrub(&why));
-        attribute_agents(&mut record.violations, &mut beyond_cap, exchange);
         // Counted, not kept: only their check, pointer pattern and agents are needed.
         record.not_kept = report::tally::not_kept(&beyond_cap);
         drop(beyond_cap);
@@ -67,7 +87,11 @@ impl Session {
         let keep_exchange = failed || self.record_passing_exchanges;
         if !keep_exchange && record.violations.is_empty() {
             // A pass no report will show: nothing to keep, nothing quoted to scrub.
-            return (record, unjudgeable);
+            return Judged {
+                record,
+                unjudgeable,
+                held_agents,
+            };
         }
         // A server may echo a secret, or the signature it was sent, back into its answer and
         // so into what the checks quote.
@@ -101,7 +125,11 @@ impl Session {
                 .as_ref()
                 .map(|request| report::reproduction(&self.meta, &case.id, request));
         }
-        (record, unjudgeable)
+        Judged {
+            record,
+            unjudgeable,
+            held_agents,
+        }
     }
 
     /// The verdict of `record` again, once its findings were restated with what the run knows
@@ -160,27 +188,6 @@ impl Session {
             not_kept: Vec::new(),
             asked_at: (None, None),
         }
-    }
-}
-
-/// Names the agent each finding about an agent object is about, kept or beyond the cap
-/// (reports count agents per finding group). The answer is parsed again only when a finding
-/// points into one.
-fn attribute_agents(
-    violations: &mut [checks::Violation],
-    beyond_cap: &mut [checks::Violation],
-    exchange: &Exchange,
-) {
-    if !checks::wants_agents(violations) && !checks::wants_agents(beyond_cap) {
-        return;
-    }
-    let Ok(received) = &exchange.response else {
-        return;
-    };
-    // Read as the checks read it: a defect around the JSON does not hide whose data it is.
-    if let Some(answer) = checks::json::read_answer(&received.body).value() {
-        checks::attribute_agents(violations, answer);
-        checks::attribute_agents(beyond_cap, answer);
     }
 }
 

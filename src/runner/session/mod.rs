@@ -239,12 +239,16 @@ impl Session {
         }
         let started = Instant::now();
         // The circuit breaker counts the answer by what the checks could make of it.
-        let (exchange, (mut record, unjudgeable)) = self
+        let (exchange, (mut record, unjudgeable, held_agents)) = self
             .client
             .send_judged(&outgoing, |exchange| {
                 let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-                let (record, unjudgeable) = self.judged_record(case, exchange, duration_ms);
-                ((record, unjudgeable.is_some()), unjudgeable)
+                let judged = self.judged_record(case, exchange, duration_ms);
+                let unjudgeable = judged.unjudgeable.is_some();
+                (
+                    (judged.record, unjudgeable, judged.held_agents),
+                    judged.unjudgeable,
+                )
             })
             .await;
         match self.refusal(case, &exchange, started).await {
@@ -277,9 +281,9 @@ impl Session {
                 failed.insert(case.id.clone());
             }
         }
-        let answered = self
-            .judged
-            .observe(&self.contract, &exchange, record.verdict, self.home());
+        let answered =
+            self.judged
+                .observe(&exchange.request, held_agents, record.verdict, self.home());
         if case.request.auth == AuthMode::Replay {
             record.violations = checks::status::replay_findings(record.violations);
         }
