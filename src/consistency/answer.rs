@@ -5,10 +5,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::contract::Contract;
 use crate::exchange::{Exchange, SentRequest};
+
+mod record;
+
+pub use record::Record;
 
 /// An agent's ID as the contract types it.
 pub type AgentId = i64;
@@ -29,20 +33,12 @@ pub const COUNTERS: &[&str] = &["agentRelease", "currentPrivateCallNum"];
 /// The durations the relations read beside [`STABLE_FIELDS`] and [`COUNTERS`].
 pub const DURATIONS: &[&str] = &["currentStateTime", "prevStateTime"];
 
-/// Whether the relations read this member of an agent's record. [`answer`] keeps only these:
-/// two 6000-agent answers in full were the largest share of a run's peak memory.
-pub fn compared(member: &str) -> bool {
-    [STABLE_FIELDS, COUNTERS, DURATIONS]
-        .iter()
-        .any(|names| names.contains(&member))
-}
-
 /// One answered agent: where it sits in the answer and its record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnsweredAgent {
     pub index: usize,
-    /// The members [`compared`] by the relations (and `agentId`), in answer order.
-    pub record: Map<String, Value>,
+    /// The members the relations compare, and `agentId`.
+    pub record: Record,
 }
 
 /// The agents of one success answer.
@@ -135,7 +131,7 @@ pub fn answer(contract: &Contract, exchange: &Exchange) -> Result<Answer, Unusab
         let Some(record) = record else {
             continue;
         };
-        let Some(id) = record.get("agentId").and_then(Value::as_i64) else {
+        let Some(id) = record.int("agentId") else {
             continue;
         };
         match answer.agents.entry(id) {
@@ -155,9 +151,9 @@ mod slim {
     use std::fmt;
 
     use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-    use serde_json::{Map, Value};
+    use serde_json::Value;
 
-    use super::{AGENTS_MEMBER, compared};
+    use super::{AGENTS_MEMBER, Record as Kept};
 
     pub struct Envelope {
         pub result_code: Option<String>,
@@ -165,11 +161,11 @@ mod slim {
     }
 
     pub enum Agents {
-        Array(Vec<Option<Map<String, Value>>>),
+        Array(Vec<Option<Kept>>),
         NotArray,
     }
 
-    struct Record(Option<Map<String, Value>>);
+    struct Record(Option<Kept>);
 
     impl<'de> de::Deserialize<'de> for Envelope {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -246,7 +242,7 @@ mod slim {
 
     struct ArrayVisitor;
     impl<'de> Visitor<'de> for ArrayVisitor {
-        type Value = Option<Vec<Option<Map<String, Value>>>>;
+        type Value = Option<Vec<Option<Kept>>>;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("a JSON value")
         }
@@ -290,11 +286,10 @@ mod slim {
                     f.write_str("a JSON value")
                 }
                 fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record, A::Error> {
-                    let mut record = Map::new();
+                    let mut record = Kept::default();
                     while let Some(key) = map.next_key::<String>()? {
-                        if key == "agentId" || compared(&key) {
-                            let value = map.next_value::<Value>()?;
-                            record.insert(key, value);
+                        if Kept::kept(&key) {
+                            record.keep(&key, map.next_value::<Value>()?);
                         } else {
                             map.next_value::<IgnoredAny>()?;
                         }
@@ -327,11 +322,6 @@ mod slim {
             d.deserialize_any(RecordVisitor)
         }
     }
-}
-
-/// An integer member of a record, when it is one.
-pub fn int(record: &Map<String, Value>, name: &str) -> Option<i64> {
-    record.get(name).and_then(Value::as_i64)
 }
 
 #[cfg(test)]
@@ -376,10 +366,10 @@ mod tests {
         let answer = answer(&contract, &exchange("{}", 200, body)).unwrap();
         let record = &answer.agents[&3];
         assert_eq!(record.index, 0);
-        assert_eq!(
-            serde_json::to_string(&record.record).unwrap(),
-            r#"{"agentId":3,"currentState":5}"#
-        );
+        let mut kept = Record::default();
+        kept.keep("agentId", serde_json::json!(3));
+        kept.keep("currentState", serde_json::json!(5));
+        assert_eq!(record.record, kept);
         assert_eq!(answer.agents.len(), 1);
         for (body, malformed) in [
             (

@@ -2,12 +2,12 @@
 //! (durations grow by at most the wall time elapsed, a state change needs a duration reset,
 //! counters only grow, everything else stays) and what is suspect when it does not.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::skew::NodeSkew;
 use super::{FieldChange, Suspect, SuspectKind};
 use crate::checks::{CheckDef, Violation};
-use crate::consistency::answer::{self, AGENTS_MEMBER, AgentId, AnsweredAgent};
+use crate::consistency::answer::{AGENTS_MEMBER, AgentId, AnsweredAgent, Record};
 use crate::exchange::Exchange;
 
 use crate::consistency::answer::{COUNTERS, STABLE_FIELDS};
@@ -48,9 +48,13 @@ impl Clock {
         self.tolerance_ms
     }
 
-    fn signed_in(&self, record: &Map<String, Value>) -> bool {
-        answer::int(record, "currentState").is_some_and(|s| s != self.not_signed_in_state)
-            && answer::int(record, "logonTime").is_some_and(|t| t < self.not_signed_in_from_ms)
+    fn signed_in(&self, record: &Record) -> bool {
+        record
+            .int("currentState")
+            .is_some_and(|s| s != self.not_signed_in_state)
+            && record
+                .int("logonTime")
+                .is_some_and(|t| t < self.not_signed_in_from_ms)
     }
 }
 
@@ -64,16 +68,12 @@ pub(super) struct Judgement {
 /// The `logonTime` difference of an agent signed in in both records, when it is within the
 /// tolerance: different nodes stamping the same sign-in with their own clocks. A signed-out
 /// agent's sentinel, or a larger difference, is not excused.
-fn logon_skew_ms(
-    before: &Map<String, Value>,
-    after: &Map<String, Value>,
-    clock: &Clock,
-) -> Option<i64> {
+fn logon_skew_ms(before: &Record, after: &Record, clock: &Clock) -> Option<i64> {
     if !(clock.signed_in(before) && clock.signed_in(after)) {
         return None;
     }
-    let was = answer::int(before, "logonTime")?;
-    let now = answer::int(after, "logonTime")?;
+    let was = before.int("logonTime")?;
+    let now = after.int("logonTime")?;
     let apart = now.abs_diff(was);
     (apart > 0 && apart <= clock.tolerance_ms.unsigned_abs())
         .then(|| i64::try_from(apart).unwrap_or(i64::MAX))
@@ -108,8 +108,8 @@ pub(super) fn judge_records(
         .collect();
     let state_changed = changes.iter().any(|(n, _, _)| n == "currentState");
     let durations = (
-        answer::int(before, "currentStateTime"),
-        answer::int(after, "currentStateTime"),
+        before.int("currentStateTime"),
+        after.int("currentStateTime"),
     );
     let mut problems: Vec<String> = Vec::new();
     let mut transition = state_changed;
@@ -139,10 +139,8 @@ pub(super) fn judge_records(
         }
     }
     if !transition {
-        if let (Some(was), Some(now)) = (
-            answer::int(before, "prevStateTime"),
-            answer::int(after, "prevStateTime"),
-        ) && (now - was).abs() > clock.tolerance_s
+        if let (Some(was), Some(now)) = (before.int("prevStateTime"), after.int("prevStateTime"))
+            && (now - was).abs() > clock.tolerance_s
         {
             problems.push(format!(
                 "prevStateTime went {was} → {now} s with no state change"
@@ -211,13 +209,9 @@ pub(super) fn judge_records(
     }
 }
 
-fn changed(
-    before: &Map<String, Value>,
-    after: &Map<String, Value>,
-    name: &str,
-) -> Option<FieldChange> {
+fn changed(before: &Record, after: &Record, name: &str) -> Option<FieldChange> {
     let (was, now) = (before.get(name)?, after.get(name)?);
-    (was != now).then(|| (name.to_owned(), was.clone(), now.clone()))
+    (was != now).then(|| (name.to_owned(), was, now))
 }
 
 fn shrinks(was: &Value, now: &Value) -> bool {
