@@ -53,8 +53,10 @@ measure() { # label, then the command; prints wall seconds, peak RSS and request
   local wall rss summary sent
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$WORK/$label.time")
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$WORK/$label.time")
-  summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$WORK/$label.out" | tail -1)
-  sent=$(echo "$summary" | awk -F'[ ,]+' '{print $1 + $3}')
+  # "cases: N passed, F failed, ..." (pretty and short consoles) or libtest's
+  # "test result: ok. N passed; F failed; ..." (terse).
+  summary=$(grep -E '^(cases: |test result: [a-zA-Z]+\. )[0-9]+ passed[,;] [0-9]+ failed' "$WORK/$label.out" | tail -1 || true)
+  sent=$(echo "$summary" | sed -E 's/^(cases: |test result: [a-zA-Z]+\. )//' | awk -F'[ ,;]+' '{print $1 + $3}')
   sent=${sent:-0}
   echo "$label: ${wall}s wall, ${rss} MB peak RSS, $sent requests ($summary)"
   # CPU seconds (user + system): the harness is bound by its one thread, so on a noisy

@@ -25,24 +25,20 @@
 #[allow(dead_code, unused_imports)]
 #[path = "../tests/common/cc_server/mod.rs"]
 mod cc_server;
+#[allow(dead_code)]
+#[path = "common/measure.rs"]
+mod measure;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cc_server::{Centre, ServerConfig};
+use measure::{Measured, list, median, timed};
 
 const THIS_BIN: &str = env!("CARGO_BIN_EXE_cmsconform");
-
-/// One run of a binary: its exit code, wall time, peak RSS and report.json (when written).
-struct Measured {
-    code: Option<i32>,
-    wall: Duration,
-    peak_mb: f64,
-    report: Option<serde_json::Value>,
-}
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -133,13 +129,13 @@ fn busy(runtime: &tokio::runtime::Runtime, binaries: &[(String, PathBuf)], round
             let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
             let reports = dir.path().join("reports");
             let reports_arg = reports.display().to_string();
-            let mut measured = run(
+            let measured = run(
                 bin,
                 &server.url(),
                 &["-j", "4", "--report-dir", &reports_arg],
             );
-            measured.report = read_report(&reports);
-            let meta = measured.report.as_ref().map(|r| &r["meta"]);
+            let report = read_report(&reports);
+            let meta = report.as_ref().map(|r| &r["meta"]);
             let failed = meta.map(|m| m["totals"]["failed"].clone());
             let resent = meta.map(|m| m["resent_after_close"].clone());
             let counts = server.stats.counts();
@@ -201,59 +197,7 @@ fn run(bin: &Path, url: &str, extra: &[&str]) -> Measured {
     timed(command, dir.path())
 }
 
-/// Runs `command` under `/usr/bin/time -f %M`, output discarded.
-fn timed(command: Command, dir: &Path) -> Measured {
-    let peak_file = dir.join("peak-kb");
-    let mut timed = Command::new("/usr/bin/time");
-    timed
-        .arg("-f")
-        .arg("%M")
-        .arg("-o")
-        .arg(&peak_file)
-        .arg(command.get_program())
-        .args(command.get_args())
-        .current_dir(dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    for (key, value) in command.get_envs() {
-        if let Some(value) = value {
-            timed.env(key, value);
-        }
-    }
-    let started = Instant::now();
-    let status = timed
-        .status()
-        .unwrap_or_else(|e| panic!("/usr/bin/time (GNU time) is needed: {e}"));
-    let wall = started.elapsed();
-    let text = std::fs::read_to_string(&peak_file).unwrap_or_default();
-    let peak_kb: f64 = text
-        .lines()
-        .rev()
-        .find_map(|line| line.trim().parse().ok())
-        .unwrap_or(f64::NAN);
-    Measured {
-        code: status.code(),
-        wall,
-        peak_mb: peak_kb / 1024.0,
-        report: None,
-    }
-}
-
 fn read_report(dir: &Path) -> Option<serde_json::Value> {
     let text = std::fs::read_to_string(dir.join("report.json")).ok()?;
     serde_json::from_str(&text).ok()
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
-fn list(values: &[f64]) -> String {
-    values
-        .iter()
-        .map(|v| format!("{v:.1}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

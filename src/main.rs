@@ -2,12 +2,7 @@
 
 use clap::{CommandFactory, FromArgMatches};
 
-#[global_allocator]
-static ALLOCATOR: cmsconform::memory::Allocator = cmsconform::memory::Allocator;
-
 fn main() {
-    // Before any thread exists.
-    cmsconform::memory::configure();
     // clap colours its help and errors while it parses, so `--color` is read first.
     let color = cmsconform::cli::early_color(std::env::args_os());
     let matches = cmsconform::cli::Cli::command()

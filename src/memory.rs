@@ -1,53 +1,30 @@
-//! The binary's allocator and when it hands memory back (issue 4: a default run within 64 MB,
-//! at a request rate comparable with oha's). It owns nothing else and changes no behaviour.
+//! The binary's allocator: the system's (glibc malloc on Linux), with its defaults. This module
+//! holds no code; it is where the choice and its measurements are written down, because memory
+//! and speed pull against each other here (issue 4: a default run within 64 MB; issue 25: its
+//! CPU near the cost of reading its answers).
 //!
-//! Why mimalloc: with glibc malloc, allocation and free cost about a fifth of the harness's time
-//! per request (fastbin consolidation on every buffer of a kilobyte or more), and a run's peak
-//! grew with the number of threads that had touched a large answer. mimalloc (v2 line) halves the
-//! default run's wall time; see benches/README.md for the figures side by side.
+//! A default run's memory is set by its largest answers: a 6000-agent success answer is about
+//! 4.8 MB of JSON (every agent twice, `resultDesc` and `resultDatas`) and about 15 MB parsed,
+//! and some 40 of them pass through a run, one at a time (`IN_FLIGHT_REQUEST_BYTES`). An
+//! allocator that hands those pages back after each one makes every next answer fault them in
+//! again; one that keeps them holds more than the live data.
 //!
-//! Why the two settings: by default mimalloc commits whole arenas up front and purges freed
-//! pages only after a delay, so a run's peak resident set is the sum of every large answer it
-//! judged. Committing on demand, purging at once and collecting after each large answer keep
-//! the peak near the live data.
-
-use std::ffi::c_long;
-
-use libmimalloc_sys::mi_option_t;
-
-/// The allocator `main` installs as `#[global_allocator]`.
-pub use mimalloc::MiMalloc as Allocator;
-
-/// `mi_option_purge_delay` of mimalloc.h (`mi_option_e`, v2 line) and its documented default;
-/// libmimalloc-sys does not export it. It is set only when the default reads as documented, so
-/// a renumbered header leaves the allocator untouched instead of mis-set.
-///
-/// Arenas committed on demand (`MI_DEFAULT_ARENA_EAGER_COMMIT=0`) cannot be set here: the first
-/// arena exists before `main`. `.cargo/config.toml` compiles that default in.
-const PURGE_DELAY: (mi_option_t, c_long) = (15, 10);
-
-/// Applies the settings above. Call once at start-up, before other threads exist.
-pub fn configure() {
-    // Freed pages go back at once: a run's peak is then its largest live set, not the sum
-    // of the large answers freed within the delay.
-    set_if_default(PURGE_DELAY, 0);
-}
-
-fn set_if_default((option, documented_default): (mi_option_t, c_long), value: c_long) {
-    // SAFETY: mi_option_get/set read and write one entry of mimalloc's option table; `option`
-    // is below `_mi_option_last`, and no other thread allocates yet.
-    unsafe {
-        if libmimalloc_sys::mi_option_get(option) == documented_default {
-            libmimalloc_sys::mi_option_set(option, value);
-        }
-    }
-}
-
-/// Returns freed memory to the system now, after a phase or a case that held large answers,
-/// so the next one starts from a small resident set.
-pub fn release_free() {
-    // SAFETY: mi_collect only walks the allocator's own free lists.
-    unsafe {
-        libmimalloc_sys::mi_collect(true);
-    }
-}
+//! Measured with `cargo bench --bench suite -- suite jobs` (benches/README.md, issue 25: the
+//! default suite against `cmsconform mock`, release builds of one commit, 2-core VM, medians):
+//!
+//! | allocator | `-j 1` | `-j 4` | `-j 16` |
+//! |---|---|---|---|
+//! | glibc malloc, defaults (chosen) | 1.37 CPU-s (sys 6 %), 65 MB | 1.2 CPU-s (sys 7 %), 68 MB | 1.3 CPU-s (sys 7 %), 71 MB |
+//! | mimalloc, freed pages purged at once, collected after each large answer (before) | 1.8 CPU-s (sys 80 %), 70 MB | 1.8 CPU-s (sys 80 %), 67 MB | 1.8 CPU-s (sys 80 %), 70 MB |
+//! | mimalloc, its default purge delay, no collection | 1.05 CPU-s (sys 6 %), 86 MB | 1.05 CPU-s (sys 7 %), 99 MB | 1.1 CPU-s (sys 8 %), 106 MB |
+//!
+//! - Purging at once cost 300,000 page faults and 29,000 `madvise` calls a run: system time
+//!   near user time. Without it mimalloc is the fastest, but keeps 20 to 40 MB more than glibc
+//!   (its pages are per size class; a freed 15 MB tree is not what the next body needs).
+//! - glibc keeps freed memory in its heap and reuses it for the next answer (about 18,000
+//!   faults a run), and hands large blocks (the bodies) back by `munmap`. On small requests
+//!   (the seed request x 20,000, `benches/run.sh`) both cost the same CPU a request (97 against
+//!   104 us); with 20,000 case records held glibc's peak is higher (74 against 52 MB).
+//! - So: glibc, and no allocator settings. The earlier reason for mimalloc (glibc's
+//!   `malloc_consolidate` at a fifth of the time per request) no longer shows: a case now
+//!   allocates far less.

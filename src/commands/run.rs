@@ -60,7 +60,6 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> Result<i32> {
         });
     drop(witnesses);
     drop(cases);
-    crate::memory::release_free();
     let progress = Progress::for_terminals(!args.no_progress);
     let console = Console {
         progress,

@@ -163,8 +163,6 @@ pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> 
     } else {
         Vec::new()
     };
-    // Generating the property cases churns through far more memory than the cases keep.
-    crate::memory::release_free();
     let case_set_hash = suite::case_set_hash(&cases);
     let suite_order: Vec<String> = (scan.records.iter().map(|r| r.id.clone()))
         .chain(cases.iter().map(|c| c.id.clone()))
@@ -181,8 +179,6 @@ pub fn run(config: &RunConfig, runtime: &Arc<Runtime>, options: &RunOptions) -> 
         .drive(&sending, cases, std::mem::take(&mut scan.records));
     drop(sending);
     order_like(&mut records, &suite_order);
-    // The cases' large answers are freed by now: hand their pages back before the relations.
-    crate::memory::release_free();
     let unusable = unusable_reason(&session, &records);
     if options.shrink && unusable.is_none() {
         regress::shrink_failures(&aimed, &session, runtime, &records, observer);

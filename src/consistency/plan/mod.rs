@@ -238,9 +238,6 @@ impl<S: Sender, R, K: Fn(RelationOutcome) -> R + Sync> Judge<'_, S, K> {
             exchanges,
             findings,
         });
-        // The pair's large answers are freed here: hand their pages back before the next
-        // relation parses its own (the run's peak memory is reached in the relations).
-        crate::memory::release_free();
         kept
     }
 

@@ -35,7 +35,7 @@ pub use super::run_record::failure_message;
 /// Request body bytes in flight at most. An answer grows with the IDs asked for (about 400
 /// bytes of JSON and 3 KB parsed per agent), so this bounds the answers held at once whatever
 /// `-j` is: one full-length request, or many small ones. A request this large or larger is
-/// "heavy": it runs alone, and its memory goes back to the system when it is judged.
+/// "heavy": it runs alone (see [`crate::memory`] on what its memory costs).
 pub const IN_FLIGHT_REQUEST_BYTES: usize = 8 << 10;
 
 pub struct Session {
@@ -223,7 +223,6 @@ impl Session {
             Err(reason) => return (self.skipped(case, &reason), Vec::new()),
         };
         let weight = outgoing.body.len().clamp(1, IN_FLIGHT_REQUEST_BYTES);
-        let heavy = weight == IN_FLIGHT_REQUEST_BYTES;
         // Held until the answer is judged and dropped; the semaphore is never closed.
         let _permit = self
             .in_flight
@@ -286,12 +285,6 @@ impl Session {
                 .observe(&exchange.request, held_agents, record.verdict, self.home());
         if case.request.auth == AuthMode::Replay {
             record.violations = checks::status::replay_findings(record.violations);
-        }
-        if heavy {
-            // A large answer's parse is freed now; handing its pages back keeps the run's peak
-            // at one large answer rather than the allocator's high-water mark.
-            drop(exchange);
-            crate::memory::release_free();
         }
         (record, answered)
     }
