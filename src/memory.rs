@@ -9,14 +9,15 @@
 //! allocator that hands those pages back after each one makes every next answer fault them in
 //! again; one that keeps them holds more than the live data.
 //!
-//! Measured with `cargo bench --bench suite -- suite jobs` (benches/README.md, issue 25: the
-//! default suite against `cmsconform mock`, release builds of one commit, 2-core VM, medians):
+//! Measured on the default suite against `cmsconform mock` (release builds, 2-core VM): glibc
+//! with `cargo bench --bench suite -- jobs` (medians of 3); the two mimalloc settings on the
+//! same code with `/usr/bin/time` (1 or 2 runs each). CPU-seconds (system share of user), peak RSS:
 //!
 //! | allocator | `-j 1` | `-j 4` | `-j 16` |
 //! |---|---|---|---|
-//! | glibc malloc, defaults (chosen) | 1.37 CPU-s (sys 6 %), 65 MB | 1.2 CPU-s (sys 7 %), 68 MB | 1.3 CPU-s (sys 7 %), 71 MB |
-//! | mimalloc, freed pages purged at once, collected after each large answer (before) | 1.8 CPU-s (sys 80 %), 70 MB | 1.8 CPU-s (sys 80 %), 67 MB | 1.8 CPU-s (sys 80 %), 70 MB |
-//! | mimalloc, its default purge delay, no collection | 1.05 CPU-s (sys 6 %), 86 MB | 1.05 CPU-s (sys 7 %), 99 MB | 1.1 CPU-s (sys 8 %), 106 MB |
+//! | glibc malloc, defaults (**chosen**) | 1.11 s (9 %), 62.2 MB | 1.11 s (8 %), 63.9 MB | 1.10 s (10 %), 66.6 MB |
+//! | mimalloc, purged at once, collected after each large answer (before) | 1.71 s (76 %), 75 MB | 1.71 s (84 %), 68 MB | 1.85 s (74 %), 70 MB |
+//! | mimalloc, purge delay 20 ms, no collection | 1.05 s (6 %), 86 MB | 1.08 s (7 %), 99 MB | 1.03 s (5 %), 102 MB |
 //!
 //! - Purging at once cost 300,000 page faults and 29,000 `madvise` calls a run: system time
 //!   near user time. Without it mimalloc is the fastest, but keeps 20 to 40 MB more than glibc
