@@ -231,14 +231,13 @@ impl<S: Sender, R, K: Fn(RelationOutcome) -> R + Sync> Judge<'_, S, K> {
                 (Judgement::of(&violations), violations)
             }
         };
-        let kept = (self.keep)(RelationOutcome {
+        (self.keep)(RelationOutcome {
             relation: name.to_owned(),
             judgement,
             violations,
             exchanges,
             findings,
-        });
-        kept
+        })
     }
 
     fn compare(
