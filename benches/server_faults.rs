@@ -36,37 +36,26 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use cc_server::{Centre, ServerConfig};
-use measure::{Measured, list, median, timed};
+use measure::{Measured, Plan, list, median, timed};
 
 const THIS_BIN: &str = env!("CARGO_BIN_EXE_cmsconform");
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
-    let wanted = |part: &str| args.is_empty() || args.iter().any(|a| a == part);
-    let rounds: usize = std::env::var("ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(3);
-    let mut binaries = vec![("this build".to_owned(), PathBuf::from(THIS_BIN))];
-    if let Ok(before) = std::env::var("BEFORE_BIN") {
-        binaries.insert(0, ("before".to_owned(), PathBuf::from(before)));
-    }
+    let plan = Plan::from_env(THIS_BIN, 3);
+    let (binaries, rounds) = (&plan.binaries, plan.rounds);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap_or_else(|e| panic!("runtime: {e}"));
-    if wanted("flood") {
-        flood(&runtime, &binaries, rounds);
+    if plan.wants("flood") {
+        flood(&runtime, binaries, rounds);
     }
-    if wanted("busy") {
-        busy(&runtime, &binaries, rounds);
+    if plan.wants("busy") {
+        busy(&runtime, binaries, rounds);
     }
-    if wanted("wall") {
-        wall(&binaries, rounds);
+    if plan.wants("wall") {
+        wall(binaries, rounds);
     }
 }
 

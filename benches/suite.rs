@@ -37,45 +37,33 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::response::Response;
-use measure::{Measured, list, list_with, median, timed};
+use measure::{Measured, Plan, list, list_with, median, timed};
 
 const THIS_BIN: &str = env!("CARGO_BIN_EXE_cmsconform");
 const AK: &str = "cmsconform-ak";
 const SK: &str = "cmsconform-local-sk";
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
-    let wanted = |part: &str| args.is_empty() || args.iter().any(|a| a == part);
-    let rounds: usize = env_number("ROUNDS").unwrap_or(5);
-    let mut binaries = vec![("this build".to_owned(), PathBuf::from(THIS_BIN))];
-    if let Ok(before) = std::env::var("BEFORE_BIN") {
-        binaries.insert(0, ("before".to_owned(), PathBuf::from(before)));
-    }
+    let plan = Plan::from_env(THIS_BIN, 5);
+    let (binaries, rounds) = (&plan.binaries, plan.rounds);
     let mock = Mock::start();
     println!("mock: {} (this build's)", mock.url);
-    if wanted("suite") {
-        suite(&mock.url, &binaries, rounds);
+    if plan.wants("suite") {
+        suite(&mock.url, binaries, rounds);
     }
-    if wanted("floor") {
-        floor(&mock.url, &binaries);
+    if plan.wants("floor") {
+        floor(&mock.url, binaries);
     }
-    if wanted("jobs") {
+    if plan.wants("jobs") {
         let jobs = std::env::var("JOBS").unwrap_or_else(|_| "1,4,16".into());
         for jobs in jobs.split(',') {
             println!("jobs: -j {jobs}");
-            let runs = alternate(&binaries, rounds, |bin| {
+            let runs = alternate(binaries, rounds, |bin| {
                 default_run(bin, &mock.url, &["-j", jobs])
             });
-            summarise(&binaries, &runs);
+            summarise(binaries, &runs);
         }
     }
-}
-
-fn env_number(name: &str) -> Option<usize> {
-    std::env::var(name).ok()?.parse().ok()
 }
 
 /// `cmsconform mock` on a free loopback port, stopped when dropped.

@@ -1,9 +1,44 @@
 //! One timed run of a command under GNU time (`/usr/bin/time`): exit code, wall time, CPU
 //! (user and system), peak RSS and what it printed; and the medians the benches report.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+/// What a bench run measures: the parts named on its command line (all when none), `ROUNDS`
+/// rounds, and the binaries (this build, after `BEFORE_BIN`'s when given, to take turns).
+pub struct Plan {
+    parts: Vec<String>,
+    pub rounds: usize,
+    pub binaries: Vec<(String, PathBuf)>,
+}
+
+impl Plan {
+    pub fn from_env(this_bin: &str, default_rounds: usize) -> Plan {
+        let parts = std::env::args()
+            .skip(1)
+            .filter(|a| a != "--bench")
+            .collect();
+        let rounds = std::env::var("ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(default_rounds);
+        let mut binaries = vec![("this build".to_owned(), PathBuf::from(this_bin))];
+        if let Ok(before) = std::env::var("BEFORE_BIN") {
+            binaries.insert(0, ("before".to_owned(), PathBuf::from(before)));
+        }
+        Plan {
+            parts,
+            rounds,
+            binaries,
+        }
+    }
+
+    /// Whether `part` is to run.
+    pub fn wants(&self, part: &str) -> bool {
+        self.parts.is_empty() || self.parts.iter().any(|a| a == part)
+    }
+}
 
 /// What one run cost.
 pub struct Measured {
