@@ -9,13 +9,14 @@
 //! allocator that hands those pages back after each one makes every next answer fault them in
 //! again; one that keeps them holds more than the live data.
 //!
-//! Measured on the default suite against `cmsconform mock` (release builds, 2-core VM): glibc
-//! with `cargo bench --bench suite -- jobs` (medians of 3); the two mimalloc settings on the
-//! same code with `/usr/bin/time` (1 or 2 runs each). CPU-seconds (system share of user), peak RSS:
+//! Measured on the default suite against `cmsconform mock` (release builds, 2-core VM). The
+//! glibc row comes from `cargo bench --bench suite -- jobs` (medians of 5). The two mimalloc rows
+//! come from `/usr/bin/time`, 1 or 2 runs each, on the code before the last 2.9 MB came off the
+//! peak (`AgentTally`). Each cell gives CPU-seconds (system share of user) and peak RSS:
 //!
 //! | allocator | `-j 1` | `-j 4` | `-j 16` |
 //! |---|---|---|---|
-//! | glibc malloc, defaults (**chosen**) | 1.11 s (9 %), 62.2 MB | 1.11 s (8 %), 63.9 MB | 1.10 s (10 %), 66.6 MB |
+//! | glibc malloc, defaults (**chosen**) | 1.06 s (7 %), 59.4 MB | 1.06 s (8 %), 61.6 MB | 1.08 s (8 %), 64.7 MB |
 //! | mimalloc, purged at once, collected after each large answer (before) | 1.71 s (76 %), 75 MB | 1.71 s (84 %), 68 MB | 1.85 s (74 %), 70 MB |
 //! | mimalloc, purge delay 20 ms, no collection | 1.05 s (6 %), 86 MB | 1.08 s (7 %), 99 MB | 1.03 s (5 %), 102 MB |
 //!
