@@ -49,6 +49,20 @@ pub fn aimed_block(limits: &AgentIdLimits, count: usize, fleet: &[AgentId]) -> V
     chosen.into_iter().collect()
 }
 
+/// The one ID of the single-agent sub-batch: a known agent from the batch's second half, or,
+/// when that half holds none (a small fleet's agents may all sit in the first IDs asked), the
+/// known agent nearest it. Only a batch with no known agent at all gives an ID not known to
+/// exist, and the relation is then not informative.
+pub(super) fn pick_single(batch: &[AgentId], known: &BTreeSet<AgentId>) -> Vec<AgentId> {
+    let middle = &batch[batch.len() / 2..];
+    let known_in = |ids: &[AgentId]| ids.iter().any(|id| known.contains(id));
+    if known_in(middle) || !known_in(batch) {
+        pick(middle.iter(), known, 1)
+    } else {
+        pick(batch.iter().rev(), known, 1)
+    }
+}
+
 /// Up to `count` IDs from `ordered`, those known to exist first, listed in `ordered`'s order.
 pub(super) fn pick<'a>(
     ordered: impl Iterator<Item = &'a AgentId> + Clone,
@@ -110,6 +124,17 @@ mod tests {
             "invalid fleet IDs are left out, the rest is topped up"
         );
         assert_eq!(aimed_block(&limits, 2, &[350, 351, 352]), vec![350, 351]);
+    }
+
+    #[test]
+    fn the_single_agent_is_a_known_one_even_when_the_second_half_holds_none() {
+        let batch: Vec<AgentId> = (1..=10).collect();
+        let known = |ids: &[AgentId]| ids.iter().copied().collect::<BTreeSet<AgentId>>();
+        assert_eq!(pick_single(&batch, &known(&[2, 7, 9])), vec![7]);
+        // A small fleet: its agents are the first IDs of the batch.
+        assert_eq!(pick_single(&batch, &known(&[1, 2, 3])), vec![3]);
+        assert_eq!(pick_single(&batch, &known(&[])), vec![6]);
+        assert_eq!(pick_single(&[], &known(&[1])), Vec::<AgentId>::new());
     }
 
     #[test]

@@ -103,8 +103,7 @@ pub async fn run_relations<S: Sender, R>(
     let (tail, tail_ex) = send_if("sub-batch::tail", tail).await;
     let (head, head_ex) = send_if("sub-batch::head", head).await;
     // One agent alone: no composition-dependent answer can hide behind a small threshold.
-    let middle = &batch[batch.len() / 2..];
-    let (single, single_ex) = send_if("sub-batch::single", pick(middle.iter(), &known, 1)).await;
+    let (single, single_ex) = send_if("sub-batch::single", ids::pick_single(&batch, &known)).await;
 
     let distinct = spread(
         &batch,
