@@ -25,44 +25,48 @@ pub(super) fn section(out: &mut String, record: &RunRecord) {
     out.push_str(&fenced("text", &stop.advice));
     out.push('\n');
     if let Some(request) = &stop.request {
-        let text = message_text(
-            &format!("{} {}", request.method, request.url),
-            &request.headers,
-            &request.body,
-        );
-        let _ = writeln!(
+        message(
             out,
-            "### Sent ({} body bytes; the signature is not kept)\n",
-            request.body_bytes
+            &format!(
+                "Sent ({} body bytes; the signature is not kept)",
+                request.body_bytes
+            ),
+            &message_text(
+                &format!("{} {}", request.method, request.url),
+                &request.headers,
+                &request.body,
+            ),
         );
-        out.push_str(&fenced("http", text.trim_end()));
-        out.push('\n');
     }
     match (&stop.response, &stop.error) {
         (Some(response), _) => {
-            let text = message_text(
-                &format!("HTTP {}", response.status),
-                &response.headers,
-                &response.body_excerpt,
-            );
             let excerpt = if response.truncated {
                 ", an excerpt"
             } else {
                 ""
             };
-            let _ = writeln!(
+            message(
                 out,
-                "### Answered ({} body bytes{excerpt})\n",
-                response.body_bytes
+                &format!("Answered ({} body bytes{excerpt})", response.body_bytes),
+                &message_text(
+                    &format!("HTTP {}", response.status),
+                    &response.headers,
+                    &response.body_excerpt,
+                ),
             );
-            out.push_str(&fenced("http", text.trim_end()));
-            out.push('\n');
         }
         (None, Some(error)) => {
             let _ = writeln!(out, "### No answer\n\n{}\n", code(error));
         }
         (None, None) => {}
     }
+}
+
+/// A `### heading` and the message under it, fenced.
+fn message(out: &mut String, heading: &str, text: &str) {
+    let _ = writeln!(out, "### {heading}\n");
+    out.push_str(&fenced("http", text.trim_end()));
+    out.push('\n');
 }
 
 /// An HTTP message as text: its first line, its headers, and its body after a blank line.
