@@ -59,18 +59,6 @@ fn agent_of(pointer: &str, answer: &Value) -> Option<i64> {
     answer.get(array)?.get(index)?.get("agentId")?.as_i64()
 }
 
-/// True when some violation's pointer could name an agent (so parsing the answer is worth it).
-pub fn wants_agents(violations: &[Violation]) -> bool {
-    violations.iter().any(|v| {
-        v.agent.is_none()
-            && AGENT_ARRAYS.iter().any(|array| {
-                v.pointer
-                    .strip_prefix('/')
-                    .is_some_and(|p| p.starts_with(array))
-            })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,11 +90,9 @@ mod tests {
         .into_iter()
         .map(|p| Violation::new(&DEF, p, "m"))
         .collect();
-        assert!(wants_agents(&violations));
         attribute_agents(&mut violations, &answer);
         let agents: Vec<Option<i64>> = violations.iter().map(|v| v.agent).collect();
         assert_eq!(agents, [Some(102), Some(103), None, None, None, None, None]);
-        assert!(!wants_agents(&violations[4..6]));
     }
 
     #[test]

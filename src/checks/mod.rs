@@ -26,7 +26,7 @@ pub mod sample;
 pub mod signing;
 pub mod status;
 
-pub use attribute::{attribute_agents, held_agents, wants_agents};
+pub use attribute::{attribute_agents, held_agents};
 pub use catalogue::{CATALOGUE, check_def, clauses_exercised};
 pub use classify::classify;
 use classify::{classify_parsed, unrecognised_reason};
